@@ -1,0 +1,91 @@
+-- prelude.lua: script loading for a fresh device Lua state, run before sys.lua.
+-- Loaded unchanged by the simulator and the firmware. It replaces Lua's file functions with
+-- ones that read the device's flash file system only, keeps `load` to text chunks, and
+-- pins `os.date` to UTC on the virtual clock.
+--
+-- Arguments from the host:
+--   native_load(path [, env]) -> chunk | nil, message, missing
+--       compiles a file from the device file system through the 256-byte reader;
+--   traceback: debug.traceback; raw_load: Lua's load; raw_date: Lua's os.date.
+-- Returns run_script(path) -> ok, error_with_traceback, used by the boot sequence.
+
+local native_load, traceback, raw_load, raw_date = ...
+local type, error, tostring, string_sub = type, error, tostring, string.sub
+
+function loadfile(path, mode, env)
+  if type(path) ~= "string" then
+    return nil, "loadfile: a device path is required (there is no stdin)"
+  end
+  return native_load(path, env)
+end
+
+function dofile(path)
+  if type(path) ~= "string" then
+    error("dofile: a device path is required (there is no stdin)", 2)
+  end
+  local chunk, message = native_load(path)
+  if not chunk then
+    error(message, 2)
+  end
+  return chunk()
+end
+
+function load(chunk, name, mode, env)
+  if type(chunk) == "string" and string_sub(chunk, 1, 1) == "\27" then
+    return nil, "attempt to load a binary chunk (the device loads source text only)"
+  end
+  return raw_load(chunk, name, "t", env)
+end
+
+local loaded, preload = package.loaded, package.preload
+
+function require(name)
+  if type(name) ~= "string" then
+    error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2)
+  end
+  local value = loaded[name]
+  if value then
+    return value
+  end
+  local loader, path = preload[name], nil
+  if not loader then
+    path = "/scripts/" .. name:gsub("%.", "/") .. ".lua"
+    local message, missing
+    loader, message, missing = native_load(path)
+    if not loader and missing then
+      error("module '" .. name .. "' not found: no file " .. path .. " on the device", 2)
+    elseif not loader then
+      error("error loading module '" .. name .. "':\n\t" .. message, 2)
+    end
+  end
+  local result = loader(name, path)
+  if result ~= nil then
+    loaded[name] = result
+  elseif loaded[name] == nil then
+    loaded[name] = true
+  end
+  return loaded[name], path
+end
+
+os.date = function(format, time)
+  format = format or "%c"
+  if string_sub(format, 1, 1) ~= "!" then
+    format = "!" .. format
+  end
+  return raw_date(format, time or os.time())
+end
+
+local function with_traceback(message)
+  if type(message) ~= "string" then
+    message = tostring(message)
+  end
+  return traceback(message, 2)
+end
+
+return function(path)
+  local chunk, message = native_load(path)
+  if not chunk then
+    return false, message
+  end
+  return xpcall(chunk, with_traceback)
+end

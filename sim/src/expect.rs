@@ -1,0 +1,206 @@
+//! Expectations: what a scenario says must (or must never) show up in the trace, and the
+//! checks that evaluate them event by event while the run goes.
+
+use crate::time::{Micros, Secs};
+use crate::trace::Event;
+use regex::Regex;
+use std::fmt;
+
+/// How a log line is matched.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Substring(String),
+    Regex(Regex),
+}
+
+impl Matcher {
+    fn matches(&self, line: &str) -> bool {
+        match self {
+            Matcher::Substring(s) => line.contains(s.as_str()),
+            Matcher::Regex(r) => r.is_match(line),
+        }
+    }
+}
+
+impl fmt::Display for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Matcher::Substring(s) => write!(f, "{s:?}"),
+            Matcher::Regex(r) => write!(f, "/{}/", r.as_str()),
+        }
+    }
+}
+
+/// What is counted.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Log lines (`I/user.tag text`, or the text of a `print`) that match.
+    Log(Matcher),
+    /// Error events and error-level log lines.
+    Errors,
+}
+
+/// How many matches are acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub min: u64,
+    pub max: u64,
+}
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.min, self.max) {
+            (0, 0) => write!(f, "never"),
+            (a, b) if a == b => write!(f, "exactly {a}×"),
+            (a, u64::MAX) => write!(f, "at least {a}×"),
+            (0, b) => write!(f, "at most {b}×"),
+            (a, b) => write!(f, "{a}..{b}×"),
+        }
+    }
+}
+
+/// One expectation of a scenario.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub target: Target,
+    pub count: Count,
+    /// Inclusive window of virtual time in which matches count.
+    pub from: Micros,
+    pub until: Micros,
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.target {
+            Target::Log(m) => write!(f, "log {m} {}", self.count)?,
+            Target::Errors if self.count.max == 0 => write!(f, "no errors")?,
+            Target::Errors => write!(f, "errors {}", self.count)?,
+        }
+        if self.from > 0 || self.until < Micros::MAX {
+            write!(f, " within [{}s, ", Secs(self.from))?;
+            if self.until == Micros::MAX {
+                write!(f, "end]")
+            } else {
+                write!(f, "{}s]", Secs(self.until))
+            }
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// An expectation being evaluated.
+#[derive(Debug, Clone)]
+pub struct Check {
+    expectation: Expectation,
+    seen: u64,
+    first: Option<Micros>,
+}
+
+/// The verdict of one expectation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Outcome {
+    pub expectation: String,
+    pub passed: bool,
+    pub seen: u64,
+    /// Time of the first counted match, if any.
+    pub first_at_us: Option<Micros>,
+}
+
+impl Check {
+    pub fn new(expectation: Expectation) -> Check {
+        Check {
+            expectation,
+            seen: 0,
+            first: None,
+        }
+    }
+
+    pub fn observe(&mut self, event: &Event) {
+        let e = &self.expectation;
+        if event.at_us < e.from || event.at_us > e.until {
+            return;
+        }
+        let hit = match &e.target {
+            Target::Log(m) => event.log_line().is_some_and(|line| m.matches(&line)),
+            Target::Errors => event.is_error(),
+        };
+        if hit {
+            self.seen += 1;
+            self.first.get_or_insert(event.at_us);
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        let c = self.expectation.count;
+        Outcome {
+            expectation: self.expectation.to_string(),
+            passed: (c.min..=c.max).contains(&self.seen),
+            seen: self.seen,
+            first_at_us: self.first,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{EventKind, Level};
+
+    fn log(at_us: Micros, text: &str) -> Event {
+        Event {
+            at_us,
+            tick: 0,
+            kind: EventKind::Log {
+                level: Level::Info,
+                tag: "t".into(),
+                text: text.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn counts_only_inside_the_window() {
+        let exp = Expectation {
+            target: Target::Log(Matcher::Substring("ON".into())),
+            count: Count { min: 2, max: 2 },
+            from: 10,
+            until: 20,
+        };
+        let mut c = Check::new(exp);
+        for e in [
+            log(5, "ON"),
+            log(10, "ON"),
+            log(20, "LED ON"),
+            log(21, "ON"),
+            log(15, "OFF"),
+        ] {
+            c.observe(&e);
+        }
+        let o = c.outcome();
+        assert!(o.passed, "{o:?}");
+        assert_eq!(o.first_at_us, Some(10));
+        assert_eq!(
+            o.expectation,
+            r#"log "ON" exactly 2× within [0.000010s, 0.000020s]"#
+        );
+    }
+
+    #[test]
+    fn regex_matches_the_formatted_line() {
+        let exp = Expectation {
+            target: Target::Log(Matcher::Regex(
+                Regex::new(r"^I/user\.t Count: \d+$").unwrap(),
+            )),
+            count: Count {
+                min: 1,
+                max: u64::MAX,
+            },
+            from: 0,
+            until: Micros::MAX,
+        };
+        let mut c = Check::new(exp);
+        c.observe(&log(1, "Count: 7"));
+        assert!(c.outcome().passed);
+    }
+}

@@ -1,0 +1,53 @@
+//! The task watchdog, in virtual CPU time.
+//!
+//! An instruction-count hook charges Lua's work to the world; Lua running longer than the
+//! profile's watchdog period (period × estimated instructions per ms) without blocking on the
+//! rtos queue is stopped with an error naming file and line. The same hook enforces a halt:
+//! once the device is halting it raises on every instruction, so `pcall` cannot keep a script
+//! alive. Lua runs in zero virtual time otherwise; this count only drives the watchdog.
+
+use crate::bindings::{halting, world};
+use crate::world::Halt;
+use mlua::debug::Debug;
+use mlua::{HookTriggers, Lua, Result, VmState};
+
+/// Instructions between hook calls while running normally.
+pub const STRIDE: u32 = 1_000;
+
+/// Installs the watchdog for every thread of this state, including coroutines made later.
+pub fn install(lua: &Lua) -> Result<()> {
+    lua.set_global_hook(HookTriggers::new().every_nth_instruction(STRIDE), hook)
+}
+
+/// Makes the hook fire on every instruction (used once the device is halting).
+pub fn tighten(lua: &Lua) {
+    // Replacing the hook cannot fail for a live state; if it did, the stride hook still raises.
+    let _ = lua.set_global_hook(HookTriggers::new().every_nth_instruction(1), hook);
+}
+
+fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
+    let tripped = {
+        let mut w = world(lua);
+        if w.halt().is_some() {
+            None
+        } else {
+            w.note_heap(lua.used_memory());
+            Some(w.charge_instructions(STRIDE as u64))
+        }
+    };
+    match tripped {
+        Some(false) => Ok(VmState::Continue),
+        Some(true) => {
+            let source = debug.source();
+            let file = source.short_src.as_deref().unwrap_or("?").to_string();
+            let line = debug
+                .current_line()
+                .map_or("?".to_string(), |l| l.to_string());
+            world(lua).request_halt(Halt::Watchdog {
+                location: format!("{file}:{line}"),
+            });
+            Err(halting(lua))
+        }
+        None => Err(halting(lua)),
+    }
+}

@@ -1,0 +1,288 @@
+//! The scenario file format (v1) as serde types.
+//!
+//! Validation that needs more than a type happens in `TryFrom` conversions, so that serde_yaml
+//! attaches the line and column of the offending node to every error.
+
+use crate::expect::{Count, Expectation, Matcher, Target};
+use crate::profile::Profile;
+use crate::time::{parse_duration, Micros};
+use crate::world::{Action, Arg, Step};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDoc {
+    pub name: String,
+    /// One line saying what the scenario is for.
+    #[serde(default)]
+    pub about: Option<String>,
+    pub device: DeviceDoc,
+    pub scripts: ScriptsDoc,
+    #[serde(default)]
+    pub seed: u64,
+    pub duration: Duration,
+    /// FreeRTOS `configINITIAL_TICK_COUNT`: start the tick counter here (e.g. near 2^32).
+    #[serde(default)]
+    pub start_tick: u32,
+    #[serde(default)]
+    pub steps: Vec<StepDoc>,
+    #[serde(default)]
+    pub expect: Vec<ExpectDoc>,
+}
+
+/// A span of virtual time written with a unit (`250ms`, `2h`, `7d`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub Micros);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration with a unit, such as `250ms`, `10s`, `2h` or `7d`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                parse_duration(v).map(Duration).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                Err(E::custom(format!(
+                    "`{v}` has no unit; write e.g. `{v}ms` or `{v}s`"
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                Err(E::custom(format!(
+                    "`{v}` is not a duration: durations are positive and need a unit"
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}s`")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `device: esp32` or `device: { profile: esp32, tick_hz: 1000, ... }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "DeviceSpec")]
+pub struct DeviceDoc(pub Profile);
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DeviceSpec {
+    Name(String),
+    Custom(DeviceOverrides),
+}
+
+/// Fields of a built-in profile a scenario may override.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceOverrides {
+    profile: String,
+    tick_hz: Option<u32>,
+    queue_len: Option<usize>,
+    timer_slots: Option<usize>,
+    lua_heap_bytes: Option<usize>,
+    lua_instructions_per_ms: Option<u64>,
+    watchdog_ms: Option<u64>,
+    boot_ms: Option<u64>,
+    modules: Option<Vec<String>>,
+}
+
+fn built_in_profile(name: &str) -> Result<Profile, String> {
+    Profile::built_in(name).ok_or_else(|| {
+        let known: Vec<&str> = crate::profile::built_in_names().collect();
+        format!(
+            "unknown device profile `{name}` (built in: {})",
+            known.join(", ")
+        )
+    })
+}
+
+impl TryFrom<DeviceSpec> for DeviceDoc {
+    type Error = String;
+    fn try_from(spec: DeviceSpec) -> Result<DeviceDoc, String> {
+        let o = match spec {
+            DeviceSpec::Name(name) => return built_in_profile(&name).map(DeviceDoc),
+            DeviceSpec::Custom(o) => o,
+        };
+        let mut p = built_in_profile(&o.profile)?;
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = o.$field { p.$field = v; } )* };
+        }
+        set!(
+            tick_hz,
+            queue_len,
+            timer_slots,
+            lua_heap_bytes,
+            lua_instructions_per_ms,
+            watchdog_ms,
+            boot_ms,
+            modules
+        );
+        if !(1..=10_000).contains(&p.tick_hz) {
+            return Err(format!(
+                "tick_hz must be between 1 and 10000, not {}",
+                p.tick_hz
+            ));
+        }
+        if p.queue_len == 0 || p.timer_slots == 0 {
+            return Err("queue_len and timer_slots must be at least 1".into());
+        }
+        Ok(DeviceDoc(p))
+    }
+}
+
+/// `scripts: ../lua/examples/blink` (a folder mounted at `/scripts`) or a mapping of file
+/// names to inline Lua source.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ScriptsDoc {
+    Folder(String),
+    Inline(BTreeMap<String, String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "StepFields")]
+pub struct StepDoc(pub Step);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFields {
+    at: Duration,
+    /// `publish: [TOPIC, arg, ...]`: a `sys` message posted through the rtos queue.
+    publish: Option<Vec<serde_yaml::Value>>,
+}
+
+fn to_arg(v: serde_yaml::Value) -> Result<Arg, String> {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Bool(b) => Ok(Arg::Bool(b)),
+        Y::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Ok(Arg::Int(i)),
+            (None, Some(f)) => Ok(Arg::Float(f)),
+            _ => Err(format!("number {n} does not fit a Lua number")),
+        },
+        Y::String(s) => Ok(Arg::Str(s)),
+        other => Err(format!(
+            "message arguments are strings, numbers or booleans, not {other:?}"
+        )),
+    }
+}
+
+impl TryFrom<StepFields> for StepDoc {
+    type Error = String;
+    fn try_from(f: StepFields) -> Result<StepDoc, String> {
+        let Some(list) = f.publish else {
+            return Err("a step needs an action: `publish: [TOPIC, args...]`".into());
+        };
+        let mut args = list.into_iter().map(to_arg);
+        let topic = match args.next() {
+            Some(Ok(Arg::Str(topic))) => topic,
+            Some(Err(e)) => return Err(e),
+            _ => {
+                return Err(
+                    "`publish` needs a topic string first: `publish: [TOPIC, args...]`".into(),
+                )
+            }
+        };
+        let args = args.collect::<Result<Vec<_>, _>>()?;
+        Ok(StepDoc(Step {
+            at: f.at.0,
+            action: Action::Publish { topic, args },
+        }))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "ExpectFields")]
+pub struct ExpectDoc(pub Expectation);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectFields {
+    /// A log line containing this text.
+    log: Option<String>,
+    /// A log line matching this regular expression.
+    log_regex: Option<String>,
+    /// No log line containing this text.
+    never: Option<String>,
+    /// No error events or error-level log lines.
+    no_errors: Option<bool>,
+    count: Option<u64>,
+    at_least: Option<u64>,
+    at_most: Option<u64>,
+    /// `[from, until]`, inclusive.
+    within: Option<[Duration; 2]>,
+}
+
+impl TryFrom<ExpectFields> for ExpectDoc {
+    type Error = String;
+    fn try_from(f: ExpectFields) -> Result<ExpectDoc, String> {
+        let chosen = [
+            f.log.is_some(),
+            f.log_regex.is_some(),
+            f.never.is_some(),
+            f.no_errors.is_some(),
+        ];
+        if chosen.iter().filter(|c| **c).count() != 1 {
+            return Err(
+                "an expectation has exactly one of `log`, `log_regex`, `never`, `no_errors`".into(),
+            );
+        }
+        let counted = |default: Count| -> Result<Count, String> {
+            match (f.count, f.at_least, f.at_most) {
+                (Some(n), None, None) => Ok(Count { min: n, max: n }),
+                (Some(_), _, _) => {
+                    Err("`count` cannot be combined with `at_least`/`at_most`".into())
+                }
+                (None, None, None) => Ok(default),
+                (None, lo, hi) => Ok(Count {
+                    min: lo.unwrap_or(0),
+                    max: hi.unwrap_or(u64::MAX),
+                }),
+            }
+        };
+        let never = Count { min: 0, max: 0 };
+        let (target, count) = if let Some(text) = f.log {
+            (
+                Target::Log(Matcher::Substring(text)),
+                counted(Count {
+                    min: 1,
+                    max: u64::MAX,
+                })?,
+            )
+        } else if let Some(re) = f.log_regex {
+            let re = regex::Regex::new(&re).map_err(|e| format!("bad regular expression: {e}"))?;
+            (
+                Target::Log(Matcher::Regex(re)),
+                counted(Count {
+                    min: 1,
+                    max: u64::MAX,
+                })?,
+            )
+        } else if let Some(text) = f.never {
+            (Target::Log(Matcher::Substring(text)), never)
+        } else if f.no_errors == Some(true) {
+            (Target::Errors, never)
+        } else {
+            return Err("`no_errors: false` expects nothing; remove it".into());
+        };
+        let (from, until) = match f.within {
+            Some([a, b]) if a.0 > b.0 => {
+                return Err("`within: [from, until]` needs from <= until".into())
+            }
+            Some([a, b]) => (a.0, b.0),
+            None => (0, Micros::MAX),
+        };
+        Ok(ExpectDoc(Expectation {
+            target,
+            count,
+            from,
+            until,
+        }))
+    }
+}

@@ -1,0 +1,236 @@
+//! The trace: everything observable that happened in a run, as plain data.
+//!
+//! Each event carries its virtual time in microseconds, the wrapped 32-bit FreeRTOS tick count at
+//! that moment, and a kind with its details. `Display` gives the stable one-line text form that
+//! snapshots store; serde gives the JSON form. Nothing here may depend on the wall clock or on
+//! hash-map order: the same scenario and seed must give byte-identical text.
+
+use crate::time::{Micros, Secs};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One thing that happened at one virtual instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at_us: Micros,
+    pub tick: u32,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Log levels, LuatOS style. `Print` is Lua's `print`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Print,
+}
+
+impl Level {
+    fn letter(self) -> &'static str {
+        match self {
+            Level::Debug => "D",
+            Level::Info => "I",
+            Level::Warn => "W",
+            Level::Error => "E",
+            Level::Print => "P",
+        }
+    }
+}
+
+/// Why a timer start was refused (`rtos.timer_start` returned 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// All timer slots of the profile are in use.
+    NoFreeSlot,
+    /// The delay is below 1 ms or does not fit a 32-bit tick count.
+    BadDelay,
+}
+
+/// What kind of thing happened, with its details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The device (re)started and a fresh Lua state was built.
+    Boot {
+        profile: String,
+        tick_hz: u32,
+        cause: String,
+    },
+    /// A script was compiled and is about to run.
+    Script { path: String, bytes: usize },
+    /// A line from `log.*`, `print`, or the runtime on the script's behalf.
+    Log {
+        level: Level,
+        tag: String,
+        text: String,
+    },
+    /// `rtos.timer_start` armed a timer.
+    TimerStart {
+        id: i64,
+        ms: i64,
+        ticks: u32,
+        repeat: i64,
+        active: usize,
+    },
+    /// `rtos.timer_start` returned 0.
+    TimerReject {
+        id: i64,
+        ms: i64,
+        reason: RejectReason,
+    },
+    /// `rtos.timer_stop` on an armed timer.
+    TimerStop { id: i64 },
+    /// A timer expired and posted its message (`depth` = queue length after posting).
+    TimerFire { id: i64, repeat: i64, depth: usize },
+    /// A message could not be posted because the queue was full.
+    QueueDrop { message: String, depth: usize },
+    /// A scenario step injected something into the device.
+    Inject { step: String },
+    /// An error that stopped a script, a task or the device.
+    Error { what: String, message: String },
+    /// The run ended.
+    End { reason: String },
+}
+
+impl Event {
+    /// Whether this event counts as an error for `no_errors` expectations.
+    pub fn is_error(&self) -> bool {
+        matches!(
+            self.kind,
+            EventKind::Error { .. }
+                | EventKind::Log {
+                    level: Level::Error,
+                    ..
+                }
+        )
+    }
+
+    /// The text an expectation matches for log lines (`I/user.tag text`), if this is one.
+    pub fn log_line(&self) -> Option<String> {
+        match &self.kind {
+            EventKind::Log { level, tag, text } => Some(format_log_line(*level, tag, text)),
+            _ => None,
+        }
+    }
+}
+
+fn format_log_line(level: Level, tag: &str, text: &str) -> String {
+    match level {
+        Level::Print => text.to_string(),
+        _ => format!("{}/user.{} {}", level.letter(), tag, text),
+    }
+}
+
+/// Control characters (newlines, tabs) are escaped so that one event is always one line;
+/// everything else, quotes included, stays as written.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:>14} {:>10} ", Secs(self.at_us), self.tick)?;
+        match &self.kind {
+            EventKind::Boot {
+                profile,
+                tick_hz,
+                cause,
+            } => {
+                write!(
+                    f,
+                    "boot     profile={profile} tick_hz={tick_hz} cause={cause}"
+                )
+            }
+            EventKind::Script { path, bytes } => write!(f, "script   {path} ({bytes} bytes)"),
+            EventKind::Log { level, tag, text } => {
+                write!(
+                    f,
+                    "log      {}",
+                    one_line(&format_log_line(*level, tag, text))
+                )
+            }
+            EventKind::TimerStart {
+                id,
+                ms,
+                ticks,
+                repeat,
+                active,
+            } => write!(
+                f,
+                "timer+   id={id} ms={ms} ticks={ticks} repeat={repeat} active={active}"
+            ),
+            EventKind::TimerReject { id, ms, reason } => {
+                let reason = match reason {
+                    RejectReason::NoFreeSlot => "no free timer slot",
+                    RejectReason::BadDelay => "bad delay",
+                };
+                write!(f, "timer!   id={id} ms={ms} refused: {reason}")
+            }
+            EventKind::TimerStop { id } => write!(f, "timer-   id={id}"),
+            EventKind::TimerFire { id, repeat, depth } => {
+                write!(f, "fire     id={id} repeat={repeat} depth={depth}")
+            }
+            EventKind::QueueDrop { message, depth } => {
+                write!(
+                    f,
+                    "drop     {} (queue full, depth={depth})",
+                    one_line(message)
+                )
+            }
+            EventKind::Inject { step } => write!(f, "inject   {}", one_line(step)),
+            EventKind::Error { what, message } => {
+                write!(f, "ERROR    {what}: {}", one_line(message))
+            }
+            EventKind::End { reason } => write!(f, "end      {reason}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_form_is_one_line_and_stable() {
+        let e = Event {
+            at_us: 1_500_000,
+            tick: 1500,
+            kind: EventKind::Log {
+                level: Level::Info,
+                tag: "blink".into(),
+                text: "a\nb".into(),
+            },
+        };
+        assert_eq!(
+            e.to_string(),
+            "      1.500000       1500 log      I/user.blink a\\nb"
+        );
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let e = Event {
+            at_us: 7,
+            tick: 0,
+            kind: EventKind::TimerStop { id: 3 },
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"at_us":7,"tick":0,"kind":"timer_stop","id":3}"#);
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+    }
+}

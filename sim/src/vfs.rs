@@ -1,0 +1,90 @@
+//! The device's virtual LittleFS: script files by absolute device path (`/scripts/main.lua`).
+//!
+//! Scripts see only this; nothing of the host file system is reachable from Lua.
+
+use crate::scenario::Files;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where script folders are mounted on the device.
+pub const SCRIPTS_DIR: &str = "/scripts";
+/// The script the device runs at boot.
+pub const MAIN_SCRIPT: &str = "/scripts/main.lua";
+/// The script the device runs after `main.lua` returns.
+pub const RULES_SCRIPT: &str = "/scripts/rules.lua";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vfs {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Vfs {
+    /// Mounts every file below `dir` at `/scripts`.
+    pub fn mount_folder(dir: &Path, files: &dyn Files) -> Result<Vfs, String> {
+        let found = files
+            .read_folder(dir)
+            .map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
+        Ok(Vfs {
+            files: found
+                .into_iter()
+                .map(|(rel, bytes)| (format!("{SCRIPTS_DIR}/{rel}"), bytes))
+                .collect(),
+        })
+    }
+
+    /// Inline scripts from a scenario, by file name below `/scripts`.
+    pub fn from_inline(map: BTreeMap<String, String>) -> Vfs {
+        Vfs {
+            files: map
+                .into_iter()
+                .map(|(name, text)| {
+                    (
+                        format!("{SCRIPTS_DIR}/{}", name.trim_start_matches('/')),
+                        text.into_bytes(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(&normalize(path))
+    }
+
+    pub fn read(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(&normalize(path)).map(Vec::as_slice)
+    }
+}
+
+/// Device paths are absolute; a relative path is taken relative to `/scripts`, like the
+/// firmware's working directory. `.` and `..` segments are resolved and never leave `/`.
+pub fn normalize(path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{SCRIPTS_DIR}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_device() {
+        assert_eq!(normalize("main.lua"), "/scripts/main.lua");
+        assert_eq!(normalize("/scripts/../../etc/passwd"), "/etc/passwd");
+        assert_eq!(normalize("./lib/x.lua"), "/scripts/lib/x.lua");
+    }
+}
