@@ -16,7 +16,8 @@ function loadfile(path, mode, env)
   if type(path) ~= "string" then
     return nil, "loadfile: a device path is required (there is no stdin)"
   end
-  return native_load(path, env)
+  local chunk, message = native_load(path, env)
+  return chunk, message
 end
 
 function dofile(path)

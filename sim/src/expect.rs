@@ -36,8 +36,8 @@ impl fmt::Display for Matcher {
 pub enum Target {
     /// Log lines (`I/user.tag text`, or the text of a `print`) that match.
     Log(Matcher),
-    /// Error events and error-level log lines.
-    Errors,
+    /// Error events and error-level log lines, all of them or those matching.
+    Errors(Option<Matcher>),
 }
 
 /// How many matches are acceptable.
@@ -67,14 +67,33 @@ pub struct Expectation {
     /// Inclusive window of virtual time in which matches count.
     pub from: Micros,
     pub until: Micros,
+    /// Added by luasim, not written in the scenario (the default "no errors").
+    pub implicit: bool,
+}
+
+impl Expectation {
+    /// The default every scenario gets unless it says something about errors itself.
+    pub fn implicit_no_errors() -> Expectation {
+        Expectation {
+            target: Target::Errors(None),
+            count: Count { min: 0, max: 0 },
+            from: 0,
+            until: Micros::MAX,
+            implicit: true,
+        }
+    }
 }
 
 impl fmt::Display for Expectation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.target {
             Target::Log(m) => write!(f, "log {m} {}", self.count)?,
-            Target::Errors if self.count.max == 0 => write!(f, "no errors")?,
-            Target::Errors => write!(f, "errors {}", self.count)?,
+            Target::Errors(None) if self.count.max == 0 => write!(f, "no errors")?,
+            Target::Errors(None) => write!(f, "errors {}", self.count)?,
+            Target::Errors(Some(m)) => write!(f, "error {m} {}", self.count)?,
+        }
+        if self.implicit {
+            write!(f, " (default)")?;
         }
         if self.from > 0 || self.until < Micros::MAX {
             write!(f, " within [{}s, ", Secs(self.from))?;
@@ -123,7 +142,8 @@ impl Check {
         }
         let hit = match &e.target {
             Target::Log(m) => event.log_line().is_some_and(|line| m.matches(&line)),
-            Target::Errors => event.is_error(),
+            Target::Errors(None) => event.is_error(),
+            Target::Errors(Some(m)) => event.error_line().is_some_and(|line| m.matches(&line)),
         };
         if hit {
             self.seen += 1;
@@ -166,6 +186,7 @@ mod tests {
             count: Count { min: 2, max: 2 },
             from: 10,
             until: 20,
+            implicit: false,
         };
         let mut c = Check::new(exp);
         for e in [
@@ -198,6 +219,7 @@ mod tests {
             },
             from: 0,
             until: Micros::MAX,
+            implicit: false,
         };
         let mut c = Check::new(exp);
         c.observe(&log(1, "Count: 7"));

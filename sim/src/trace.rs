@@ -110,6 +110,19 @@ impl Event {
         )
     }
 
+    /// The text an `error:` expectation matches: `what: message` of an error event, or the
+    /// line of an error-level log.
+    pub fn error_line(&self) -> Option<String> {
+        match &self.kind {
+            EventKind::Error { what, message } => Some(format!("{what}: {message}")),
+            EventKind::Log {
+                level: Level::Error,
+                ..
+            } => self.log_line(),
+            _ => None,
+        }
+    }
+
     /// The text an expectation matches for log lines (`I/user.tag text`), if this is one.
     pub fn log_line(&self) -> Option<String> {
         match &self.kind {

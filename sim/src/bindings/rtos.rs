@@ -47,9 +47,11 @@ fn receive(lua: &Lua, timeout: Option<i64>) -> Result<MultiValue> {
         w.note_heap(lua.used_memory());
         let deadline = match timeout {
             None | Some(INF_TIMEOUT) => None,
-            Some(ms) if ms < 0 => return Err(mlua::Error::runtime(format!(
+            Some(ms) if ms < 0 => {
+                return Err(mlua::Error::runtime(format!(
                 "bad argument #1 to 'receive' (timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms})"
-            ))),
+            )))
+            }
             Some(0) => Some(w.clock.now()),
             Some(ms) => {
                 let ticks = time::ms_to_ticks(ms, w.clock.tick_hz()).unwrap_or(u32::MAX);

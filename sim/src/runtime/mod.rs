@@ -140,6 +140,7 @@ fn boot_scripts(device: World, seed: u64) -> Result<World, RunError> {
         }
     }
     drain_until_halt(&lua);
+    world(&lua).note_heap(lua.used_memory());
     Ok(lua
         .remove_app_data::<World>()
         .expect("the state still owns its world"))

@@ -66,15 +66,30 @@ impl<'de> Deserialize<'de> for Duration {
 }
 
 /// `device: esp32` or `device: { profile: esp32, tick_hz: 1000, ... }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "DeviceSpec")]
+///
+/// Deserialized by hand rather than as an untagged enum so that errors inside the mapping keep
+/// their line and column.
+#[derive(Debug, Clone)]
 pub struct DeviceDoc(pub Profile);
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum DeviceSpec {
-    Name(String),
-    Custom(DeviceOverrides),
+impl<'de> Deserialize<'de> for DeviceDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DeviceDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a profile name (`esp32`) or a mapping `{ profile: esp32, tick_hz: 1000, ... }`")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<DeviceDoc, E> {
+                built_in_profile(name).map(DeviceDoc).map_err(E::custom)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<DeviceDoc, A::Error> {
+                let o = DeviceOverrides::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                o.apply().map(DeviceDoc).map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Fields of a built-in profile a scenario may override.
@@ -102,16 +117,11 @@ fn built_in_profile(name: &str) -> Result<Profile, String> {
     })
 }
 
-impl TryFrom<DeviceSpec> for DeviceDoc {
-    type Error = String;
-    fn try_from(spec: DeviceSpec) -> Result<DeviceDoc, String> {
-        let o = match spec {
-            DeviceSpec::Name(name) => return built_in_profile(&name).map(DeviceDoc),
-            DeviceSpec::Custom(o) => o,
-        };
-        let mut p = built_in_profile(&o.profile)?;
+impl DeviceOverrides {
+    fn apply(self) -> Result<Profile, String> {
+        let mut p = built_in_profile(&self.profile)?;
         macro_rules! set {
-            ($($field:ident),*) => { $( if let Some(v) = o.$field { p.$field = v; } )* };
+            ($($field:ident),*) => { $( if let Some(v) = self.$field { p.$field = v; } )* };
         }
         set!(
             tick_hz,
@@ -132,7 +142,10 @@ impl TryFrom<DeviceSpec> for DeviceDoc {
         if p.queue_len == 0 || p.timer_slots == 0 {
             return Err("queue_len and timer_slots must be at least 1".into());
         }
-        Ok(DeviceDoc(p))
+        if p.boot_ms == 0 {
+            return Err("boot_ms must be at least 1 (a reboot loop must let time pass)".into());
+        }
+        Ok(p)
     }
 }
 
@@ -212,6 +225,9 @@ struct ExpectFields {
     never: Option<String>,
     /// No error events or error-level log lines.
     no_errors: Option<bool>,
+    /// An error event or error-level log line containing this text (expected errors; its
+    /// presence turns off the default "no errors").
+    error: Option<String>,
     count: Option<u64>,
     at_least: Option<u64>,
     at_most: Option<u64>,
@@ -227,10 +243,11 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             f.log_regex.is_some(),
             f.never.is_some(),
             f.no_errors.is_some(),
+            f.error.is_some(),
         ];
         if chosen.iter().filter(|c| **c).count() != 1 {
             return Err(
-                "an expectation has exactly one of `log`, `log_regex`, `never`, `no_errors`".into(),
+                "an expectation has exactly one of `log`, `log_regex`, `never`, `error`, `no_errors`".into(),
             );
         }
         let counted = |default: Count| -> Result<Count, String> {
@@ -266,8 +283,16 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             )
         } else if let Some(text) = f.never {
             (Target::Log(Matcher::Substring(text)), never)
+        } else if let Some(text) = f.error {
+            (
+                Target::Errors(Some(Matcher::Substring(text))),
+                counted(Count {
+                    min: 1,
+                    max: u64::MAX,
+                })?,
+            )
         } else if f.no_errors == Some(true) {
-            (Target::Errors, never)
+            (Target::Errors(None), never)
         } else {
             return Err("`no_errors: false` expects nothing; remove it".into());
         };
@@ -283,6 +308,7 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             count,
             from,
             until,
+            implicit: false,
         }))
     }
 }

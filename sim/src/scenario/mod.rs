@@ -9,7 +9,7 @@ mod files;
 
 pub use files::{Embedded, Files, HostFiles};
 
-use crate::expect::Expectation;
+use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
 use crate::time::Micros;
 use crate::vfs::Vfs;
@@ -130,6 +130,10 @@ impl Scenario {
                 ),
             ));
         }
+        let mut expect: Vec<Expectation> = doc.expect.into_iter().map(|e| e.0).collect();
+        if !expect.iter().any(|e| matches!(e.target, Target::Errors(_))) {
+            expect.push(Expectation::implicit_no_errors());
+        }
         let mut steps: Vec<Step> = doc.steps.into_iter().map(|s| s.0).collect();
         steps.sort_by_key(|s| s.at);
         Ok(Scenario {
@@ -142,7 +146,7 @@ impl Scenario {
             duration: doc.duration.0,
             start_tick: doc.start_tick,
             steps,
-            expect: doc.expect.into_iter().map(|e| e.0).collect(),
+            expect,
         })
     }
 }
