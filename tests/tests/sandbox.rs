@@ -137,7 +137,11 @@ print(ok, err)
 "#,
     );
     let lines = log_lines(&r);
-    assert_eq!(lines[0], "false\tnot enough memory");
+    // Lua 5.3 says "not enough memory for buffer allocation" here.
+    assert!(
+        lines[0].starts_with("false\tnot enough memory"),
+        "{lines:?}"
+    );
     assert_eq!(lines[1], "false\tnot enough memory");
     assert!(r.stats.heap_peak_bytes <= r.stats.heap_limit_bytes);
 }

@@ -1,0 +1,158 @@
+//! The `luasim` binary as a user runs it: exit codes, output forms, and byte-identical traces
+//! from separate processes (address-space randomisation must not leak into a trace).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// Builds the binary once (a no-op when `cargo test --workspace` already did) and returns it.
+fn luasim() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec!["build", "-q", "-p", "luasim", "--bin", "luasim"];
+        if cfg!(feature = "lua53") {
+            args.extend(["--no-default-features", "--features", "lua53"]);
+        } else if cfg!(feature = "lua55") {
+            args.extend(["--no-default-features", "--features", "lua55"]);
+        }
+        let status = Command::new(cargo)
+            .args(&args)
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building luasim failed");
+        let exe = std::env::current_exe().expect("test executable path");
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .join("luasim")
+    })
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(luasim())
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("luasim runs")
+}
+
+fn write_scenario(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// stdout without the wall-clock line, which is the only part allowed to differ between runs.
+fn deterministic_stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("wall "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn default_run_is_the_built_in_blink_demo_and_passes() {
+    let out = run(&["run"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("log      LED ON"));
+    assert!(text.contains("verdict    PASS"));
+    assert!(
+        text.contains("x real time"),
+        "summary reports simulated/wall ratio"
+    );
+}
+
+#[test]
+fn exit_codes_are_0_pass_1_fail_2_error() {
+    let failing = write_scenario(
+        "fail.yaml",
+        "name: f\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\nexpect:\n  - log: bye\n",
+    );
+    assert_eq!(
+        run(&["run", "-q", failing.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+    let broken = write_scenario(
+        "broken.yaml",
+        "name: b\ndevice: esp32\nscripts: {}\nduration: 1\n",
+    );
+    let out = run(&["run", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.yaml:4:11: duration: `1` has no unit"),
+        "{err}"
+    );
+    assert_eq!(run(&["run", "no/such/file.yaml"]).status.code(), Some(2));
+}
+
+#[test]
+#[cfg_attr(
+    feature = "lua53",
+    ignore = "Lua 5.3 mixes heap and stack addresses into its string-hash seed (README, Determinism)"
+)]
+fn traces_are_byte_identical_across_processes() {
+    let path = write_scenario(
+        "det.yaml",
+        r#"name: det
+device: esp32
+seed: 42
+duration: 30s
+scripts:
+  main.lua: |
+    local t = {}
+    for i = 1, 50 do t["sensor" .. i] = i end
+    sys.timerLoopStart(function()
+      local keys = {}
+      for k in pairs(t) do keys[#keys + 1] = k end
+      log.info("pairs", table.concat(keys, ","), math.random(1, 1e6))
+    end, 1000)
+    sys.run()
+"#,
+    );
+    let a = run(&["run", path.to_str().unwrap()]);
+    let b = run(&["run", path.to_str().unwrap()]);
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    assert_eq!(deterministic_stdout(&a), deterministic_stdout(&b));
+}
+
+#[test]
+fn json_summary_and_trace_export() {
+    let trace = std::env::temp_dir().join(format!("luasim-cli-trace-{}.json", std::process::id()));
+    let out = run(&[
+        "run",
+        "scenarios/blink.yaml",
+        "--json",
+        "--trace-json",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"end_reason\": \"duration reached\""),
+        "{text}"
+    );
+    let events = std::fs::read_to_string(&trace).unwrap();
+    assert!(events.trim_start().starts_with('['));
+    assert!(events.contains("\"kind\": \"timer_fire\""));
+}
