@@ -84,6 +84,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
     );
     let mut cause = "power-on";
     let end_reason = loop {
+        tracing::debug!(scenario = %scenario.name, cause, at_us = world.clock.now(), "boot");
         world.boot(cause);
         world.pass_time(scenario.profile.boot_ms);
         if world.halt().is_none() {
