@@ -7,7 +7,8 @@
 --   native_load(path [, env]) -> chunk | nil, message, missing
 --       compiles a file from the device file system through the 256-byte reader;
 --   traceback: debug.traceback; raw_load: Lua's load; raw_date: Lua's os.date.
--- Returns run_script(path) -> ok, error_with_traceback, used by the boot sequence.
+-- Returns run_script(path) -> ok, error_with_traceback, used by the boot sequence, and
+-- call_protected(fn, ...) -> ok, error_with_traceback | results, used for firmware callbacks.
 
 local native_load, traceback, raw_load, raw_date = ...
 local type, error, tostring, string_sub = type, error, tostring, string.sub
@@ -83,10 +84,16 @@ local function with_traceback(message)
   return traceback(message, 2)
 end
 
-return function(path)
+local function run_script(path)
   local chunk, message = native_load(path)
   if not chunk then
     return false, message
   end
   return xpcall(chunk, with_traceback)
 end
+
+local function call_protected(fn, ...)
+  return xpcall(fn, with_traceback, ...)
+end
+
+return run_script, call_protected

@@ -34,8 +34,12 @@ impl fmt::Display for Matcher {
 /// What is counted.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// Log lines (`I/user.tag text`, or the text of a `print`) that match.
+    /// Log lines (`I/user.tag text`, `I/lua text`, or the text of a `print`) that match.
     Log(Matcher),
+    /// Outgoing MQTT publishes, as `topic payload`.
+    Mqtt(Matcher),
+    /// Telegram messages, as `to: text` (`broadcast: text` for broadcasts).
+    Telegram(Matcher),
     /// Error events and error-level log lines, all of them or those matching.
     Errors(Option<Matcher>),
 }
@@ -88,6 +92,8 @@ impl fmt::Display for Expectation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.target {
             Target::Log(m) => write!(f, "log {m} {}", self.count)?,
+            Target::Mqtt(m) => write!(f, "mqtt {m} {}", self.count)?,
+            Target::Telegram(m) => write!(f, "telegram {m} {}", self.count)?,
             Target::Errors(None) if self.count.max == 0 => write!(f, "no errors")?,
             Target::Errors(None) => write!(f, "errors {}", self.count)?,
             Target::Errors(Some(m)) => write!(f, "error {m} {}", self.count)?,
@@ -128,11 +134,7 @@ pub struct Outcome {
 
 impl Check {
     pub fn new(expectation: Expectation) -> Check {
-        Check {
-            expectation,
-            seen: 0,
-            first: None,
-        }
+        Check { expectation, seen: 0, first: None }
     }
 
     pub fn observe(&mut self, event: &Event) {
@@ -142,6 +144,8 @@ impl Check {
         }
         let hit = match &e.target {
             Target::Log(m) => event.log_line().is_some_and(|line| m.matches(&line)),
+            Target::Mqtt(m) => event.mqtt_line().is_some_and(|line| m.matches(&line)),
+            Target::Telegram(m) => event.telegram_line().is_some_and(|line| m.matches(&line)),
             Target::Errors(None) => event.is_error(),
             Target::Errors(Some(m)) => event.error_line().is_some_and(|line| m.matches(&line)),
         };
@@ -168,15 +172,7 @@ mod tests {
     use crate::trace::{EventKind, Level};
 
     fn log(at_us: Micros, text: &str) -> Event {
-        Event {
-            at_us,
-            tick: 0,
-            kind: EventKind::Log {
-                level: Level::Info,
-                tag: "t".into(),
-                text: text.into(),
-            },
-        }
+        Event { at_us, tick: 0, kind: EventKind::Log { level: Level::Info, tag: "user.t".into(), text: text.into() } }
     }
 
     #[test]
@@ -189,34 +185,20 @@ mod tests {
             implicit: false,
         };
         let mut c = Check::new(exp);
-        for e in [
-            log(5, "ON"),
-            log(10, "ON"),
-            log(20, "LED ON"),
-            log(21, "ON"),
-            log(15, "OFF"),
-        ] {
+        for e in [log(5, "ON"), log(10, "ON"), log(20, "LED ON"), log(21, "ON"), log(15, "OFF")] {
             c.observe(&e);
         }
         let o = c.outcome();
         assert!(o.passed, "{o:?}");
         assert_eq!(o.first_at_us, Some(10));
-        assert_eq!(
-            o.expectation,
-            r#"log "ON" exactly 2× within [0.000010s, 0.000020s]"#
-        );
+        assert_eq!(o.expectation, r#"log "ON" exactly 2× within [0.000010s, 0.000020s]"#);
     }
 
     #[test]
     fn regex_matches_the_formatted_line() {
         let exp = Expectation {
-            target: Target::Log(Matcher::Regex(
-                Regex::new(r"^I/user\.t Count: \d+$").unwrap(),
-            )),
-            count: Count {
-                min: 1,
-                max: u64::MAX,
-            },
+            target: Target::Log(Matcher::Regex(Regex::new(r"^I/user\.t Count: \d+$").unwrap())),
+            count: Count { min: 1, max: u64::MAX },
             from: 0,
             until: Micros::MAX,
             implicit: false,

@@ -13,22 +13,12 @@ use std::time::Instant;
 /// The scenario `luasim run` runs when given none, with its scripts, compiled in.
 const DEFAULT_SCENARIO: &str = "scenarios/blink.yaml";
 const BUILT_IN_FILES: Embedded = Embedded(&[
-    (
-        "scenarios/blink.yaml",
-        include_str!("../../scenarios/blink.yaml"),
-    ),
-    (
-        "lua/examples/blink/main.lua",
-        include_str!("../../lua/examples/blink/main.lua"),
-    ),
+    ("scenarios/blink.yaml", include_str!("../../scenarios/blink.yaml")),
+    ("lua/examples/blink/main.lua", include_str!("../../lua/examples/blink/main.lua")),
 ]);
 
 #[derive(Parser)]
-#[command(
-    name = "luasim",
-    version,
-    about = "Deterministic simulator for Lua scripts on ESP32 firmware"
-)]
+#[command(name = "luasim", version, about = "Deterministic simulator for Lua scripts on ESP32 firmware")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,23 +61,15 @@ fn main() -> ExitCode {
 /// Runs a command; `Ok(passed)`.
 fn execute(command: Command) -> anyhow::Result<bool> {
     match command {
-        Command::Run {
-            scenario,
-            quiet,
-            json,
-            trace_json,
-        } => {
+        Command::Run { scenario, quiet, json, trace_json } => {
             let scenario = load(scenario.as_deref())?;
-            let options = RunOptions {
-                keep_events: !quiet || trace_json.is_some(),
-            };
+            let options = RunOptions { keep_events: !quiet || trace_json.is_some() };
             let started = Instant::now();
             let report = runtime::run(&scenario, &options)?;
             let wall = started.elapsed();
             if let Some(path) = trace_json {
                 let text = serde_json::to_string_pretty(&report.events)?;
-                std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
             }
             let mut out = std::io::stdout().lock();
             if json {

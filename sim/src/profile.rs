@@ -29,6 +29,9 @@ pub struct Profile {
     pub boot_ms: u64,
     /// Optional firmware modules compiled into this build (`telegram`, `gnss`).
     pub modules: Vec<String>,
+    /// Reproduce the seed's buggy hot reload: old Lua states and their callbacks stay alive.
+    #[serde(default)]
+    pub naive_reload: bool,
 }
 
 const BUILT_IN: [(&str, &str); 3] = [
@@ -44,10 +47,7 @@ pub fn built_in_names() -> impl Iterator<Item = &'static str> {
 
 /// The built-in profile's YAML text, or `None` for an unknown name.
 pub fn built_in_yaml(name: &str) -> Option<&'static str> {
-    BUILT_IN
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
+    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 impl Profile {
@@ -59,8 +59,7 @@ impl Profile {
 
     /// Watchdog budget in Lua VM instructions.
     pub fn watchdog_instructions(&self) -> u64 {
-        self.watchdog_ms
-            .saturating_mul(self.lua_instructions_per_ms)
+        self.watchdog_ms.saturating_mul(self.lua_instructions_per_ms)
     }
 }
 

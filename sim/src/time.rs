@@ -38,9 +38,7 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-        .ok_or_else(|| {
-            format!("`{t}` has no unit; write e.g. `{t}ms` or `{t}s` (units: us, ms, s, m, h, d)")
-        })?;
+        .ok_or_else(|| format!("`{t}` has no unit; write e.g. `{t}ms` or `{t}s` (units: us, ms, s, m, h, d)"))?;
     let (num, unit) = t.split_at(split);
     let unit_us: u64 = match unit.trim() {
         "us" | "µs" => 1,
@@ -49,19 +47,13 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
         "m" | "min" => 60 * MICROS_PER_SEC,
         "h" => 3_600 * MICROS_PER_SEC,
         "d" => 86_400 * MICROS_PER_SEC,
-        other => {
-            return Err(format!(
-                "unknown time unit `{other}` in `{t}` (units: us, ms, s, m, h, d)"
-            ))
-        }
+        other => return Err(format!("unknown time unit `{other}` in `{t}` (units: us, ms, s, m, h, d)")),
     };
     let num = num.replace('_', "");
     if num.is_empty() {
         return Err(format!("`{t}` has no number before its unit"));
     }
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{num}` is not a number"))?;
+    let value: f64 = num.parse().map_err(|_| format!("`{num}` is not a number"))?;
     let us = value * unit_us as f64;
     if !us.is_finite() || us > (u64::MAX / 2) as f64 {
         return Err(format!("`{t}` is too long"));
@@ -114,9 +106,7 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(604_800_000_000));
         assert_eq!(parse_duration("2h"), Ok(7_200_000_000));
         assert!(parse_duration("250").unwrap_err().contains("no unit"));
-        assert!(parse_duration("3 parsecs")
-            .unwrap_err()
-            .contains("unknown time unit"));
+        assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown time unit"));
         assert!(parse_duration("1e400s").is_err());
     }
 

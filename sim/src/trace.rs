@@ -56,33 +56,27 @@ pub enum RejectReason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// The device (re)started and a fresh Lua state was built.
-    Boot {
-        profile: String,
-        tick_hz: u32,
-        cause: String,
-    },
+    Boot { profile: String, tick_hz: u32, cause: String, generation: u32 },
+    /// Hot reload: a fresh Lua state of a new generation runs the scripts again.
+    Reload { generation: u32, trigger: String },
+    /// A script subscribed through a firmware binding (EventBus, MQTT, Node.setTimeout).
+    Subscribe { id: u64, generation: u32, what: String },
+    /// A firmware callback ran in the Lua state of `generation`.
+    Callback { id: u64, generation: u32, what: String },
+    /// A firmware callback from an older generation was not run.
+    Skip { id: u64, what: String, made_in: u32, current: u32 },
+    /// `MQTT.publish` from a script.
+    MqttOut { topic: String, payload: String },
+    /// `Telegram.send` (to a chat) or `Telegram.broadcast` (`to` is `broadcast`).
+    Telegram { to: String, text: String },
     /// A script was compiled and is about to run.
     Script { path: String, bytes: usize },
     /// A line from `log.*`, `print`, or the runtime on the script's behalf.
-    Log {
-        level: Level,
-        tag: String,
-        text: String,
-    },
+    Log { level: Level, tag: String, text: String },
     /// `rtos.timer_start` armed a timer.
-    TimerStart {
-        id: i64,
-        ms: i64,
-        ticks: u32,
-        repeat: i64,
-        active: usize,
-    },
+    TimerStart { id: i64, ms: i64, ticks: u32, repeat: i64, active: usize },
     /// `rtos.timer_start` returned 0.
-    TimerReject {
-        id: i64,
-        ms: i64,
-        reason: RejectReason,
-    },
+    TimerReject { id: i64, ms: i64, reason: RejectReason },
     /// `rtos.timer_stop` on an armed timer.
     TimerStop { id: i64 },
     /// A timer expired and posted its message (`depth` = queue length after posting).
@@ -100,14 +94,7 @@ pub enum EventKind {
 impl Event {
     /// Whether this event counts as an error for `no_errors` expectations.
     pub fn is_error(&self) -> bool {
-        matches!(
-            self.kind,
-            EventKind::Error { .. }
-                | EventKind::Log {
-                    level: Level::Error,
-                    ..
-                }
-        )
+        matches!(self.kind, EventKind::Error { .. } | EventKind::Log { level: Level::Error, .. })
     }
 
     /// The text an `error:` expectation matches: `what: message` of an error event, or the
@@ -115,10 +102,23 @@ impl Event {
     pub fn error_line(&self) -> Option<String> {
         match &self.kind {
             EventKind::Error { what, message } => Some(format!("{what}: {message}")),
-            EventKind::Log {
-                level: Level::Error,
-                ..
-            } => self.log_line(),
+            EventKind::Log { level: Level::Error, .. } => self.log_line(),
+            _ => None,
+        }
+    }
+
+    /// The text an `mqtt:` expectation matches: `topic payload` of an outgoing publish.
+    pub fn mqtt_line(&self) -> Option<String> {
+        match &self.kind {
+            EventKind::MqttOut { topic, payload } => Some(format!("{topic} {payload}")),
+            _ => None,
+        }
+    }
+
+    /// The text a `telegram:` expectation matches: `to: text`.
+    pub fn telegram_line(&self) -> Option<String> {
+        match &self.kind {
+            EventKind::Telegram { to, text } => Some(format!("{to}: {text}")),
             _ => None,
         }
     }
@@ -132,10 +132,12 @@ impl Event {
     }
 }
 
+/// `I/user.tag text` for LuatOS's `log`, `I/lua text` for the firmware's `Log`, the bare text
+/// for `print`.
 fn format_log_line(level: Level, tag: &str, text: &str) -> String {
     match level {
         Level::Print => text.to_string(),
-        _ => format!("{}/user.{} {}", level.letter(), tag, text),
+        _ => format!("{}/{} {}", level.letter(), tag, text),
     }
 }
 
@@ -159,34 +161,34 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:>14} {:>10} ", Secs(self.at_us), self.tick)?;
         match &self.kind {
-            EventKind::Boot {
-                profile,
-                tick_hz,
-                cause,
-            } => {
-                write!(
-                    f,
-                    "boot     profile={profile} tick_hz={tick_hz} cause={cause}"
-                )
+            EventKind::Boot { profile, tick_hz, cause, generation } => {
+                write!(f, "boot     profile={profile} tick_hz={tick_hz} cause={cause} generation={generation}")
+            }
+            EventKind::Reload { generation, trigger } => {
+                write!(f, "reload   generation={generation} ({})", one_line(trigger))
+            }
+            EventKind::Subscribe { id, generation, what } => {
+                write!(f, "sub      #{id} gen={generation} {}", one_line(what))
+            }
+            EventKind::Callback { id, generation, what } => {
+                write!(f, "call     #{id} gen={generation} {}", one_line(what))
+            }
+            EventKind::Skip { id, what, made_in, current } => {
+                write!(f, "skip     #{id} {} (made in generation {made_in}, current {current})", one_line(what))
+            }
+            EventKind::MqttOut { topic, payload } => {
+                write!(f, "mqtt>    {} {}", one_line(topic), one_line(payload))
+            }
+            EventKind::Telegram { to, text } => {
+                write!(f, "telegram {}: {}", one_line(to), one_line(text))
             }
             EventKind::Script { path, bytes } => write!(f, "script   {path} ({bytes} bytes)"),
             EventKind::Log { level, tag, text } => {
-                write!(
-                    f,
-                    "log      {}",
-                    one_line(&format_log_line(*level, tag, text))
-                )
+                write!(f, "log      {}", one_line(&format_log_line(*level, tag, text)))
             }
-            EventKind::TimerStart {
-                id,
-                ms,
-                ticks,
-                repeat,
-                active,
-            } => write!(
-                f,
-                "timer+   id={id} ms={ms} ticks={ticks} repeat={repeat} active={active}"
-            ),
+            EventKind::TimerStart { id, ms, ticks, repeat, active } => {
+                write!(f, "timer+   id={id} ms={ms} ticks={ticks} repeat={repeat} active={active}")
+            }
             EventKind::TimerReject { id, ms, reason } => {
                 let reason = match reason {
                     RejectReason::NoFreeSlot => "no free timer slot",
@@ -199,11 +201,7 @@ impl fmt::Display for Event {
                 write!(f, "fire     id={id} repeat={repeat} depth={depth}")
             }
             EventKind::QueueDrop { message, depth } => {
-                write!(
-                    f,
-                    "drop     {} (queue full, depth={depth})",
-                    one_line(message)
-                )
+                write!(f, "drop     {} (queue full, depth={depth})", one_line(message))
             }
             EventKind::Inject { step } => write!(f, "inject   {}", one_line(step)),
             EventKind::Error { what, message } => {
@@ -223,25 +221,14 @@ mod tests {
         let e = Event {
             at_us: 1_500_000,
             tick: 1500,
-            kind: EventKind::Log {
-                level: Level::Info,
-                tag: "blink".into(),
-                text: "a\nb".into(),
-            },
+            kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into() },
         };
-        assert_eq!(
-            e.to_string(),
-            "      1.500000       1500 log      I/user.blink a\\nb"
-        );
+        assert_eq!(e.to_string(), "      1.500000       1500 log      I/user.blink a\\nb");
     }
 
     #[test]
     fn json_round_trips() {
-        let e = Event {
-            at_us: 7,
-            tick: 0,
-            kind: EventKind::TimerStop { id: 3 },
-        };
+        let e = Event { at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 } };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"at_us":7,"tick":0,"kind":"timer_stop","id":3}"#);
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);

@@ -21,15 +21,8 @@ pub struct Vfs {
 impl Vfs {
     /// Mounts every file below `dir` at `/scripts`.
     pub fn mount_folder(dir: &Path, files: &dyn Files) -> Result<Vfs, String> {
-        let found = files
-            .read_folder(dir)
-            .map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
-        Ok(Vfs {
-            files: found
-                .into_iter()
-                .map(|(rel, bytes)| (format!("{SCRIPTS_DIR}/{rel}"), bytes))
-                .collect(),
-        })
+        let found = files.read_folder(dir).map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
+        Ok(Vfs { files: found.into_iter().map(|(rel, bytes)| (format!("{SCRIPTS_DIR}/{rel}"), bytes)).collect() })
     }
 
     /// Inline scripts from a scenario, by file name below `/scripts`.
@@ -37,18 +30,18 @@ impl Vfs {
         Vfs {
             files: map
                 .into_iter()
-                .map(|(name, text)| {
-                    (
-                        format!("{SCRIPTS_DIR}/{}", name.trim_start_matches('/')),
-                        text.into_bytes(),
-                    )
-                })
+                .map(|(name, text)| (format!("{SCRIPTS_DIR}/{}", name.trim_start_matches('/')), text.into_bytes()))
                 .collect(),
         }
     }
 
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(&normalize(path))
+    }
+
+    /// Creates or replaces a file.
+    pub fn write(&mut self, path: &str, bytes: Vec<u8>) {
+        self.files.insert(normalize(path), bytes);
     }
 
     pub fn read(&self, path: &str) -> Option<&[u8]> {
@@ -59,11 +52,7 @@ impl Vfs {
 /// Device paths are absolute; a relative path is taken relative to `/scripts`, like the
 /// firmware's working directory. `.` and `..` segments are resolved and never leave `/`.
 pub fn normalize(path: &str) -> String {
-    let joined = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("{SCRIPTS_DIR}/{path}")
-    };
+    let joined = if path.starts_with('/') { path.to_string() } else { format!("{SCRIPTS_DIR}/{path}") };
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
         match part {

@@ -8,8 +8,7 @@ use std::path::Path;
 
 /// Parses and runs a scenario given as YAML text (scripts inline), keeping every event.
 pub fn run_yaml(yaml: &str) -> RunReport {
-    let scenario = Scenario::parse(yaml, "inline.yaml", Path::new("."), &HostFiles)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let scenario = Scenario::parse(yaml, "inline.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
     runtime::run(&scenario, &RunOptions { keep_events: true }).expect("run")
 }
 
@@ -21,11 +20,7 @@ pub fn scenario(device: &str, duration: &str, main_lua: &str) -> String {
 
 /// Runs one inline `main.lua` on an esp32 with a 1000 Hz tick.
 pub fn run_main(duration: &str, main_lua: &str) -> RunReport {
-    run_yaml(&scenario(
-        "{ profile: esp32, tick_hz: 1000, boot_ms: 1 }",
-        duration,
-        main_lua,
-    ))
+    run_yaml(&scenario("{ profile: esp32, tick_hz: 1000, boot_ms: 1 }", duration, main_lua))
 }
 
 /// The whole trace in its text form.
@@ -35,11 +30,7 @@ pub fn trace_text(report: &RunReport) -> String {
 
 /// Log lines with their virtual time in ms since boot ends (boot takes 1 ms in `run_main`).
 pub fn logs(report: &RunReport) -> Vec<(Micros, String)> {
-    report
-        .events
-        .iter()
-        .filter_map(|e| e.log_line().map(|l| (e.at_us, l)))
-        .collect()
+    report.events.iter().filter_map(|e| e.log_line().map(|l| (e.at_us, l))).collect()
 }
 
 /// Log lines only.
@@ -49,9 +40,5 @@ pub fn log_lines(report: &RunReport) -> Vec<String> {
 
 /// Virtual times (µs) of log lines containing `needle`.
 pub fn times_of(report: &RunReport, needle: &str) -> Vec<Micros> {
-    logs(report)
-        .into_iter()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(t, _)| t)
-        .collect()
+    logs(report).into_iter().filter(|(_, l)| l.contains(needle)).map(|(t, _)| t).collect()
 }

@@ -16,17 +16,10 @@ fn luasim() -> &'static Path {
         } else if cfg!(feature = "lua55") {
             args.extend(["--no-default-features", "--features", "lua55"]);
         }
-        let status = Command::new(cargo)
-            .args(&args)
-            .current_dir(root())
-            .status()
-            .expect("cargo runs");
+        let status = Command::new(cargo).args(&args).current_dir(root()).status().expect("cargo runs");
         assert!(status.success(), "building luasim failed");
         let exe = std::env::current_exe().expect("test executable path");
-        exe.parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>")
-            .join("luasim")
+        exe.parent().and_then(Path::parent).expect("target/<profile>").join("luasim")
     })
 }
 
@@ -35,11 +28,7 @@ fn root() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(luasim())
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("luasim runs")
+    Command::new(luasim()).args(args).current_dir(root()).output().expect("luasim runs")
 }
 
 fn write_scenario(name: &str, body: &str) -> PathBuf {
@@ -52,29 +41,17 @@ fn write_scenario(name: &str, body: &str) -> PathBuf {
 
 /// stdout without the wall-clock line, which is the only part allowed to differ between runs.
 fn deterministic_stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with("wall "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with("wall ")).map(|l| format!("{l}\n")).collect()
 }
 
 #[test]
 fn default_run_is_the_built_in_blink_demo_and_passes() {
     let out = run(&["run"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("log      LED ON"));
     assert!(text.contains("verdict    PASS"));
-    assert!(
-        text.contains("x real time"),
-        "summary reports simulated/wall ratio"
-    );
+    assert!(text.contains("x real time"), "summary reports simulated/wall ratio");
 }
 
 #[test]
@@ -83,21 +60,12 @@ fn exit_codes_are_0_pass_1_fail_2_error() {
         "fail.yaml",
         "name: f\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\nexpect:\n  - log: bye\n",
     );
-    assert_eq!(
-        run(&["run", "-q", failing.to_str().unwrap()]).status.code(),
-        Some(1)
-    );
-    let broken = write_scenario(
-        "broken.yaml",
-        "name: b\ndevice: esp32\nscripts: {}\nduration: 1\n",
-    );
+    assert_eq!(run(&["run", "-q", failing.to_str().unwrap()]).status.code(), Some(1));
+    let broken = write_scenario("broken.yaml", "name: b\ndevice: esp32\nscripts: {}\nduration: 1\n");
     let out = run(&["run", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("broken.yaml:4:11: duration: `1` has no unit"),
-        "{err}"
-    );
+    assert!(err.contains("broken.yaml:4:11: duration: `1` has no unit"), "{err}");
     assert_eq!(run(&["run", "no/such/file.yaml"]).status.code(), Some(2));
 }
 
@@ -127,31 +95,17 @@ scripts:
     );
     let a = run(&["run", path.to_str().unwrap()]);
     let b = run(&["run", path.to_str().unwrap()]);
-    assert_eq!(
-        a.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&a.stderr)
-    );
+    assert_eq!(a.status.code(), Some(0), "{}", String::from_utf8_lossy(&a.stderr));
     assert_eq!(deterministic_stdout(&a), deterministic_stdout(&b));
 }
 
 #[test]
 fn json_summary_and_trace_export() {
     let trace = std::env::temp_dir().join(format!("luasim-cli-trace-{}.json", std::process::id()));
-    let out = run(&[
-        "run",
-        "scenarios/blink.yaml",
-        "--json",
-        "--trace-json",
-        trace.to_str().unwrap(),
-    ]);
+    let out = run(&["run", "scenarios/blink.yaml", "--json", "--trace-json", trace.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("\"end_reason\": \"duration reached\""),
-        "{text}"
-    );
+    assert!(text.contains("\"end_reason\": \"duration reached\""), "{text}");
     let events = std::fs::read_to_string(&trace).unwrap();
     assert!(events.trim_start().starts_with('['));
     assert!(events.contains("\"kind\": \"timer_fire\""));

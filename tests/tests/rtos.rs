@@ -20,11 +20,7 @@ sys.run()
     let lines = log_lines(&r);
     assert!(lines.contains(&"65th\t0".to_string()), "{lines:?}");
     let t = times_of(&r, "wait returned");
-    assert_eq!(
-        t,
-        vec![1_000],
-        "sys.wait must return at once, at boot end (1 ms)"
-    );
+    assert_eq!(t, vec![1_000], "sys.wait must return at once, at boot end (1 ms)");
     assert!(trace_text(&r).contains("refused: no free timer slot"));
     assert_eq!(r.stats.timers_peak, 64);
 }
@@ -48,10 +44,7 @@ fn the_257th_pending_message_is_dropped_and_counted() {
     assert_eq!(log_lines(&r), vec!["got\t256"]);
     let text = trace_text(&r);
     let first_drop = text.lines().find(|l| l.contains(" drop ")).unwrap();
-    assert!(
-        first_drop.contains(r#"publish "burst" 257 (queue full, depth=256)"#),
-        "{first_drop}"
-    );
+    assert!(first_drop.contains(r#"publish "burst" 257 (queue full, depth=256)"#), "{first_drop}");
     assert_eq!(text.lines().filter(|l| l.contains(" drop ")).count(), 44);
 }
 
@@ -74,10 +67,7 @@ while true do
 end
 "#,
     );
-    assert_eq!(
-        log_lines(&r),
-        vec!["true\t7\t2", "true\t7\t1", "true\t7\t0"]
-    );
+    assert_eq!(log_lines(&r), vec!["true\t7\t2", "true\t7\t1", "true\t7\t0"]);
     assert_eq!(times_of(&r, "true\t7"), vec![101_000, 201_000, 301_000]);
 }
 
@@ -123,10 +113,7 @@ print(rtos.receive(250) == rtos.MSG_TIMEOUT)
 print(rtos.receive(0) == rtos.MSG_TIMEOUT)
 "#,
     );
-    assert_eq!(
-        logs(&r),
-        vec![(251_000, "true".to_string()), (251_000, "true".to_string())]
-    );
+    assert_eq!(logs(&r), vec![(251_000, "true".to_string()), (251_000, "true".to_string())]);
 }
 
 #[test]
@@ -140,10 +127,7 @@ print(pcall(rtos.timer_start, 4, 0/0))
     );
     let lines = log_lines(&r);
     assert_eq!(lines[0], "0\t0\t0");
-    assert!(
-        lines[1].starts_with("false\t"),
-        "NaN is a Lua error, not a timer: {lines:?}"
-    );
+    assert!(lines[1].starts_with("false\t"), "NaN is a Lua error, not a timer: {lines:?}");
 }
 
 #[test]
@@ -157,10 +141,7 @@ rtos.timer_start(2, 15)   -- 1.5 ticks -> 2 ticks
 while true do local _, id = rtos.receive(rtos.INF_TIMEOUT); print(id) end
 "#,
     ));
-    assert_eq!(
-        logs(&r),
-        vec![(20_000, "1".to_string()), (30_000, "2".to_string())]
-    );
+    assert_eq!(logs(&r), vec![(20_000, "1".to_string()), (30_000, "2".to_string())]);
     assert!(trace_text(&r).contains("id=1 ms=5 ticks=1"));
 }
 
@@ -185,18 +166,12 @@ sys.run()
     assert_eq!(times_of(&r, "one-shot"), vec![501_000]);
     let text = trace_text(&r);
     // tick 4294967000 + 1 (boot) + 400 = 105 after the wrap
-    assert!(
-        text.contains("      0.401000        105 log      tick\\t2"),
-        "{text}"
-    );
+    assert!(text.contains("      0.401000        105 log      tick\\t2"), "{text}");
 }
 
 #[test]
 fn meminfo_and_version() {
-    let r = run_main(
-        "1s",
-        "local t, u, m = rtos.meminfo(); print(t, u > 0, m >= u, rtos.version())",
-    );
+    let r = run_main("1s", "local t, u, m = rtos.meminfo(); print(t, u > 0, m >= u, rtos.version())");
     assert_eq!(log_lines(&r), vec!["131072\ttrue\ttrue\tLuaSys-1.0.0"]);
 }
 
@@ -212,14 +187,7 @@ sys.run()
 "#,
     );
     assert_eq!(times_of(&r, "boot 1"), Vec::<u64>::new());
-    assert_eq!(
-        log_lines(&r)
-            .iter()
-            .filter(|l| l.starts_with("boot\t1\t"))
-            .count(),
-        3,
-        "globals do not survive"
-    );
+    assert_eq!(log_lines(&r).iter().filter(|l| l.starts_with("boot\t1\t")).count(), 3, "globals do not survive");
     assert_eq!(r.stats.boots, 3);
     assert_eq!(times_of(&r, "boot"), vec![1_000, 1_002_000, 2_003_000]);
 }

@@ -18,22 +18,10 @@ print(type(debug.traceback), type(require("sys").run))
     );
     let lines = log_lines(&r);
     assert_eq!(lines[0], "nil\tnil\tnil\tnil\tnil\tnil\tnil\tnil\tnil");
-    assert_eq!(
-        lines[1],
-        "false\tcannot open /etc/passwd (no such file on the device)"
-    );
-    assert_eq!(
-        lines[2],
-        "false\tmodule 'os.path' not found: no file /scripts/os/path.lua on the device"
-    );
-    assert_eq!(
-        lines[3],
-        "nil\tattempt to load a binary chunk (the device loads source text only)"
-    );
-    assert_eq!(
-        lines[4],
-        "nil\tcannot open ../../../../etc/passwd (no such file on the device)"
-    );
+    assert_eq!(lines[1], "false\tcannot open /etc/passwd (no such file on the device)");
+    assert_eq!(lines[2], "false\tmodule 'os.path' not found: no file /scripts/os/path.lua on the device");
+    assert_eq!(lines[3], "nil\tattempt to load a binary chunk (the device loads source text only)");
+    assert_eq!(lines[4], "nil\tcannot open ../../../../etc/passwd (no such file on the device)");
     assert_eq!(lines[5], "function\tfunction");
 }
 
@@ -69,10 +57,7 @@ end)
 sys.run()
 "#,
     );
-    assert_eq!(
-        log_lines(&r),
-        vec!["2\t2.501\t1970-01-01 00:00:02\t946684800"]
-    );
+    assert_eq!(log_lines(&r), vec!["2\t2.501\t1970-01-01 00:00:02\t946684800"]);
 }
 
 #[test]
@@ -138,10 +123,7 @@ print(ok, err)
     );
     let lines = log_lines(&r);
     // Lua 5.3 says "not enough memory for buffer allocation" here.
-    assert!(
-        lines[0].starts_with("false\tnot enough memory"),
-        "{lines:?}"
-    );
+    assert!(lines[0].starts_with("false\tnot enough memory"), "{lines:?}");
     assert_eq!(lines[1], "false\tnot enough memory");
     assert!(r.stats.heap_peak_bytes <= r.stats.heap_limit_bytes);
 }
@@ -163,8 +145,5 @@ print(pcall(g))
             && (lines[0].contains("stack overflow") || lines[0].contains("not enough memory")),
         "{lines:?}"
     );
-    assert!(
-        lines[1].starts_with("true\tfalse\t") || lines[1].contains("C stack overflow"),
-        "{lines:?}"
-    );
+    assert!(lines[1].starts_with("true\tfalse\t") || lines[1].contains("C stack overflow"), "{lines:?}");
 }

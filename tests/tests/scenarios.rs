@@ -25,18 +25,11 @@ fn trace_of(path: &Path) -> (bool, String) {
 #[test]
 fn every_bundled_scenario_passes_and_is_deterministic() {
     let files = scenario_files();
-    assert!(
-        files.len() >= 2,
-        "expected bundled scenarios, found {files:?}"
-    );
+    assert!(files.len() >= 2, "expected bundled scenarios, found {files:?}");
     for path in files {
         let (passed, first) = trace_of(&path);
         assert!(passed, "{} failed", path.display());
         let (_, second) = trace_of(&path);
-        assert!(
-            first == second,
-            "{}: two runs gave different traces",
-            path.display()
-        );
+        assert!(first == second, "{}: two runs gave different traces", path.display());
     }
 }

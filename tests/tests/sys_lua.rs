@@ -123,15 +123,7 @@ sys.timerStart(function() print("T2") end, 100)
 sys.run()
 "#,
     );
-    assert_eq!(
-        timed(&r),
-        expect(&[
-            (101_000, "T1"),
-            (101_000, "P"),
-            (101_000, "Q"),
-            (101_000, "T2")
-        ])
-    );
+    assert_eq!(timed(&r), expect(&[(101_000, "T1"), (101_000, "P"), (101_000, "Q"), (101_000, "T2")]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,10 +181,7 @@ sys.timerStart(sys.publish, 100, "M", "m")
 sys.run()
 "#,
     );
-    assert_eq!(
-        timed(&r),
-        expect(&[(101_000, "got\ttrue\tm"), (351_000, "slept")])
-    );
+    assert_eq!(timed(&r), expect(&[(101_000, "got\ttrue\tm"), (351_000, "slept")]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,15 +203,7 @@ sys.timerStart(f, 120, "a", 1) -- different args: a separate timer
 sys.run()
 "#,
     );
-    assert_eq!(
-        timed(&r),
-        expect(&[
-            (121_000, "f\ta"),
-            (201_000, "f\tb"),
-            (251_000, "g"),
-            (301_000, "f\ta"),
-        ])
-    );
+    assert_eq!(timed(&r), expect(&[(121_000, "f\ta"), (201_000, "f\tb"), (251_000, "g"), (301_000, "f\ta"),]));
 }
 
 #[test]
@@ -254,10 +235,7 @@ sys.run()
         timed(&r),
         expect(&[
             (1_000, "ids\tinteger\ttrue"),
-            (
-                1_000,
-                "before\ttrue\ttrue\tfalse\tfalse\tfalse\tfalse\ttrue"
-            ),
+            (1_000, "before\ttrue\ttrue\tfalse\tfalse\tfalse\tfalse\ttrue"),
             (161_000, "f\td"),
             (201_000, "after\tfalse\tfalse\ttrue\ttrue"),
             (251_000, "f\te"),
@@ -288,10 +266,7 @@ sys.timerStart(function() print("active", sys.timerIsActive(id), sys.timerIsActi
 sys.run()
 "#,
     );
-    assert_eq!(
-        times_of(&r, "loop\tL"),
-        vec![251_000, 501_000, 751_000, 1_001_000]
-    );
+    assert_eq!(times_of(&r, "loop\tL"), vec![251_000, 501_000, 751_000, 1_001_000]);
     assert_eq!(times_of(&r, "m\tM"), vec![334_000, 667_000, 1_000_000]);
     let lines = log_lines(&r);
     assert!(lines.contains(&"loop\tL\t4\ttrue".to_string()), "{lines:?}");
@@ -317,21 +292,11 @@ print("never")
     let (at, what, message) = &errs[0];
     assert_eq!(*at, 1_000);
     assert_eq!(what, "script /scripts/main.lua");
-    assert!(
-        message.contains("must be called inside a task"),
-        "{message}"
-    );
+    assert!(message.contains("must be called inside a task"), "{message}");
     assert!(message.contains("/scripts/main.lua:3:"), "{message}");
     assert!(message.contains("stack traceback"), "{message}");
-    let line = trace_text(&r)
-        .lines()
-        .find(|l| l.contains(" ERROR "))
-        .unwrap()
-        .to_string();
-    assert!(
-        line.contains("must be called inside a task") && line.contains("stack traceback"),
-        "{line}"
-    );
+    let line = trace_text(&r).lines().find(|l| l.contains(" ERROR ")).unwrap().to_string();
+    assert!(line.contains("must be called inside a task") && line.contains("stack traceback"), "{line}");
 }
 
 #[test]
@@ -352,21 +317,12 @@ sys.run()
     let (at, what, message) = &errs[0];
     assert_eq!(*at, 101_000);
     assert_eq!(what, "script /scripts/main.lua");
-    assert!(
-        message.contains("/scripts/main.lua:4: sys.wait must be called inside a task"),
-        "{message}"
-    );
+    assert!(message.contains("/scripts/main.lua:4: sys.wait must be called inside a task"), "{message}");
     assert!(message.contains("stack traceback"), "{message}");
     let text = trace_text(&r);
     let line = text.lines().find(|l| l.contains(" ERROR ")).unwrap();
-    assert!(
-        line.starts_with("      0.101000        101 ERROR    script /scripts/main.lua: "),
-        "{line}"
-    );
-    assert!(
-        line.contains("must be called inside a task") && line.contains("stack traceback"),
-        "{line}"
-    );
+    assert!(line.starts_with("      0.101000        101 ERROR    script /scripts/main.lua: "), "{line}");
+    assert!(line.contains("must be called inside a task") && line.contains("stack traceback"), "{line}");
 }
 
 #[test]
@@ -381,10 +337,7 @@ local ok2, err2 = coroutine.resume(co)
 print("coroutine", ok2, err2:find("must be called inside a task", 1, true) ~= nil)
 "#,
     );
-    assert_eq!(
-        log_lines(&r),
-        vec!["main\tfalse\ttrue", "coroutine\tfalse\ttrue"]
-    );
+    assert_eq!(log_lines(&r), vec!["main\tfalse\ttrue", "coroutine\tfalse\ttrue"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,41 +365,26 @@ print("main goes on")
 sys.run()
 "#,
     );
-    let errs: Vec<(Micros, String)> = timed(&r)
-        .into_iter()
-        .filter(|(_, l)| l.starts_with("E/"))
-        .collect();
+    let errs: Vec<(Micros, String)> = timed(&r).into_iter().filter(|(_, l)| l.starts_with("E/")).collect();
     assert_eq!(errs.len(), 3, "{errs:?}");
     let (t0, first) = &errs[0];
     assert_eq!(*t0, 1_000);
-    assert!(
-        first.starts_with("E/user.sys task error: /scripts/main.lua:9:"),
-        "{first}"
-    );
+    assert!(first.starts_with("E/user.sys task error: /scripts/main.lua:9:"), "{first}");
     assert!(first.contains("attempt to index a nil value"), "{first}");
     assert!(first.contains("stack traceback"), "{first}");
     let (t1, second) = &errs[1];
     assert_eq!(*t1, 101_000);
-    assert!(
-        second.starts_with("E/user.sys task error: /scripts/main.lua:4: boom 42"),
-        "{second}"
-    );
+    assert!(second.starts_with("E/user.sys task error: /scripts/main.lua:4: boom 42"), "{second}");
     assert!(second.contains("stack traceback"), "{second}");
     // A task resumed by a message (not by its timer) fails the same way.
     let (t2, third) = &errs[2];
     assert_eq!(*t2, 151_000);
-    assert!(
-        third.starts_with("E/user.sys task error: /scripts/main.lua:12: late 7"),
-        "{third}"
-    );
+    assert!(third.starts_with("E/user.sys task error: /scripts/main.lua:12: late 7"), "{third}");
     assert!(third.contains("stack traceback"), "{third}");
     assert_eq!(times_of(&r, "main goes on"), vec![1_000]);
     assert_eq!(times_of(&r, "other"), vec![101_000, 201_000, 301_000]);
     assert_eq!(r.stats.boots, 1);
-    assert!(
-        errors(&r).is_empty(),
-        "a task error is a log line, not a script error"
-    );
+    assert!(errors(&r).is_empty(), "a task error is a log line, not a script error");
 }
 
 #[test]
@@ -464,10 +402,7 @@ sys.run()
 "#,
     );
     assert_eq!(times_of(&r, "started"), vec![1_000, 502_000, 1_003_000]);
-    assert_eq!(
-        times_of(&r, "E/user.sys task error: /scripts/main.lua:6: crash"),
-        vec![501_000, 1_002_000]
-    );
+    assert_eq!(times_of(&r, "E/user.sys task error: /scripts/main.lua:6: crash"), vec![501_000, 1_002_000]);
     assert_eq!(r.stats.boots, 3);
 }
 

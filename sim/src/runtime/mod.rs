@@ -1,17 +1,20 @@
 //! Runs a scenario: boots the device, runs `main.lua` then `rules.lua` in a fresh Lua state,
-//! lets virtual time run to the end, reboots when the scripts ask, and reports.
+//! lets virtual time run to the end, reloads and reboots when asked, and reports.
 //!
-//! This is the only place that creates and drops Lua states. The `World` moves into each state
-//! as app data and is taken back when the state is torn down, so it outlives every boot.
+//! This is the only place that creates and drops Lua states. The `World` lives in a `Host`
+//! shared by every state, so it outlives every boot and reload.
 
+mod dispatch;
+mod host;
 mod loader;
 mod state;
 pub mod watchdog;
 
+pub use dispatch::{take_message, Taken};
+pub use host::{host, with_world, Host};
 pub use loader::READER_PIECE;
 pub use state::{REMOVED, SYS_LUA};
 
-use crate::bindings::world;
 use crate::expect::{Check, Outcome};
 use crate::scenario::Scenario;
 use crate::time::Micros;
@@ -20,6 +23,7 @@ use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
 use crate::world::{Halt, Recorder, Wait, World};
 use mlua::{Function, Lua, Value};
 use serde::Serialize;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -33,6 +37,7 @@ pub struct Stats {
     pub simulated_us: Micros,
     pub end_reason: String,
     pub boots: u32,
+    pub reloads: u32,
     pub events: u64,
     pub errors: u64,
     pub timers_peak: usize,
@@ -68,64 +73,75 @@ pub enum RunError {
     State(String),
 }
 
+impl From<mlua::Error> for RunError {
+    fn from(e: mlua::Error) -> RunError {
+        RunError::State(e.to_string())
+    }
+}
+
 const END_DURATION: &str = "duration reached";
 const END_WATCHDOG: &str = "watchdog";
 
 /// Runs `scenario` to its end.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
     let checks = scenario.expect.iter().cloned().map(Check::new).collect();
-    let mut world = World::new(
-        scenario.profile.clone(),
-        scenario.files.clone(),
-        scenario.start_tick,
-        scenario.duration,
-        scenario.steps.clone(),
-        Recorder::new(options.keep_events, checks),
-    );
-    let mut cause = "power-on";
-    let end_reason = loop {
-        tracing::debug!(scenario = %scenario.name, cause, at_us = world.clock.now(), "boot");
-        world.boot(cause);
-        world.pass_time(scenario.profile.boot_ms);
-        if world.halt().is_none() {
-            world = boot_scripts(world, scenario.seed)?;
-        }
-        match world.take_halt() {
-            Some(Halt::Reboot) => cause = "software reset",
-            Some(Halt::Watchdog { location }) => {
-                let p = &world.profile;
-                let message = format!(
-                    "Lua ran for more than {} ms of CPU time (~{} instructions) without yielding, at {location}",
-                    p.watchdog_ms,
-                    p.watchdog_instructions()
-                );
-                world.record(EventKind::Error {
-                    what: "watchdog".into(),
-                    message,
-                });
-                break END_WATCHDOG;
+    let host = Host::new(World::new(scenario.setup(), Recorder::new(options.keep_events, checks)));
+    let boot_ms = scenario.profile.boot_ms;
+    let mut cause = "power-on".to_string();
+    // With `naive_reload`, torn-down states are kept alive here until the next reboot.
+    let mut stale_states: Vec<Lua> = Vec::new();
+    let end_reason = 'boot: loop {
+        tracing::debug!(scenario = %scenario.name, cause, "boot");
+        host.with_world(|w| {
+            w.boot(&cause);
+            w.pass_time(boot_ms);
+        });
+        stale_states.clear();
+        loop {
+            if host.with_world(|w| w.halt().is_none()) {
+                if let Some(kept) = run_generation(&host, scenario.seed)? {
+                    stale_states.push(kept);
+                }
             }
-            Some(Halt::EndOfRun) | None => break END_DURATION,
+            match host.with_world(World::take_halt) {
+                Some(Halt::Reload { trigger }) => host.with_world(|w| w.reload(&trigger)),
+                Some(Halt::Reboot { cause: why }) => {
+                    cause = why;
+                    continue 'boot;
+                }
+                Some(Halt::Watchdog { location }) => {
+                    host.with_world(|w| {
+                        let p = &w.profile;
+                        let message = format!(
+                            "Lua ran for more than {} ms of CPU time (~{} instructions) without yielding, at {location}",
+                            p.watchdog_ms,
+                            p.watchdog_instructions()
+                        );
+                        w.record(EventKind::Error { what: "watchdog".into(), message });
+                    });
+                    break 'boot END_WATCHDOG;
+                }
+                Some(Halt::EndOfRun) | None => break 'boot END_DURATION,
+            }
         }
     };
-    world.record(EventKind::End {
-        reason: end_reason.to_string(),
-    });
+    drop(stale_states);
+    tracing::debug!(scenario = %scenario.name, end_reason, "run ended");
+    let mut world = host.into_world();
+    world.record(EventKind::End { reason: end_reason.to_string() });
     Ok(report(scenario, world, end_reason))
 }
 
-/// One boot: a fresh state runs `main.lua`, then `rules.lua`; if they return, the firmware's
-/// Lua task keeps draining the queue until the device halts. Returns the world.
-fn boot_scripts(device: World, seed: u64) -> Result<World, RunError> {
-    let lua = state::new_state(device, seed).map_err(|e| RunError::State(e.to_string()))?;
-    let run_script: Function = lua
-        .named_registry_value(state::RUN_SCRIPT)
-        .map_err(|e| RunError::State(e.to_string()))?;
+/// One generation: a fresh state runs `main.lua`, then `rules.lua`; if they return, the
+/// firmware's Lua task keeps taking messages until the device halts. Returns the state when
+/// a naive reload must keep it alive.
+fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<Lua>, RunError> {
+    let generation = host.with_world(|w| w.generation);
+    let lua = state::new_state(host.clone(), seed)?;
+    host.add_state(generation, &lua);
+    let run_script: Function = lua.named_registry_value(state::RUN_SCRIPT)?;
     for path in [MAIN_SCRIPT, RULES_SCRIPT] {
-        if world(&lua).halt().is_some() {
-            break;
-        }
-        if !world(&lua).flash.contains(path) {
+        if host.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
             continue;
         }
         let failure = match run_script.call::<(bool, Value)>(path) {
@@ -133,28 +149,40 @@ fn boot_scripts(device: World, seed: u64) -> Result<World, RunError> {
             Ok((false, err)) => Some(describe_error(&err)),
             Err(err) => Some(err.to_string()),
         };
-        if let Some(message) = failure.filter(|_| world(&lua).halt().is_none()) {
-            world(&lua).record(EventKind::Error {
-                what: format!("script {path}"),
-                message,
+        if let Some(message) = failure {
+            host.with_world(|w| {
+                if w.halt().is_none() {
+                    w.record(EventKind::Error { what: format!("script {path}"), message });
+                }
             });
         }
     }
-    drain_until_halt(&lua);
-    world(&lua).note_heap(lua.used_memory());
-    Ok(lua
-        .remove_app_data::<World>()
-        .expect("the state still owns its world"))
+    drain_until_halt(&lua)?;
+    let used = lua.used_memory();
+    let keep = host.with_world(|w| {
+        w.note_heap(used);
+        w.profile.naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
+    });
+    let kept = keep.then_some(lua);
+    host.prune_states();
+    Ok(kept)
 }
 
-/// The firmware's Lua task when no script loop runs: take messages and discard them.
-fn drain_until_halt(lua: &Lua) {
-    let mut w = world(lua);
-    while w.wait_for_message(None) != Wait::Halted {}
+/// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
+fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
+    loop {
+        match with_world(lua, |w| w.wait_for_message(None)) {
+            Wait::Halted => return Ok(()),
+            Wait::Timeout => {}
+            Wait::Message(message) => {
+                take_message(lua, message)?;
+            }
+        }
+    }
 }
 
 /// An error value as text, without the frames of the boot machinery below the script.
-fn describe_error(err: &Value) -> String {
+pub fn describe_error(err: &Value) -> String {
     let text = match err {
         Value::String(s) => s.to_string_lossy(),
         other => other.to_string().unwrap_or_else(|_| format!("{other:?}")),
@@ -170,6 +198,7 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         simulated_us: world.clock.now(),
         end_reason: end_reason.to_string(),
         boots: world.boots(),
+        reloads: world.reloads(),
         events: world.recorder.event_count(),
         errors: world.recorder.error_count(),
         timers_peak: world.timers.peak(),
@@ -181,10 +210,5 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         heap_limit_bytes: world.profile.lua_heap_bytes,
     };
     let (events, checks) = world.recorder.finish();
-    RunReport {
-        scenario: scenario.name.clone(),
-        stats,
-        outcomes: checks.iter().map(Check::outcome).collect(),
-        events,
-    }
+    RunReport { scenario: scenario.name.clone(), stats, outcomes: checks.iter().map(Check::outcome).collect(), events }
 }

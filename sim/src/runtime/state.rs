@@ -2,12 +2,13 @@
 //! that reaches the host, the clock functions on virtual time, the bindings, the prelude and
 //! `sys.lua`. Called at every boot.
 
+use super::host::{with_world, Host};
 use super::loader;
-use crate::bindings::{self, world};
+use crate::bindings;
 use crate::trace::EventKind;
 use crate::vfs;
-use crate::world::World;
 use mlua::{Function, Lua, LuaOptions, MultiValue, Result, StdLib, Table, Value};
+use std::rc::Rc;
 
 /// `sys.lua` exactly as the firmware embeds it.
 pub const SYS_LUA: &str = include_str!("../../../lua/sys.lua");
@@ -16,6 +17,8 @@ pub const PRELUDE_LUA: &str = include_str!("../../../lua/prelude.lua");
 
 /// Registry slot of the prelude's `run_script(path)`.
 pub const RUN_SCRIPT: &str = "luasim.run_script";
+/// Registry slot of the prelude's `call_protected(fn, ...)`.
+pub const CALL_PROTECTED: &str = "luasim.call_protected";
 
 /// Names scripts must not reach: host files, processes, environment, binary chunks, VM
 /// internals. `debug` comes back holding only `traceback`.
@@ -39,9 +42,9 @@ pub const REMOVED: &[&str] = &[
     "package.searchpath",
 ];
 
-/// A new state owning `world` (take it back with `Lua::remove_app_data`).
-pub fn new_state(world: World, seed: u64) -> Result<Lua> {
-    let heap = world.profile.lua_heap_bytes;
+/// A new state of the host's current generation.
+pub fn new_state(host: Rc<Host>, seed: u64) -> Result<Lua> {
+    let heap = host.with_world(|w| w.profile.lua_heap_bytes);
     let libs = StdLib::COROUTINE
         | StdLib::TABLE
         | StdLib::STRING
@@ -53,7 +56,7 @@ pub fn new_state(world: World, seed: u64) -> Result<Lua> {
     // SAFETY: `debug` is needed for `debug.traceback` only; the sandbox removes the rest of it
     // below, before any script runs.
     let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) };
-    lua.set_app_data(world);
+    lua.set_app_data(host);
     lua.set_memory_limit(heap)?;
     super::watchdog::install(&lua)?;
     loader::keep_original_load(&lua)?;
@@ -70,17 +73,16 @@ pub fn new_state(world: World, seed: u64) -> Result<Lua> {
     globals.set("debug", safe_debug)?;
     install_virtual_clock(&lua, &os)?;
     let math: Table = globals.get("math")?;
-    math.get::<Function>("randomseed")?
-        .call::<()>(seed as i64)?;
+    math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
 
-    for binding in bindings::ALL {
-        (binding.install)(&lua)?;
-    }
+    bindings::install_all(&lua)?;
 
     let native_load = lua.create_function(native_load)?;
     let prelude = compile_builtin(&lua, PRELUDE_LUA, "@prelude.lua")?;
-    let run_script: Function = prelude.call((native_load, traceback, raw_load, raw_date))?;
+    let (run_script, call_protected): (Function, Function) =
+        prelude.call((native_load, traceback, raw_load, raw_date))?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
+    lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
 
     let sys: Value = compile_builtin(&lua, SYS_LUA, "@sys.lua")?.call(())?;
     let package: Table = globals.get("package")?;
@@ -110,15 +112,14 @@ fn install_virtual_clock(lua: &Lua, os: &Table) -> Result<()> {
     os.set(
         "time",
         lua.create_function(|lua, date: Option<Table>| match date {
-            None => Ok((world(lua).clock.now() / 1_000_000) as i64),
+            None => Ok(with_world(lua, |w| w.clock.now() / 1_000_000) as i64),
             Some(t) => utc_seconds(&t),
         })?,
     )?;
     os.set(
         "clock",
         lua.create_function(|lua, ()| {
-            let w = world(lua);
-            Ok(w.clock.ticks_since_boot() as f64 / w.clock.tick_hz() as f64)
+            Ok(with_world(lua, |w| w.clock.ticks_since_boot() as f64 / w.clock.tick_hz() as f64))
         })?,
     )
 }
@@ -128,30 +129,17 @@ fn utc_seconds(t: &Table) -> Result<i64> {
         match (t.get::<Option<i64>>(name)?, default) {
             (Some(v), _) => Ok(v),
             (None, Some(d)) => Ok(d),
-            (None, None) => Err(mlua::Error::runtime(format!(
-                "field '{name}' missing in date table"
-            ))),
+            (None, None) => Err(mlua::Error::runtime(format!("field '{name}' missing in date table"))),
         }
     };
-    let (y, m, d) = (
-        field("year", None)?,
-        field("month", None)?,
-        field("day", None)?,
-    );
-    let (h, min, s) = (
-        field("hour", Some(12))?,
-        field("min", Some(0))?,
-        field("sec", Some(0))?,
-    );
+    let (y, m, d) = (field("year", None)?, field("month", None)?, field("day", None)?);
+    let (h, min, s) = (field("hour", Some(12))?, field("min", Some(0))?, field("sec", Some(0))?);
     Ok(days_from_civil(y, m, d) * 86_400 + h * 3_600 + min * 60 + s)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date; months outside 1..12 carry into years.
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let (year, month) = (
-        year + (month - 1).div_euclid(12),
-        (month - 1).rem_euclid(12) + 1,
-    );
+    let (year, month) = (year + (month - 1).div_euclid(12), (month - 1).rem_euclid(12) + 1);
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -165,7 +153,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// `nil, message, missing` where `missing` is true when there is no such file.
 fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiValue> {
     let device_path = vfs::normalize(&path);
-    let source = world(lua).flash.read(&device_path).map(<[u8]>::to_vec);
+    let source = with_world(lua, |w| w.flash.read(&device_path).map(<[u8]>::to_vec));
     let Some(source) = source else {
         let message = format!("cannot open {path} (no such file on the device)");
         return Ok(MultiValue::from_vec(vec![
@@ -174,10 +162,8 @@ fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiV
             Value::Boolean(true),
         ]));
     };
-    world(lua).record(EventKind::Script {
-        path: device_path.clone(),
-        bytes: source.len(),
-    });
+    let bytes = source.len();
+    with_world(lua, |w| w.record(EventKind::Script { path: device_path.clone(), bytes }));
     match loader::compile(lua, &source, &format!("@{device_path}"), env)? {
         Ok(chunk) => Ok(MultiValue::from_vec(vec![Value::Function(chunk)])),
         Err(message) => Ok(MultiValue::from_vec(vec![

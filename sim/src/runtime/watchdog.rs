@@ -6,7 +6,8 @@
 //! once the device is halting it raises on every instruction, so `pcall` cannot keep a script
 //! alive. Lua runs in zero virtual time otherwise; this count only drives the watchdog.
 
-use crate::bindings::{halting, world};
+use super::host::with_world;
+use crate::bindings::halting;
 use crate::world::Halt;
 use mlua::debug::Debug;
 use mlua::{HookTriggers, Lua, Result, VmState};
@@ -26,26 +27,23 @@ pub fn tighten(lua: &Lua) {
 }
 
 fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
-    let tripped = {
-        let mut w = world(lua);
+    let used = lua.used_memory();
+    let tripped = with_world(lua, |w| {
         if w.halt().is_some() {
             None
         } else {
-            w.note_heap(lua.used_memory());
+            w.note_heap(used);
             Some(w.charge_instructions(STRIDE as u64))
         }
-    };
+    });
     match tripped {
         Some(false) => Ok(VmState::Continue),
         Some(true) => {
             let source = debug.source();
             let file = source.short_src.as_deref().unwrap_or("?").to_string();
-            let line = debug
-                .current_line()
-                .map_or("?".to_string(), |l| l.to_string());
-            world(lua).request_halt(Halt::Watchdog {
-                location: format!("{file}:{line}"),
-            });
+            let line = debug.current_line().map_or("?".to_string(), |l| l.to_string());
+            let location = format!("{file}:{line}");
+            with_world(lua, |w| w.request_halt(Halt::Watchdog { location }));
             Err(halting(lua))
         }
         None => Err(halting(lua)),

@@ -26,6 +26,18 @@ pub struct ScenarioDoc {
     /// FreeRTOS `configINITIAL_TICK_COUNT`: start the tick counter here (e.g. near 2^32).
     #[serde(default)]
     pub start_tick: u32,
+    /// Device configuration, read by `Config.get("a.b.c")`.
+    #[serde(default)]
+    pub config: Option<serde_json::Value>,
+    /// Optional firmware modules of this build, replacing the profile's list.
+    #[serde(default)]
+    pub modules: Option<Vec<String>>,
+    /// The GNSS fix at power-on (a table such as `{ lat: 47.1, lon: 8.2 }`).
+    #[serde(default)]
+    pub gnss: Option<serde_json::Value>,
+    /// The station IP address `Node.ip()` returns; empty for none.
+    #[serde(default)]
+    pub ip: Option<String>,
     #[serde(default)]
     pub steps: Vec<StepDoc>,
     #[serde(default)]
@@ -48,14 +60,10 @@ impl<'de> Deserialize<'de> for Duration {
                 parse_duration(v).map(Duration).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "`{v}` has no unit; write e.g. `{v}ms` or `{v}s`"
-                )))
+                Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}ms` or `{v}s`")))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "`{v}` is not a duration: durations are positive and need a unit"
-                )))
+                Err(E::custom(format!("`{v}` is not a duration: durations are positive and need a unit")))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
                 Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}s`")))
@@ -105,15 +113,13 @@ struct DeviceOverrides {
     watchdog_ms: Option<u64>,
     boot_ms: Option<u64>,
     modules: Option<Vec<String>>,
+    naive_reload: Option<bool>,
 }
 
 fn built_in_profile(name: &str) -> Result<Profile, String> {
     Profile::built_in(name).ok_or_else(|| {
         let known: Vec<&str> = crate::profile::built_in_names().collect();
-        format!(
-            "unknown device profile `{name}` (built in: {})",
-            known.join(", ")
-        )
+        format!("unknown device profile `{name}` (built in: {})", known.join(", "))
     })
 }
 
@@ -131,13 +137,11 @@ impl DeviceOverrides {
             lua_instructions_per_ms,
             watchdog_ms,
             boot_ms,
-            modules
+            modules,
+            naive_reload
         );
         if !(1..=10_000).contains(&p.tick_hz) {
-            return Err(format!(
-                "tick_hz must be between 1 and 10000, not {}",
-                p.tick_hz
-            ));
+            return Err(format!("tick_hz must be between 1 and 10000, not {}", p.tick_hz));
         }
         if p.queue_len == 0 || p.timer_slots == 0 {
             return Err("queue_len and timer_slots must be at least 1".into());
@@ -158,9 +162,14 @@ pub enum ScriptsDoc {
     Inline(BTreeMap<String, String>),
 }
 
+/// One step as written: the steps it stands for (a `config` step may set several values),
+/// and for `write: { file: ... }` the file still to be read relative to the scenario.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "StepFields")]
-pub struct StepDoc(pub Step);
+#[serde(try_from = "StepFields")]
+pub struct StepDoc {
+    pub steps: Vec<Step>,
+    pub read_file: Option<String>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,7 +177,45 @@ struct StepFields {
     at: Duration,
     /// `publish: [TOPIC, arg, ...]`: a `sys` message posted through the rtos queue.
     publish: Option<Vec<serde_yaml::Value>>,
+    /// An incoming MQTT message.
+    mqtt: Option<MqttStep>,
+    /// A firmware event with its data table.
+    event: Option<EventStep>,
+    /// `reload: true`: hot-reload the scripts.
+    reload: Option<bool>,
+    /// Replace a file on the device's flash.
+    write: Option<WriteStep>,
+    /// `config: { a.b.c: value, ... }`: change configuration values.
+    config: Option<BTreeMap<String, serde_json::Value>>,
+    /// A new GNSS fix, or `lost`.
+    gnss: Option<serde_json::Value>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MqttStep {
+    topic: String,
+    #[serde(default)]
+    payload: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventStep {
+    name: String,
+    #[serde(default)]
+    data: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WriteStep {
+    path: String,
+    text: Option<String>,
+    file: Option<String>,
+}
+
+const STEP_ACTIONS: &str = "`publish`, `mqtt`, `event`, `reload`, `write`, `config` or `gnss`";
 
 fn to_arg(v: serde_yaml::Value) -> Result<Arg, String> {
     use serde_yaml::Value as Y;
@@ -180,33 +227,70 @@ fn to_arg(v: serde_yaml::Value) -> Result<Arg, String> {
             _ => Err(format!("number {n} does not fit a Lua number")),
         },
         Y::String(s) => Ok(Arg::Str(s)),
-        other => Err(format!(
-            "message arguments are strings, numbers or booleans, not {other:?}"
-        )),
+        other => Err(format!("message arguments are strings, numbers or booleans, not {other:?}")),
     }
+}
+
+fn publish_action(list: Vec<serde_yaml::Value>) -> Result<Action, String> {
+    let mut args = list.into_iter().map(to_arg);
+    let topic = match args.next() {
+        Some(Ok(Arg::Str(topic))) => topic,
+        Some(Err(e)) => return Err(e),
+        _ => return Err("`publish` needs a topic string first: `publish: [TOPIC, args...]`".into()),
+    };
+    Ok(Action::Publish { topic, args: args.collect::<Result<Vec<_>, _>>()? })
 }
 
 impl TryFrom<StepFields> for StepDoc {
     type Error = String;
     fn try_from(f: StepFields) -> Result<StepDoc, String> {
-        let Some(list) = f.publish else {
-            return Err("a step needs an action: `publish: [TOPIC, args...]`".into());
-        };
-        let mut args = list.into_iter().map(to_arg);
-        let topic = match args.next() {
-            Some(Ok(Arg::Str(topic))) => topic,
-            Some(Err(e)) => return Err(e),
-            _ => {
-                return Err(
-                    "`publish` needs a topic string first: `publish: [TOPIC, args...]`".into(),
-                )
+        let given = [
+            f.publish.is_some(),
+            f.mqtt.is_some(),
+            f.event.is_some(),
+            f.reload.is_some(),
+            f.write.is_some(),
+            f.config.is_some(),
+            f.gnss.is_some(),
+        ];
+        match given.iter().filter(|g| **g).count() {
+            0 => return Err(format!("a step needs an action: {STEP_ACTIONS}")),
+            1 => {}
+            _ => return Err(format!("a step has one action; split {STEP_ACTIONS} into separate steps")),
+        }
+        let at = f.at.0;
+        let one = |action: Action| Ok(StepDoc { steps: vec![Step { at, action }], read_file: None });
+        if let Some(list) = f.publish {
+            one(publish_action(list)?)
+        } else if let Some(m) = f.mqtt {
+            one(Action::Mqtt { topic: m.topic, payload: m.payload })
+        } else if let Some(e) = f.event {
+            one(Action::Event { name: e.name, data: e.data })
+        } else if let Some(reload) = f.reload {
+            if !reload {
+                return Err("`reload: false` does nothing; remove the step".into());
             }
-        };
-        let args = args.collect::<Result<Vec<_>, _>>()?;
-        Ok(StepDoc(Step {
-            at: f.at.0,
-            action: Action::Publish { topic, args },
-        }))
+            one(Action::Reload)
+        } else if let Some(w) = f.write {
+            match (w.text, w.file) {
+                (Some(text), None) => one(Action::Write { path: w.path, bytes: text.into_bytes() }),
+                (None, Some(file)) => Ok(StepDoc {
+                    steps: vec![Step { at, action: Action::Write { path: w.path, bytes: Vec::new() } }],
+                    read_file: Some(file),
+                }),
+                _ => Err("`write` takes `path` and exactly one of `text` or `file`".into()),
+            }
+        } else if let Some(values) = f.config {
+            let steps =
+                values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
+            Ok(StepDoc { steps, read_file: None })
+        } else {
+            match f.gnss.expect("one action is given") {
+                serde_json::Value::String(s) if s == "lost" => one(Action::Gnss { fix: None }),
+                fix @ serde_json::Value::Object(_) => one(Action::Gnss { fix: Some(fix) }),
+                _ => Err("`gnss` takes a fix table such as `{ lat: 47.1, lon: 8.2 }`, or `lost`".into()),
+            }
+        }
     }
 }
 
@@ -214,20 +298,53 @@ impl TryFrom<StepFields> for StepDoc {
 #[serde(try_from = "ExpectFields")]
 pub struct ExpectDoc(pub Expectation);
 
+/// `"text"` (a substring) or `{ regex: "..." }`.
+#[derive(Debug, Clone)]
+struct MatcherDoc(Matcher);
+
+impl<'de> Deserialize<'de> for MatcherDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MatcherDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a text to find, or `{ regex: \"...\" }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MatcherDoc, E> {
+                Ok(MatcherDoc(Matcher::Substring(v.to_string())))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<MatcherDoc, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct RegexDoc {
+                    regex: String,
+                }
+                let r = RegexDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let re = regex::Regex::new(&r.regex)
+                    .map_err(|e| de::Error::custom(format!("bad regular expression: {e}")))?;
+                Ok(MatcherDoc(Matcher::Regex(re)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExpectFields {
-    /// A log line containing this text.
-    log: Option<String>,
-    /// A log line matching this regular expression.
-    log_regex: Option<String>,
+    /// Log lines (`I/user.tag text`, `I/lua text`, print's text).
+    log: Option<MatcherDoc>,
+    /// Outgoing MQTT publishes, as `topic payload`.
+    mqtt: Option<MatcherDoc>,
+    /// Telegram messages, as `chat: text` or `broadcast: text`.
+    telegram: Option<MatcherDoc>,
     /// No log line containing this text.
-    never: Option<String>,
+    never: Option<MatcherDoc>,
     /// No error events or error-level log lines.
     no_errors: Option<bool>,
-    /// An error event or error-level log line containing this text (expected errors; its
-    /// presence turns off the default "no errors").
-    error: Option<String>,
+    /// Error events or error-level log lines (expected errors; this turns off the default
+    /// "no errors").
+    error: Option<MatcherDoc>,
     count: Option<u64>,
     at_least: Option<u64>,
     at_most: Option<u64>,
@@ -240,75 +357,46 @@ impl TryFrom<ExpectFields> for ExpectDoc {
     fn try_from(f: ExpectFields) -> Result<ExpectDoc, String> {
         let chosen = [
             f.log.is_some(),
-            f.log_regex.is_some(),
+            f.mqtt.is_some(),
+            f.telegram.is_some(),
             f.never.is_some(),
-            f.no_errors.is_some(),
             f.error.is_some(),
+            f.no_errors.is_some(),
         ];
         if chosen.iter().filter(|c| **c).count() != 1 {
             return Err(
-                "an expectation has exactly one of `log`, `log_regex`, `never`, `error`, `no_errors`".into(),
+                "an expectation has exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`".into()
             );
         }
-        let counted = |default: Count| -> Result<Count, String> {
+        let counted = || -> Result<Count, String> {
             match (f.count, f.at_least, f.at_most) {
                 (Some(n), None, None) => Ok(Count { min: n, max: n }),
-                (Some(_), _, _) => {
-                    Err("`count` cannot be combined with `at_least`/`at_most`".into())
-                }
-                (None, None, None) => Ok(default),
-                (None, lo, hi) => Ok(Count {
-                    min: lo.unwrap_or(0),
-                    max: hi.unwrap_or(u64::MAX),
-                }),
+                (Some(_), _, _) => Err("`count` cannot be combined with `at_least`/`at_most`".into()),
+                (None, None, None) => Ok(Count { min: 1, max: u64::MAX }),
+                (None, lo, hi) => Ok(Count { min: lo.unwrap_or(0), max: hi.unwrap_or(u64::MAX) }),
             }
         };
         let never = Count { min: 0, max: 0 };
-        let (target, count) = if let Some(text) = f.log {
-            (
-                Target::Log(Matcher::Substring(text)),
-                counted(Count {
-                    min: 1,
-                    max: u64::MAX,
-                })?,
-            )
-        } else if let Some(re) = f.log_regex {
-            let re = regex::Regex::new(&re).map_err(|e| format!("bad regular expression: {e}"))?;
-            (
-                Target::Log(Matcher::Regex(re)),
-                counted(Count {
-                    min: 1,
-                    max: u64::MAX,
-                })?,
-            )
-        } else if let Some(text) = f.never {
-            (Target::Log(Matcher::Substring(text)), never)
-        } else if let Some(text) = f.error {
-            (
-                Target::Errors(Some(Matcher::Substring(text))),
-                counted(Count {
-                    min: 1,
-                    max: u64::MAX,
-                })?,
-            )
+        let (target, count) = if let Some(m) = f.log {
+            (Target::Log(m.0), counted()?)
+        } else if let Some(m) = f.mqtt {
+            (Target::Mqtt(m.0), counted()?)
+        } else if let Some(m) = f.telegram {
+            (Target::Telegram(m.0), counted()?)
+        } else if let Some(m) = f.never {
+            (Target::Log(m.0), never)
+        } else if let Some(m) = f.error {
+            (Target::Errors(Some(m.0)), counted()?)
         } else if f.no_errors == Some(true) {
             (Target::Errors(None), never)
         } else {
             return Err("`no_errors: false` expects nothing; remove it".into());
         };
         let (from, until) = match f.within {
-            Some([a, b]) if a.0 > b.0 => {
-                return Err("`within: [from, until]` needs from <= until".into())
-            }
+            Some([a, b]) if a.0 > b.0 => return Err("`within: [from, until]` needs from <= until".into()),
             Some([a, b]) => (a.0, b.0),
             None => (0, Micros::MAX),
         };
-        Ok(ExpectDoc(Expectation {
-            target,
-            count,
-            from,
-            until,
-            implicit: false,
-        }))
+        Ok(ExpectDoc(Expectation { target, count, from, until, implicit: false }))
     }
 }

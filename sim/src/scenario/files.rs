@@ -34,11 +34,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> io::Result
             walk(root, &path, out)?;
         } else {
             let rel = path.strip_prefix(root).expect("walked below root");
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             out.push((rel, std::fs::read(&path)?));
         }
     }
@@ -70,12 +66,7 @@ impl Files for Embedded {
             .iter()
             .find(|(p, _)| Path::new(p) == want)
             .map(|(_, text)| text.to_string())
-            .ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("{} is not built in", path.display()),
-                )
-            })
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{} is not built in", path.display())))
     }
 
     fn read_folder(&self, dir: &Path) -> io::Result<Vec<(String, Vec<u8>)>> {
@@ -90,10 +81,7 @@ impl Files for Embedded {
             .collect();
         out.sort();
         if out.is_empty() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("{} is not built in", dir.display()),
-            ));
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} is not built in", dir.display())));
         }
         Ok(out)
     }

@@ -13,7 +13,7 @@ use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
 use crate::time::Micros;
 use crate::vfs::Vfs;
-use crate::world::Step;
+use crate::world::{Action, Setup, Step};
 use doc::{ScenarioDoc, ScriptsDoc};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,29 @@ pub struct Scenario {
     pub start_tick: u32,
     pub steps: Vec<Step>,
     pub expect: Vec<Expectation>,
+    pub config: serde_json::Value,
+    pub gnss: Option<serde_json::Value>,
+    pub ip: String,
 }
+
+impl Scenario {
+    /// What the world starts from.
+    pub fn setup(&self) -> Setup {
+        Setup {
+            profile: self.profile.clone(),
+            flash: self.files.clone(),
+            initial_tick: self.start_tick,
+            duration: self.duration,
+            steps: self.steps.clone(),
+            config: self.config.clone(),
+            gnss_fix: self.gnss.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+/// The address `Node.ip()` returns unless a scenario says otherwise.
+pub const DEFAULT_IP: &str = "192.168.4.2";
 
 /// A scenario that could not be loaded: file, position when known, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,12 +82,7 @@ impl std::error::Error for ScenarioError {}
 
 impl ScenarioError {
     fn whole_file(file: &str, message: impl Into<String>) -> ScenarioError {
-        ScenarioError {
-            file: file.to_string(),
-            line: None,
-            column: None,
-            message: message.into(),
-        }
+        ScenarioError { file: file.to_string(), line: None, column: None, message: message.into() }
     }
 
     fn from_yaml(file: &str, err: serde_yaml::Error) -> ScenarioError {
@@ -89,20 +106,13 @@ impl Scenario {
     /// Loads `path` and the script folder it names through `files`.
     pub fn load(path: &Path, files: &dyn Files) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
-        let text = files
-            .read(path)
-            .map_err(|e| ScenarioError::whole_file(&origin, format!("cannot read: {e}")))?;
+        let text = files.read(path).map_err(|e| ScenarioError::whole_file(&origin, format!("cannot read: {e}")))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Scenario::parse(&text, &origin, &base, files)
     }
 
     /// Parses scenario text; a script folder is looked up relative to `base`.
-    pub fn parse(
-        text: &str,
-        origin: &str,
-        base: &Path,
-        files: &dyn Files,
-    ) -> Result<Scenario, ScenarioError> {
+    pub fn parse(text: &str, origin: &str, base: &Path, files: &dyn Files) -> Result<Scenario, ScenarioError> {
         if let Some((line, column)) = first_tab(text) {
             return Err(ScenarioError {
                 file: origin.to_string(),
@@ -111,9 +121,8 @@ impl Scenario {
                 message: "tab character in indentation; YAML indents with spaces".into(),
             });
         }
-        let doc: ScenarioDoc =
-            serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
-        let files = match doc.scripts {
+        let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
+        let flash = match doc.scripts {
             ScriptsDoc::Folder(dir) => {
                 let dir: PathBuf = base.join(dir);
                 Vfs::mount_folder(&dir, files)
@@ -121,32 +130,50 @@ impl Scenario {
             }
             ScriptsDoc::Inline(map) => Vfs::from_inline(map),
         };
-        if !files.contains(crate::vfs::MAIN_SCRIPT) {
+        if !flash.contains(crate::vfs::MAIN_SCRIPT) {
             return Err(ScenarioError::whole_file(
                 origin,
-                format!(
-                    "scripts: no `main.lua` (the device boots {})",
-                    crate::vfs::MAIN_SCRIPT
-                ),
+                format!("scripts: no `main.lua` (the device boots {})", crate::vfs::MAIN_SCRIPT),
             ));
         }
         let mut expect: Vec<Expectation> = doc.expect.into_iter().map(|e| e.0).collect();
         if !expect.iter().any(|e| matches!(e.target, Target::Errors(_))) {
             expect.push(Expectation::implicit_no_errors());
         }
-        let mut steps: Vec<Step> = doc.steps.into_iter().map(|s| s.0).collect();
+        let mut steps: Vec<Step> = Vec::new();
+        for doc_step in doc.steps {
+            let mut parts = doc_step.steps;
+            if let Some(file) = doc_step.read_file {
+                let bytes = files
+                    .read(&base.join(&file))
+                    .map_err(|e| ScenarioError::whole_file(origin, format!("write step: cannot read {file}: {e}")))?;
+                for part in &mut parts {
+                    if let Action::Write { bytes: b, .. } = &mut part.action {
+                        *b = bytes.clone().into_bytes();
+                    }
+                }
+            }
+            steps.extend(parts);
+        }
         steps.sort_by_key(|s| s.at);
+        let mut profile = doc.device.0;
+        if let Some(modules) = doc.modules {
+            profile.modules = modules;
+        }
         Ok(Scenario {
             name: doc.name,
             about: doc.about,
             origin: origin.to_string(),
-            profile: doc.device.0,
-            files,
+            profile,
+            files: flash,
             seed: doc.seed,
             duration: doc.duration.0,
             start_tick: doc.start_tick,
             steps,
             expect,
+            config: doc.config.unwrap_or_else(|| serde_json::Value::Object(Default::default())),
+            gnss: doc.gnss,
+            ip: doc.ip.unwrap_or_else(|| DEFAULT_IP.to_string()),
         })
     }
 }

@@ -18,12 +18,7 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(tick_hz: u32, initial_tick: u32) -> Clock {
-        Clock {
-            now_us: 0,
-            boot_us: 0,
-            tick_hz,
-            initial_tick,
-        }
+        Clock { now_us: 0, boot_us: 0, tick_hz, initial_tick }
     }
 
     pub fn now(&self) -> Micros {

@@ -1,9 +1,9 @@
-//! Messages that travel through the emulated rtos queue, and the scalar values they carry.
+//! Messages that travel through the emulated rtos queue, and the values they carry.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A scalar argument of an injected message (what a scenario step can carry).
+/// A scalar argument of an injected `sys` message (what a scenario step can carry).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Arg {
@@ -24,6 +24,17 @@ impl fmt::Display for Arg {
     }
 }
 
+/// What a firmware callback is called with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallbackArgs {
+    /// `Node.setTimeout`: no arguments.
+    None,
+    /// `EventBus.subscribe`: the event's data table.
+    Event(serde_json::Value),
+    /// `MQTT.subscribe`: topic and payload.
+    Mqtt { topic: String, payload: String },
+}
+
 /// One entry of the rtos queue.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
@@ -31,6 +42,10 @@ pub enum Message {
     Timer { id: i64, repeat: i64 },
     /// Posted by the firmware on the scenario's behalf: `sys.run` publishes it.
     Publish { topic: String, args: Vec<Arg> },
+    /// The firmware asks the Lua task to run a registered callback.
+    Callback { registration: u64, args: CallbackArgs },
+    /// The firmware asks the Lua task to tear its state down and reload the scripts.
+    Reload { trigger: String },
 }
 
 impl fmt::Display for Message {
@@ -44,6 +59,8 @@ impl fmt::Display for Message {
                 }
                 Ok(())
             }
+            Message::Callback { registration, .. } => write!(f, "callback #{registration}"),
+            Message::Reload { trigger } => write!(f, "reload ({trigger})"),
         }
     }
 }

@@ -1,20 +1,25 @@
 //! The `World`: the one owner of all mutable simulation state.
 //!
-//! Clock, rtos queue, timer pool, scheduled scenario steps and the trace recorder live here and
-//! nowhere else. The world does no I/O and knows nothing about Lua: the runtime asks it to wait
-//! for a message (which jumps virtual time straight to the next deadline) and tells it what Lua
-//! did. Everything it records is ordered by virtual time and insertion, never by a hash.
+//! Clock, rtos queue, timer pool, the firmware's registrations and configuration, scheduled
+//! scenario steps and the trace recorder live here and nowhere else. The world does no I/O and
+//! knows nothing about Lua: the runtime asks it to wait for a message (which jumps virtual time
+//! straight to the next deadline) and tells it what Lua did. Everything it records is ordered
+//! by virtual time and insertion, never by a hash.
 
 mod clock;
+mod firmware;
 mod message;
 mod queue;
 mod recorder;
+mod steps;
 mod timers;
 
 pub use clock::Clock;
-pub use message::{Arg, Message};
+pub use firmware::{topic_matches, valid_filter, Firmware, Listener, Registration};
+pub use message::{Arg, CallbackArgs, Message};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
+pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
 
 use crate::profile::Profile;
@@ -23,27 +28,16 @@ use crate::trace::EventKind;
 use crate::vfs::Vfs;
 use std::fmt;
 
-/// Something a scenario does to the device at a virtual time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    pub at: Micros,
-    pub action: Action,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// The firmware posts a message that `sys.run` publishes to subscribers.
-    Publish { topic: String, args: Vec<Arg> },
-}
-
 /// Why Lua must stop running now. Once set, every rtos call and the instruction hook raise an
 /// error until the Lua state has unwound, so no `pcall` can keep a halted script alive.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Halt {
     /// The scenario's duration is over.
     EndOfRun,
-    /// `rtos.reboot()`: the device resets and boots again.
-    Reboot,
+    /// `rtos.reboot()` or `Node.restart()`: the device resets and boots again.
+    Reboot { cause: String },
+    /// Tear the Lua state down and run the scripts again in a fresh one.
+    Reload { trigger: String },
     /// The task watchdog caught Lua running without yielding; `location` is `file:line`.
     Watchdog { location: String },
 }
@@ -52,7 +46,8 @@ impl fmt::Display for Halt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Halt::EndOfRun => write!(f, "end of run"),
-            Halt::Reboot => write!(f, "reboot"),
+            Halt::Reboot { cause } => write!(f, "reboot ({cause})"),
+            Halt::Reload { trigger } => write!(f, "reload ({trigger})"),
             Halt::Watchdog { location } => write!(f, "watchdog at {location}"),
         }
     }
@@ -66,12 +61,34 @@ pub enum Wait {
     Halted,
 }
 
+/// Everything about the device and its surroundings that a scenario sets up front.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub profile: Profile,
+    pub flash: Vfs,
+    pub initial_tick: u32,
+    pub duration: Micros,
+    pub steps: Vec<Step>,
+    pub config: serde_json::Value,
+    pub gnss_fix: Option<serde_json::Value>,
+    pub ip: String,
+}
+
 pub struct World {
     pub profile: Profile,
     pub clock: Clock,
     pub queue: MessageQueue,
     pub timers: TimerPool,
     pub recorder: Recorder,
+    pub firmware: Firmware,
+    /// The device's flash file system (LittleFS); survives reboots.
+    pub flash: Vfs,
+    /// Device configuration read by `Config.get`.
+    pub config: serde_json::Value,
+    pub gnss_fix: Option<serde_json::Value>,
+    pub ip: String,
+    /// Generation of the current Lua state: 1 at the first boot, +1 at every reload or boot.
+    pub generation: u32,
     steps: Vec<Step>,
     next_step: usize,
     end_at: Micros,
@@ -79,36 +96,34 @@ pub struct World {
     /// Lua VM instructions run since Lua last blocked on the queue (watchdog).
     busy_instructions: u64,
     boots: u32,
+    reloads: u32,
     heap_peak: usize,
-    /// The device's flash file system (LittleFS); survives reboots.
-    pub flash: Vfs,
 }
 
 impl World {
-    /// A world for one run. `steps` must be sorted by time (scenario loading does it).
-    pub fn new(
-        profile: Profile,
-        flash: Vfs,
-        initial_tick: u32,
-        duration: Micros,
-        steps: Vec<Step>,
-        recorder: Recorder,
-    ) -> World {
-        debug_assert!(steps.windows(2).all(|w| w[0].at <= w[1].at));
+    /// A world for one run. `setup.steps` must be sorted by time (scenario loading does it).
+    pub fn new(setup: Setup, recorder: Recorder) -> World {
+        debug_assert!(setup.steps.windows(2).all(|w| w[0].at <= w[1].at));
         World {
-            clock: Clock::new(profile.tick_hz, initial_tick),
-            queue: MessageQueue::new(profile.queue_len),
-            timers: TimerPool::new(profile.timer_slots),
-            profile,
+            clock: Clock::new(setup.profile.tick_hz, setup.initial_tick),
+            queue: MessageQueue::new(setup.profile.queue_len),
+            timers: TimerPool::new(setup.profile.timer_slots),
+            profile: setup.profile,
             recorder,
-            steps,
+            firmware: Firmware::default(),
+            flash: setup.flash,
+            config: setup.config,
+            gnss_fix: setup.gnss_fix,
+            ip: setup.ip,
+            generation: 0,
+            steps: setup.steps,
             next_step: 0,
-            end_at: duration,
+            end_at: setup.duration,
             halt: None,
             busy_instructions: 0,
             boots: 0,
+            reloads: 0,
             heap_peak: 0,
-            flash,
         }
     }
 
@@ -126,6 +141,10 @@ impl World {
         self.boots
     }
 
+    pub fn reloads(&self) -> u32 {
+        self.reloads
+    }
+
     pub fn halt(&self) -> Option<&Halt> {
         self.halt.as_ref()
     }
@@ -139,28 +158,45 @@ impl World {
         self.halt.get_or_insert(halt);
     }
 
-    /// Resets the device: queue and timers are lost, the tick count restarts, time goes on.
+    /// Whether the build has an optional module (`telegram`, `gnss`).
+    pub fn has_module(&self, module: &str) -> bool {
+        self.profile.modules.iter().any(|m| m == module)
+    }
+
+    /// Resets the device: queue, timers and firmware registrations are lost (main RAM), the tick
+    /// count restarts, time goes on, flash and configuration stay.
     pub fn boot(&mut self, cause: &str) {
         self.boots += 1;
+        self.generation += 1;
         self.queue.clear();
         self.timers.clear();
+        self.firmware.clear();
         self.clock.reboot();
         self.busy_instructions = 0;
         let kind = EventKind::Boot {
             profile: self.profile.name.clone(),
             tick_hz: self.profile.tick_hz,
             cause: cause.to_string(),
+            generation: self.generation,
         };
         self.record(kind);
     }
 
-    /// Passes `ms` of time without Lua running (boot time). Timers cannot be armed yet.
+    /// Hot reload: a new generation of the Lua state. The rtos timers of the old state are
+    /// stopped and their pending messages dropped (their ids mean nothing to the new state);
+    /// firmware registrations stay, stamped with their old generation.
+    pub fn reload(&mut self, trigger: &str) {
+        self.reloads += 1;
+        self.generation += 1;
+        self.timers.clear();
+        self.queue.retain(|m| !matches!(m, Message::Timer { .. }));
+        self.busy_instructions = 0;
+        self.record(EventKind::Reload { generation: self.generation, trigger: trigger.to_string() });
+    }
+
+    /// Passes `ms` of time without Lua running (boot time).
     pub fn pass_time(&mut self, ms: u64) {
-        let until = self
-            .clock
-            .now()
-            .saturating_add(ms.saturating_mul(1_000))
-            .min(self.end_at);
+        let until = self.clock.now().saturating_add(ms.saturating_mul(1_000)).min(self.end_at);
         self.run_until(until);
         if until >= self.end_at {
             self.request_halt(Halt::EndOfRun);
@@ -173,13 +209,7 @@ impl World {
         match self.timers.start(id, ms, repeat, now, self.clock.tick_hz()) {
             Ok(ticks) => {
                 let active = self.timers.active_count();
-                self.record(EventKind::TimerStart {
-                    id,
-                    ms,
-                    ticks,
-                    repeat,
-                    active,
-                });
+                self.record(EventKind::TimerStart { id, ms, ticks, repeat, active });
                 true
             }
             Err(reason) => {
@@ -239,19 +269,21 @@ impl World {
         }
     }
 
-    /// The earliest moment something is due: a timer expiry or a scenario step.
+    /// The earliest moment something is due: a timer expiry, a firmware timeout or a step.
     fn next_deadline(&self) -> Option<Micros> {
         let timer = self.timers.next_due().map(|t| self.clock.tick_time(t));
+        let timeout = self.firmware.next_timeout();
         let step = self.steps.get(self.next_step).map(|s| s.at);
-        timer.into_iter().chain(step).min()
+        [timer, timeout, step].into_iter().flatten().min()
     }
 
     /// Advances to `until`, processing everything due on the way. At one instant the timer
-    /// service task (higher priority) runs before the firmware posts scenario steps.
+    /// service task (higher priority) runs before the firmware's timeouts and scenario steps.
     fn run_until(&mut self, until: Micros) {
         while let Some(next) = self.next_deadline().filter(|&n| n <= until) {
             self.clock.advance_to(next);
             self.fire_due_timers();
+            self.fire_due_timeouts();
             self.apply_due_steps();
         }
         self.clock.advance_to(until);
@@ -260,39 +292,29 @@ impl World {
     fn fire_due_timers(&mut self) {
         let now = self.clock.ticks_since_boot();
         while let Some(Expiry { id, repeat }) = self.timers.pop_due(now) {
-            self.post(Message::Timer { id, repeat }, |depth| {
-                EventKind::TimerFire { id, repeat, depth }
-            });
+            self.post(Message::Timer { id, repeat }, |depth| Some(EventKind::TimerFire { id, repeat, depth }));
         }
     }
 
     fn apply_due_steps(&mut self) {
-        while let Some(step) = self
-            .steps
-            .get(self.next_step)
-            .filter(|s| s.at <= self.clock.now())
-        {
-            let step = step.clone();
+        while let Some(step) = self.steps.get(self.next_step).filter(|s| s.at <= self.clock.now()) {
+            let action = step.action.clone();
             self.next_step += 1;
-            match step.action {
-                Action::Publish { topic, args } => {
-                    let message = Message::Publish { topic, args };
-                    let described = message.to_string();
-                    self.post(message, |_| EventKind::Inject { step: described });
-                }
-            }
+            self.apply(action);
         }
     }
 
-    fn post(&mut self, message: Message, on_posted: impl FnOnce(usize) -> EventKind) {
+    /// Posts without blocking; traces `on_posted(depth)` or the drop.
+    fn post(&mut self, message: Message, on_posted: impl FnOnce(usize) -> Option<EventKind>) {
         match self.queue.post(message) {
-            Ok(depth) => self.record(on_posted(depth)),
+            Ok(depth) => {
+                if let Some(kind) = on_posted(depth) {
+                    self.record(kind);
+                }
+            }
             Err(message) => {
                 let depth = self.queue.len();
-                self.record(EventKind::QueueDrop {
-                    message: message.to_string(),
-                    depth,
-                });
+                self.record(EventKind::QueueDrop { message: message.to_string(), depth });
             }
         }
     }

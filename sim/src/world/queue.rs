@@ -16,12 +16,7 @@ pub struct MessageQueue {
 
 impl MessageQueue {
     pub fn new(capacity: usize) -> MessageQueue {
-        MessageQueue {
-            items: VecDeque::with_capacity(capacity),
-            capacity,
-            peak: 0,
-            drops: 0,
-        }
+        MessageQueue { items: VecDeque::with_capacity(capacity), capacity, peak: 0, drops: 0 }
     }
 
     /// Posts without blocking. Returns the depth after posting, or gives the message back when
@@ -54,6 +49,11 @@ impl MessageQueue {
 
     pub fn drops(&self) -> u64 {
         self.drops
+    }
+
+    /// Keeps only the messages for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&Message) -> bool) {
+        self.items.retain(keep);
     }
 
     /// A reset empties the queue; peak and drop counts cover the whole run.

@@ -17,11 +17,7 @@ pub struct Recorder {
 impl Recorder {
     /// `keep`: hold every event for printing or export; `checks`: expectations to evaluate.
     pub fn new(keep: bool, checks: Vec<Check>) -> Recorder {
-        Recorder {
-            keep,
-            checks,
-            ..Recorder::default()
-        }
+        Recorder { keep, checks, ..Recorder::default() }
     }
 
     pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind) {

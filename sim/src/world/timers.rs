@@ -45,43 +45,22 @@ pub struct TimerPool {
 
 impl TimerPool {
     pub fn new(slots: usize) -> TimerPool {
-        TimerPool {
-            slots: vec![None; slots],
-            active: BTreeMap::new(),
-            next_seq: 0,
-            peak: 0,
-        }
+        TimerPool { slots: vec![None; slots], active: BTreeMap::new(), next_seq: 0, peak: 0 }
     }
 
     /// Arms timer `id` at tick `now` (since boot). Returns the period in ticks.
-    pub fn start(
-        &mut self,
-        id: i64,
-        ms: i64,
-        repeat: i64,
-        now: u64,
-        tick_hz: u32,
-    ) -> Result<u32, RejectReason> {
+    pub fn start(&mut self, id: i64, ms: i64, repeat: i64, now: u64, tick_hz: u32) -> Result<u32, RejectReason> {
         let period = time::ms_to_ticks(ms, tick_hz).ok_or(RejectReason::BadDelay)?;
         let slot = match self.slot_of(id) {
             Some(slot) => {
                 self.disarm(slot);
                 slot
             }
-            None => self
-                .slots
-                .iter()
-                .position(Option::is_none)
-                .ok_or(RejectReason::NoFreeSlot)?,
+            None => self.slots.iter().position(Option::is_none).ok_or(RejectReason::NoFreeSlot)?,
         };
         let fires_left = u64::try_from(repeat).ok().map(|n| n.saturating_add(1));
         let key = self.insert(now + period as u64, slot);
-        self.slots[slot] = Some(Armed {
-            id,
-            period,
-            fires_left,
-            key,
-        });
+        self.slots[slot] = Some(Armed { id, period, fires_left, key });
         self.peak = self.peak.max(self.active_count());
         Ok(period)
     }
@@ -104,15 +83,9 @@ impl TimerPool {
 
     /// Takes the next timer due at or before tick `now`, in FreeRTOS order, and re-arms or frees it.
     pub fn pop_due(&mut self, now: u64) -> Option<Expiry> {
-        let (&key, &slot) = self
-            .active
-            .iter()
-            .next()
-            .filter(|((tick, _), _)| *tick <= now)?;
+        let (&key, &slot) = self.active.iter().next().filter(|((tick, _), _)| *tick <= now)?;
         self.active.remove(&key);
-        let armed = self.slots[slot]
-            .as_mut()
-            .expect("active list points at an armed slot");
+        let armed = self.slots[slot].as_mut().expect("active list points at an armed slot");
         let id = armed.id;
         let repeat = match &mut armed.fires_left {
             None => -1,
@@ -150,9 +123,7 @@ impl TimerPool {
     }
 
     fn slot_of(&self, id: i64) -> Option<usize> {
-        self.slots
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|a| a.id == id))
+        self.slots.iter().position(|s| s.as_ref().is_some_and(|a| a.id == id))
     }
 
     fn insert(&mut self, due: u64, slot: usize) -> DueKey {
@@ -183,11 +154,7 @@ mod tests {
         assert_eq!(p.start(1, 10, 0, 0, 1000), Ok(10));
         assert_eq!(p.start(2, 10, 0, 0, 1000), Ok(10));
         assert_eq!(p.start(3, 10, 0, 0, 1000), Err(RejectReason::NoFreeSlot));
-        assert_eq!(
-            p.start(1, 20, 0, 0, 1000),
-            Ok(20),
-            "re-arming an armed id needs no new slot"
-        );
+        assert_eq!(p.start(1, 20, 0, 0, 1000), Ok(20), "re-arming an armed id needs no new slot");
         assert_eq!(p.start(4, 0, 0, 0, 1000), Err(RejectReason::BadDelay));
     }
 
@@ -205,9 +172,8 @@ mod tests {
     fn n_repeat_fires_n_plus_one_times_and_frees_the_slot() {
         let mut p = TimerPool::new(1);
         p.start(1, 10, 2, 0, 1000).unwrap();
-        let fired: Vec<(u64, i64)> = (1..=100)
-            .flat_map(|t| drain(&mut p, t).into_iter().map(move |e| (t, e.repeat)))
-            .collect();
+        let fired: Vec<(u64, i64)> =
+            (1..=100).flat_map(|t| drain(&mut p, t).into_iter().map(move |e| (t, e.repeat))).collect();
         assert_eq!(fired, vec![(10, 2), (20, 1), (30, 0)]);
         assert_eq!(p.active_count(), 0);
     }

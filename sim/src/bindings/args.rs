@@ -1,0 +1,187 @@
+//! Argument checking for bindings, with the messages the device's C code gives
+//! (`luaL_checkstring` and friends): `bad argument #1 to 'publish' (string expected, got nil)`.
+
+use mlua::{Function, Table, Value};
+
+/// Why a binding call failed: an error the script sees as a string raised at its own line
+/// (like `luaL_error`), or a Lua/runtime error passed through unchanged.
+pub enum Fail {
+    Raise(String),
+    Lua(mlua::Error),
+}
+
+impl From<mlua::Error> for Fail {
+    fn from(e: mlua::Error) -> Fail {
+        Fail::Lua(e)
+    }
+}
+
+pub type BindResult<T> = Result<T, Fail>;
+
+/// The arguments of one binding call.
+pub struct Args {
+    name: &'static str,
+    values: Vec<Value>,
+}
+
+/// `luaL_typename`.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "nil",
+        Value::Boolean(_) => "boolean",
+        Value::Integer(_) | Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Table(_) => "table",
+        Value::Function(_) => "function",
+        Value::Thread(_) => "thread",
+        _ => "userdata",
+    }
+}
+
+impl Args {
+    pub fn new(name: &'static str, values: Vec<Value>) -> Args {
+        Args { name, values }
+    }
+
+    /// Argument `n` (1-based), `Nil` when absent.
+    pub fn get(&self, n: usize) -> Value {
+        self.values.get(n - 1).cloned().unwrap_or(Value::Nil)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The rest of the arguments from `n` on.
+    pub fn rest(&self, n: usize) -> Vec<Value> {
+        self.values.iter().skip(n - 1).cloned().collect()
+    }
+
+    /// `luaL_argerror`.
+    pub fn error(&self, n: usize, message: impl std::fmt::Display) -> Fail {
+        Fail::Raise(format!("bad argument #{n} to '{}' ({message})", self.name))
+    }
+
+    fn expected(&self, n: usize, what: &str) -> Fail {
+        let got = match self.values.get(n - 1) {
+            None => "no value",
+            Some(v) => type_name(v),
+        };
+        self.error(n, format!("{what} expected, got {got}"))
+    }
+
+    /// `luaL_checkstring`: a string, or a number converted to one.
+    pub fn string(&self, n: usize) -> BindResult<String> {
+        match self.values.get(n - 1) {
+            Some(Value::String(s)) => Ok(s.to_string_lossy()),
+            Some(Value::Integer(i)) => Ok(i.to_string()),
+            Some(Value::Number(x)) => Ok(format_number(*x)),
+            _ => Err(self.expected(n, "string")),
+        }
+    }
+
+    /// `luaL_checkinteger`.
+    pub fn integer(&self, n: usize) -> BindResult<i64> {
+        let number = match self.values.get(n - 1) {
+            Some(Value::Integer(i)) => return Ok(*i),
+            Some(Value::Number(x)) => *x,
+            Some(Value::String(s)) => match s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()) {
+                Some(x) => x,
+                None => return Err(self.expected(n, "number")),
+            },
+            _ => return Err(self.expected(n, "number")),
+        };
+        if number.fract() == 0.0 && number >= -(2f64.powi(63)) && number < 2f64.powi(63) {
+            Ok(number as i64)
+        } else {
+            Err(self.error(n, "number has no integer representation"))
+        }
+    }
+
+    /// `luaL_optinteger`.
+    pub fn opt_integer(&self, n: usize) -> BindResult<Option<i64>> {
+        match self.values.get(n - 1) {
+            None | Some(Value::Nil) => Ok(None),
+            Some(_) => self.integer(n).map(Some),
+        }
+    }
+
+    /// `luaL_checktype(L, n, LUA_TFUNCTION)`.
+    pub fn function(&self, n: usize) -> BindResult<Function> {
+        match self.values.get(n - 1) {
+            Some(Value::Function(f)) => Ok(f.clone()),
+            _ => Err(self.expected(n, "function")),
+        }
+    }
+
+    /// A table argument.
+    pub fn table(&self, n: usize) -> BindResult<Table> {
+        match self.values.get(n - 1) {
+            Some(Value::Table(t)) => Ok(t.clone()),
+            _ => Err(self.expected(n, "table")),
+        }
+    }
+}
+
+/// Lua's `%.14g` for floats, as `tostring` prints them (`1.5`, `1e+20`, `0.1`, `3.0`).
+pub fn format_number(x: f64) -> String {
+    if x.is_nan() {
+        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let text = format_g14(x);
+    if text.contains(['.', 'e', 'n', 'i']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// C's `%.14g`.
+fn format_g14(x: f64) -> String {
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let sci = format!("{:.13e}", x);
+    let (mantissa, exponent) = sci.split_once('e').expect("formatted with an exponent");
+    let exponent: i32 = exponent.parse().expect("numeric exponent");
+    if !(-4..14).contains(&exponent) {
+        let mantissa = trim_zeros(mantissa);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    } else {
+        let decimals = (13 - exponent).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, x)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn numbers_print_like_lua() {
+        assert_eq!(format_number(1.5), "1.5");
+        assert_eq!(format_number(3.0), "3.0");
+        assert_eq!(format_number(0.1), "0.1");
+        assert_eq!(format_number(1e20), "1e+20");
+        assert_eq!(format_number(123456789012345.0), "1.2345678901234e+14");
+        assert_eq!(format_number(-0.0001), "-0.0001");
+        assert_eq!(format_number(0.00001), "1e-05");
+        assert_eq!(format_number(2.0f64.powi(53)), "9.007199254741e+15");
+    }
+}

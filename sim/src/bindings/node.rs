@@ -1,0 +1,52 @@
+//! `Node`: the device itself. `restart()` reboots, `uptime()` is milliseconds since boot,
+//! `ip()` the station address (nil when there is none), `setTimeout(ms, fn)` a one-shot
+//! firmware timer (not one of the 64 rtos timer slots) that calls `fn()` on the virtual clock.
+
+use super::{function, global_table, halting, keep_callback, Args, BindResult, Binding, Fail};
+use crate::runtime::with_world;
+use crate::world::Halt;
+use mlua::{Lua, Value};
+
+pub const BINDING: Binding = Binding { name: "Node", module: None, install };
+
+fn install(lua: &Lua) -> mlua::Result<()> {
+    global_table(
+        lua,
+        "Node",
+        vec![
+            ("restart", function(lua, "restart", restart)?),
+            ("uptime", function(lua, "uptime", uptime)?),
+            ("ip", function(lua, "ip", ip)?),
+            ("setTimeout", function(lua, "setTimeout", set_timeout)?),
+        ],
+    )?;
+    Ok(())
+}
+
+fn restart(lua: &Lua, _: Args) -> BindResult<()> {
+    with_world(lua, |w| w.request_halt(Halt::Reboot { cause: "Node.restart".into() }));
+    Err(Fail::Lua(halting(lua)))
+}
+
+fn uptime(lua: &Lua, _: Args) -> BindResult<i64> {
+    Ok(with_world(lua, |w| w.clock.ticks_since_boot() as i64 * 1000 / w.clock.tick_hz() as i64))
+}
+
+fn ip(lua: &Lua, _: Args) -> BindResult<Value> {
+    let ip = with_world(lua, |w| w.ip.clone());
+    if ip.is_empty() {
+        return Ok(Value::Nil);
+    }
+    Ok(Value::String(lua.create_string(ip)?))
+}
+
+fn set_timeout(lua: &Lua, args: Args) -> BindResult<i64> {
+    let ms = args.integer(1)?;
+    let f = args.function(2)?;
+    if ms < 0 {
+        return Err(args.error(1, format!("timeout must be >= 0 ms, got {ms}")));
+    }
+    let id = with_world(lua, |w| w.set_timeout(ms as u64));
+    keep_callback(lua, id, f)?;
+    Ok(id as i64)
+}

@@ -1,0 +1,80 @@
+//! What the device's Lua task does with a message from the rtos queue that is not for the
+//! script's own loop: run a firmware callback (in the Lua state of the generation that made
+//! it, after checking that generation may still run), or start a reload.
+
+use super::host::{host, with_world};
+use super::state::CALL_PROTECTED;
+use crate::bindings::convert::json_to_lua;
+use crate::bindings::CALLBACKS_KEY;
+use crate::trace::EventKind;
+use crate::world::{CallbackArgs, Halt, Message};
+use mlua::{Function, IntoLua, Lua, MultiValue, Table, Value};
+
+/// The outcome of taking a message off the queue.
+pub enum Taken {
+    /// A timer or `sys` message: the script's loop (`rtos.receive`) handles it.
+    ForScript(Message),
+    /// The firmware handled it (ran a callback, or asked for a reload).
+    Handled,
+}
+
+/// Handles firmware messages; hands timer and publish messages back.
+pub fn take_message(lua: &Lua, message: Message) -> mlua::Result<Taken> {
+    match message {
+        Message::Callback { registration, args } => {
+            run_callback(lua, registration, args)?;
+            Ok(Taken::Handled)
+        }
+        Message::Reload { trigger } => {
+            with_world(lua, |w| w.request_halt(Halt::Reload { trigger }));
+            Ok(Taken::Handled)
+        }
+        other => Ok(Taken::ForScript(other)),
+    }
+}
+
+/// Runs registration `id`'s callback, protected: an error is traced, not propagated.
+fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
+    let found = with_world(lua, |w| {
+        if !w.may_call(id) {
+            return None;
+        }
+        w.firmware.get(id).map(|r| (r.generation, r.listener.describe(), w.generation))
+    });
+    let Some((generation, what, current)) = found else { return Ok(()) };
+    let target = if generation == current { Some(lua.clone()) } else { host(lua).state(generation) };
+    let Some(target) = target else { return Ok(()) };
+    let Some(callback) = target
+        .named_registry_value::<Option<Table>>(CALLBACKS_KEY)?
+        .map(|t| t.get::<Option<Function>>(id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    with_world(lua, |w| w.record(EventKind::Callback { id, generation, what: what.clone() }));
+    let mut call_args = vec![Value::Function(callback)];
+    call_args.extend(callback_values(&target, args)?);
+    let protected: Function = target.named_registry_value(CALL_PROTECTED)?;
+    let failure = match protected.call::<(bool, Value)>(MultiValue::from_vec(call_args)) {
+        Ok((true, _)) => None,
+        Ok((false, err)) => Some(super::describe_error(&err)),
+        Err(err) => Some(err.to_string()),
+    };
+    if let Some(message) = failure {
+        with_world(lua, |w| {
+            if w.halt().is_none() {
+                w.record(EventKind::Error { what: format!("callback {what}"), message });
+            }
+        });
+    }
+    Ok(())
+}
+
+fn callback_values(lua: &Lua, args: CallbackArgs) -> mlua::Result<Vec<Value>> {
+    Ok(match args {
+        CallbackArgs::None => vec![],
+        CallbackArgs::Event(data) => vec![json_to_lua(lua, &data)?],
+        CallbackArgs::Mqtt { topic, payload } => vec![topic.into_lua(lua)?, payload.into_lua(lua)?],
+    })
+}

@@ -1,0 +1,208 @@
+//! The firmware's side of the bindings: subscriptions made from Lua (EventBus, MQTT,
+//! `Node.setTimeout`), each stamped with the generation of the Lua state that made it, and the
+//! device configuration scripts read with `Config.get`.
+//!
+//! When an event arrives, every matching registration of the current generation gets a
+//! callback message on the rtos queue; a registration from an older generation is skipped and
+//! the skip is traced with both generations, unless the device reproduces the seed's naive
+//! reload, where stale callbacks keep firing.
+
+use super::message::{CallbackArgs, Message};
+use super::World;
+use crate::time::Micros;
+use crate::trace::EventKind;
+use std::collections::BTreeMap;
+
+/// What a registration listens to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listener {
+    EventBus { event: String },
+    Mqtt { filter: String },
+    Timeout,
+}
+
+impl Listener {
+    pub fn describe(&self) -> String {
+        match self {
+            Listener::EventBus { event } => format!("EventBus {event}"),
+            Listener::Mqtt { filter } => format!("MQTT {filter}"),
+            Listener::Timeout => "Node.setTimeout".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub generation: u32,
+    pub listener: Listener,
+}
+
+/// Registrations and firmware timers; lost at reboot, kept across a reload.
+#[derive(Debug, Default)]
+pub struct Firmware {
+    registrations: BTreeMap<u64, Registration>,
+    next_id: u64,
+    /// `Node.setTimeout` expiries: (due, registration id) in order.
+    timeouts: BTreeMap<(Micros, u64), ()>,
+}
+
+impl Firmware {
+    pub fn next_timeout(&self) -> Option<Micros> {
+        self.timeouts.keys().next().map(|(at, _)| *at)
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Registration> {
+        self.registrations.get(&id)
+    }
+
+    pub fn clear(&mut self) {
+        self.registrations.clear();
+        self.timeouts.clear();
+    }
+}
+
+/// MQTT topic filter matching with `+` (one level) and `#` (the rest, last level only).
+pub fn topic_matches(filter: &str, topic: &str) -> bool {
+    let mut f = filter.split('/');
+    let mut t = topic.split('/');
+    loop {
+        match (f.next(), t.next()) {
+            (Some("#"), _) => return true,
+            (Some("+"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// Whether `filter` is a valid MQTT subscription filter.
+pub fn valid_filter(filter: &str) -> bool {
+    let levels: Vec<&str> = filter.split('/').collect();
+    !filter.is_empty()
+        && levels.iter().enumerate().all(|(i, level)| match *level {
+            "#" => i == levels.len() - 1,
+            "+" => true,
+            l => !l.contains(['#', '+']),
+        })
+}
+
+impl World {
+    /// Stamps a new registration with the current generation and traces it.
+    pub fn register(&mut self, listener: Listener) -> u64 {
+        let fw = &mut self.firmware;
+        fw.next_id += 1;
+        let id = fw.next_id;
+        let what = listener.describe();
+        fw.registrations.insert(id, Registration { generation: self.generation, listener });
+        self.record(EventKind::Subscribe { id, generation: self.generation, what });
+        id
+    }
+
+    /// `Node.setTimeout`: a one-shot firmware timer (not an rtos timer slot).
+    pub fn set_timeout(&mut self, ms: u64) -> u64 {
+        let id = self.register(Listener::Timeout);
+        let due = self.clock.now().saturating_add(ms.saturating_mul(1_000));
+        self.firmware.timeouts.insert((due, id), ());
+        id
+    }
+
+    pub fn fire_due_timeouts(&mut self) {
+        let now = self.clock.now();
+        while let Some((&(due, id), _)) = self.firmware.timeouts.iter().next() {
+            if due > now {
+                break;
+            }
+            self.firmware.timeouts.remove(&(due, id));
+            self.deliver(id, CallbackArgs::None);
+            self.firmware.registrations.remove(&id);
+        }
+    }
+
+    /// Delivers a firmware event to every matching EventBus registration.
+    pub fn firmware_event(&mut self, name: &str, data: &serde_json::Value) {
+        let ids = self.matching(|l| matches!(l, Listener::EventBus { event } if event == name));
+        for id in ids {
+            self.deliver(id, CallbackArgs::Event(data.clone()));
+        }
+    }
+
+    /// An MQTT message arrived from the broker.
+    pub fn mqtt_incoming(&mut self, topic: &str, payload: &str) {
+        if topic == self.reload_topic() {
+            let trigger = format!("mqtt {topic}");
+            self.post(Message::Reload { trigger }, |_| None);
+            return;
+        }
+        let ids = self.matching(|l| matches!(l, Listener::Mqtt { filter } if topic_matches(filter, topic)));
+        for id in ids {
+            let args = CallbackArgs::Mqtt { topic: topic.to_string(), payload: payload.to_string() };
+            self.deliver(id, args);
+        }
+    }
+
+    /// `<mqtt.prefix>/cmd/lua/reload`; the prefix defaults to `device`.
+    pub fn reload_topic(&self) -> String {
+        let prefix = self.config_get("mqtt.prefix");
+        let prefix = prefix.as_ref().and_then(|v| v.as_str()).unwrap_or("device");
+        format!("{prefix}/cmd/lua/reload")
+    }
+
+    /// Whether registration `id` may run now; traces the skip when it may not.
+    pub fn may_call(&mut self, id: u64) -> bool {
+        let Some(reg) = self.firmware.get(id) else { return false };
+        if reg.generation == self.generation || self.profile.naive_reload {
+            return true;
+        }
+        let (made_in, what) = (reg.generation, reg.listener.describe());
+        self.record(EventKind::Skip { id, what, made_in, current: self.generation });
+        false
+    }
+
+    fn deliver(&mut self, id: u64, args: CallbackArgs) {
+        if self.may_call(id) {
+            self.post(Message::Callback { registration: id, args }, |_| None);
+        }
+    }
+
+    fn matching(&self, pred: impl Fn(&Listener) -> bool) -> Vec<u64> {
+        self.firmware.registrations.iter().filter(|(_, r)| pred(&r.listener)).map(|(id, _)| *id).collect()
+    }
+
+    /// `Config.get("a.b.c")`: the value at a dotted path, `None` when any part is missing.
+    pub fn config_get(&self, path: &str) -> Option<serde_json::Value> {
+        path.split('.').try_fold(&self.config, |node, key| node.get(key)).cloned()
+    }
+
+    /// Sets the value at a dotted path, creating tables on the way.
+    pub fn config_set(&mut self, path: &str, value: serde_json::Value) {
+        let mut node = &mut self.config;
+        for key in path.split('.') {
+            if !node.is_object() {
+                *node = serde_json::Value::Object(Default::default());
+            }
+            node =
+                node.as_object_mut().expect("made an object").entry(key.to_string()).or_insert(serde_json::Value::Null);
+        }
+        *node = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mqtt_wildcards() {
+        assert!(topic_matches("sensors/+/temp", "sensors/boiler/temp"));
+        assert!(!topic_matches("sensors/+/temp", "sensors/boiler/flue/temp"));
+        assert!(topic_matches("sensors/#", "sensors/boiler/flue/temp"));
+        assert!(topic_matches("sensors/#", "sensors"));
+        assert!(topic_matches("#", "a/b"));
+        assert!(!topic_matches("a/b", "a/b/c"));
+        assert!(valid_filter("a/+/#"));
+        assert!(!valid_filter("a/#/b"));
+        assert!(!valid_filter("a/b+"));
+        assert!(!valid_filter(""));
+    }
+}
