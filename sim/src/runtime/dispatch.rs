@@ -7,7 +7,7 @@ use super::state::CALL_PROTECTED;
 use crate::bindings::convert::json_to_lua;
 use crate::bindings::CALLBACKS_KEY;
 use crate::trace::EventKind;
-use crate::world::{CallbackArgs, Halt, Message};
+use crate::world::{CallbackArgs, Halt, Listener, Message};
 use mlua::{Function, IntoLua, Lua, MultiValue, Table, Value};
 
 /// The outcome of taking a message off the queue.
@@ -39,9 +39,13 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
         if !w.may_call(id) {
             return None;
         }
-        w.firmware.get(id).map(|r| (r.generation, r.listener.describe(), w.generation))
+        w.firmware.get(id).map(|r| (r.generation, r.listener.clone(), w.generation))
     });
-    let Some((generation, what, current)) = found else { return Ok(()) };
+    let Some((generation, listener, current)) = found else { return Ok(()) };
+    if listener == Listener::Timeout {
+        with_world(lua, |w| w.firmware.remove(id));
+    }
+    let what = listener.describe();
     let target = if generation == current { Some(lua.clone()) } else { host(lua).state(generation) };
     let Some(target) = target else { return Ok(()) };
     let Some(callback) = target

@@ -3,9 +3,9 @@
 //! device configuration scripts read with `Config.get`.
 //!
 //! When an event arrives, every matching registration of the current generation gets a
-//! callback message on the rtos queue; a registration from an older generation is skipped and
-//! the skip is traced with both generations, unless the device reproduces the seed's naive
-//! reload, where stale callbacks keep firing.
+//! callback message on the rtos queue; a registration from an older generation is skipped, the
+//! skip is traced with both generations, and the registration falls away. With the seed's naive
+//! reload, stale callbacks keep firing instead.
 
 use super::message::{CallbackArgs, Message};
 use super::World;
@@ -53,6 +53,11 @@ impl Firmware {
 
     pub fn get(&self, id: u64) -> Option<&Registration> {
         self.registrations.get(&id)
+    }
+
+    /// Forgets a registration (a one-shot timeout after it ran).
+    pub fn remove(&mut self, id: u64) {
+        self.registrations.remove(&id);
     }
 
     pub fn clear(&mut self) {
@@ -115,7 +120,6 @@ impl World {
             }
             self.firmware.timeouts.remove(&(due, id));
             self.deliver(id, CallbackArgs::None);
-            self.firmware.registrations.remove(&id);
         }
     }
 
@@ -155,6 +159,8 @@ impl World {
             return true;
         }
         let (made_in, what) = (reg.generation, reg.listener.describe());
+        // A stale registration falls away at the first event that would have called it.
+        self.firmware.registrations.remove(&id);
         self.record(EventKind::Skip { id, what, made_in, current: self.generation });
         false
     }
