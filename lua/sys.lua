@@ -50,10 +50,11 @@ local function resume(co, ...)
   end
 end
 
-local function currentTask(fname)
+-- The running task; an error at the caller of `fname` (`depth` frames up) outside a task.
+local function currentTask(fname, depth)
   local co, isMain = coroutine.running()
   if co == nil or isMain or not tasks[co] then
-    error(fname .. " must be called inside a task started by sys.taskInit", 3)
+    error(fname .. " must be called inside a task started by sys.taskInit", (depth or 2) + 1)
   end
   return co
 end
@@ -269,22 +270,26 @@ local function dispatch()
   queue, queueHead, queueTail = {}, 1, 0
 end
 
---- Waits in a task for a message on `id`, at most `ms` (forever when nil).
---- Returns true, args... or false on timeout.
-function sys.waitUntil(id, ms)
-  local co = currentTask("sys.waitUntil")
+-- Subscribes the calling task to `id` and waits for a message, at most `ms` (forever when nil).
+-- Returns the packed message (id, args...), empty on timeout.
+local function waitFor(fname, id, ms)
+  local co = currentTask(fname, 3)
   sys.subscribe(id, co)
   local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
   sys.unsubscribe(id, co)
+  return message
+end
+
+--- Waits in a task for a message on `id`, at most `ms` (forever when nil).
+--- Returns true, args... or false on timeout.
+function sys.waitUntil(id, ms)
+  local message = waitFor("sys.waitUntil", id, ms)
   return message[1] ~= nil, unpack(message, 2, message.n)
 end
 
 --- Like waitUntil, but returns the whole message (id, args...) or false on timeout.
 function sys.waitUntilExt(id, ms)
-  local co = currentTask("sys.waitUntilExt")
-  sys.subscribe(id, co)
-  local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
-  sys.unsubscribe(id, co)
+  local message = waitFor("sys.waitUntilExt", id, ms)
   if message[1] ~= nil then
     return unpack(message, 1, message.n)
   end

@@ -610,3 +610,24 @@ sys.run()
     assert!(a.contains("timer-"), "{a}");
     assert_eq!(a, b);
 }
+
+#[test]
+fn waiting_outside_a_task_blames_the_callers_line() {
+    let r = run_main(
+        "1s",
+        r#"
+local _, a = pcall(function() sys.waitUntil("x", 10) end)
+local _, b = pcall(function() sys.wait(10) end)
+local _, c = pcall(function() sys.waitUntilExt("x") end)
+print(a) print(b) print(c)
+"#,
+    );
+    assert_eq!(
+        log_lines(&r),
+        vec![
+            "/scripts/main.lua:2: sys.waitUntil must be called inside a task started by sys.taskInit",
+            "/scripts/main.lua:3: sys.wait must be called inside a task started by sys.taskInit",
+            "/scripts/main.lua:4: sys.waitUntilExt must be called inside a task started by sys.taskInit",
+        ]
+    );
+}
