@@ -175,6 +175,10 @@ pub struct StepDoc {
 #[serde(deny_unknown_fields)]
 struct StepFields {
     at: Duration,
+    /// Do the step this many times (a flood, a train of events)...
+    repeat: Option<u64>,
+    /// ...this far apart (default 0: all at the same instant).
+    every: Option<Duration>,
     /// `publish: [TOPIC, arg, ...]`: a `sys` message posted through the rtos queue.
     publish: Option<Vec<serde_yaml::Value>>,
     /// An incoming MQTT message.
@@ -241,55 +245,74 @@ fn publish_action(list: Vec<serde_yaml::Value>) -> Result<Action, String> {
     Ok(Action::Publish { topic, args: args.collect::<Result<Vec<_>, _>>()? })
 }
 
+/// Most copies one step may expand to.
+const MAX_REPEAT: u64 = 1_000_000;
+
 impl TryFrom<StepFields> for StepDoc {
     type Error = String;
-    fn try_from(f: StepFields) -> Result<StepDoc, String> {
-        let given = [
-            f.publish.is_some(),
-            f.mqtt.is_some(),
-            f.event.is_some(),
-            f.reload.is_some(),
-            f.write.is_some(),
-            f.config.is_some(),
-            f.gnss.is_some(),
-        ];
-        match given.iter().filter(|g| **g).count() {
-            0 => return Err(format!("a step needs an action: {STEP_ACTIONS}")),
-            1 => {}
-            _ => return Err(format!("a step has one action; split {STEP_ACTIONS} into separate steps")),
+    fn try_from(mut f: StepFields) -> Result<StepDoc, String> {
+        let (repeat, every) = (f.repeat.take().unwrap_or(1), f.every.take().map_or(0, |d| d.0));
+        if !(1..=MAX_REPEAT).contains(&repeat) {
+            return Err(format!("`repeat` must be between 1 and {MAX_REPEAT}, not {repeat}"));
         }
-        let at = f.at.0;
-        let one = |action: Action| Ok(StepDoc { steps: vec![Step { at, action }], read_file: None });
-        if let Some(list) = f.publish {
-            one(publish_action(list)?)
-        } else if let Some(m) = f.mqtt {
-            one(Action::Mqtt { topic: m.topic, payload: m.payload })
-        } else if let Some(e) = f.event {
-            one(Action::Event { name: e.name, data: e.data })
-        } else if let Some(reload) = f.reload {
-            if !reload {
-                return Err("`reload: false` does nothing; remove the step".into());
-            }
-            one(Action::Reload)
-        } else if let Some(w) = f.write {
-            match (w.text, w.file) {
-                (Some(text), None) => one(Action::Write { path: w.path, bytes: text.into_bytes() }),
-                (None, Some(file)) => Ok(StepDoc {
-                    steps: vec![Step { at, action: Action::Write { path: w.path, bytes: Vec::new() } }],
-                    read_file: Some(file),
-                }),
-                _ => Err("`write` takes `path` and exactly one of `text` or `file`".into()),
-            }
-        } else if let Some(values) = f.config {
-            let steps =
-                values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
-            Ok(StepDoc { steps, read_file: None })
-        } else {
-            match f.gnss.expect("one action is given") {
-                serde_json::Value::String(s) if s == "lost" => one(Action::Gnss { fix: None }),
-                fix @ serde_json::Value::Object(_) => one(Action::Gnss { fix: Some(fix) }),
-                _ => Err("`gnss` takes a fix table such as `{ lat: 47.1, lon: 8.2 }`, or `lost`".into()),
-            }
+        let doc = single_step(f)?;
+        let steps = (0..repeat)
+            .flat_map(|i| {
+                doc.steps
+                    .iter()
+                    .map(move |s| Step { at: s.at.saturating_add(i.saturating_mul(every)), action: s.action.clone() })
+            })
+            .collect();
+        Ok(StepDoc { steps, read_file: doc.read_file })
+    }
+}
+
+fn single_step(f: StepFields) -> Result<StepDoc, String> {
+    let given = [
+        f.publish.is_some(),
+        f.mqtt.is_some(),
+        f.event.is_some(),
+        f.reload.is_some(),
+        f.write.is_some(),
+        f.config.is_some(),
+        f.gnss.is_some(),
+    ];
+    match given.iter().filter(|g| **g).count() {
+        0 => return Err(format!("a step needs an action: {STEP_ACTIONS}")),
+        1 => {}
+        _ => return Err(format!("a step has one action; split {STEP_ACTIONS} into separate steps")),
+    }
+    let at = f.at.0;
+    let one = |action: Action| Ok(StepDoc { steps: vec![Step { at, action }], read_file: None });
+    if let Some(list) = f.publish {
+        one(publish_action(list)?)
+    } else if let Some(m) = f.mqtt {
+        one(Action::Mqtt { topic: m.topic, payload: m.payload })
+    } else if let Some(e) = f.event {
+        one(Action::Event { name: e.name, data: e.data })
+    } else if let Some(reload) = f.reload {
+        if !reload {
+            return Err("`reload: false` does nothing; remove the step".into());
+        }
+        one(Action::Reload)
+    } else if let Some(w) = f.write {
+        match (w.text, w.file) {
+            (Some(text), None) => one(Action::Write { path: w.path, bytes: text.into_bytes() }),
+            (None, Some(file)) => Ok(StepDoc {
+                steps: vec![Step { at, action: Action::Write { path: w.path, bytes: Vec::new() } }],
+                read_file: Some(file),
+            }),
+            _ => Err("`write` takes `path` and exactly one of `text` or `file`".into()),
+        }
+    } else if let Some(values) = f.config {
+        let steps =
+            values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
+        Ok(StepDoc { steps, read_file: None })
+    } else {
+        match f.gnss.expect("one action is given") {
+            serde_json::Value::String(s) if s == "lost" => one(Action::Gnss { fix: None }),
+            fix @ serde_json::Value::Object(_) => one(Action::Gnss { fix: Some(fix) }),
+            _ => Err("`gnss` takes a fix table such as `{ lat: 47.1, lon: 8.2 }`, or `lost`".into()),
         }
     }
 }
