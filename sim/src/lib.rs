@@ -7,9 +7,11 @@
 
 pub mod bindings;
 pub mod expect;
+pub mod export;
 pub mod profile;
 pub mod runtime;
 pub mod scenario;
+pub mod suite;
 pub mod summary;
 pub mod time;
 pub mod trace;

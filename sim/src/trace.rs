@@ -159,8 +159,16 @@ fn one_line(text: &str) -> String {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:>14} {:>10} ", Secs(self.at_us), self.tick)?;
-        match &self.kind {
+        write!(f, "{:>14} {:>10} {}", Secs(self.at_us), self.tick, Body(&self.kind))
+    }
+}
+
+/// The part of an event's line after its time and tick: kind and details.
+pub struct Body<'a>(pub &'a EventKind);
+
+impl fmt::Display for Body<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             EventKind::Boot { profile, tick_hz, cause, generation } => {
                 write!(f, "boot     profile={profile} tick_hz={tick_hz} cause={cause} generation={generation}")
             }

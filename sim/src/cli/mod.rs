@@ -1,0 +1,39 @@
+//! The subcommands of the `luasim` binary, one file each. Each returns `Ok(passed)`; `main`
+//! maps that to the exit code (0 pass, 1 expectations failed, 2 error).
+
+pub mod run;
+pub mod test;
+pub mod trace;
+
+use anyhow::Context;
+use luasim::scenario::{Embedded, Files, HostFiles, Scenario};
+use luasim::trace::Event;
+use std::path::Path;
+
+/// The scenario `luasim run` runs when given none, with its scripts, compiled in.
+const DEFAULT_SCENARIO: &str = "scenarios/blink.yaml";
+const BUILT_IN_FILES: Embedded = Embedded(&[
+    ("scenarios/blink.yaml", include_str!("../../../scenarios/blink.yaml")),
+    ("lua/examples/blink/main.lua", include_str!("../../../lua/examples/blink/main.lua")),
+]);
+
+/// Loads a scenario file, or the built-in default when `path` is `None`.
+pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {
+    let (path, files): (&Path, &dyn Files) = match path {
+        Some(p) => (p, &HostFiles),
+        None => (Path::new(DEFAULT_SCENARIO), &BUILT_IN_FILES),
+    };
+    Ok(Scenario::load(path, files)?)
+}
+
+/// Reads a trace written by `luasim run --trace-json`.
+pub fn load_trace(path: &Path) -> anyhow::Result<Vec<Event>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a luasim trace (JSON array of events)", path.display()))
+}
+
+/// Writes `text` to `path`, naming the file in any error.
+pub fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,55 @@
+//! `luasim run [SCENARIO]`: run one scenario, print its trace and summary, optionally export.
+
+use super::{load_scenario, write_file};
+use clap::Args;
+use luasim::export::perfetto;
+use luasim::runtime::{self, RunOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Scenario YAML file (the built-in blink demo when omitted).
+    scenario: Option<PathBuf>,
+    /// Print only the summary, not the trace.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print the summary and expectation outcomes as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also write every trace event as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    trace_json: Option<PathBuf>,
+    /// Also write the trace as Chrome trace-event JSON for Perfetto to this file.
+    #[arg(long, value_name = "PATH")]
+    perfetto: Option<PathBuf>,
+}
+
+pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
+    let scenario = load_scenario(args.scenario.as_deref())?;
+    let keep_events = !args.quiet || args.trace_json.is_some() || args.perfetto.is_some();
+    let started = Instant::now();
+    let report = runtime::run(&scenario, &RunOptions { keep_events })?;
+    let wall = started.elapsed();
+    if let Some(path) = &args.trace_json {
+        write_file(path, &serde_json::to_string_pretty(&report.events)?)?;
+    }
+    if let Some(path) = &args.perfetto {
+        write_file(path, &perfetto::render(&scenario.name, &report.events))?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        if !args.quiet {
+            for event in &report.events {
+                writeln!(out, "{event}")?;
+            }
+            writeln!(out)?;
+        }
+        write!(out, "{}", luasim::summary::render(&report, Some(wall)))?;
+    }
+    Ok(report.passed())
+}

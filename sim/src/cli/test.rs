@@ -1,0 +1,115 @@
+//! `luasim test [DIR]`: run a folder of scenarios on all cores, show progress, print a summary
+//! table, and write JUnit XML and JSON for CI systems.
+
+use super::write_file;
+use clap::Args;
+use luasim::export::junit;
+use luasim::suite::{self, SuiteEntry, Verdict};
+use luasim::time::Secs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct TestArgs {
+    /// Folder of scenario files (searched recursively for *.yaml).
+    #[arg(default_value = "scenarios")]
+    dir: PathBuf,
+    /// Scenarios to run at once (default: all cores).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Write a JUnit XML report to this file.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Error => "ERROR",
+    }
+}
+
+pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
+    let paths = suite::find_scenarios(&args.dir)
+        .map_err(|e| anyhow::anyhow!("cannot read scenario folder {}: {e}", args.dir.display()))?;
+    anyhow::ensure!(!paths.is_empty(), "no *.yaml scenarios in {}", args.dir.display());
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = Instant::now();
+    let entries = suite::run_all(paths, jobs, |done, total, e| {
+        eprintln!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
+    });
+    let wall = started.elapsed();
+    if let Some(path) = &args.junit {
+        write_file(path, &junit::render(&args.dir.display().to_string(), &entries))?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &json_view(&entries))?;
+        writeln!(out)?;
+    } else {
+        write_table(&mut out, &entries)?;
+        let failed = entries.iter().filter(|e| e.verdict() != Verdict::Pass).count();
+        let serial: f64 = entries.iter().map(|e| e.wall.as_secs_f64()).sum();
+        writeln!(
+            out,
+            "{} scenarios, {} passed, {failed} failed, in {:.3} s wall on {jobs} jobs ({:.3} s of runs, {:.2}x)",
+            entries.len(),
+            entries.len() - failed,
+            wall.as_secs_f64(),
+            serial,
+            serial / wall.as_secs_f64().max(1e-9)
+        )?;
+    }
+    Ok(entries.iter().all(|e| e.verdict() == Verdict::Pass))
+}
+
+fn write_table(out: &mut impl Write, entries: &[SuiteEntry]) -> std::io::Result<()> {
+    let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(8).max(8);
+    writeln!(out, "{:<width$}  {:<7} {:>16}  {:>9}", "scenario", "verdict", "simulated (s)", "wall (s)")?;
+    for e in entries {
+        let simulated = e.result.as_ref().map(|r| Secs(r.stats.simulated_us).to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            "{:<width$}  {:<7} {:>16}  {:>9.3}",
+            e.name,
+            verdict_word(e.verdict()),
+            simulated,
+            e.wall.as_secs_f64()
+        )?;
+        match &e.result {
+            Ok(report) => {
+                for o in report.outcomes.iter().filter(|o| !o.passed) {
+                    writeln!(out, "{:<width$}    expected {} (seen {})", "", o.expectation, o.seen)?;
+                }
+            }
+            Err(message) => writeln!(out, "{:<width$}    {message}", "")?,
+        }
+    }
+    Ok(())
+}
+
+fn json_view(entries: &[SuiteEntry]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            let (report, error) = match &e.result {
+                Ok(r) => (serde_json::to_value(r).unwrap_or_default(), None),
+                Err(m) => (serde_json::Value::Null, Some(m.clone())),
+            };
+            serde_json::json!({
+                "scenario": e.name,
+                "path": e.path,
+                "verdict": verdict_word(e.verdict()),
+                "wall_s": e.wall.as_secs_f64(),
+                "report": report,
+                "error": error,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(items)
+}
