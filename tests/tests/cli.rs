@@ -110,3 +110,21 @@ fn json_summary_and_trace_export() {
     assert!(events.trim_start().starts_with('['));
     assert!(events.contains("\"kind\": \"timer_fire\""));
 }
+
+#[test]
+fn test_command_runs_a_folder_and_writes_junit() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-suite-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    let ok = "name: ok\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\n";
+    std::fs::write(dir.join("ok.yaml"), ok).unwrap();
+    std::fs::write(dir.join("nested/also_ok.yaml"), ok.replace("name: ok", "name: also_ok")).unwrap();
+    let junit = dir.join("report.xml");
+    let out = run(&["test", dir.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("2 scenarios, 2 passed, 0 failed"), "{table}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[  2/2]"));
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<testcase name=\"also_ok\""));
+    std::fs::write(dir.join("bad.yaml"), ok.replace("print('hi')", "print(")).unwrap();
+    assert_eq!(run(&["test", dir.to_str().unwrap()]).status.code(), Some(1));
+}
