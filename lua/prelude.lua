@@ -77,9 +77,11 @@ os.date = function(format, time)
   return raw_date(format, time or os.time())
 end
 
+-- Adds a traceback to string errors; other error values (and the host's halt signal) pass
+-- unchanged, like lua.c's message handler.
 local function with_traceback(message)
   if type(message) ~= "string" then
-    message = tostring(message)
+    return message
   end
   return traceback(message, 2)
 end

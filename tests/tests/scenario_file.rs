@@ -51,7 +51,7 @@ fn tabs_in_indentation_are_reported_where_they_are() {
 fn steps_and_expectations_are_validated() {
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publsh: [a]\n"));
     assert_eq!(e.line, Some(8));
-    assert!(e.message.contains("unknown field `publsh`, expected one of `at`, `publish`, `mqtt`"), "{e}");
+    assert!(e.message.contains("unknown field `publsh`, expected one of `at`, `repeat`, `every`, `publish`"), "{e}");
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publish: [1]\n"));
     assert!(e.message.contains("needs a topic string first"), "{e}");
     let e = parse_err(&format!("{HEAD}duration: 1s\nexpect:\n  - log: a\n    never: b\n"));

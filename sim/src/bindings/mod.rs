@@ -85,7 +85,8 @@ end
 fn install_raise_wrapper(lua: &Lua) -> mlua::Result<()> {
     let fail = lua.create_table()?;
     let error: Function = lua.globals().get("error")?;
-    let factory: Function = lua.load(RAISE_WRAPPER).set_name("=binding").call((fail.clone(), error))?;
+    let wrapper = crate::runtime::compile(lua, RAISE_WRAPPER.as_bytes(), "=binding", None)?.map_err(mlua::Error::runtime)?;
+    let factory: Function = wrapper.call((fail.clone(), error))?;
     lua.set_named_registry_value(FAIL_KEY, fail)?;
     lua.set_named_registry_value(WRAP_KEY, factory)
 }

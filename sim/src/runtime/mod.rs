@@ -12,7 +12,7 @@ pub mod watchdog;
 
 pub use dispatch::{take_message, Taken};
 pub use host::{host, with_world, Host};
-pub use loader::READER_PIECE;
+pub use loader::{compile, READER_PIECE};
 pub use state::{REMOVED, SYS_LUA};
 
 use crate::expect::{Check, Outcome};
