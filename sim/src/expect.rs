@@ -42,6 +42,63 @@ pub enum Target {
     Telegram(Matcher),
     /// Error events and error-level log lines, all of them or those matching.
     Errors(Option<Matcher>),
+    /// A figure of the whole run, between `min` and `max` (checked at the end).
+    Measure { what: Measure, min: f64, max: f64 },
+}
+
+/// Figures of a whole run that expectations can bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Boots,
+    HeapBytes,
+    RegionBytes,
+    MahPerDay,
+    Timers,
+    Queue,
+    Drops,
+}
+
+impl Measure {
+    /// Every measure with its scenario-file name.
+    pub const NAMES: [(&'static str, Measure); 7] = [
+        ("boots", Measure::Boots),
+        ("heap_bytes", Measure::HeapBytes),
+        ("region_bytes", Measure::RegionBytes),
+        ("mah_per_day", Measure::MahPerDay),
+        ("timers", Measure::Timers),
+        ("queue", Measure::Queue),
+        ("drops", Measure::Drops),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Measure::NAMES.iter().find(|(_, m)| *m == self).map_or("?", |(n, _)| n)
+    }
+}
+
+/// The run's figures, handed to the checks at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Measures {
+    pub boots: u64,
+    pub heap_bytes: u64,
+    pub region_bytes: u64,
+    pub mah_per_day: f64,
+    pub timers: u64,
+    pub queue: u64,
+    pub drops: u64,
+}
+
+impl Measures {
+    fn get(&self, m: Measure) -> f64 {
+        match m {
+            Measure::Boots => self.boots as f64,
+            Measure::HeapBytes => self.heap_bytes as f64,
+            Measure::RegionBytes => self.region_bytes as f64,
+            Measure::MahPerDay => self.mah_per_day,
+            Measure::Timers => self.timers as f64,
+            Measure::Queue => self.queue as f64,
+            Measure::Drops => self.drops as f64,
+        }
+    }
 }
 
 /// How many matches are acceptable.
@@ -97,6 +154,8 @@ impl fmt::Display for Expectation {
             Target::Errors(None) if self.count.max == 0 => write!(f, "no errors")?,
             Target::Errors(None) => write!(f, "errors {}", self.count)?,
             Target::Errors(Some(m)) => write!(f, "error {m} {}", self.count)?,
+            Target::Measure { what, min, max } if min == max => write!(f, "{} = {min}", what.name())?,
+            Target::Measure { what, max, .. } => write!(f, "{} <= {max}", what.name())?,
         }
         if self.implicit {
             write!(f, " (default)")?;
@@ -123,11 +182,12 @@ pub struct Check {
 }
 
 /// The verdict of one expectation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Outcome {
     pub expectation: String,
     pub passed: bool,
-    pub seen: u64,
+    /// Matches counted, or the measured figure.
+    pub seen: f64,
     /// Time of the first counted match, if any.
     pub first_at_us: Option<Micros>,
 }
@@ -148,6 +208,7 @@ impl Check {
             Target::Telegram(m) => event.telegram_line().is_some_and(|line| m.matches(&line)),
             Target::Errors(None) => event.is_error(),
             Target::Errors(Some(m)) => event.error_line().is_some_and(|line| m.matches(&line)),
+            Target::Measure { .. } => false,
         };
         if hit {
             self.seen += 1;
@@ -155,14 +216,19 @@ impl Check {
         }
     }
 
-    pub fn outcome(&self) -> Outcome {
-        let c = self.expectation.count;
-        Outcome {
-            expectation: self.expectation.to_string(),
-            passed: (c.min..=c.max).contains(&self.seen),
-            seen: self.seen,
-            first_at_us: self.first,
-        }
+    /// The verdict, given the run's figures.
+    pub fn outcome(&self, measures: &Measures) -> Outcome {
+        let (passed, seen) = match self.expectation.target {
+            Target::Measure { what, min, max } => {
+                let v = measures.get(what);
+                (v >= min && v <= max, v)
+            }
+            _ => {
+                let c = self.expectation.count;
+                ((c.min..=c.max).contains(&self.seen), self.seen as f64)
+            }
+        };
+        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first }
     }
 }
 
@@ -188,7 +254,7 @@ mod tests {
         for e in [log(5, "ON"), log(10, "ON"), log(20, "LED ON"), log(21, "ON"), log(15, "OFF")] {
             c.observe(&e);
         }
-        let o = c.outcome();
+        let o = c.outcome(&Measures::default());
         assert!(o.passed, "{o:?}");
         assert_eq!(o.first_at_us, Some(10));
         assert_eq!(o.expectation, r#"log "ON" exactly 2× within [0.000010s, 0.000020s]"#);
@@ -205,6 +271,6 @@ mod tests {
         };
         let mut c = Check::new(exp);
         c.observe(&log(1, "Count: 7"));
-        assert!(c.outcome().passed);
+        assert!(c.outcome(&Measures::default()).passed);
     }
 }

@@ -29,9 +29,28 @@ pub struct Profile {
     pub boot_ms: u64,
     /// Optional firmware modules compiled into this build (`telegram`, `gnss`).
     pub modules: Vec<String>,
+    /// Bytes of RTC memory that survive deep sleep (the sleep region).
+    pub sleep_region_bytes: usize,
+    /// Supply currents per power state.
+    pub currents: Currents,
     /// Reproduce the seed's buggy hot reload: old Lua states and their callbacks stay alive.
     #[serde(default)]
     pub naive_reload: bool,
+}
+
+/// Supply current in each power state, in mA (datasheet-typical figures; see `docs/energy.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Currents {
+    /// Awake, CPU running, radio off.
+    pub active_ma: f64,
+    /// Awake with Wi-Fi on (average, not TX peaks).
+    pub radio_ma: f64,
+    pub light_sleep_ma: f64,
+    /// RTC timer and RTC memory on.
+    pub deep_sleep_ma: f64,
+    /// From reset until `main.lua` runs (`boot_ms` long).
+    pub boot_ma: f64,
 }
 
 const BUILT_IN: [(&str, &str); 3] = [

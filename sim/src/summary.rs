@@ -23,6 +23,25 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     let _ = writeln!(out, "timers     peak {}/{}", s.timers_peak, s.timer_slots);
     let _ = writeln!(out, "queue      peak {}/{}, {} dropped", s.queue_peak, s.queue_len, s.queue_drops);
     let _ = writeln!(out, "lua heap   peak {} of {} bytes", s.heap_peak_bytes, s.heap_limit_bytes);
+    let _ = writeln!(out, "region     {} of {} bytes", s.region_bytes, s.region_limit_bytes);
+    let e = &s.energy;
+    let total = s.simulated_us.max(1) as f64;
+    let share = |us: u64| 100.0 * us as f64 / total;
+    let _ = writeln!(
+        out,
+        "energy     {:.4} mAh, {:.4} mAh/day (boot {:.2}%, {} {:.2}%, light sleep {:.2}%, deep sleep {:.2}%, off {:.2}% of the time)",
+        e.charge_mah,
+        e.mah_per_day,
+        share(e.boot_us),
+        if e.radio { "awake with radio" } else { "awake" },
+        share(e.active_us),
+        share(e.light_sleep_us),
+        share(e.deep_sleep_us),
+        share(e.off_us)
+    );
+    if let Some(days) = s.battery_days {
+        let _ = writeln!(out, "battery    lasts {days:.1} days at this rate");
+    }
     for o in &report.outcomes {
         let verdict = if o.passed { "pass" } else { "FAIL" };
         let _ = writeln!(out, "expect     {verdict} {} (seen {})", o.expectation, o.seen);

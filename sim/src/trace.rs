@@ -56,7 +56,16 @@ pub enum RejectReason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// The device (re)started and a fresh Lua state was built.
-    Boot { profile: String, tick_hz: u32, cause: String, generation: u32 },
+    Boot {
+        profile: String,
+        tick_hz: u32,
+        cause: String,
+        generation: u32,
+        /// What the boot found in the sleep region: `ok|empty|corrupt N bytes`.
+        region: String,
+    },
+    /// The device goes to sleep (`deep` or `light`), for `ms` or until woken.
+    Sleep { mode: String, ms: Option<u64> },
     /// Hot reload: a fresh Lua state of a new generation runs the scripts again.
     Reload { generation: u32, trigger: String },
     /// A script subscribed through a firmware binding (EventBus, MQTT, Node.setTimeout).
@@ -169,9 +178,12 @@ pub struct Body<'a>(pub &'a EventKind);
 impl fmt::Display for Body<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            EventKind::Boot { profile, tick_hz, cause, generation } => {
-                write!(f, "boot     profile={profile} tick_hz={tick_hz} cause={cause} generation={generation}")
-            }
+            EventKind::Boot { profile, tick_hz, cause, generation, region } => write!(
+                f,
+                "boot     profile={profile} tick_hz={tick_hz} cause={cause} generation={generation} region={region}"
+            ),
+            EventKind::Sleep { mode, ms: Some(ms) } => write!(f, "sleep    {mode} {ms} ms"),
+            EventKind::Sleep { mode, ms: None } => write!(f, "sleep    {mode} until woken"),
             EventKind::Reload { generation, trigger } => {
                 write!(f, "reload   generation={generation} ({})", one_line(trigger))
             }

@@ -135,7 +135,7 @@ fn node_restart_reboots_the_device() {
     let r = run_main("2s", "print('boot', Node.uptime())\nNode.setTimeout(500, Node.restart)");
     assert_eq!(r.stats.boots, 4);
     assert_eq!(times_of(&r, "boot"), vec![1_000, 502_000, 1_003_000, 1_504_000]);
-    assert!(trace_text(&r).contains("cause=Node.restart"));
+    assert!(trace_text(&r).contains("cause=reset (Node.restart)"));
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod log;
 mod luatos_log;
 mod mqtt;
 mod node;
+mod rtc;
 mod rtos;
 mod telegram;
 
@@ -42,6 +43,7 @@ pub const ALL: &[Binding] = &[
     eventbus::BINDING,
     config::BINDING,
     node::BINDING,
+    rtc::BINDING,
     json::BINDING,
     telegram::BINDING,
     gnss::BINDING,
@@ -85,7 +87,8 @@ end
 fn install_raise_wrapper(lua: &Lua) -> mlua::Result<()> {
     let fail = lua.create_table()?;
     let error: Function = lua.globals().get("error")?;
-    let wrapper = crate::runtime::compile(lua, RAISE_WRAPPER.as_bytes(), "=binding", None)?.map_err(mlua::Error::runtime)?;
+    let wrapper =
+        crate::runtime::compile(lua, RAISE_WRAPPER.as_bytes(), "=binding", None)?.map_err(mlua::Error::runtime)?;
     let factory: Function = wrapper.call((fail.clone(), error))?;
     lua.set_named_registry_value(FAIL_KEY, fail)?;
     lua.set_named_registry_value(WRAP_KEY, factory)

@@ -1,8 +1,11 @@
 //! `Node`: the device itself. `restart()` reboots, `uptime()` is milliseconds since boot,
 //! `ip()` the station address (nil when there is none), `setTimeout(ms, fn)` a one-shot
 //! firmware timer (not one of the 64 rtos timer slots) that calls `fn()` on the virtual clock.
+//! `deepSleep(ms)` ends this boot (nil: sleep until a GPIO wake), `lightSleep(ms)` pauses with
+//! everything kept and returns the wake cause, `wakeCause()` says why the device runs:
+//! `power-on`, `timer`, `gpio`, `reset` or `brownout`.
 
-use super::{function, global_table, halting, keep_callback, Args, BindResult, Binding, Fail};
+use super::{check_running, function, global_table, halting, keep_callback, Args, BindResult, Binding, Fail};
 use crate::runtime::with_world;
 use crate::world::Halt;
 use mlua::{Lua, Value};
@@ -18,6 +21,9 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             ("uptime", function(lua, "uptime", uptime)?),
             ("ip", function(lua, "ip", ip)?),
             ("setTimeout", function(lua, "setTimeout", set_timeout)?),
+            ("deepSleep", function(lua, "deepSleep", deep_sleep)?),
+            ("lightSleep", function(lua, "lightSleep", light_sleep)?),
+            ("wakeCause", function(lua, "wakeCause", |lua, _| Ok(with_world(lua, |w| w.wake_cause.as_str())))?),
         ],
     )?;
     Ok(())
@@ -49,4 +55,28 @@ fn set_timeout(lua: &Lua, args: Args) -> BindResult<i64> {
     let id = with_world(lua, |w| w.set_timeout(ms as u64));
     keep_callback(lua, id, f)?;
     Ok(id as i64)
+}
+
+fn sleep_ms(args: &Args) -> BindResult<Option<u64>> {
+    match args.opt_integer(1)? {
+        Some(ms) if ms < 0 => Err(args.error(1, format!("sleep time must be >= 0 ms, got {ms}"))),
+        other => Ok(other.map(|ms| ms as u64)),
+    }
+}
+
+fn deep_sleep(lua: &Lua, args: Args) -> BindResult<()> {
+    let ms = sleep_ms(&args)?;
+    with_world(lua, |w| w.request_halt(Halt::DeepSleep { ms }));
+    Err(Fail::Lua(halting(lua)))
+}
+
+fn light_sleep(lua: &Lua, args: Args) -> BindResult<&'static str> {
+    let ms = args.integer(1)?;
+    if ms < 0 {
+        return Err(args.error(1, format!("sleep time must be >= 0 ms, got {ms}")));
+    }
+    let ms = ms as u64;
+    let cause = with_world(lua, |w| w.light_sleep(ms));
+    check_running(lua)?;
+    Ok(cause.as_str())
 }

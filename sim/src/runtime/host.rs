@@ -11,11 +11,14 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+/// Compiled chunks by (chunk name, exact source) → bytecode.
+type ChunkCache = BTreeMap<(String, Vec<u8>), Vec<u8>>;
+
 pub struct Host {
     world: RefCell<World>,
     states: RefCell<BTreeMap<u32, WeakLua>>,
     /// Bytecode of every chunk compiled so far, by chunk name and exact source.
-    chunks: RefCell<BTreeMap<(String, Vec<u8>), Vec<u8>>>,
+    chunks: RefCell<ChunkCache>,
 }
 
 impl Host {

@@ -15,12 +15,12 @@ pub use host::{host, with_world, Host};
 pub use loader::{compile, READER_PIECE};
 pub use state::{REMOVED, SYS_LUA};
 
-use crate::expect::{Check, Outcome};
+use crate::expect::{Check, Measures, Outcome};
 use crate::scenario::Scenario;
 use crate::time::Micros;
 use crate::trace::{Event, EventKind};
 use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
-use crate::world::{Halt, Recorder, Wait, World};
+use crate::world::{EnergyReport, Halt, Recorder, Wait, WakeCause, World};
 use mlua::{Function, Lua, Value};
 use serde::Serialize;
 use std::rc::Rc;
@@ -32,7 +32,7 @@ pub struct RunOptions {
 }
 
 /// Figures of a finished run. Deterministic: no wall-clock values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
     pub simulated_us: Micros,
     pub end_reason: String,
@@ -48,6 +48,12 @@ pub struct Stats {
     /// Largest Lua heap use seen (host bytes, sampled at rtos calls and every 1000 instructions).
     pub heap_peak_bytes: usize,
     pub heap_limit_bytes: usize,
+    /// Sleep-region bytes in use at the end, and its size.
+    pub region_bytes: usize,
+    pub region_limit_bytes: usize,
+    pub energy: EnergyReport,
+    /// Days the scenario's `battery_mah` lasts at this run's average draw.
+    pub battery_days: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,14 +94,14 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
     let checks = scenario.expect.iter().cloned().map(Check::new).collect();
     let host = Host::new(World::new(scenario.setup(), Recorder::new(options.keep_events, checks)));
     let boot_ms = scenario.profile.boot_ms;
-    let mut cause = "power-on".to_string();
+    let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
     // With `naive_reload`, torn-down states are kept alive here until the next reboot.
     let mut stale_states: Vec<Lua> = Vec::new();
     let end_reason = 'boot: loop {
-        tracing::debug!(scenario = %scenario.name, cause, "boot");
+        tracing::debug!(scenario = %scenario.name, cause = wake.as_str(), "boot");
         host.with_world(|w| {
-            w.boot(&cause);
-            w.pass_time(boot_ms);
+            w.boot(wake, &detail);
+            w.pass_boot_time(boot_ms);
         });
         stale_states.clear();
         loop {
@@ -104,12 +110,15 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
                     stale_states.push(kept);
                 }
             }
-            match host.with_world(World::take_halt) {
-                Some(Halt::Reload { trigger }) => host.with_world(|w| w.reload(&trigger)),
-                Some(Halt::Reboot { cause: why }) => {
-                    cause = why;
-                    continue 'boot;
+            let halt = host.with_world(World::take_halt);
+            (wake, detail) = match halt {
+                Some(Halt::Reload { trigger }) => {
+                    host.with_world(|w| w.reload(&trigger));
+                    continue;
                 }
+                Some(Halt::Reboot { cause }) => (WakeCause::Reset, cause),
+                Some(Halt::DeepSleep { ms }) => (host.with_world(|w| w.deep_sleep(ms)), String::new()),
+                Some(Halt::PowerCut(cut)) => (host.with_world(|w| w.after_power_cut(cut)), String::new()),
                 Some(Halt::Watchdog { location }) => {
                     host.with_world(|w| {
                         let p = &w.profile;
@@ -123,7 +132,11 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
                     break 'boot END_WATCHDOG;
                 }
                 Some(Halt::EndOfRun) | None => break 'boot END_DURATION,
+            };
+            if host.with_world(|w| w.halt() == Some(&Halt::EndOfRun)) {
+                break 'boot END_DURATION;
             }
+            continue 'boot;
         }
     };
     drop(stale_states);
@@ -188,10 +201,30 @@ pub fn describe_error(err: &Value) -> String {
         Value::String(s) => s.to_string_lossy(),
         other => other.to_string().unwrap_or_else(|_| format!("{other:?}")),
     };
-    match text.find("\n\t[C]: in function 'xpcall'") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
+    let text = match text.find("\n\t[C]: in function 'xpcall'") {
+        Some(cut) => &text[..cut],
+        None => &text,
+    };
+    without_binding_frames(text)
+}
+
+/// Drops the frames of the Lua wrapper that raises binding errors (`bindings::function`): the
+/// device raises them from C, so its traceback has no such frames.
+fn without_binding_frames(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut kept = Vec::with_capacity(lines.len());
+    let mut in_wrapper = false;
+    for (i, line) in lines.iter().enumerate() {
+        let next_is_wrapper = lines.get(i + 1).is_some_and(|l| l.starts_with("\tbinding:"));
+        let wrapper_line = line.starts_with("\tbinding:")
+            || (*line == "\t[C]: in function 'error'" && next_is_wrapper)
+            || (*line == "\t(...tail calls...)" && in_wrapper);
+        in_wrapper = line.starts_with("\tbinding:");
+        if !wrapper_line {
+            kept.push(*line);
+        }
     }
+    kept.join("\n")
 }
 
 fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
@@ -209,7 +242,32 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         queue_drops: world.queue.drops(),
         heap_peak_bytes: world.heap_peak(),
         heap_limit_bytes: world.profile.lua_heap_bytes,
+        region_bytes: world.rtc.used(),
+        region_limit_bytes: world.rtc.capacity(),
+        energy: world.energy_report(),
+        battery_days: None,
+    };
+    let stats = Stats {
+        battery_days: scenario
+            .battery_mah
+            .filter(|_| stats.energy.mah_per_day > 0.0)
+            .map(|b| b / stats.energy.mah_per_day),
+        ..stats
+    };
+    let measures = Measures {
+        boots: stats.boots as u64,
+        heap_bytes: stats.heap_peak_bytes as u64,
+        region_bytes: stats.region_bytes as u64,
+        mah_per_day: stats.energy.mah_per_day,
+        timers: stats.timers_peak as u64,
+        queue: stats.queue_peak as u64,
+        drops: stats.queue_drops,
     };
     let (events, checks) = world.recorder.finish();
-    RunReport { scenario: scenario.name.clone(), stats, outcomes: checks.iter().map(Check::outcome).collect(), events }
+    RunReport {
+        scenario: scenario.name.clone(),
+        stats,
+        outcomes: checks.iter().map(|c| c.outcome(&measures)).collect(),
+        events,
+    }
 }

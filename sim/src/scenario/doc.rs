@@ -3,7 +3,7 @@
 //! Validation that needs more than a type happens in `TryFrom` conversions, so that serde_yaml
 //! attaches the line and column of the offending node to every error.
 
-use crate::expect::{Count, Expectation, Matcher, Target};
+use crate::expect::{Count, Expectation, Matcher, Measure, Target};
 use crate::profile::Profile;
 use crate::time::{parse_duration, Micros};
 use crate::world::{Action, Arg, Step};
@@ -38,6 +38,12 @@ pub struct ScenarioDoc {
     /// The station IP address `Node.ip()` returns; empty for none.
     #[serde(default)]
     pub ip: Option<String>,
+    /// Wi-Fi on while awake: awake time is charged at the radio current.
+    #[serde(default)]
+    pub radio: bool,
+    /// Battery capacity in mAh, for the battery-life estimate in the summary.
+    #[serde(default)]
+    pub battery_mah: Option<f64>,
     #[serde(default)]
     pub steps: Vec<StepDoc>,
     #[serde(default)]
@@ -193,6 +199,21 @@ struct StepFields {
     config: Option<BTreeMap<String, serde_json::Value>>,
     /// A new GNSS fix, or `lost`.
     gnss: Option<serde_json::Value>,
+    /// `gpio: PIN`: an edge on a pin; wakes the device from sleep.
+    gpio: Option<u32>,
+    /// `brownout: true`: the supply sags, the chip resets, the sleep region is lost.
+    brownout: Option<bool>,
+    /// `power_loss: { off: 2s, during_write: false }`: the supply goes away.
+    power_loss: Option<PowerLossStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PowerLossStep {
+    #[serde(default)]
+    off: Option<Duration>,
+    #[serde(default)]
+    during_write: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,7 +240,8 @@ struct WriteStep {
     file: Option<String>,
 }
 
-const STEP_ACTIONS: &str = "`publish`, `mqtt`, `event`, `reload`, `write`, `config` or `gnss`";
+const STEP_ACTIONS: &str =
+    "`publish`, `mqtt`, `event`, `reload`, `write`, `config`, `gnss`, `gpio`, `brownout` or `power_loss`";
 
 fn to_arg(v: serde_yaml::Value) -> Result<Arg, String> {
     use serde_yaml::Value as Y;
@@ -276,6 +298,9 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
         f.write.is_some(),
         f.config.is_some(),
         f.gnss.is_some(),
+        f.gpio.is_some(),
+        f.brownout.is_some(),
+        f.power_loss.is_some(),
     ];
     match given.iter().filter(|g| **g).count() {
         0 => return Err(format!("a step needs an action: {STEP_ACTIONS}")),
@@ -304,6 +329,15 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
             }),
             _ => Err("`write` takes `path` and exactly one of `text` or `file`".into()),
         }
+    } else if let Some(pin) = f.gpio {
+        one(Action::Gpio { pin })
+    } else if let Some(b) = f.brownout {
+        if !b {
+            return Err("`brownout: false` does nothing; remove the step".into());
+        }
+        one(Action::Brownout)
+    } else if let Some(p) = f.power_loss {
+        one(Action::PowerLoss { off_us: p.off.map_or(0, |d| d.0), during_write: p.during_write })
     } else if let Some(values) = f.config {
         let steps =
             values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
@@ -319,7 +353,7 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
 
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "ExpectFields")]
-pub struct ExpectDoc(pub Expectation);
+pub struct ExpectDoc(pub Vec<Expectation>);
 
 /// `"text"` (a substring) or `{ regex: "..." }`.
 #[derive(Debug, Clone)]
@@ -365,6 +399,10 @@ struct ExpectFields {
     never: Option<MatcherDoc>,
     /// No error events or error-level log lines.
     no_errors: Option<bool>,
+    /// `boots: N`: exactly N boots (power-on, resets and wakes from deep sleep).
+    boots: Option<u64>,
+    /// `max: { heap_bytes: 60000, region_bytes: 2000, mah_per_day: 1.5, timers: 8, queue: 4, drops: 0 }`.
+    max: Option<BTreeMap<String, f64>>,
     /// Error events or error-level log lines (expected errors; this turns off the default
     /// "no errors").
     error: Option<MatcherDoc>,
@@ -385,11 +423,34 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             f.never.is_some(),
             f.error.is_some(),
             f.no_errors.is_some(),
+            f.boots.is_some(),
+            f.max.is_some(),
         ];
         if chosen.iter().filter(|c| **c).count() != 1 {
-            return Err(
-                "an expectation has exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`".into()
-            );
+            return Err("an expectation has exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`, \
+                 `boots`, `max`"
+                .into());
+        }
+        let measure = |what: Measure, min: f64, max: f64| Expectation {
+            target: Target::Measure { what, min, max },
+            count: Count { min: 0, max: 0 },
+            from: 0,
+            until: Micros::MAX,
+            implicit: false,
+        };
+        if let Some(n) = f.boots {
+            return Ok(ExpectDoc(vec![measure(Measure::Boots, n as f64, n as f64)]));
+        }
+        if let Some(bounds) = f.max {
+            let mut out = Vec::new();
+            for (name, max) in bounds {
+                let Some((_, what)) = Measure::NAMES.iter().find(|(n, _)| *n == name) else {
+                    let known: Vec<&str> = Measure::NAMES.iter().map(|(n, _)| *n).collect();
+                    return Err(format!("unknown measure `{name}` in `max` (known: {})", known.join(", ")));
+                };
+                out.push(measure(*what, f64::NEG_INFINITY, max));
+            }
+            return Ok(ExpectDoc(out));
         }
         let counted = || -> Result<Count, String> {
             match (f.count, f.at_least, f.at_most) {
@@ -420,6 +481,6 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             Some([a, b]) => (a.0, b.0),
             None => (0, Micros::MAX),
         };
-        Ok(ExpectDoc(Expectation { target, count, from, until, implicit: false }))
+        Ok(ExpectDoc(vec![Expectation { target, count, from, until, implicit: false }]))
     }
 }

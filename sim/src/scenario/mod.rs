@@ -35,6 +35,10 @@ pub struct Scenario {
     pub config: serde_json::Value,
     pub gnss: Option<serde_json::Value>,
     pub ip: String,
+    /// Wi-Fi on while awake (for the energy figures).
+    pub radio: bool,
+    /// Battery capacity for the battery-life estimate.
+    pub battery_mah: Option<f64>,
 }
 
 impl Scenario {
@@ -49,6 +53,7 @@ impl Scenario {
             config: self.config.clone(),
             gnss_fix: self.gnss.clone(),
             ip: self.ip.clone(),
+            radio: self.radio,
         }
     }
 }
@@ -136,7 +141,7 @@ impl Scenario {
                 format!("scripts: no `main.lua` (the device boots {})", crate::vfs::MAIN_SCRIPT),
             ));
         }
-        let mut expect: Vec<Expectation> = doc.expect.into_iter().map(|e| e.0).collect();
+        let mut expect: Vec<Expectation> = doc.expect.into_iter().flat_map(|e| e.0).collect();
         if !expect.iter().any(|e| matches!(e.target, Target::Errors(_))) {
             expect.push(Expectation::implicit_no_errors());
         }
@@ -174,6 +179,8 @@ impl Scenario {
             config: doc.config.unwrap_or_else(|| serde_json::Value::Object(Default::default())),
             gnss: doc.gnss,
             ip: doc.ip.unwrap_or_else(|| DEFAULT_IP.to_string()),
+            radio: doc.radio,
+            battery_mah: doc.battery_mah,
         })
     }
 }

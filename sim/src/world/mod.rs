@@ -7,16 +7,21 @@
 //! by virtual time and insertion, never by a hash.
 
 mod clock;
+mod energy;
 mod firmware;
 mod message;
+mod power;
 mod queue;
 mod recorder;
+pub mod rtc;
 mod steps;
 mod timers;
 
 pub use clock::Clock;
+pub use energy::{EnergyMeter, EnergyReport, PowerState};
 pub use firmware::{topic_matches, valid_filter, Firmware, Listener, Registration};
 pub use message::{Arg, CallbackArgs, Message};
+pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
 pub use steps::{Action, Step};
@@ -40,6 +45,10 @@ pub enum Halt {
     Reload { trigger: String },
     /// The task watchdog caught Lua running without yielding; `location` is `file:line`.
     Watchdog { location: String },
+    /// `Node.deepSleep(ms)`: the device sleeps (forever, until a GPIO wake, when `None`).
+    DeepSleep { ms: Option<u64> },
+    /// A brownout or power loss from a scenario step.
+    PowerCut(PowerCut),
 }
 
 impl fmt::Display for Halt {
@@ -49,6 +58,9 @@ impl fmt::Display for Halt {
             Halt::Reboot { cause } => write!(f, "reboot ({cause})"),
             Halt::Reload { trigger } => write!(f, "reload ({trigger})"),
             Halt::Watchdog { location } => write!(f, "watchdog at {location}"),
+            Halt::DeepSleep { .. } => write!(f, "deep sleep"),
+            Halt::PowerCut(PowerCut::Brownout) => write!(f, "brownout"),
+            Halt::PowerCut(PowerCut::Loss { .. }) => write!(f, "power loss"),
         }
     }
 }
@@ -72,6 +84,8 @@ pub struct Setup {
     pub config: serde_json::Value,
     pub gnss_fix: Option<serde_json::Value>,
     pub ip: String,
+    /// Whether Wi-Fi is on while awake (awake time is charged at the radio current).
+    pub radio: bool,
 }
 
 pub struct World {
@@ -89,6 +103,16 @@ pub struct World {
     pub ip: String,
     /// Generation of the current Lua state: 1 at the first boot, +1 at every reload or boot.
     pub generation: u32,
+    /// The sleep region (RTC memory), kept across deep sleep.
+    pub rtc: rtc::SleepRegion,
+    pub energy: EnergyMeter,
+    pub radio: bool,
+    /// Why the device is running now (`Node.wakeCause()`).
+    pub wake_cause: WakeCause,
+    /// A power loss armed to tear the next sleep-region write: the time the power stays off.
+    pub(crate) tear_next_write: Option<Micros>,
+    /// The last power loss tore a sleep-region write, so the region keeps its torn bytes.
+    rtc_torn: bool,
     steps: Vec<Step>,
     next_step: usize,
     end_at: Micros,
@@ -104,6 +128,7 @@ impl World {
     /// A world for one run. `setup.steps` must be sorted by time (scenario loading does it).
     pub fn new(setup: Setup, recorder: Recorder) -> World {
         debug_assert!(setup.steps.windows(2).all(|w| w[0].at <= w[1].at));
+        let region = rtc::SleepRegion::new(setup.profile.sleep_region_bytes);
         World {
             clock: Clock::new(setup.profile.tick_hz, setup.initial_tick),
             queue: MessageQueue::new(setup.profile.queue_len),
@@ -116,6 +141,12 @@ impl World {
             gnss_fix: setup.gnss_fix,
             ip: setup.ip,
             generation: 0,
+            rtc: region,
+            energy: EnergyMeter::new(),
+            radio: setup.radio,
+            wake_cause: WakeCause::PowerOn,
+            tear_next_write: None,
+            rtc_torn: false,
             steps: setup.steps,
             next_step: 0,
             end_at: setup.duration,
@@ -164,20 +195,27 @@ impl World {
     }
 
     /// Resets the device: queue, timers and firmware registrations are lost (main RAM), the tick
-    /// count restarts, time goes on, flash and configuration stay.
-    pub fn boot(&mut self, cause: &str) {
+    /// count restarts, time goes on, flash, configuration and the sleep region stay; the boot
+    /// checks the sleep region.
+    pub fn boot(&mut self, wake: WakeCause, detail: &str) {
         self.boots += 1;
         self.generation += 1;
+        self.wake_cause = wake;
         self.queue.clear();
         self.timers.clear();
         self.firmware.clear();
         self.clock.reboot();
         self.busy_instructions = 0;
+        self.energy.enter(PowerState::Boot, self.clock.now());
+        let region = self.rtc.boot_check();
+        self.rtc_torn = false;
+        let cause = if detail.is_empty() { wake.as_str().to_string() } else { format!("{} ({detail})", wake.as_str()) };
         let kind = EventKind::Boot {
             profile: self.profile.name.clone(),
             tick_hz: self.profile.tick_hz,
-            cause: cause.to_string(),
+            cause,
             generation: self.generation,
+            region: format!("{} {} bytes", region.as_str(), self.rtc.used()),
         };
         self.record(kind);
     }
@@ -194,13 +232,19 @@ impl World {
         self.record(EventKind::Reload { generation: self.generation, trigger: trigger.to_string() });
     }
 
-    /// Passes `ms` of time without Lua running (boot time).
-    pub fn pass_time(&mut self, ms: u64) {
+    /// The boot itself: `ms` of time at boot current without Lua running.
+    pub fn pass_boot_time(&mut self, ms: u64) {
         let until = self.clock.now().saturating_add(ms.saturating_mul(1_000)).min(self.end_at);
         self.run_until(until);
         if until >= self.end_at {
             self.request_halt(Halt::EndOfRun);
         }
+        self.energy.enter(PowerState::Active, self.clock.now());
+    }
+
+    /// Energy used so far, by power state.
+    pub fn energy_report(&self) -> EnergyReport {
+        self.energy.report(self.clock.now(), &self.profile.currents, self.radio)
     }
 
     /// `rtos.timer_start`: 1 on success, 0 when refused (all of it traced).
@@ -277,16 +321,39 @@ impl World {
         [timer, timeout, step].into_iter().flatten().min()
     }
 
-    /// Advances to `until`, processing everything due on the way. At one instant the timer
-    /// service task (higher priority) runs before the firmware's timeouts and scenario steps.
+    /// Advances to `until`, processing everything due on the way.
     fn run_until(&mut self, until: Micros) {
         while let Some(next) = self.next_deadline().filter(|&n| n <= until) {
             self.clock.advance_to(next);
-            self.fire_due_timers();
-            self.fire_due_timeouts();
-            self.apply_due_steps();
+            self.process_due();
         }
         self.clock.advance_to(until);
+    }
+
+    /// Everything due now. At one instant the timer service task (higher priority) runs before
+    /// the firmware's timeouts and scenario steps.
+    fn process_due(&mut self) {
+        self.fire_due_timers();
+        self.fire_due_timeouts();
+        self.apply_due_steps();
+    }
+
+    /// The next step due at or before `until`, taken off the schedule.
+    fn take_step_until(&mut self, until: Micros) -> Option<Step> {
+        let step = self.steps.get(self.next_step).filter(|s| s.at <= until)?.clone();
+        self.next_step += 1;
+        Some(step)
+    }
+
+    /// Takes a GPIO step due now, if the next step is one.
+    fn take_due_gpio(&mut self) -> bool {
+        let now = self.clock.now();
+        let due =
+            self.steps.get(self.next_step).is_some_and(|s| s.at <= now && matches!(s.action, Action::Gpio { .. }));
+        if let Some(step) = due.then(|| self.take_step_until(now)).flatten() {
+            self.record(EventKind::Inject { step: format!("{} (wakes the device)", step.action.describe()) });
+        }
+        due
     }
 
     fn fire_due_timers(&mut self) {
@@ -297,10 +364,11 @@ impl World {
     }
 
     fn apply_due_steps(&mut self) {
-        while let Some(step) = self.steps.get(self.next_step).filter(|s| s.at <= self.clock.now()) {
-            let action = step.action.clone();
-            self.next_step += 1;
-            self.apply(action);
+        while let Some(step) = self.take_step_until(self.clock.now()) {
+            self.apply(step.action);
+            if matches!(self.halt, Some(Halt::PowerCut(_))) {
+                break;
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! each one enters the firmware.
 
 use super::message::{Arg, Message};
-use super::World;
+use super::{PowerCut, World};
 use crate::time::Micros;
 use crate::trace::EventKind;
 
@@ -29,40 +29,86 @@ pub enum Action {
     Config { path: String, value: serde_json::Value },
     /// A new GNSS fix (`null`: the fix is lost).
     Gnss { fix: Option<serde_json::Value> },
+    /// A GPIO edge: wakes the device from sleep; while awake it is the firmware event `gpio`.
+    Gpio { pin: u32 },
+    /// The supply sags: the chip resets and the sleep region is lost.
+    Brownout,
+    /// The supply is gone for `off_us`. With `during_write`, the power goes in the middle of
+    /// the next sleep-region write instead, leaving a torn region behind.
+    PowerLoss { off_us: Micros, during_write: bool },
+}
+
+impl Action {
+    /// A short description for the trace.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Publish { topic, args } => {
+                Message::Publish { topic: topic.clone(), args: args.clone() }.to_string()
+            }
+            Action::Mqtt { topic, payload } => format!("mqtt {topic} {payload}"),
+            Action::Event { name, data } => format!("event {name} {data}"),
+            Action::Reload => "reload".into(),
+            Action::Write { path, bytes } => format!("write {path} ({} bytes)", bytes.len()),
+            Action::Config { path, value } => format!("config {path} = {value}"),
+            Action::Gnss { fix } => {
+                format!("gnss {}", fix.as_ref().map_or_else(|| "lost".to_string(), |f| f.to_string()))
+            }
+            Action::Gpio { pin } => format!("gpio {pin}"),
+            Action::Brownout => "brownout".into(),
+            Action::PowerLoss { off_us, during_write: false } => {
+                format!("power loss for {}", crate::time::Secs(*off_us))
+            }
+            Action::PowerLoss { during_write: true, .. } => "power loss armed for the next sleep-region write".into(),
+        }
+    }
 }
 
 impl World {
     pub(super) fn apply(&mut self, action: Action) {
+        let step = action.describe();
         match action {
             Action::Publish { topic, args } => {
-                let message = Message::Publish { topic, args };
-                let step = message.to_string();
-                self.post(message, |_| Some(EventKind::Inject { step }));
+                self.post(Message::Publish { topic, args }, |_| Some(EventKind::Inject { step }));
             }
             Action::Mqtt { topic, payload } => {
-                self.record(EventKind::Inject { step: format!("mqtt {topic} {payload}") });
+                self.record(EventKind::Inject { step });
                 self.mqtt_incoming(&topic, &payload);
             }
             Action::Event { name, data } => {
-                self.record(EventKind::Inject { step: format!("event {name} {data}") });
+                self.record(EventKind::Inject { step });
                 self.firmware_event(&name, &data);
             }
             Action::Reload => {
-                self.record(EventKind::Inject { step: "reload".into() });
+                self.record(EventKind::Inject { step });
                 self.post(Message::Reload { trigger: "step".into() }, |_| None);
             }
             Action::Write { path, bytes } => {
-                self.record(EventKind::Inject { step: format!("write {path} ({} bytes)", bytes.len()) });
+                self.record(EventKind::Inject { step });
                 self.flash.write(&path, bytes);
             }
             Action::Config { path, value } => {
-                self.record(EventKind::Inject { step: format!("config {path} = {value}") });
+                self.record(EventKind::Inject { step });
                 self.config_set(&path, value);
             }
             Action::Gnss { fix } => {
-                let text = fix.as_ref().map_or_else(|| "lost".to_string(), |f| f.to_string());
-                self.record(EventKind::Inject { step: format!("gnss {text}") });
+                self.record(EventKind::Inject { step });
                 self.gnss_fix = fix;
+            }
+            Action::Gpio { pin } => {
+                self.record(EventKind::Inject { step });
+                self.firmware_event("gpio", &serde_json::json!({ "pin": pin }));
+            }
+            Action::Brownout => {
+                self.record(EventKind::Inject { step });
+                self.cut_power(PowerCut::Brownout);
+            }
+            Action::PowerLoss { off_us, during_write } => {
+                self.record(EventKind::Inject { step });
+                if during_write {
+                    self.tear_next_write = Some(off_us);
+                } else {
+                    self.cut_power(PowerCut::Loss { off_us });
+                }
             }
         }
     }
