@@ -11,7 +11,9 @@
 -- call_protected(fn, ...) -> ok, error_with_traceback | results, used for firmware callbacks.
 
 local native_load, traceback, raw_load, raw_date = ...
-local type, error, tostring, string_sub = type, error, tostring, string.sub
+local type, error, tostring = type, error, tostring
+-- A lean device state (the whole VM in the sleep region) may have no string library.
+local string_sub = string and string.sub
 
 function loadfile(path, mode, env)
   if type(path) ~= "string" then
@@ -33,7 +35,7 @@ function dofile(path)
 end
 
 function load(chunk, name, mode, env)
-  if type(chunk) == "string" and string_sub(chunk, 1, 1) == "\27" then
+  if type(chunk) == "string" and string_sub and string_sub(chunk, 1, 1) == "\27" then
     return nil, "attempt to load a binary chunk (the device loads source text only)"
   end
   return raw_load(chunk, name, "t", env)
@@ -71,7 +73,7 @@ end
 
 os.date = function(format, time)
   format = format or "%c"
-  if string_sub(format, 1, 1) ~= "!" then
+  if string_sub and string_sub(format, 1, 1) ~= "!" then
     format = "!" .. format
   end
   return raw_date(format, time or os.time())

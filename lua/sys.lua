@@ -239,8 +239,8 @@ end
 
 --- Queues a message; subscribers run at the next dispatch.
 function sys.publish(...)
+  queue[queueTail + 1] = pack(...)
   queueTail = queueTail + 1
-  queue[queueTail] = pack(...)
 end
 
 local function deliver(message)

@@ -5,9 +5,13 @@
 //! states on top of it; `scenario` loads what to run and `expect` judges the trace. The
 //! `luasim` binary is a thin command line over this library.
 
+pub mod bench;
 pub mod bindings;
+pub mod check;
 pub mod expect;
 pub mod export;
+pub mod hostlimit;
+pub mod pack;
 pub mod profile;
 pub mod runtime;
 pub mod scenario;
@@ -15,5 +19,6 @@ pub mod suite;
 pub mod summary;
 pub mod time;
 pub mod trace;
+pub mod tui;
 pub mod vfs;
 pub mod world;

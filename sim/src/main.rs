@@ -20,9 +20,17 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run every scenario in a folder on all cores and report (JUnit XML, JSON).
     Test(cli::test::TestArgs),
+    /// Write a scenario as the blob the QEMU firmware plays (docs/pack-format.md).
+    Pack(cli::pack::PackArgs),
+    /// Measure how fast the simulator runs (docs/BENCHMARKS.md).
+    Bench(cli::bench::BenchArgs),
     /// Work with saved traces.
     #[command(subcommand)]
     Trace(cli::trace::TraceCommand),
+    /// Explore a run's timeline in the terminal: a scenario (.yaml, run first) or a saved trace (.json).
+    Tui(cli::tui::TuiArgs),
+    /// Pre-flight check before an OTA push: parse, lint, budgets, reload safety, diff (0 ready, 1 problems, 2 could not check).
+    Check(cli::check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,10 +38,19 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    if let Err(err) = luasim::hostlimit::enable_from_env() {
+        eprintln!("luasim: {err}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
         Command::Run(args) => cli::run::execute(args),
         Command::Test(args) => cli::test::execute(args),
+        Command::Bench(args) => cli::bench::execute(args),
+        Command::Pack(args) => cli::pack::execute(args),
         Command::Trace(command) => cli::trace::execute(command),
+        Command::Tui(args) => cli::tui::execute(args),
+        Command::Check(args) => cli::check::execute(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -36,6 +36,14 @@ pub struct Profile {
     /// Reproduce the seed's buggy hot reload: old Lua states and their callbacks stay alive.
     #[serde(default)]
     pub naive_reload: bool,
+    /// Keep the whole Lua VM in the sleep region: the heap is capped at the region's size, the
+    /// state survives deep sleep, and only a lean firmware surface is loaded.
+    #[serde(default)]
+    pub vm_in_sleep_region: bool,
+    /// Extra standard libraries of the lean whole-VM state (`string`, `table`, `math`, `utf8`,
+    /// `coroutine`); it always has the base library.
+    #[serde(default)]
+    pub vm_libs: Vec<String>,
 }
 
 /// Supply current in each power state, in mA (datasheet-typical figures; see `docs/energy.md`).
@@ -74,6 +82,15 @@ impl Profile {
     pub fn built_in(name: &str) -> Option<Profile> {
         let text = built_in_yaml(name)?;
         Some(serde_yaml::from_str(text).expect("built-in profiles are valid (tested)"))
+    }
+
+    /// The Lua heap limit in device bytes: the sleep region when the whole VM lives there.
+    pub fn heap_limit(&self) -> usize {
+        if self.vm_in_sleep_region {
+            self.sleep_region_bytes
+        } else {
+            self.lua_heap_bytes
+        }
     }
 
     /// Watchdog budget in Lua VM instructions.

@@ -36,9 +36,28 @@ pub fn ticks_at(us: Micros, tick_hz: u32) -> u64 {
 /// Parses `250ms`, `1.5s`, `2h`, `7d`, `10us`. A bare number is an error: units are required.
 pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-        .ok_or_else(|| format!("`{t}` has no unit; write e.g. `{t}ms` or `{t}s` (units: us, ms, s, m, h, d)"))?;
+    if t.starts_with('-') {
+        return Err(format!("`{t}` is negative; durations are zero or more"));
+    }
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let mantissa = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(t.len());
+    // An exponent (`1e3ms`) belongs to the number when digits follow the `e`.
+    let exponent = match t[mantissa..].strip_prefix(['e', 'E']) {
+        Some(rest) => {
+            let sign = usize::from(rest.starts_with(['+', '-']));
+            let n = digits(&rest[sign..]);
+            if n > 0 {
+                1 + sign + n
+            } else {
+                0
+            }
+        }
+        None => 0,
+    };
+    let split = mantissa + exponent;
+    if split == t.len() {
+        return Err(format!("`{t}` has no unit; write e.g. `{t}ms` or `{t}s` (units: us, ms, s, m, h, d)"));
+    }
     let (num, unit) = t.split_at(split);
     let unit_us: u64 = match unit.trim() {
         "us" | "µs" => 1,
@@ -56,7 +75,7 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let value: f64 = num.parse().map_err(|_| format!("`{num}` is not a number"))?;
     let us = value * unit_us as f64;
     if !us.is_finite() || us > (u64::MAX / 2) as f64 {
-        return Err(format!("`{t}` is too long"));
+        return Err(format!("`{t}` is too long (at most {}d)", u64::MAX / 2 / (86_400 * MICROS_PER_SEC)));
     }
     if us.fract() != 0.0 {
         return Err(format!("`{t}` is not a whole number of microseconds"));
@@ -108,6 +127,10 @@ mod tests {
         assert!(parse_duration("250").unwrap_err().contains("no unit"));
         assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown time unit"));
         assert!(parse_duration("1e400s").is_err());
+        assert_eq!(parse_duration("1e3ms"), Ok(1_000_000));
+        assert_eq!(parse_duration("1e30d").unwrap_err(), "`1e30d` is too long (at most 106751991d)");
+        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
+        assert!(parse_duration("1e3").unwrap_err().contains("no unit"));
     }
 
     #[test]

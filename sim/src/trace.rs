@@ -180,10 +180,13 @@ impl fmt::Display for Body<'_> {
         match self.0 {
             EventKind::Boot { profile, tick_hz, cause, generation, region } => write!(
                 f,
-                "boot     profile={profile} tick_hz={tick_hz} cause={cause} generation={generation} region={region}"
+                "boot     profile={} tick_hz={tick_hz} cause={} generation={generation} region={}",
+                one_line(profile),
+                one_line(cause),
+                one_line(region)
             ),
-            EventKind::Sleep { mode, ms: Some(ms) } => write!(f, "sleep    {mode} {ms} ms"),
-            EventKind::Sleep { mode, ms: None } => write!(f, "sleep    {mode} until woken"),
+            EventKind::Sleep { mode, ms: Some(ms) } => write!(f, "sleep    {} {ms} ms", one_line(mode)),
+            EventKind::Sleep { mode, ms: None } => write!(f, "sleep    {} until woken", one_line(mode)),
             EventKind::Reload { generation, trigger } => {
                 write!(f, "reload   generation={generation} ({})", one_line(trigger))
             }
@@ -202,7 +205,7 @@ impl fmt::Display for Body<'_> {
             EventKind::Telegram { to, text } => {
                 write!(f, "telegram {}: {}", one_line(to), one_line(text))
             }
-            EventKind::Script { path, bytes } => write!(f, "script   {path} ({bytes} bytes)"),
+            EventKind::Script { path, bytes } => write!(f, "script   {} ({bytes} bytes)", one_line(path)),
             EventKind::Log { level, tag, text } => {
                 write!(f, "log      {}", one_line(&format_log_line(*level, tag, text)))
             }
@@ -225,9 +228,9 @@ impl fmt::Display for Body<'_> {
             }
             EventKind::Inject { step } => write!(f, "inject   {}", one_line(step)),
             EventKind::Error { what, message } => {
-                write!(f, "ERROR    {what}: {}", one_line(message))
+                write!(f, "ERROR    {}: {}", one_line(what), one_line(message))
             }
-            EventKind::End { reason } => write!(f, "end      {reason}"),
+            EventKind::End { reason } => write!(f, "end      {}", one_line(reason)),
         }
     }
 }
@@ -244,6 +247,11 @@ mod tests {
             kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into() },
         };
         assert_eq!(e.to_string(), "      1.500000       1500 log      I/user.blink a\\nb");
+        let script =
+            Event { at_us: 0, tick: 0, kind: EventKind::Script { path: "/scripts/a\nb.lua".into(), bytes: 1 } };
+        assert_eq!(script.to_string(), "      0.000000          0 script   /scripts/a\\nb.lua (1 bytes)");
+        let error = EventKind::Error { what: "callback EventBus a\nb".into(), message: "x".into() };
+        assert_eq!(Body(&error).to_string(), "ERROR    callback EventBus a\\nb: x");
     }
 
     #[test]

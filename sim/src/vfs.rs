@@ -47,6 +47,11 @@ impl Vfs {
     pub fn read(&self, path: &str) -> Option<&[u8]> {
         self.files.get(&normalize(path)).map(Vec::as_slice)
     }
+
+    /// Every file, by device path, in path order.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files.iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+    }
 }
 
 /// Device paths are absolute; a relative path is taken relative to `/scripts`, like the

@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests in `tests/tests/`: run inline scenarios and look at
-//! their traces.
+//! their traces, or find the `luasim` binary to run it as a user does.
 
 use luasim::runtime::{self, RunOptions, RunReport};
 use luasim::scenario::{HostFiles, Scenario};
 use luasim::time::Micros;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 /// Parses and runs a scenario given as YAML text (scripts inline), keeping every event.
 pub fn run_yaml(yaml: &str) -> RunReport {
@@ -41,4 +43,28 @@ pub fn log_lines(report: &RunReport) -> Vec<String> {
 /// Virtual times (µs) of log lines containing `needle`.
 pub fn times_of(report: &RunReport, needle: &str) -> Vec<Micros> {
     logs(report).into_iter().filter(|(_, l)| l.contains(needle)).map(|(t, _)| t).collect()
+}
+
+/// The `luasim` binary of this build, built once per test process (a no-op when `cargo test
+/// --workspace` already built it), with the same Lua version as the tests.
+pub fn luasim_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec!["build", "-q", "-p", "luasim", "--bin", "luasim"];
+        if cfg!(feature = "lua53") {
+            args.extend(["--no-default-features", "--features", "lua53"]);
+        } else if cfg!(feature = "lua55") {
+            args.extend(["--no-default-features", "--features", "lua55"]);
+        }
+        let status = Command::new(cargo).args(&args).current_dir(repo_root()).status().expect("cargo runs");
+        assert!(status.success(), "building luasim failed");
+        let exe = std::env::current_exe().expect("test executable path");
+        exe.parent().and_then(Path::parent).expect("target/<profile>").join("luasim")
+    })
+}
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

@@ -128,3 +128,15 @@ fn test_command_runs_a_folder_and_writes_junit() {
     std::fs::write(dir.join("bad.yaml"), ok.replace("print('hi')", "print(")).unwrap();
     assert_eq!(run(&["test", dir.to_str().unwrap()]).status.code(), Some(1));
 }
+
+#[test]
+fn tui_refuses_files_that_are_not_traces_or_scenarios() {
+    let not_a_trace = write_scenario("not_a_trace.json", "{\"kind\": \"boot\"}");
+    let out = run(&["tui", not_a_trace.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not_a_trace.json is not a luasim trace"));
+    let notes = write_scenario("notes.txt", "hello");
+    let out = run(&["tui", notes.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a scenario (.yaml, .yml) or a trace (.json)"));
+}

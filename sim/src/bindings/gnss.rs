@@ -6,7 +6,7 @@ use super::{function, global_table, Args, BindResult, Binding};
 use crate::runtime::with_world;
 use mlua::{Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "GNSS", module: Some("gnss"), install };
+pub const BINDING: Binding = Binding { name: "GNSS", module: Some("gnss"), lean: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(lua, "GNSS", vec![("lastFix", function(lua, "lastFix", last_fix)?)])?;

@@ -7,7 +7,7 @@ use crate::runtime::with_world;
 use crate::trace::{EventKind, Level};
 use mlua::{Function, Lua};
 
-pub const BINDING: Binding = Binding { name: "Log", module: None, install };
+pub const BINDING: Binding = Binding { name: "Log", module: None, lean: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     let tostring: Function = lua.globals().get("tostring")?;

@@ -3,12 +3,12 @@
 //! `log.info(tag, ...)` joins its values with spaces after `tostring`, like LuatOS, and shows as
 //! `I/user.tag text`. `log.setLevel("WARN")` hides lower levels. `print` joins with tabs.
 
-use super::{function, global_table, Args, BindResult, Binding};
+use super::{check_running, function, global_table, Args, BindResult, Binding};
 use crate::runtime::with_world;
 use crate::trace::{EventKind, Level};
 use mlua::{Function, Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "log", module: None, install };
+pub const BINDING: Binding = Binding { name: "log", module: None, lean: true, install };
 
 /// Registry slot for the minimum level shown, as a rank (0 debug .. 3 error, 4 silent).
 const MIN_RANK: &str = "luasim.log.min_rank";
@@ -32,6 +32,9 @@ fn install(lua: &Lua) -> mlua::Result<()> {
         fields.push((
             name,
             function(lua, name, move |lua, args: Args| {
+                // A halting device logs nothing more (e.g. sys.lua reporting the watchdog's
+                // unwinding as a task error).
+                check_running(lua)?;
                 let min: i64 = lua.named_registry_value(MIN_RANK).unwrap_or(0);
                 if rank(level) >= min {
                     let tag = format!("user.{}", to_text(&tostring, args.get(1))?);

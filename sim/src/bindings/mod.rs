@@ -31,6 +31,8 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 pub struct Binding {
     pub name: &'static str,
     pub module: Option<&'static str>,
+    /// Part of the lean surface of a whole-VM-in-the-sleep-region build.
+    pub lean: bool,
     pub install: fn(&Lua) -> mlua::Result<()>,
 }
 
@@ -49,11 +51,12 @@ pub const ALL: &[Binding] = &[
     gnss::BINDING,
 ];
 
-/// Installs every binding the device's build has.
-pub fn install_all(lua: &Lua) -> mlua::Result<()> {
+/// Installs every binding the device's build has (only the lean ones when `lean`).
+pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
     install_raise_wrapper(lua)?;
     for binding in ALL {
         let present = match binding.module {
+            _ if lean && !binding.lean => false,
             None => true,
             Some(module) => with_world(lua, |w| w.has_module(module)),
         };

@@ -10,7 +10,7 @@ use crate::runtime::with_world;
 use crate::world::Halt;
 use mlua::{Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "Node", module: None, install };
+pub const BINDING: Binding = Binding { name: "Node", module: None, lean: true, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(
@@ -64,10 +64,21 @@ fn sleep_ms(args: &Args) -> BindResult<Option<u64>> {
     }
 }
 
-fn deep_sleep(lua: &Lua, args: Args) -> BindResult<()> {
+/// Ends this boot; with the whole VM in the sleep region, returns the wake cause instead.
+fn deep_sleep(lua: &Lua, args: Args) -> BindResult<&'static str> {
     let ms = sleep_ms(&args)?;
-    with_world(lua, |w| w.request_halt(Halt::DeepSleep { ms }));
-    Err(Fail::Lua(halting(lua)))
+    let resumed = with_world(lua, |w| {
+        if w.profile.vm_in_sleep_region {
+            w.deep_sleep_keeping_vm(ms)
+        } else {
+            w.request_halt(Halt::DeepSleep { ms });
+            None
+        }
+    });
+    match resumed {
+        Some(cause) => Ok(cause.as_str()),
+        None => Err(Fail::Lua(halting(lua))),
+    }
 }
 
 fn light_sleep(lua: &Lua, args: Args) -> BindResult<&'static str> {

@@ -7,12 +7,12 @@
 //! and `MSG_TIMEOUT` when `timeout` ms pass first (`INF_TIMEOUT` waits forever).
 
 use super::{check_running, function, global_table, halting, Args, BindResult, Binding, Fail};
-use crate::runtime::{take_message, with_world, Taken};
+use crate::runtime::{device_heap, take_message, with_world, Taken};
 use crate::time;
 use crate::world::{Arg, Halt, Message, Wait};
 use mlua::{IntoLua, Lua, MultiValue, Value};
 
-pub const BINDING: Binding = Binding { name: "rtos", module: None, install };
+pub const BINDING: Binding = Binding { name: "rtos", module: None, lean: false, install };
 
 pub const MSG_TIMEOUT: i64 = 0;
 pub const MSG_TIMER: i64 = 1;
@@ -55,7 +55,7 @@ fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
     }
     let used = lua.used_memory();
     let wait = with_world(lua, |w| {
-        w.note_heap(used);
+        w.note_host_heap(used);
         let deadline = match timeout {
             None | Some(INF_TIMEOUT) => None,
             Some(ms) => {
@@ -105,7 +105,7 @@ fn timer_start(lua: &Lua, args: Args) -> BindResult<i64> {
     check_running(lua)?;
     let used = lua.used_memory();
     Ok(i64::from(with_world(lua, |w| {
-        w.note_heap(used);
+        w.note_host_heap(used);
         w.timer_start(id, ms, repeat)
     })))
 }
@@ -116,12 +116,12 @@ fn timer_stop(lua: &Lua, args: Args) -> BindResult<()> {
     Ok(())
 }
 
-/// `total, used, max_used` in bytes of the Lua heap.
+/// `total, used, max_used` in device bytes of the Lua heap (`docs/memory.md`).
 fn meminfo(lua: &Lua, _: Args) -> BindResult<(i64, i64, i64)> {
-    let used = lua.used_memory();
+    let (used, peak) = device_heap(lua);
     Ok(with_world(lua, |w| {
-        w.note_heap(used);
-        (w.profile.lua_heap_bytes as i64, used as i64, w.heap_peak() as i64)
+        w.note_heap(peak);
+        (w.profile.heap_limit() as i64, used as i64, peak as i64)
     }))
 }
 

@@ -6,7 +6,7 @@ use crate::runtime::with_world;
 use crate::trace::EventKind;
 use mlua::Lua;
 
-pub const BINDING: Binding = Binding { name: "Telegram", module: Some("telegram"), install };
+pub const BINDING: Binding = Binding { name: "Telegram", module: Some("telegram"), lean: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(

@@ -1,9 +1,13 @@
 //! The subcommands of the `luasim` binary, one file each. Each returns `Ok(passed)`; `main`
 //! maps that to the exit code (0 pass, 1 expectations failed, 2 error).
 
+pub mod bench;
+pub mod check;
+pub mod pack;
 pub mod run;
 pub mod test;
 pub mod trace;
+pub mod tui;
 
 use anyhow::Context;
 use luasim::scenario::{Embedded, Files, HostFiles, Scenario};

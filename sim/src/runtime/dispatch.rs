@@ -46,6 +46,7 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
         with_world(lua, |w| w.firmware.remove(id));
     }
     let what = listener.describe();
+    crate::hostlimit::doing(|| format!("running the callback #{id} {what}"));
     let target = if generation == current { Some(lua.clone()) } else { host(lua).state(generation) };
     let Some(target) = target else { return Ok(()) };
     let Some(callback) = target

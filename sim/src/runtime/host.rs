@@ -32,7 +32,9 @@ impl Host {
 
     /// Runs `f` with the world borrowed; `f` must not call into Lua.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut self.world.borrow_mut())
+        let mut world = self.world.borrow_mut();
+        crate::hostlimit::beat(world.clock.now());
+        f(&mut world)
     }
 
     /// Registers the state of a generation so callbacks made in it can be found.

@@ -49,6 +49,15 @@ pub fn compile(
     Ok(compiled)
 }
 
+/// Parses `source` exactly as the device would (same reader, text only) without running it, in
+/// a bare state of its own: `Err` is the parser's message (`/scripts/rules.lua:3: ...`). For
+/// `luasim check`.
+pub fn syntax_check(source: &[u8], chunk_name: &str) -> Result<std::result::Result<(), String>> {
+    let lua = Lua::new();
+    keep_original_load(&lua)?;
+    Ok(parse_in_pieces(&lua, source, chunk_name, None)?.map(|_| ()))
+}
+
 /// Parses `source` through a reader that hands out 256-byte pieces.
 fn parse_in_pieces(
     lua: &Lua,

@@ -5,17 +5,21 @@
 //! shared by every state, so it outlives every boot and reload.
 
 mod dispatch;
+mod heap;
 mod host;
 mod loader;
 mod state;
 pub mod watchdog;
 
 pub use dispatch::{take_message, Taken};
+pub use heap::device_heap;
 pub use host::{host, with_world, Host};
-pub use loader::{compile, READER_PIECE};
+pub use loader::{compile, syntax_check, READER_PIECE};
 pub use state::{REMOVED, SYS_LUA};
 
+use crate::bindings::args::type_name;
 use crate::expect::{Check, Measures, Outcome};
+use crate::hostlimit;
 use crate::scenario::Scenario;
 use crate::time::Micros;
 use crate::trace::{Event, EventKind};
@@ -45,8 +49,10 @@ pub struct Stats {
     pub queue_peak: usize,
     pub queue_len: usize,
     pub queue_drops: u64,
-    /// Largest Lua heap use seen (host bytes, sampled at rtos calls and every 1000 instructions).
+    /// Largest Lua heap in device (32-bit) bytes, exact (`docs/memory.md`).
     pub heap_peak_bytes: usize,
+    /// The same on this 64-bit host, sampled at rtos calls and every 1000 instructions.
+    pub host_heap_peak_bytes: usize,
     pub heap_limit_bytes: usize,
     /// Sleep-region bytes in use at the end, and its size.
     pub region_bytes: usize,
@@ -93,10 +99,11 @@ const END_WATCHDOG: &str = "watchdog";
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
     let checks = scenario.expect.iter().cloned().map(Check::new).collect();
     let host = Host::new(World::new(scenario.setup(), Recorder::new(options.keep_events, checks)));
+    let _watch = hostlimit::watch(&scenario.origin);
     let boot_ms = scenario.profile.boot_ms;
     let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
     // With `naive_reload`, torn-down states are kept alive here until the next reboot.
-    let mut stale_states: Vec<Lua> = Vec::new();
+    let mut stale_states: Vec<state::DeviceState> = Vec::new();
     let end_reason = 'boot: loop {
         tracing::debug!(scenario = %scenario.name, cause = wake.as_str(), "boot");
         host.with_world(|w| {
@@ -119,6 +126,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
                 Some(Halt::Reboot { cause }) => (WakeCause::Reset, cause),
                 Some(Halt::DeepSleep { ms }) => (host.with_world(|w| w.deep_sleep(ms)), String::new()),
                 Some(Halt::PowerCut(cut)) => (host.with_world(|w| w.after_power_cut(cut)), String::new()),
+                Some(Halt::VmLost(cause)) => (cause, String::new()),
                 Some(Halt::Watchdog { location }) => {
                     host.with_world(|w| {
                         let p = &w.profile;
@@ -149,12 +157,14 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
 /// One generation: a fresh state runs `main.lua`, then `rules.lua`; if they return, the
 /// firmware's Lua task keeps taking messages until the device halts. Returns the state when
 /// a naive reload must keep it alive.
-fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<Lua>, RunError> {
+fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<state::DeviceState>, RunError> {
     let generation = host.with_world(|w| w.generation);
-    let lua = state::new_state(host.clone(), seed)?;
-    host.add_state(generation, &lua);
+    let device = state::new_state(host.clone(), seed)?;
+    let lua = &device.lua;
+    host.add_state(generation, lua);
     let run_script: Function = lua.named_registry_value(state::RUN_SCRIPT)?;
     for path in [MAIN_SCRIPT, RULES_SCRIPT] {
+        hostlimit::doing(|| format!("running {path}"));
         if host.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
             continue;
         }
@@ -171,13 +181,15 @@ fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<Lua>, RunError> {
             });
         }
     }
-    drain_until_halt(&lua)?;
-    let used = lua.used_memory();
+    drain_until_halt(lua)?;
+    hostlimit::doing(|| "closing the Lua state (its __gc finalizers run)".into());
+    let (host_used, (_, device_peak)) = (lua.used_memory(), device_heap(lua));
     let keep = host.with_world(|w| {
-        w.note_heap(used);
+        w.note_host_heap(host_used);
+        w.note_heap(device_peak);
         w.profile.naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
     });
-    let kept = keep.then_some(lua);
+    let kept = keep.then_some(device);
     host.prune_states();
     Ok(kept)
 }
@@ -197,9 +209,16 @@ fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
 
 /// An error value as text, without the frames of the boot machinery below the script.
 pub fn describe_error(err: &Value) -> String {
+    let printable = match err {
+        Value::Integer(_) | Value::Number(_) | Value::Error(_) => true,
+        Value::Table(t) => t.metatable().is_some_and(|m| m.contains_key("__tostring").unwrap_or(false)),
+        _ => false,
+    };
     let text = match err {
         Value::String(s) => s.to_string_lossy(),
-        other => other.to_string().unwrap_or_else(|_| format!("{other:?}")),
+        other if printable => other.to_string().unwrap_or_else(|e| e.to_string()),
+        // As lua.c says it, rather than a host address (`table: 0x55...`) that differs per run.
+        other => format!("(error object is a {} value)", type_name(other)),
     };
     let text = match text.find("\n\t[C]: in function 'xpcall'") {
         Some(cut) => &text[..cut],
@@ -241,7 +260,8 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         queue_len: world.profile.queue_len,
         queue_drops: world.queue.drops(),
         heap_peak_bytes: world.heap_peak(),
-        heap_limit_bytes: world.profile.lua_heap_bytes,
+        host_heap_peak_bytes: world.host_heap_peak(),
+        heap_limit_bytes: world.profile.heap_limit(),
         region_bytes: world.rtc.used(),
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),

@@ -2,6 +2,7 @@
 //! that reaches the host, the clock functions on virtual time, the bindings, the prelude and
 //! `sys.lua`. Called at every boot.
 
+use super::heap::DeviceHeap;
 use super::host::{with_world, Host};
 use super::loader;
 use crate::bindings;
@@ -42,24 +43,61 @@ pub const REMOVED: &[&str] = &[
     "package.searchpath",
 ];
 
-/// A new state of the host's current generation.
-pub fn new_state(host: Rc<Host>, seed: u64) -> Result<Lua> {
-    let heap = host.with_world(|w| w.profile.lua_heap_bytes);
-    let libs = StdLib::COROUTINE
-        | StdLib::TABLE
-        | StdLib::STRING
-        | StdLib::UTF8
-        | StdLib::MATH
-        | StdLib::OS
-        | StdLib::PACKAGE
-        | StdLib::DEBUG;
-    // SAFETY: `debug` is needed for `debug.traceback` only; the sandbox removes the rest of it
-    // below, before any script runs.
-    let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) };
+/// A device Lua state with its heap accounts. Fields drop in order: the state closes before
+/// the accounts its allocator uses go away.
+pub struct DeviceState {
+    pub lua: Lua,
+    heap: DeviceHeap,
+}
+
+/// The standard libraries a device state opens (the base library always comes with it).
+fn libraries(vm_in_sleep_region: bool, vm_libs: &[String]) -> StdLib {
+    if !vm_in_sleep_region {
+        // The sandbox needs `debug` for `debug.traceback` (and removes the rest of it), `os`
+        // for the clock functions and `package` for `require`.
+        return StdLib::OS
+            | StdLib::PACKAGE
+            | StdLib::DEBUG
+            | StdLib::COROUTINE
+            | StdLib::TABLE
+            | StdLib::STRING
+            | StdLib::UTF8
+            | StdLib::MATH;
+    }
+    vm_libs.iter().fold(StdLib::NONE, |libs, name| {
+        libs | match name.as_str() {
+            "coroutine" => StdLib::COROUTINE,
+            "table" => StdLib::TABLE,
+            "string" => StdLib::STRING,
+            "math" => StdLib::MATH,
+            "utf8" => StdLib::UTF8,
+            _ => StdLib::NONE,
+        }
+    })
+}
+
+/// A new state of the host's current generation. With the whole VM in the sleep region the
+/// state is lean: its heap is the region, and it has no `sys.lua` and only the lean bindings.
+pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
+    let (vm, heap_limit, libs) = host.with_world(|w| {
+        let p = &w.profile;
+        (p.vm_in_sleep_region, p.heap_limit(), libraries(p.vm_in_sleep_region, &p.vm_libs))
+    });
+    // SAFETY: the state is created bare; `debug` is opened below for `debug.traceback` only and
+    // the sandbox removes the rest of it before any script runs.
+    let lua = unsafe { Lua::unsafe_new_with(StdLib::NONE, LuaOptions::new()) };
+    let heap = DeviceHeap::install(&lua, heap_limit);
+    // From here on the pair drops in the right order, on errors too.
+    let state = DeviceState { lua, heap };
+    let lua = &state.lua;
     lua.set_app_data(host);
-    lua.set_memory_limit(heap)?;
-    super::watchdog::install(&lua)?;
-    loader::keep_original_load(&lua)?;
+    lua.load_std_libs(libs)?;
+    if vm {
+        finish_lean_state(&state, seed)?;
+        return Ok(state);
+    }
+    super::watchdog::install(lua)?;
+    loader::keep_original_load(lua)?;
 
     let globals = lua.globals();
     let debug: Table = globals.get("debug")?;
@@ -71,24 +109,70 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<Lua> {
     let safe_debug = lua.create_table()?;
     safe_debug.set("traceback", traceback.clone())?;
     globals.set("debug", safe_debug)?;
-    install_virtual_clock(&lua, &os)?;
-    let math: Table = globals.get("math")?;
-    math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
+    install_virtual_clock(lua, &os)?;
+    if let Some(math) = globals.get::<Option<Table>>("math")? {
+        math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
+    }
 
-    bindings::install_all(&lua)?;
+    install_bindings(&state, false)?;
 
     let native_load = lua.create_function(native_load)?;
-    let prelude = compile_builtin(&lua, PRELUDE_LUA, "@prelude.lua")?;
+    let prelude = compile_builtin(lua, PRELUDE_LUA, "@prelude.lua")?;
     let (run_script, call_protected): (Function, Function) =
         prelude.call((native_load, traceback, raw_load, raw_date))?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
     lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
 
-    let sys: Value = compile_builtin(&lua, SYS_LUA, "@sys.lua")?.call(())?;
+    let sys: Value = compile_builtin(lua, SYS_LUA, "@sys.lua")?.call(())?;
     let package: Table = globals.get("package")?;
     package.get::<Table>("loaded")?.set("sys", sys.clone())?;
     globals.set("sys", sys)?;
-    Ok(lua)
+    Ok(state)
+}
+
+fn install_bindings(state: &DeviceState, lean: bool) -> Result<()> {
+    state.heap.set_installing(true);
+    let installed = bindings::install_all(&state.lua, lean);
+    state.heap.set_installing(false);
+    installed
+}
+
+/// The lean state of a device that keeps its whole VM in the sleep region: the base library
+/// (plus `vm_libs`), `print`, `log` and `Node`, nothing else. No `sys.lua`, no prelude: there is
+/// no `dofile`, `loadfile`, `load` or `require`, and errors carry no traceback (the `debug`
+/// library would not fit).
+fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
+    let lua = &state.lua;
+    super::watchdog::install(lua)?;
+    loader::keep_original_load(lua)?;
+    let globals = lua.globals();
+    for name in ["dofile", "loadfile", "load"] {
+        globals.set(name, Value::Nil)?;
+    }
+    remove_all(&globals)?;
+    if let Some(math) = globals.get::<Option<Table>>("math")? {
+        math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
+    }
+    install_bindings(state, true)?;
+    let run_script = lua.create_function(|lua, path: String| {
+        let source = with_world(lua, |w| w.flash.read(&path).map(<[u8]>::to_vec)).unwrap_or_default();
+        let outcome = loader::compile(lua, &source, &format!("@{path}"), None)?.and_then(|chunk| {
+            with_world(lua, |w| w.record(EventKind::Script { path: path.clone(), bytes: source.len() }));
+            chunk.call::<()>(()).map_err(|e| e.to_string())
+        });
+        Ok(match outcome {
+            Ok(()) => (true, None),
+            Err(message) => (false, Some(message)),
+        })
+    })?;
+    let call_protected = lua.create_function(|_, (f, args): (Function, MultiValue)| {
+        Ok(match f.call::<()>(args) {
+            Ok(()) => (true, None),
+            Err(e) => (false, Some(e.to_string())),
+        })
+    })?;
+    lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
+    lua.set_named_registry_value(CALL_PROTECTED, call_protected)
 }
 
 fn compile_builtin(lua: &Lua, source: &str, name: &str) -> Result<Function> {
@@ -99,7 +183,11 @@ fn remove_all(globals: &Table) -> Result<()> {
     for path in REMOVED {
         match path.split_once('.') {
             None => globals.set(*path, Value::Nil)?,
-            Some((lib, field)) => globals.get::<Table>(lib)?.set(field, Value::Nil)?,
+            Some((lib, field)) => {
+                if let Some(t) = globals.get::<Option<Table>>(lib)? {
+                    t.set(field, Value::Nil)?;
+                }
+            }
         }
     }
     Ok(())
@@ -112,7 +200,7 @@ fn install_virtual_clock(lua: &Lua, os: &Table) -> Result<()> {
     os.set(
         "time",
         lua.create_function(|lua, date: Option<Table>| match date {
-            None => Ok(with_world(lua, |w| w.clock.now() / 1_000_000) as i64),
+            None => Ok(with_world(lua, |w| w.wall_clock_s())),
             Some(t) => utc_seconds(&t),
         })?,
     )?;
@@ -124,13 +212,22 @@ fn install_virtual_clock(lua: &Lua, os: &Table) -> Result<()> {
     )
 }
 
+/// Largest magnitude of a date field, as Lua's `os.time` allows (`INT_MAX / 2`); it keeps the
+/// arithmetic below far from overflow.
+const MAX_DATE_FIELD: i64 = i32::MAX as i64 / 2;
+
 fn utc_seconds(t: &Table) -> Result<i64> {
     let field = |name: &str, default: Option<i64>| -> Result<i64> {
-        match (t.get::<Option<i64>>(name)?, default) {
-            (Some(v), _) => Ok(v),
-            (None, Some(d)) => Ok(d),
-            (None, None) => Err(mlua::Error::runtime(format!("field '{name}' missing in date table"))),
+        let value = match (t.get::<Option<i64>>(name)?, default) {
+            (Some(v), _) => v,
+            (None, Some(d)) => d,
+            (None, None) => return Err(mlua::Error::runtime(format!("field '{name}' missing in date table"))),
+        };
+        let delta = if name == "year" { 1900 } else { 0 };
+        if !(-MAX_DATE_FIELD..=MAX_DATE_FIELD).contains(&value.saturating_sub(delta)) {
+            return Err(mlua::Error::runtime(format!("field '{name}' is out-of-bound")));
         }
+        Ok(value)
     };
     let (y, m, d) = (field("year", None)?, field("month", None)?, field("day", None)?);
     let (h, min, s) = (field("hour", Some(12))?, field("min", Some(0))?, field("sec", Some(0))?);
@@ -176,12 +273,14 @@ fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiV
 
 #[cfg(test)]
 mod tests {
-    use super::days_from_civil;
+    use super::{days_from_civil, MAX_DATE_FIELD};
 
     #[test]
     fn civil_days() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2024, 13, 1), days_from_civil(2025, 1, 1));
+        let extreme = MAX_DATE_FIELD + 1900;
+        assert!(days_from_civil(extreme, MAX_DATE_FIELD, MAX_DATE_FIELD) > 0, "no overflow at the bounds");
     }
 }

@@ -32,20 +32,35 @@ fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
         if w.halt().is_some() {
             None
         } else {
-            w.note_heap(used);
+            w.note_host_heap(used);
             Some(w.charge_instructions(STRIDE as u64))
         }
     });
     match tripped {
         Some(false) => Ok(VmState::Continue),
         Some(true) => {
-            let source = debug.source();
-            let file = source.short_src.as_deref().unwrap_or("?").to_string();
-            let line = debug.current_line().map_or("?".to_string(), |l| l.to_string());
-            let location = format!("{file}:{line}");
+            let location = script_location(lua).unwrap_or_else(|| {
+                let source = debug.source();
+                let file = source.short_src.as_deref().unwrap_or("?").to_string();
+                let line = debug.current_line().map_or("?".to_string(), |l| l.to_string());
+                format!("{file}:{line}")
+            });
             with_world(lua, |w| w.request_halt(Halt::Watchdog { location }));
             Err(halting(lua))
         }
         None => Err(halting(lua)),
     }
+}
+
+/// `file:line` of the innermost running frame of a script on the device's flash, so that a
+/// loop that spends its time in a binding's Lua wrapper or in `sys.lua` names the script's line.
+fn script_location(lua: &Lua) -> Option<String> {
+    (0..).map_while(|level| lua.inspect_stack(level, device_frame)).flatten().next()
+}
+
+fn device_frame(frame: &Debug) -> Option<String> {
+    let source = frame.source();
+    let on_flash = source.source.as_deref().is_some_and(|s| s.starts_with("@/"));
+    let line = frame.current_line().filter(|_| on_flash)?;
+    Some(format!("{}:{line}", source.short_src.as_deref().unwrap_or("?")))
 }

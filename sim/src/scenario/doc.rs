@@ -12,7 +12,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a scenario: a mapping with `name`, `device`, `scripts` and `duration`")]
 pub struct ScenarioDoc {
     pub name: String,
     /// One line saying what the scenario is for.
@@ -106,6 +106,9 @@ impl<'de> Deserialize<'de> for DeviceDoc {
     }
 }
 
+/// Libraries a lean whole-VM state can open besides the base library.
+pub const VM_LIBS: [&str; 5] = ["coroutine", "table", "string", "math", "utf8"];
+
 /// Fields of a built-in profile a scenario may override.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +123,9 @@ struct DeviceOverrides {
     boot_ms: Option<u64>,
     modules: Option<Vec<String>>,
     naive_reload: Option<bool>,
+    vm_in_sleep_region: Option<bool>,
+    vm_libs: Option<Vec<String>>,
+    sleep_region_bytes: Option<usize>,
 }
 
 fn built_in_profile(name: &str) -> Result<Profile, String> {
@@ -144,8 +150,14 @@ impl DeviceOverrides {
             watchdog_ms,
             boot_ms,
             modules,
-            naive_reload
+            naive_reload,
+            vm_in_sleep_region,
+            vm_libs,
+            sleep_region_bytes
         );
+        if let Some(bad) = p.vm_libs.iter().find(|l| !VM_LIBS.contains(&l.as_str())) {
+            return Err(format!("unknown library `{bad}` in vm_libs (known: {})", VM_LIBS.join(", ")));
+        }
         if !(1..=10_000).contains(&p.tick_hz) {
             return Err(format!("tick_hz must be between 1 and 10000, not {}", p.tick_hz));
         }
@@ -169,12 +181,15 @@ pub enum ScriptsDoc {
 }
 
 /// One step as written: the steps it stands for (a `config` step may set several values),
-/// and for `write: { file: ... }` the file still to be read relative to the scenario.
+/// for `write: { file: ... }` the file still to be read relative to the scenario, and how many
+/// copies `repeat`/`every` ask for (expanded once the whole schedule is known to fit).
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "StepFields")]
 pub struct StepDoc {
     pub steps: Vec<Step>,
     pub read_file: Option<String>,
+    pub repeat: u64,
+    pub every: Micros,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +220,25 @@ struct StepFields {
     brownout: Option<bool>,
     /// `power_loss: { off: 2s, during_write: false }`: the supply goes away.
     power_loss: Option<PowerLossStep>,
+    /// `mqtt_disconnect: { for: 30s }`: the broker connection is down for a while.
+    mqtt_disconnect: Option<MqttDisconnectStep>,
+    /// `watchdog_reset: true`: the task watchdog resets the chip.
+    watchdog_reset: Option<bool>,
+    /// `clock_jump: { by: 1h }` (or `-1h`): the wall clock `os.time()` reads jumps; ticks do not.
+    clock_jump: Option<ClockJumpStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MqttDisconnectStep {
+    #[serde(rename = "for")]
+    down: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockJumpStep {
+    by: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -240,8 +274,8 @@ struct WriteStep {
     file: Option<String>,
 }
 
-const STEP_ACTIONS: &str =
-    "`publish`, `mqtt`, `event`, `reload`, `write`, `config`, `gnss`, `gpio`, `brownout` or `power_loss`";
+const STEP_ACTIONS: &str = "`publish`, `mqtt`, `event`, `reload`, `write`, `config`, `gnss`, `gpio`, `brownout`, \
+     `power_loss`, `mqtt_disconnect`, `watchdog_reset` or `clock_jump`";
 
 fn to_arg(v: serde_yaml::Value) -> Result<Arg, String> {
     use serde_yaml::Value as Y;
@@ -277,16 +311,18 @@ impl TryFrom<StepFields> for StepDoc {
         if !(1..=MAX_REPEAT).contains(&repeat) {
             return Err(format!("`repeat` must be between 1 and {MAX_REPEAT}, not {repeat}"));
         }
-        let doc = single_step(f)?;
-        let steps = (0..repeat)
-            .flat_map(|i| {
-                doc.steps
-                    .iter()
-                    .map(move |s| Step { at: s.at.saturating_add(i.saturating_mul(every)), action: s.action.clone() })
-            })
-            .collect();
-        Ok(StepDoc { steps, read_file: doc.read_file })
+        Ok(StepDoc { repeat, every, ..single_step(f)? })
     }
+}
+
+/// `1h` or `-1h` in microseconds.
+fn signed_duration(text: &str) -> Result<i64, String> {
+    let (sign, magnitude) = match text.trim().strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    // `parse_duration` allows at most `u64::MAX / 2`, which fits an `i64`.
+    Ok(sign * parse_duration(magnitude)? as i64)
 }
 
 fn single_step(f: StepFields) -> Result<StepDoc, String> {
@@ -301,6 +337,9 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
         f.gpio.is_some(),
         f.brownout.is_some(),
         f.power_loss.is_some(),
+        f.mqtt_disconnect.is_some(),
+        f.watchdog_reset.is_some(),
+        f.clock_jump.is_some(),
     ];
     match given.iter().filter(|g| **g).count() {
         0 => return Err(format!("a step needs an action: {STEP_ACTIONS}")),
@@ -308,7 +347,7 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
         _ => return Err(format!("a step has one action; split {STEP_ACTIONS} into separate steps")),
     }
     let at = f.at.0;
-    let one = |action: Action| Ok(StepDoc { steps: vec![Step { at, action }], read_file: None });
+    let one = |action: Action| Ok(StepDoc { steps: vec![Step { at, action }], read_file: None, repeat: 1, every: 0 });
     if let Some(list) = f.publish {
         one(publish_action(list)?)
     } else if let Some(m) = f.mqtt {
@@ -326,6 +365,8 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
             (None, Some(file)) => Ok(StepDoc {
                 steps: vec![Step { at, action: Action::Write { path: w.path, bytes: Vec::new() } }],
                 read_file: Some(file),
+                repeat: 1,
+                every: 0,
             }),
             _ => Err("`write` takes `path` and exactly one of `text` or `file`".into()),
         }
@@ -338,10 +379,19 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
         one(Action::Brownout)
     } else if let Some(p) = f.power_loss {
         one(Action::PowerLoss { off_us: p.off.map_or(0, |d| d.0), during_write: p.during_write })
+    } else if let Some(m) = f.mqtt_disconnect {
+        one(Action::MqttDisconnect { down_us: m.down.0 })
+    } else if let Some(reset) = f.watchdog_reset {
+        if !reset {
+            return Err("`watchdog_reset: false` does nothing; remove the step".into());
+        }
+        one(Action::WatchdogReset)
+    } else if let Some(jump) = f.clock_jump {
+        one(Action::ClockJump { by_us: signed_duration(&jump.by)? })
     } else if let Some(values) = f.config {
         let steps =
             values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
-        Ok(StepDoc { steps, read_file: None })
+        Ok(StepDoc { steps, read_file: None, repeat: 1, every: 0 })
     } else {
         match f.gnss.expect("one action is given") {
             serde_json::Value::String(s) if s == "lost" => one(Action::Gnss { fix: None }),

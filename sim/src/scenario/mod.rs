@@ -102,9 +102,48 @@ impl ScenarioError {
             file: file.to_string(),
             line: loc.as_ref().map(|l| l.line()),
             column: loc.as_ref().map(|l| l.column()),
-            message,
+            message: with_suggestion(message),
         }
     }
+}
+
+/// Adds "; did you mean `duration`?" to serde's "unknown field `durration`, expected one of
+/// `name`, ..., `duration`, ..." when a known field is a likely typo of the unknown one.
+fn with_suggestion(message: String) -> String {
+    const UNKNOWN: &str = "unknown field `";
+    let Some(start) = message.find(UNKNOWN) else { return message };
+    let rest = &message[start + UNKNOWN.len()..];
+    let Some((unknown, known)) = rest.split_once('`') else { return message };
+    let Some((_, known)) = known.split_once("expected") else { return message };
+    // The known names are every other piece between backticks: `a`, `b` or `c`.
+    let best = known
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| (edit_distance(&unknown.to_lowercase(), name), name))
+        .min_by_key(|(distance, _)| *distance);
+    match best {
+        Some((distance, name)) if distance <= 2 && distance < unknown.chars().count() => {
+            format!("{message}; did you mean `{name}`?")
+        }
+        _ => message,
+    }
+}
+
+/// Levenshtein distance: single-character insertions, deletions and substitutions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 impl Scenario {
@@ -124,6 +163,14 @@ impl Scenario {
                 line: Some(line),
                 column: Some(column),
                 message: "tab character in indentation; YAML indents with spaces".into(),
+            });
+        }
+        if let Some((line, column)) = too_deep_flow(text) {
+            return Err(ScenarioError {
+                file: origin.to_string(),
+                line: Some(line),
+                column: Some(column),
+                message: format!("`[` and `{{` nested deeper than {MAX_FLOW_DEPTH} levels"),
             });
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
@@ -146,7 +193,8 @@ impl Scenario {
             expect.push(Expectation::implicit_no_errors());
         }
         let mut steps: Vec<Step> = Vec::new();
-        for doc_step in doc.steps {
+        let (mut total_steps, mut total_bytes) = (0u64, 0u64);
+        for (index, doc_step) in doc.steps.into_iter().enumerate() {
             let mut parts = doc_step.steps;
             if let Some(file) = doc_step.read_file {
                 let bytes = files
@@ -158,7 +206,26 @@ impl Scenario {
                     }
                 }
             }
-            steps.extend(parts);
+            // Check the schedule fits before `repeat` copies anything.
+            let copies = doc_step.repeat;
+            total_steps = total_steps.saturating_add((parts.len() as u64).saturating_mul(copies));
+            let bytes: u64 = parts.iter().map(|p| step_bytes(&p.action)).sum();
+            total_bytes = total_bytes.saturating_add(bytes.saturating_mul(copies));
+            if total_steps > MAX_STEPS || total_bytes > MAX_SCHEDULE_BYTES {
+                return Err(ScenarioError::whole_file(
+                    origin,
+                    format!(
+                        "steps[{index}]: with `repeat` the schedule holds {total_steps} steps of {} MB so far; a \
+                         scenario holds at most {MAX_STEPS} steps and {} MB of step data",
+                        total_bytes / 1_000_000,
+                        MAX_SCHEDULE_BYTES / 1_000_000
+                    ),
+                ));
+            }
+            for i in 0..copies {
+                let at = |s: &Step| s.at.saturating_add(i.saturating_mul(doc_step.every));
+                steps.extend(parts.iter().map(|s| Step { at: at(s), action: s.action.clone() }));
+            }
         }
         steps.sort_by_key(|s| s.at);
         let mut profile = doc.device.0;
@@ -185,10 +252,125 @@ impl Scenario {
     }
 }
 
+/// Most steps a scenario's schedule may hold once `repeat` is expanded.
+const MAX_STEPS: u64 = 1_000_000;
+/// Most host memory the expanded schedule may take (payloads, file contents, event data).
+const MAX_SCHEDULE_BYTES: u64 = 256_000_000;
+
+/// Host bytes one scheduled step takes, roughly: the step itself and the data it carries.
+fn step_bytes(action: &Action) -> u64 {
+    let data = match action {
+        Action::Publish { topic, args } => topic.len() + args.iter().map(|a| a.to_string().len()).sum::<usize>(),
+        Action::Mqtt { topic, payload } => topic.len() + payload.len(),
+        Action::Event { name, data } => name.len() + data.to_string().len(),
+        Action::Write { path, bytes } => path.len() + bytes.len(),
+        Action::Config { path, value } => path.len() + value.to_string().len(),
+        Action::Gnss { fix } => fix.as_ref().map_or(0, |f| f.to_string().len()),
+        _ => 0,
+    };
+    (std::mem::size_of::<Step>() + data) as u64
+}
+
+/// Deepest nesting of flow collections (`[...]`, `{...}`) handed to the YAML parser, whose time
+/// grows with the file's length times this depth (40,000 levels: seconds); serde stops at 128
+/// levels anyway.
+const MAX_FLOW_DEPTH: usize = 256;
+
+/// Position (1-based) of the first `[` or `{` nested deeper than `MAX_FLOW_DEPTH`, not counting
+/// brackets in quoted strings, comments and block scalars (`main.lua: |` and its lines). A line
+/// at indentation 0 starts a new top-level entry, so stray brackets before it do not add up.
+fn too_deep_flow(text: &str) -> Option<(usize, usize)> {
+    let (mut depth, mut quote, mut block_parent): (usize, Option<char>, Option<usize>) = (0, None, None);
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        match block_parent {
+            Some(parent) if line.trim().is_empty() || indent > parent => continue,
+            _ => block_parent = None,
+        }
+        if indent == 0 && quote.is_none() && !line.trim().is_empty() {
+            depth = 0;
+        }
+        let (mut previous, mut escaped, mut content_end) = (' ', false, line.len());
+        for (column, c) in line.char_indices() {
+            match (quote, c) {
+                (Some('"'), '\\') if !escaped => escaped = true,
+                (Some(q), c) if c == q && !escaped => quote = None,
+                (Some(_), _) => escaped = false,
+                (None, '"' | '\'') if " \t[{,:".contains(previous) => quote = Some(c),
+                (None, '#') if previous == ' ' || column == 0 => {
+                    content_end = column;
+                    break;
+                }
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Some((i + 1, line[..column].chars().count() + 1));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            previous = c;
+        }
+        let content =
+            line[..content_end].trim_end().trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+        if quote.is_none() && depth == 0 && (content.ends_with(" |") || content.ends_with(" >") || content == "|") {
+            block_parent = Some(indent);
+        }
+    }
+    None
+}
+
 /// Position of the first tab in leading whitespace, 1-based.
 fn first_tab(text: &str) -> Option<(usize, usize)> {
     text.lines().enumerate().find_map(|(i, line)| {
         let indent = &line[..line.len() - line.trim_start().len()];
         indent.find('\t').map(|col| (i + 1, col + 1))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, too_deep_flow, with_suggestion, MAX_FLOW_DEPTH};
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("durration", "duration"), 1);
+        assert_eq!(edit_distance("publsh", "publish"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn unknown_fields_get_the_nearest_known_name() {
+        let serde = "unknown field `durration`, expected one of `name`, `duration`, `seed`";
+        assert_eq!(with_suggestion(serde.into()), format!("{serde}; did you mean `duration`?"));
+        let two = "steps[0]: unknown field `Reload`, expected `at` or `reload`";
+        assert_eq!(with_suggestion(two.into()), format!("{two}; did you mean `reload`?"));
+        let far = "unknown field `colour`, expected one of `name`, `duration`";
+        assert_eq!(with_suggestion(far.into()), far, "no suggestion when nothing is close");
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_found_outside_strings_comments_and_block_scalars() {
+        let deep = "[".repeat(MAX_FLOW_DEPTH + 1);
+        assert_eq!(too_deep_flow(&format!("name: x\nconfig: {{ a: {deep} }}\n")), Some((2, 269)));
+        assert_eq!(too_deep_flow(&"[".repeat(MAX_FLOW_DEPTH)), None);
+        let hidden = [
+            format!("about: \"{deep}\"\n"),
+            format!("about: '{deep}'\n"),
+            format!("# {deep}\nname: x\n"),
+            format!("scripts:\n  main.lua: |\n    local s = {deep}\n\n    x = 1\nname: x\n"),
+            format!("scripts:\n  - >-\n    {deep}\n"),
+        ];
+        for text in hidden {
+            assert_eq!(too_deep_flow(&text), None, "{text}");
+        }
+        let after_block = format!("scripts:\n  main.lua: |\n    x = 1\nconfig: {deep}\n");
+        assert_eq!(too_deep_flow(&after_block), Some((4, 265)));
+        let plain_apostrophe = format!("about: it's\nconfig: {deep}\n");
+        assert_eq!(too_deep_flow(&plain_apostrophe), Some((2, 265)));
+        let stray = "never: E/[\n".repeat(2 * MAX_FLOW_DEPTH);
+        assert_eq!(too_deep_flow(&stray), None, "top-level lines do not add up");
+    }
 }

@@ -49,6 +49,8 @@ pub enum Halt {
     DeepSleep { ms: Option<u64> },
     /// A brownout or power loss from a scenario step.
     PowerCut(PowerCut),
+    /// The whole-VM state was lost while asleep (the sleep region lost power): boot afresh.
+    VmLost(WakeCause),
 }
 
 impl fmt::Display for Halt {
@@ -61,6 +63,7 @@ impl fmt::Display for Halt {
             Halt::DeepSleep { .. } => write!(f, "deep sleep"),
             Halt::PowerCut(PowerCut::Brownout) => write!(f, "brownout"),
             Halt::PowerCut(PowerCut::Loss { .. }) => write!(f, "power loss"),
+            Halt::VmLost(cause) => write!(f, "Lua VM lost ({})", cause.as_str()),
         }
     }
 }
@@ -113,6 +116,10 @@ pub struct World {
     pub(crate) tear_next_write: Option<Micros>,
     /// The last power loss tore a sleep-region write, so the region keeps its torn bytes.
     rtc_torn: bool,
+    /// MQTT is disconnected until this time (`mqtt_disconnect` steps).
+    mqtt_down_until: Micros,
+    /// What `clock_jump` steps added to the wall clock `os.time()` reads, in µs.
+    wall_offset_us: i64,
     steps: Vec<Step>,
     next_step: usize,
     end_at: Micros,
@@ -122,6 +129,7 @@ pub struct World {
     boots: u32,
     reloads: u32,
     heap_peak: usize,
+    host_heap_peak: usize,
 }
 
 impl World {
@@ -147,6 +155,8 @@ impl World {
             wake_cause: WakeCause::PowerOn,
             tear_next_write: None,
             rtc_torn: false,
+            mqtt_down_until: 0,
+            wall_offset_us: 0,
             steps: setup.steps,
             next_step: 0,
             end_at: setup.duration,
@@ -155,12 +165,14 @@ impl World {
             boots: 0,
             reloads: 0,
             heap_peak: 0,
+            host_heap_peak: 0,
         }
     }
 
     /// Appends an event at the current virtual time.
     pub fn record(&mut self, kind: EventKind) {
         let (at, tick) = (self.clock.now(), self.clock.tick32());
+        crate::hostlimit::beat(at);
         self.recorder.record(at, tick, kind);
     }
 
@@ -272,9 +284,18 @@ impl World {
         was_armed
     }
 
-    /// Notes the Lua heap in use; the peak is sampled at rtos calls and watchdog ticks.
-    pub fn note_heap(&mut self, used: usize) {
-        self.heap_peak = self.heap_peak.max(used);
+    /// Notes a device-heap peak (exact, from the state's allocator accounts).
+    pub fn note_heap(&mut self, device_peak: usize) {
+        self.heap_peak = self.heap_peak.max(device_peak);
+    }
+
+    /// Notes the host-heap use, sampled at rtos calls and watchdog ticks.
+    pub fn note_host_heap(&mut self, used: usize) {
+        self.host_heap_peak = self.host_heap_peak.max(used);
+    }
+
+    pub fn host_heap_peak(&self) -> usize {
+        self.host_heap_peak
     }
 
     pub fn heap_peak(&self) -> usize {
@@ -366,7 +387,7 @@ impl World {
     fn apply_due_steps(&mut self) {
         while let Some(step) = self.take_step_until(self.clock.now()) {
             self.apply(step.action);
-            if matches!(self.halt, Some(Halt::PowerCut(_))) {
+            if matches!(self.halt, Some(Halt::PowerCut(_) | Halt::Reboot { .. })) {
                 break;
             }
         }

@@ -72,6 +72,8 @@ impl World {
                     self.power_off(off_us);
                     return WakeCause::PowerOn;
                 }
+                // The broker's outage happens outside the device, asleep or not.
+                outage @ Action::MqttDisconnect { .. } => self.apply(outage),
                 other => self.record(EventKind::Inject { step: format!("missed while asleep: {}", other.describe()) }),
             }
         }
@@ -80,6 +82,28 @@ impl World {
             self.request_halt(Halt::EndOfRun);
         }
         WakeCause::Timer
+    }
+
+    /// Deep sleep with the whole Lua VM kept in the sleep region: the chip sleeps and boots
+    /// again, but the VM resumes where it slept instead of running the scripts from the start.
+    /// Returns the wake cause, or `None` when the run ended or the VM was lost (then a halt is
+    /// requested).
+    pub fn deep_sleep_keeping_vm(&mut self, ms: Option<u64>) -> Option<WakeCause> {
+        let cause = self.deep_sleep(ms);
+        if self.halt().is_some() {
+            return None;
+        }
+        match cause {
+            WakeCause::Timer | WakeCause::Gpio => {
+                self.boot(cause, "Lua VM kept in the sleep region");
+                self.pass_boot_time(self.profile.boot_ms);
+                self.halt().is_none().then_some(cause)
+            }
+            lost => {
+                self.request_halt(Halt::VmLost(lost));
+                None
+            }
+        }
     }
 
     /// Light sleep for `ms`: Lua's state stays, timers fire into the queue, the clock runs at
@@ -148,6 +172,10 @@ impl World {
         let back = self.clock.now().saturating_add(off_us).min(self.end_at);
         while let Some(step) = self.take_step_until(back) {
             self.clock.advance_to(step.at);
+            if let Action::MqttDisconnect { .. } = step.action {
+                self.apply(step.action);
+                continue;
+            }
             self.record(EventKind::Inject { step: format!("missed while off: {}", step.action.describe()) });
         }
         self.clock.advance_to(back);

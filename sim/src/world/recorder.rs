@@ -1,14 +1,24 @@
 //! Records trace events as they happen: keeps them when asked, counts them always, and feeds
 //! them to the scenario's expectation checks so a week-long run need not hold its whole trace.
+//!
+//! The kept trace is bounded: a script that floods it (a megabyte payload published in a
+//! loop) would otherwise exhaust the host's memory. Past `MAX_KEPT_BYTES` an error event says
+//! so and later events are still counted and checked, but no longer kept.
 
 use crate::expect::Check;
 use crate::time::Micros;
 use crate::trace::{Event, EventKind};
 
+/// Most host memory the kept events may take (a year of minute wake-ups takes about 100 MB).
+pub const MAX_KEPT_BYTES: usize = 512_000_000;
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     keep: bool,
     events: Vec<Event>,
+    kept_bytes: usize,
+    /// `MAX_KEPT_BYTES`, smaller in tests.
+    keep_limit: usize,
     checks: Vec<Check>,
     counted: u64,
     errors: u64,
@@ -17,20 +27,39 @@ pub struct Recorder {
 impl Recorder {
     /// `keep`: hold every event for printing or export; `checks`: expectations to evaluate.
     pub fn new(keep: bool, checks: Vec<Check>) -> Recorder {
-        Recorder { keep, checks, ..Recorder::default() }
+        Recorder { keep, checks, keep_limit: MAX_KEPT_BYTES, ..Recorder::default() }
     }
 
     pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind) {
         let event = Event { at_us, tick, kind };
+        self.observe(&event);
+        if !self.keep {
+            return;
+        }
+        self.kept_bytes += std::mem::size_of::<Event>() + text_bytes(&event.kind);
+        self.events.push(event);
+        if self.kept_bytes > self.keep_limit {
+            self.keep = false;
+            let message = format!(
+                "the kept trace passed {} MB at {} events; later events are counted and checked but not kept \
+                 (`luasim run -q` keeps none)",
+                self.keep_limit / 1_000_000,
+                self.events.len()
+            );
+            let full = Event { at_us, tick, kind: EventKind::Error { what: "trace".into(), message } };
+            self.observe(&full);
+            self.events.push(full);
+        }
+    }
+
+    /// Counts an event and feeds it to the checks.
+    fn observe(&mut self, event: &Event) {
         self.counted += 1;
         if event.is_error() {
             self.errors += 1;
         }
         for check in &mut self.checks {
-            check.observe(&event);
-        }
-        if self.keep {
-            self.events.push(event);
+            check.observe(event);
         }
     }
 
@@ -49,5 +78,49 @@ impl Recorder {
     /// Hands over the kept events and the checks at the end of a run.
     pub fn finish(self) -> (Vec<Event>, Vec<Check>) {
         (self.events, self.checks)
+    }
+}
+
+/// Bytes of text an event holds besides its fixed size.
+fn text_bytes(kind: &EventKind) -> usize {
+    match kind {
+        EventKind::Log { tag, text, .. } => tag.len() + text.len(),
+        EventKind::MqttOut { topic, payload } => topic.len() + payload.len(),
+        EventKind::Telegram { to, text } => to.len() + text.len(),
+        EventKind::Error { what, message } => what.len() + message.len(),
+        EventKind::Inject { step } => step.len(),
+        EventKind::QueueDrop { message, .. } => message.len(),
+        EventKind::Subscribe { what, .. } | EventKind::Callback { what, .. } | EventKind::Skip { what, .. } => {
+            what.len()
+        }
+        EventKind::Boot { profile, cause, region, .. } => profile.len() + cause.len() + region.len(),
+        EventKind::Reload { trigger, .. } => trigger.len(),
+        EventKind::Script { path, .. } => path.len(),
+        EventKind::Sleep { mode, .. } => mode.len(),
+        EventKind::End { reason } => reason.len(),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expect::Expectation;
+
+    #[test]
+    fn the_kept_trace_stops_at_its_limit_with_an_error_but_checks_go_on() {
+        let mut r = Recorder::new(true, vec![Check::new(Expectation::implicit_no_errors())]);
+        r.keep_limit = 5_000_000;
+        let payload = "x".repeat(1_000_000);
+        for i in 0..10 {
+            r.record(i, 0, EventKind::MqttOut { topic: "t".into(), payload: payload.clone() });
+        }
+        assert_eq!(r.event_count(), 11, "every event is counted, the error too");
+        assert_eq!(r.error_count(), 1);
+        let (events, checks) = r.finish();
+        assert_eq!(events.len(), 6, "the fifth passes the limit and the error follows");
+        let last = events.last().unwrap().to_string();
+        assert!(last.contains("ERROR    trace: the kept trace passed 5 MB at 5 events"), "{last}");
+        assert!(!checks[0].outcome(&Default::default()).passed, "the error fails the default expectation");
     }
 }

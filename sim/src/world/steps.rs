@@ -2,7 +2,7 @@
 //! each one enters the firmware.
 
 use super::message::{Arg, Message};
-use super::{PowerCut, World};
+use super::{Halt, PowerCut, World};
 use crate::time::Micros;
 use crate::trace::EventKind;
 
@@ -36,6 +36,12 @@ pub enum Action {
     /// The supply is gone for `off_us`. With `during_write`, the power goes in the middle of
     /// the next sleep-region write instead, leaving a torn region behind.
     PowerLoss { off_us: Micros, during_write: bool },
+    /// The broker connection drops for `down_us`: publishes fail, incoming messages are lost.
+    MqttDisconnect { down_us: Micros },
+    /// The task watchdog resets the chip (wake cause `reset`).
+    WatchdogReset,
+    /// The wall clock (`os.time()`) jumps by `by_us`, which may be negative; ticks do not move.
+    ClockJump { by_us: i64 },
 }
 
 impl Action {
@@ -59,16 +65,35 @@ impl Action {
                 format!("power loss for {}", crate::time::Secs(*off_us))
             }
             Action::PowerLoss { during_write: true, .. } => "power loss armed for the next sleep-region write".into(),
+            Action::MqttDisconnect { down_us } => format!("mqtt disconnected for {} s", crate::time::Secs(*down_us)),
+            Action::WatchdogReset => "task watchdog reset".into(),
+            Action::ClockJump { by_us } => {
+                let sign = if *by_us < 0 { "-" } else { "+" };
+                format!("wall clock jumps {sign}{} s", crate::time::Secs(by_us.unsigned_abs()))
+            }
         }
     }
 }
 
 impl World {
+    /// Whether the broker connection is up (no `mqtt_disconnect` step in force).
+    pub fn mqtt_connected(&self) -> bool {
+        self.clock.now() >= self.mqtt_down_until
+    }
+
+    /// What `os.time()` reads: whole seconds of virtual time plus every `clock_jump` so far.
+    pub fn wall_clock_s(&self) -> i64 {
+        (self.clock.now() as i64).saturating_add(self.wall_offset_us).div_euclid(crate::time::MICROS_PER_SEC as i64)
+    }
+
     pub(super) fn apply(&mut self, action: Action) {
         let step = action.describe();
         match action {
             Action::Publish { topic, args } => {
                 self.post(Message::Publish { topic, args }, |_| Some(EventKind::Inject { step }));
+            }
+            Action::Mqtt { .. } if !self.mqtt_connected() => {
+                self.record(EventKind::Inject { step: format!("lost while MQTT is disconnected: {step}") });
             }
             Action::Mqtt { topic, payload } => {
                 self.record(EventKind::Inject { step });
@@ -109,6 +134,19 @@ impl World {
                 } else {
                     self.cut_power(PowerCut::Loss { off_us });
                 }
+            }
+            Action::MqttDisconnect { down_us } => {
+                self.record(EventKind::Inject { step });
+                let until = self.clock.now().saturating_add(down_us);
+                self.mqtt_down_until = self.mqtt_down_until.max(until);
+            }
+            Action::WatchdogReset => {
+                self.record(EventKind::Inject { step });
+                self.request_halt(Halt::Reboot { cause: "task watchdog".into() });
+            }
+            Action::ClockJump { by_us } => {
+                self.record(EventKind::Inject { step });
+                self.wall_offset_us = self.wall_offset_us.saturating_add(by_us);
             }
         }
     }

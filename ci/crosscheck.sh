@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# ci/crosscheck.sh: runs scenarios on the simulator and on the QEMU firmware and compares the
+# traces byte for byte (brief §4, issue 5).
+#
+# Usage: ci/crosscheck.sh [SCENARIO.yaml ...]   (default: the scenarios in ci/crosscheck.list)
+#
+# Installs the Debian cross toolchain and QEMU when missing (run as root on CI), builds the
+# firmware (firmware-shim/build.sh) and the simulator, then for each scenario: packs it
+# (docs/pack-format.md), runs qemu-system-riscv32 -M virt under -icount shift=0,sleep=off
+# with the blob at 0x81000000 inside an outer timeout, runs `luasim run` on the same scenario,
+# and compares the traces. Prints a table and exits 1 if any trace differs, 2 on a set-up
+# error. The table also shows the Lua heap peak the simulator reports next to the one the
+# firmware measured in device bytes, and the simulator's error. Artifacts (blob, both traces,
+# diff) go to target/crosscheck/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+cd "$repo"
+started=$SECONDS
+
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
+packages=(gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc jq)
+
+out=target/crosscheck
+mkdir -p "$out"
+# The simulator build needs no Debian package: start it now, beside apt and the firmware build.
+echo "crosscheck: building the simulator (log: $out/simulator-build.log)"
+cargo build --release -p luasim --bin luasim >"$out/simulator-build.log" 2>&1 &
+cargo_pid=$!
+trap '[ -z "$cargo_pid" ] || kill "$cargo_pid" 2>/dev/null; true' EXIT
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "crosscheck: installing ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then
+        echo "crosscheck: need root to apt-get install ${missing[*]}" >&2
+        exit 2
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "crosscheck: building the firmware"
+firmware-shim/build.sh >"$out/firmware-build.log" 2>&1 || { cat "$out/firmware-build.log" >&2; exit 2; }
+firmware=target/firmware/firmware-qemu-virt.elf
+echo "crosscheck: waiting for the simulator build"
+build_rc=0
+wait "$cargo_pid" || build_rc=$?
+cargo_pid=""
+if [ "$build_rc" != 0 ]; then
+    cat "$out/simulator-build.log" >&2
+    exit 2
+fi
+luasim=target/release/luasim
+
+if [ "$#" -gt 0 ]; then
+    scenarios=("$@")
+else
+    mapfile -t scenarios < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' ci/crosscheck.list)
+fi
+
+failures=0
+rows=()
+for scenario in "${scenarios[@]}"; do
+    name=$(basename "$scenario" .yaml)
+    blob="$out/$name.bin" sim="$out/$name.sim.txt" dev="$out/$name.qemu.txt" diff="$out/$name.diff"
+    verdict="" detail="" heap="-"
+    if ! "$luasim" pack "$scenario" -o "$blob" 2>"$out/$name.pack.log"; then
+        verdict="ERROR" detail="pack: $(head -1 "$out/$name.pack.log")"
+    else
+        # luasim run prints the trace, a blank line, then the summary (exit 1 = expectations).
+        set +e
+        "$luasim" run "$scenario" >"$out/$name.sim.full" 2>"$out/$name.sim.err"
+        sim_rc=$?
+        timeout "$QEMU_TIMEOUT" qemu-system-riscv32 -M virt -bios none -kernel "$firmware" \
+            -device loader,file="$blob",addr=0x81000000 -display none -monitor none -serial stdio \
+            -icount shift=0,sleep=off >"$out/$name.qemu.full" 2>"$out/$name.qemu.err"
+        qemu_rc=$?
+        set -e
+        sed '/^$/q' "$out/$name.sim.full" | sed '${/^$/d}' >"$sim"
+        # Lines starting with '#' are the firmware's report, not trace.
+        grep -v '^#' "$out/$name.qemu.full" >"$dev" || true
+        heap_sim=$(sed -n 's/^lua heap *peak \([0-9]*\) .*/\1/p' "$out/$name.sim.full")
+        heap_dev=$(sed -n 's/^# lua_heap_peak_bytes=\([0-9]*\) .*/\1/p' "$out/$name.qemu.full")
+        if [ -n "$heap_sim" ] && [ -n "$heap_dev" ] && [ "$heap_dev" -gt 0 ]; then
+            heap="$heap_sim/$heap_dev ($(awk -v s="$heap_sim" -v d="$heap_dev" 'BEGIN { printf "%+.0f%%", (s - d) * 100 / d }'))"
+        fi
+        if [ "$sim_rc" -ge 2 ]; then
+            verdict="ERROR" detail="luasim run exited $sim_rc: $(head -1 "$out/$name.sim.err")"
+        elif cmp -s "$sim" "$dev"; then
+            verdict="yes" detail="$(wc -l <"$sim") lines"
+            [ "$qemu_rc" = 0 ] || { verdict="NO" detail="identical trace but QEMU exited $qemu_rc"; }
+        else
+            verdict="NO"
+            diff "$sim" "$dev" >"$diff" || true
+            line=$({ cmp "$sim" "$dev" 2>/dev/null || true; } | sed -n 's/.* line \([0-9]*\).*/\1/p')
+            if [ -z "$line" ]; then
+                line=$(( $(wc -l <"$sim") < $(wc -l <"$dev") ? $(wc -l <"$sim") + 1 : $(wc -l <"$dev") + 1 ))
+            fi
+            s=$(sed -n "${line}p" "$sim" | cut -c1-110) d=$(sed -n "${line}p" "$dev" | cut -c1-110)
+            detail="line $line: sim [${s:-<end>}] qemu [${d:-<end>}]"
+            case "$qemu_rc" in
+                0) ;;
+                124) detail="$detail (QEMU timed out after ${QEMU_TIMEOUT}s)" ;;
+                *) detail="$detail (QEMU exited $qemu_rc)" ;;
+            esac
+        fi
+    fi
+    [ "$verdict" = "yes" ] || failures=$((failures + 1))
+    rows+=("$(printf '%-28s %-9s %-22s %s' "$name" "$verdict" "$heap" "$detail")")
+    printf '  %-28s %s\n' "$name" "$verdict"
+done
+
+echo
+printf '%-28s %-9s %-22s %s\n' "scenario" "identical" "heap sim/device" "first differing line"
+printf '%-28s %-9s %-22s %s\n' "--------" "---------" "---------------" "--------------------"
+printf '%s\n' "${rows[@]}"
+echo
+echo "crosscheck: ${#scenarios[@]} scenarios, $failures differing, $((SECONDS - started)) s (artifacts in $out/)"
+[ "$failures" = 0 ] || exit 1

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# firmware-shim/build.sh: builds the QEMU firmware (target/firmware/firmware-qemu-virt.elf).
+#
+# Locates FreeRTOS-Kernel (crate `freertos-next`) and Lua (crate `lua-src`) through
+# `cargo metadata`, so Cargo.lock pins both and the device runs the very Lua release the
+# simulator is built from; reads the Lua defines from .cargo/config.toml ([env] CFLAGS) so both
+# builds use the same LUAI_MAXCCALLS and string-hash seed; then runs make. Needs
+# gcc-riscv64-unknown-elf and picolibc-riscv64-unknown-elf (ci/crosscheck.sh installs them).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+cd "$repo"
+
+cargo fetch --quiet
+metadata=$(cargo metadata --format-version 1)
+
+# manifest_path of the one package called $1 in the lockfile.
+manifest_of() {
+    local paths
+    if command -v jq >/dev/null; then
+        paths=$(jq -r --arg n "$1" '.packages[] | select(.name == $n) | .manifest_path' <<<"$metadata")
+    else
+        paths=$(python3 -c 'import json,sys; n=sys.argv[1]; [print(p["manifest_path"]) for p in json.load(sys.stdin)["packages"] if p["name"]==n]' "$1" <<<"$metadata")
+    fi
+    if [ "$(printf '%s\n' "$paths" | grep -c .)" != 1 ]; then
+        echo "build.sh: expected exactly one '$1' package in cargo metadata, got: $paths" >&2
+        exit 2
+    fi
+    printf '%s\n' "$paths"
+}
+
+freertos_dir="$(dirname "$(manifest_of freertos-next)")/FreeRTOS-Kernel"
+lua_crate="$(dirname "$(manifest_of lua-src)")"
+lua_dirs=("$lua_crate"/lua-5.4.*)
+if [ "${#lua_dirs[@]}" != 1 ] || [ ! -f "${lua_dirs[0]}/lua.h" ]; then
+    echo "build.sh: expected one lua-5.4.x directory in $lua_crate" >&2
+    exit 2
+fi
+lua_dir="${lua_dirs[0]}"
+
+# CFLAGS = "..." under [env] in .cargo/config.toml; each word single-quoted for make's shell.
+cflags=$(sed -n 's/^CFLAGS *= *"\(.*\)"$/\1/p' .cargo/config.toml)
+if [ -z "$cflags" ]; then
+    echo "build.sh: no CFLAGS in .cargo/config.toml" >&2
+    exit 2
+fi
+lua_defines=""
+for word in $cflags; do
+    lua_defines+=" '$word'"
+done
+
+out="$repo/target/firmware"
+echo "build.sh: FreeRTOS $(sed -n 's/.*tskKERNEL_VERSION_NUMBER *"\(.*\)"/\1/p' "$freertos_dir/include/task.h") from $freertos_dir"
+echo "build.sh: Lua from $lua_dir"
+echo "build.sh: Lua defines:$lua_defines"
+make -C "$here" -j"$(nproc)" --no-print-directory \
+    REPO="$repo" OUT="$out" FREERTOS_DIR="$freertos_dir" LUA_DIR="$lua_dir" LUA_DEFINES="$lua_defines" "$@"

@@ -1,0 +1,410 @@
+/* lua_task.c: the firmware's Lua task: builds the device Lua state and runs the scripts.
+ *
+ * Mirrors sim/src/runtime/state.rs step by step so both sides run the same code in the same
+ * environment: the same standard libraries minus everything that reaches the host, os.time and
+ * os.clock on the virtual clock, math.randomseed(seed), the bindings, then lua/prelude.lua and
+ * lua/sys.lua (embedded unchanged, src/embedded.S) and /scripts/main.lua then /scripts/rules.lua
+ * through the prelude's run_script. Scripts are fed to the parser 256 bytes at a time. When the
+ * scripts return, the task keeps taking messages off the rtos queue and discards them.
+ *
+ * The Lua heap is counted in device bytes by the allocator below and capped at the profile's
+ * lua_heap_bytes ("not enough memory" beyond). The task watchdog counts VM instructions like
+ * sim/src/runtime/watchdog.rs: a count hook every 1000 instructions charges them, blocking on
+ * the rtos queue starts the budget again, and Lua running more than watchdog_ms x
+ * lua_instructions_per_ms instructions ends the run with the simulator's error line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lauxlib.h"
+#include "lua.h"
+#include "lualib.h"
+#include "shim.h"
+
+extern const char luasim_sys_lua[], luasim_sys_lua_end[];
+extern const char luasim_prelude_lua[], luasim_prelude_lua_end[];
+
+#define MAIN_SCRIPT "/scripts/main.lua"
+#define RULES_SCRIPT "/scripts/rules.lua"
+#define READER_PIECE 256u
+
+static const char RUN_SCRIPT_KEY[] = "luasim.run_script";
+static const char CALL_PROTECTED_KEY[] = "luasim.call_protected";
+
+/* ---- Lua heap in device bytes ------------------------------------------------------------ */
+
+static size_t heap_used, heap_peak_bytes;
+
+size_t lua_heap_used(void)
+{
+    return heap_used;
+}
+
+size_t lua_heap_peak(void)
+{
+    return heap_peak_bytes;
+}
+
+void lua_heap_keep_peak(size_t peak)
+{
+    heap_peak_bytes = peak;
+}
+
+static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        if (ptr) {
+            vPortFree(ptr);
+            heap_used -= old;
+        }
+        return NULL;
+    }
+    if (heap_used - old + nsize > g_scenario.lua_heap_bytes) {
+        return NULL;
+    }
+    void *fresh = pvPortMalloc(nsize);
+    if (!fresh) {
+        return NULL;
+    }
+    if (ptr) {
+        memcpy(fresh, ptr, old < nsize ? old : nsize);
+        vPortFree(ptr);
+    }
+    heap_used = heap_used - old + nsize;
+    if (heap_used > heap_peak_bytes) {
+        heap_peak_bytes = heap_used;
+    }
+    return fresh;
+}
+
+/* ---- Task watchdog ----------------------------------------------------------------------- */
+
+#define WATCHDOG_STRIDE 1000
+static uint64_t busy_instructions;
+
+void lua_watchdog_feed(void)
+{
+    busy_instructions = 0;
+}
+
+static void watchdog_hook(lua_State *L, lua_Debug *ar)
+{
+    const struct scenario *s = &g_scenario;
+    uint64_t budget = s->watchdog_ms * s->instructions_per_ms;
+    busy_instructions += WATCHDOG_STRIDE;
+    if (budget == 0 || busy_instructions <= budget) {
+        return;
+    }
+    lua_getinfo(L, "Sl", ar);
+    char line[24];
+    if (ar->currentline >= 0) {
+        snprintf(line, sizeof line, "%d", ar->currentline);
+    } else {
+        snprintf(line, sizeof line, "?");
+    }
+    trace_line("ERROR", "watchdog: Lua ran for more than %llu ms of CPU time (~%llu instructions) without yielding, at %s:%s",
+               (unsigned long long)s->watchdog_ms, (unsigned long long)budget, ar->short_src, line);
+    playback_end("watchdog");
+}
+
+/* ---- Script loading ---------------------------------------------------------------------- */
+
+struct reader {
+    const char *data;
+    size_t len;
+    size_t pos;
+};
+
+static const char *read_piece(lua_State *L, void *ud, size_t *size)
+{
+    (void)L;
+    struct reader *r = ud;
+    if (r->pos >= r->len) {
+        *size = 0;
+        return NULL;
+    }
+    size_t n = r->len - r->pos < READER_PIECE ? r->len - r->pos : READER_PIECE;
+    const char *p = r->data + r->pos;
+    r->pos += n;
+    *size = n;
+    return p;
+}
+
+/* sim/src/vfs.rs normalize: absolute device path, relative to /scripts, . and .. resolved. */
+static void normalize(lua_State *L, const char *path)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    const char *parts[64];
+    size_t lens[64];
+    size_t count = 0;
+    const char *p = path;
+    const char *prefix = path[0] == '/' ? "" : "/scripts/";
+    char joined_buf[512];
+    snprintf(joined_buf, sizeof joined_buf, "%s%s", prefix, path);
+    p = joined_buf;
+    while (*p) {
+        const char *start = p;
+        while (*p && *p != '/') p++;
+        size_t n = (size_t)(p - start);
+        if (n == 0 || (n == 1 && start[0] == '.')) {
+        } else if (n == 2 && start[0] == '.' && start[1] == '.') {
+            if (count) count--;
+        } else if (count < 64) {
+            parts[count] = start;
+            lens[count] = n;
+            count++;
+        }
+        if (*p) p++;
+    }
+    luaL_addchar(&b, '/');
+    for (size_t i = 0; i < count; i++) {
+        if (i) luaL_addchar(&b, '/');
+        luaL_addlstring(&b, parts[i], lens[i]);
+    }
+    luaL_pushresult(&b);
+}
+
+/* native_load(path [, env]) -> chunk | nil, message, missing */
+static int native_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    normalize(L, path);
+    const char *device_path = lua_tostring(L, -1);
+    const struct pack_file *f = pack_find_file(&g_scenario, device_path);
+    if (!f) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "cannot open %s (no such file on the device)", path);
+        lua_pushboolean(L, 1);
+        return 3;
+    }
+    trace_line("script", "%s (%lu bytes)", device_path, (unsigned long)f->len);
+    struct reader r = { (const char *)f->data, f->len, 0 };
+    lua_pushfstring(L, "@%s", device_path);
+    int status = lua_load(L, read_piece, &r, lua_tostring(L, -1), "t");
+    if (status != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        lua_pushboolean(L, 0);
+        return 3;
+    }
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        if (!lua_setupvalue(L, -2, 1)) {
+            lua_pop(L, 1);
+        }
+    }
+    return 1;
+}
+
+static int load_builtin(lua_State *L, const char *start, const char *end, const char *name)
+{
+    struct reader r = { start, (size_t)(end - start), 0 };
+    return lua_load(L, read_piece, &r, name, "t");
+}
+
+/* ---- Virtual clock for os.time / os.clock ------------------------------------------------ */
+
+static int64_t days_from_civil(int64_t year, int64_t month, int64_t day)
+{
+    int64_t m0 = month - 1;
+    int64_t carry = m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12);
+    year += carry;
+    month = m0 - carry * 12 + 1;
+    int64_t y = month <= 2 ? year - 1 : year;
+    int64_t era = y >= 0 ? y / 400 : -((-y + 399) / 400);
+    int64_t yoe = y - era * 400;
+    int64_t mp = (month + 9) % 12;
+    int64_t doy = (153 * mp + 2) / 5 + day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t date_field(lua_State *L, const char *name, int64_t dflt, int required)
+{
+    lua_getfield(L, 1, name);
+    int isnum = 0;
+    int64_t v = lua_tointegerx(L, -1, &isnum);
+    int absent = lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (absent) {
+        if (required) {
+            luaL_error(L, "field '%s' missing in date table", name);
+        }
+        return dflt;
+    }
+    if (!isnum) {
+        luaL_error(L, "field '%s' is not an integer", name);
+    }
+    return v;
+}
+
+static int os_time(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) {
+        lua_pushinteger(L, (lua_Integer)(playback_now_us() / 1000000u));
+        return 1;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int64_t y = date_field(L, "year", 0, 1), m = date_field(L, "month", 0, 1), d = date_field(L, "day", 0, 1);
+    int64_t h = date_field(L, "hour", 12, 0), mi = date_field(L, "min", 0, 0), s = date_field(L, "sec", 0, 0);
+    lua_pushinteger(L, days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s);
+    return 1;
+}
+
+static int os_clock(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)playback_ticks_since_boot() / (lua_Number)g_scenario.tick_hz);
+    return 1;
+}
+
+/* ---- State --------------------------------------------------------------------------------- */
+
+/* What sim/src/runtime/state.rs REMOVED lists. */
+static const char *const REMOVED[] = {
+    "io", "debug", "dofile", "loadfile", "os.execute", "os.exit", "os.getenv", "os.remove", "os.rename",
+    "os.setlocale", "os.tmpname", "string.dump", "package.cpath", "package.loadlib", "package.path",
+    "package.searchers", "package.searchpath",
+};
+
+static void remove_all(lua_State *L)
+{
+    for (size_t i = 0; i < sizeof REMOVED / sizeof REMOVED[0]; i++) {
+        const char *dot = strchr(REMOVED[i], '.');
+        if (!dot) {
+            lua_pushnil(L);
+            lua_setglobal(L, REMOVED[i]);
+        } else {
+            char lib[16];
+            size_t n = (size_t)(dot - REMOVED[i]);
+            memcpy(lib, REMOVED[i], n);
+            lib[n] = 0;
+            lua_getglobal(L, lib);
+            lua_pushnil(L);
+            lua_setfield(L, -2, dot + 1);
+            lua_pop(L, 1);
+        }
+    }
+}
+
+/* Runs in protected mode: everything up to and including sys.lua. */
+static int build_state(lua_State *L)
+{
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_DBLIBNAME, luaopen_debug, 1);
+    luaL_requiref(L, LUA_LOADLIBNAME, luaopen_package, 1);
+    lua_settop(L, 0);
+
+    lua_getglobal(L, "debug");
+    lua_getfield(L, -1, "traceback"); /* 2: traceback */
+    lua_remove(L, 1);
+    lua_getglobal(L, "load");         /* 2: raw_load */
+    lua_getglobal(L, "os");
+    lua_getfield(L, -1, "date");      /* 4: raw_date */
+    lua_remove(L, 3);                 /* stack: traceback, raw_load, raw_date */
+    remove_all(L);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "traceback");
+    lua_setglobal(L, "debug");
+
+    lua_getglobal(L, "os");
+    lua_pushcfunction(L, os_time);
+    lua_setfield(L, -2, "time");
+    lua_pushcfunction(L, os_clock);
+    lua_setfield(L, -2, "clock");
+    lua_pop(L, 1);
+
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, (lua_Integer)g_scenario.seed);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+
+    bindings_install_all(L);
+
+    /* prelude(native_load, traceback, raw_load, raw_date) -> run_script, call_protected */
+    if (load_builtin(L, luasim_prelude_lua, luasim_prelude_lua_end, "@prelude.lua") != LUA_OK) {
+        return lua_error(L);
+    }
+    lua_pushcfunction(L, native_load);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_call(L, 4, 2);
+    lua_setfield(L, LUA_REGISTRYINDEX, CALL_PROTECTED_KEY);
+    lua_setfield(L, LUA_REGISTRYINDEX, RUN_SCRIPT_KEY);
+
+    if (load_builtin(L, luasim_sys_lua, luasim_sys_lua_end, "@sys.lua") != LUA_OK) {
+        return lua_error(L);
+    }
+    lua_call(L, 0, 1);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "sys");
+    lua_pop(L, 2);
+    lua_setglobal(L, "sys");
+    return 0;
+}
+
+/* sim/src/runtime/mod.rs describe_error: the message without the boot machinery's frames. */
+static void trace_script_error(const char *path, lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_tolstring(L, -1, &len);
+    const char *cut = strstr(text, "\n\t[C]: in function 'xpcall'");
+    if (cut) {
+        len = (size_t)(cut - text);
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "script %s: ", path);
+    trace_line_escaped("ERROR", prefix, text, len, NULL);
+    lua_pop(L, 2); /* the text and the error value */
+}
+
+void lua_task(void *arg)
+{
+    (void)arg;
+    lua_State *L = lua_newstate(lua_alloc, NULL);
+    if (!L) {
+        shim_fatal("cannot create the Lua state");
+    }
+    lua_watchdog_feed();
+    lua_sethook(L, watchdog_hook, LUA_MASKCOUNT, WATCHDOG_STRIDE); /* coroutines inherit it */
+    lua_pushcfunction(L, build_state);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        shim_fatal("building the Lua state failed: %s", lua_tostring(L, -1));
+    }
+    static const char *const scripts[] = { MAIN_SCRIPT, RULES_SCRIPT };
+    for (int i = 0; i < 2; i++) {
+        if (!pack_find_file(&g_scenario, scripts[i])) {
+            continue;
+        }
+        lua_getfield(L, LUA_REGISTRYINDEX, RUN_SCRIPT_KEY);
+        lua_pushstring(L, scripts[i]);
+        if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+            trace_script_error(scripts[i], L);
+            continue;
+        }
+        if (!lua_toboolean(L, -2)) {
+            trace_script_error(scripts[i], L);
+            lua_pop(L, 1); /* false */
+        } else {
+            lua_pop(L, 2);
+        }
+    }
+    /* The scripts returned: keep the queue drained, as the firmware's Lua task does. */
+    struct shim_msg m;
+    for (;;) {
+        (void)xQueueReceive(g_rtos_queue, &m, portMAX_DELAY);
+    }
+}

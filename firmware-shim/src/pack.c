@@ -1,0 +1,245 @@
+/* pack.c: reads the packed scenario (format: docs/pack-format.md, writer: sim/src/pack.rs).
+ *
+ * The host places the blob in RAM (`-device loader,file=blob.bin,addr=0x81000000` on QEMU), so
+ * one firmware build serves every scenario. Strings and file contents are used in place;
+ * only the step and file tables are allocated. Every length is checked against the blob. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "shim.h"
+
+#define PACK_MAGIC "LUASIMPK"
+#define PACK_VERSION 1u
+#define PACK_HEADER_LEN 72u
+
+enum { SECTION_PROFILE_NAME = 1, SECTION_FILE = 2, SECTION_STEP = 3, SECTION_IP = 4, SECTION_WATCHDOG = 5 };
+
+struct cursor {
+    const uint8_t *base;
+    size_t len;
+    size_t pos;
+    bool ok;
+};
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static const uint8_t *take(struct cursor *c, size_t n)
+{
+    if (!c->ok || n > c->len - c->pos) {
+        c->ok = false;
+        return NULL;
+    }
+    const uint8_t *p = c->base + c->pos;
+    c->pos += n;
+    return p;
+}
+
+static uint32_t read_u32(struct cursor *c)
+{
+    const uint8_t *p = take(c, 4);
+    return p ? get_u32(p) : 0;
+}
+
+static uint64_t read_u64(struct cursor *c)
+{
+    const uint8_t *p = take(c, 8);
+    return p ? get_u64(p) : 0;
+}
+
+/* A string or byte block: u32 length, the bytes, a NUL, zero padding to a multiple of 4. */
+static const char *read_str(struct cursor *c, uint32_t *len)
+{
+    uint32_t n = read_u32(c);
+    const uint8_t *p = take(c, (size_t)n + 1);
+    if (!p || p[n] != 0) {
+        c->ok = false;
+        return NULL;
+    }
+    size_t pad = (4 - (c->pos & 3)) & 3;
+    take(c, pad);
+    if (len) *len = n;
+    return (const char *)p;
+}
+
+static bool fail(const char **error, const char *why)
+{
+    *error = why;
+    return false;
+}
+
+static uint32_t crc32_ieee(const uint8_t *p, size_t n)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) {
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        }
+    }
+    return ~crc;
+}
+
+static bool read_step(struct cursor *c, struct pack_step *st, const char **error)
+{
+    st->at_us = read_u64(c);
+    st->kind = read_u32(c);
+    st->text = read_str(c, &st->text_len);
+    if (st->kind != PACK_STEP_PUBLISH) {
+        return c->ok || fail(error, "bad step");
+    }
+    st->topic = read_str(c, &st->topic_len);
+    st->argc = read_u32(c);
+    if (!c->ok || st->argc > 4096u) {
+        return fail(error, "bad publish step");
+    }
+    st->args = calloc(st->argc ? st->argc : 1, sizeof *st->args);
+    if (!st->args) {
+        return fail(error, "out of memory reading the scenario");
+    }
+    for (uint32_t k = 0; k < st->argc && c->ok; k++) {
+        struct pack_arg *a = &st->args[k];
+        a->tag = read_u32(c);
+        switch (a->tag) {
+        case PACK_ARG_BOOL:
+        case PACK_ARG_INT:
+            a->integer = (int64_t)read_u64(c);
+            break;
+        case PACK_ARG_FLOAT: {
+            uint64_t bits = read_u64(c);
+            memcpy(&a->number, &bits, sizeof bits);
+            break;
+        }
+        case PACK_ARG_STR:
+            a->str = read_str(c, &a->str_len);
+            break;
+        default:
+            return fail(error, "bad publish argument tag");
+        }
+    }
+    return c->ok || fail(error, "bad publish step");
+}
+
+bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const char **error)
+{
+    memset(s, 0, sizeof *s);
+    if (capacity < PACK_HEADER_LEN || memcmp(blob, PACK_MAGIC, 8) != 0) {
+        return fail(error, "no packed scenario at the blob address (bad magic)");
+    }
+    if (get_u32(blob + 8) != PACK_VERSION) {
+        return fail(error, "packed scenario has an unsupported format version");
+    }
+    uint32_t total = get_u32(blob + 12);
+    if (total < PACK_HEADER_LEN || total > capacity) {
+        return fail(error, "packed scenario length out of range");
+    }
+    if (crc32_ieee(blob + 20, total - 20) != get_u32(blob + 16)) {
+        return fail(error, "packed scenario checksum mismatch");
+    }
+    s->crc = get_u32(blob + 16);
+    s->tick_hz = get_u32(blob + 20);
+    s->queue_len = get_u32(blob + 24);
+    s->timer_slots = get_u32(blob + 28);
+    s->lua_heap_bytes = get_u32(blob + 32);
+    s->start_tick = get_u32(blob + 36);
+    s->boot_us = get_u64(blob + 48);
+    s->duration_us = get_u64(blob + 56);
+    s->seed = get_u64(blob + 64);
+    if (s->tick_hz == 0 || s->tick_hz > 1000000u) {
+        return fail(error, "tick_hz out of range (1..1000000)");
+    }
+    if (s->queue_len == 0 || s->queue_len > 65536u || s->timer_slots > 4096u) {
+        return fail(error, "queue length or timer slots out of range");
+    }
+
+    /* First pass: count files and steps; second pass: fill the tables. */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            s->files = calloc(s->file_count ? s->file_count : 1, sizeof *s->files);
+            s->steps = calloc(s->step_count ? s->step_count : 1, sizeof *s->steps);
+            if (!s->files || !s->steps) {
+                return fail(error, "out of memory reading the scenario");
+            }
+        }
+        uint32_t files = 0, steps = 0;
+        struct cursor c = { blob, total, PACK_HEADER_LEN, true };
+        while (c.ok && c.pos < total) {
+            uint32_t tag = read_u32(&c);
+            uint32_t len = read_u32(&c);
+            const uint8_t *payload = take(&c, len);
+            if (!payload || (len & 3) != 0) {
+                return fail(error, "bad section header");
+            }
+            struct cursor in = { payload, len, 0, true };
+            switch (tag) {
+            case SECTION_PROFILE_NAME:
+                s->profile = read_str(&in, NULL);
+                break;
+            case SECTION_IP:
+                s->ip = read_str(&in, NULL);
+                break;
+            case SECTION_WATCHDOG:
+                s->watchdog_ms = read_u64(&in);
+                s->instructions_per_ms = read_u64(&in);
+                break;
+            case SECTION_FILE:
+                if (pass == 1) {
+                    struct pack_file *f = &s->files[files];
+                    f->path = read_str(&in, NULL);
+                    f->data = (const uint8_t *)read_str(&in, &f->len);
+                }
+                files++;
+                break;
+            case SECTION_STEP:
+                if (pass == 1 && !read_step(&in, &s->steps[steps], error)) {
+                    return false;
+                }
+                if (pass == 1 && steps > 0 && s->steps[steps].at_us < s->steps[steps - 1].at_us) {
+                    return fail(error, "steps are not sorted by time");
+                }
+                steps++;
+                break;
+            default:
+                in.pos = len; /* a newer section this firmware does not know: skipped */
+                break;
+            }
+            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_WATCHDOG)) {
+                return fail(error, "malformed section");
+            }
+        }
+        if (!c.ok) {
+            return fail(error, "packed scenario is truncated");
+        }
+        if (pass == 0) {
+            if (files > 4096u || steps > 2000000u) {
+                return fail(error, "too many files or steps");
+            }
+            s->file_count = files;
+            s->step_count = steps;
+        }
+    }
+    if (!s->profile) {
+        return fail(error, "packed scenario has no profile name");
+    }
+    if (!s->ip) {
+        s->ip = "";
+    }
+    return true;
+}
+
+const struct pack_file *pack_find_file(const struct scenario *s, const char *path)
+{
+    for (uint32_t i = 0; i < s->file_count; i++) {
+        if (strcmp(s->files[i].path, path) == 0) {
+            return &s->files[i];
+        }
+    }
+    return NULL;
+}

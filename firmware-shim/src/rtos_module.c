@@ -1,0 +1,268 @@
+/* rtos_module.c: the `rtos` Lua module, the C layer under lua/sys.lua.
+ *
+ * One FreeRTOS queue (the profile's queue length, 256) and a pool of FreeRTOS software timers
+ * (the profile's timer slots, 64), with the semantics sim/src/world/timers.rs and README.md
+ * document: ms -> ticks rounded up (64-bit, >= 1 tick, <= 2^32-1 ticks); repeat 0 fires once,
+ * -1 (any negative) forever, n > 0 n+1 times, each firing reporting the firings left; starting
+ * an armed id re-arms it in its slot; the slot is freed at the last expiry. Expiries post
+ * without blocking from the timer service task; a full queue drops the message and the drop is
+ * traced. Same-tick order and drift-free reloads are the kernel's own (timers.c). */
+#include <string.h>
+
+#include "lauxlib.h"
+#include "lua.h"
+#include "shim.h"
+#include "timers.h"
+
+#define MSG_TIMEOUT 0
+#define MSG_TIMER 1
+#define MSG_PUBLISH 2
+#define MSG_CALLBACK 3
+#define INF_TIMEOUT (-1)
+
+struct slot {
+    TimerHandle_t handle;
+    bool armed;
+    bool forever;
+    int64_t id;
+    uint64_t fires_left; /* including the next one, when not forever */
+};
+
+QueueHandle_t g_rtos_queue;
+static struct slot *slots;
+static uint32_t slot_count;
+
+static uint32_t active_count(void)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < slot_count; i++) {
+        n += slots[i].armed;
+    }
+    return n;
+}
+
+/* Timer service task context. */
+static void on_expiry(TimerHandle_t handle)
+{
+    struct slot *s = &slots[(uintptr_t)pvTimerGetTimerID(handle)];
+    if (!s->armed) {
+        return;
+    }
+    int64_t repeat;
+    if (s->forever) {
+        repeat = -1;
+    } else {
+        s->fires_left--;
+        repeat = (int64_t)s->fires_left;
+        if (s->fires_left == 0) {
+            s->armed = false; /* the kernel made the (one-shot) timer dormant */
+        } else if (s->fires_left == 1) {
+            vTimerSetReloadMode(handle, pdFALSE); /* already reloaded; the next expiry is the last */
+        }
+    }
+    struct shim_msg m = { .kind = SHIM_MSG_TIMER, .id = s->id, .repeat = repeat };
+    if (xQueueSend(g_rtos_queue, &m, 0) == pdPASS) {
+        trace_line("fire", "id=%lld repeat=%lld depth=%lu", (long long)s->id, (long long)repeat,
+                   (unsigned long)uxQueueMessagesWaiting(g_rtos_queue));
+    } else {
+        trace_line("drop", "timer id=%lld repeat=%lld (queue full, depth=%lu)", (long long)s->id, (long long)repeat,
+                   (unsigned long)uxQueueMessagesWaiting(g_rtos_queue));
+    }
+}
+
+void rtos_init(void)
+{
+    g_rtos_queue = xQueueCreate(g_scenario.queue_len, sizeof(struct shim_msg));
+    slot_count = g_scenario.timer_slots;
+    slots = pvPortMalloc(sizeof *slots * (slot_count ? slot_count : 1));
+    if (!g_rtos_queue || !slots) {
+        shim_fatal("cannot allocate the rtos queue and timers");
+    }
+    for (uint32_t i = 0; i < slot_count; i++) {
+        memset(&slots[i], 0, sizeof slots[i]);
+        slots[i].handle = xTimerCreate("rtos", 1, pdFALSE, (void *)(uintptr_t)i, on_expiry);
+        if (!slots[i].handle) {
+            shim_fatal("cannot create timer %lu", (unsigned long)i);
+        }
+    }
+}
+
+void rtos_post_step(const struct pack_step *step)
+{
+    if (step->kind != PACK_STEP_PUBLISH) {
+        trace_line_escaped("ERROR", "firmware: step not supported by the firmware: ", step->text, step->text_len, NULL);
+        return;
+    }
+    struct shim_msg m = { .kind = SHIM_MSG_PUBLISH, .step = step };
+    if (xQueueSend(g_rtos_queue, &m, 0) == pdPASS) {
+        trace_line_escaped("inject", NULL, step->text, step->text_len, NULL);
+    } else {
+        char suffix[48];
+        snprintf(suffix, sizeof suffix, " (queue full, depth=%lu)", (unsigned long)uxQueueMessagesWaiting(g_rtos_queue));
+        trace_line_escaped("drop", NULL, step->text, step->text_len, suffix);
+    }
+}
+
+static struct slot *slot_of(int64_t id)
+{
+    for (uint32_t i = 0; i < slot_count; i++) {
+        if (slots[i].armed && slots[i].id == id) {
+            return &slots[i];
+        }
+    }
+    return NULL;
+}
+
+/* rtos.timer_start(id, ms [, repeat]) -> 1 | 0 */
+static int l_timer_start(lua_State *L)
+{
+    int64_t id = luaL_checkinteger(L, 1);
+    int64_t ms = luaL_checkinteger(L, 2);
+    int64_t repeat = luaL_optinteger(L, 3, 0);
+    uint32_t ticks;
+    if (!shim_ms_to_ticks(ms, g_scenario.tick_hz, &ticks)) {
+        trace_line("timer!", "id=%lld ms=%lld refused: bad delay", (long long)id, (long long)ms);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    struct slot *s = slot_of(id);
+    if (!s) {
+        for (uint32_t i = 0; i < slot_count && !s; i++) {
+            if (!slots[i].armed) {
+                s = &slots[i];
+            }
+        }
+    }
+    if (!s) {
+        trace_line("timer!", "id=%lld ms=%lld refused: no free timer slot", (long long)id, (long long)ms);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    s->id = id;
+    s->armed = true;
+    s->forever = repeat < 0;
+    s->fires_left = repeat < 0 ? 0 : ((uint64_t)repeat == UINT64_MAX ? UINT64_MAX : (uint64_t)repeat + 1);
+    vTimerSetReloadMode(s->handle, (s->forever || s->fires_left >= 2) ? pdTRUE : pdFALSE);
+    /* (Re)starts the timer: expiry = this tick + period; a re-armed timer goes behind timers
+     * already due at the same tick. The timer task outranks this one and handles it at once. */
+    if (xTimerChangePeriod(s->handle, ticks, 0) != pdPASS) {
+        shim_fatal("timer command queue full");
+    }
+    trace_line("timer+", "id=%lld ms=%lld ticks=%lu repeat=%lld active=%lu", (long long)id, (long long)ms,
+               (unsigned long)ticks, (long long)repeat, (unsigned long)active_count());
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+/* rtos.timer_stop(id) */
+static int l_timer_stop(lua_State *L)
+{
+    int64_t id = luaL_checkinteger(L, 1);
+    struct slot *s = slot_of(id);
+    if (s) {
+        s->armed = false;
+        if (xTimerStop(s->handle, 0) != pdPASS) {
+            shim_fatal("timer command queue full");
+        }
+        trace_line("timer-", "id=%lld", (long long)id);
+    }
+    return 0;
+}
+
+static void push_arg(lua_State *L, const struct pack_arg *a)
+{
+    switch (a->tag) {
+    case PACK_ARG_BOOL:
+        lua_pushboolean(L, a->integer != 0);
+        break;
+    case PACK_ARG_INT:
+        lua_pushinteger(L, a->integer);
+        break;
+    case PACK_ARG_FLOAT:
+        lua_pushnumber(L, a->number);
+        break;
+    default:
+        lua_pushlstring(L, a->str, a->str_len);
+        break;
+    }
+}
+
+/* rtos.receive([timeout]) -> MSG_TIMER, id, repeat | MSG_PUBLISH, topic, args... | MSG_TIMEOUT */
+static int l_receive(lua_State *L)
+{
+    TickType_t wait = portMAX_DELAY;
+    if (!lua_isnoneornil(L, 1)) {
+        int64_t ms = luaL_checkinteger(L, 1);
+        if (ms < 0 && ms != INF_TIMEOUT) {
+            return luaL_error(L, "bad argument #1 to 'receive' (timeout must be >= 0 or rtos.INF_TIMEOUT, got %I)",
+                              (lua_Integer)ms);
+        }
+        if (ms >= 0) {
+            uint32_t ticks;
+            if (!shim_ms_to_ticks(ms, g_scenario.tick_hz, &ticks)) {
+                ticks = ms == 0 ? 0 : portMAX_DELAY - 1;
+            }
+            wait = ticks == portMAX_DELAY ? portMAX_DELAY - 1 : ticks;
+        }
+    }
+    struct shim_msg m;
+    lua_watchdog_feed();
+    if (xQueueReceive(g_rtos_queue, &m, wait) != pdPASS) {
+        lua_pushinteger(L, MSG_TIMEOUT);
+        return 1;
+    }
+    if (m.kind == SHIM_MSG_TIMER) {
+        lua_pushinteger(L, MSG_TIMER);
+        lua_pushinteger(L, m.id);
+        lua_pushinteger(L, m.repeat);
+        return 3;
+    }
+    const struct pack_step *st = m.step;
+    luaL_checkstack(L, (int)st->argc + 2, "too many publish arguments");
+    lua_pushinteger(L, MSG_PUBLISH);
+    lua_pushlstring(L, st->topic, st->topic_len);
+    for (uint32_t i = 0; i < st->argc; i++) {
+        push_arg(L, &st->args[i]);
+    }
+    return 2 + (int)st->argc;
+}
+
+/* rtos.meminfo() -> total, used, max used (device bytes of the Lua heap) */
+static int l_meminfo(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)g_scenario.lua_heap_bytes);
+    lua_pushinteger(L, (lua_Integer)lua_heap_used());
+    lua_pushinteger(L, (lua_Integer)lua_heap_peak());
+    return 3;
+}
+
+static int l_version(lua_State *L)
+{
+    lua_pushliteral(L, "LuaSys-1.0.0");
+    return 1;
+}
+
+static int l_reboot(lua_State *L)
+{
+    (void)L;
+    playback_reboot("rtos.reboot");
+}
+
+int luaopen_rtos(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        { "receive", l_receive }, { "timer_start", l_timer_start }, { "timer_stop", l_timer_stop },
+        { "meminfo", l_meminfo }, { "version", l_version },         { "reboot", l_reboot },
+        { NULL, NULL },
+    };
+    luaL_newlib(L, fns);
+    static const struct { const char *name; int value; } constants[] = {
+        { "MSG_TIMEOUT", MSG_TIMEOUT }, { "MSG_TIMER", MSG_TIMER },     { "MSG_PUBLISH", MSG_PUBLISH },
+        { "MSG_CALLBACK", MSG_CALLBACK }, { "INF_TIMEOUT", INF_TIMEOUT },
+    };
+    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
+        lua_pushinteger(L, constants[i].value);
+        lua_setfield(L, -2, constants[i].name);
+    }
+    return 1;
+}

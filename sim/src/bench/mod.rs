@@ -1,0 +1,61 @@
+//! `luasim bench`: how fast the simulator runs, measured as ratios within one run so that a
+//! noisy machine does not matter much (simulated time / wall time, simulator / bare mlua, all
+//! cores / one core). Each workload is one file; `ALL` lists them. Wall-clock time is read
+//! here, at the edge, never inside the simulation.
+
+mod message_storm;
+mod state_creation;
+mod suite;
+mod timer_storm;
+mod wake_year;
+
+use std::time::{Duration, Instant};
+
+/// One benchmark's result: what was measured and the figures, as label/value pairs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchResult {
+    pub name: &'static str,
+    pub what: String,
+    pub figures: Vec<(String, String)>,
+    /// Whether the workload met its target, when it has one.
+    pub target_met: Option<bool>,
+}
+
+/// How big the workloads are: `full` is what docs/BENCHMARKS.md reports, `quick` a smoke run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    Quick,
+    Full,
+}
+
+pub struct Workload {
+    pub name: &'static str,
+    pub run: fn(Size) -> Result<BenchResult, String>,
+}
+
+pub const ALL: &[Workload] = &[
+    Workload { name: "wake-year", run: wake_year::run },
+    Workload { name: "timer-storm", run: timer_storm::run },
+    Workload { name: "message-storm", run: message_storm::run },
+    Workload { name: "state-creation", run: state_creation::run },
+    Workload { name: "suite", run: suite::run },
+];
+
+/// Times `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let out = f();
+    (out, started.elapsed())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+/// Runs an inline scenario (YAML text) to its end without keeping events.
+fn run_yaml(yaml: &str) -> Result<crate::runtime::RunReport, String> {
+    let scenario =
+        crate::scenario::Scenario::parse(yaml, "bench.yaml", std::path::Path::new("."), &crate::scenario::HostFiles)
+            .map_err(|e| e.to_string())?;
+    crate::runtime::run(&scenario, &crate::runtime::RunOptions::default()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,39 @@
+//! The cost of a fresh device state (sandbox, bindings, prelude, `sys.lua`) plus loading a
+//! script through the 256-byte reader, against `Lua::new()` and `load` of the same text.
+
+use super::{secs, timed, BenchResult, Size};
+use crate::runtime::SYS_LUA;
+use mlua::Lua;
+
+const SCRIPT: &str = "local t = {}\nfor i = 1, 10 do t[i] = i * i end\nlog.info('boot', #t)\n";
+
+pub fn run(size: Size) -> Result<BenchResult, String> {
+    let n = if size == Size::Full { 5_000 } else { 200 };
+    let yaml = format!(
+        "name: states\ndevice: {{ profile: esp32s3, boot_ms: 1 }}\nduration: {n}ms\nscripts:\n  main.lua: |\n    {}\n    rtos.reboot()\n",
+        SCRIPT.trim_end().replace('\n', "\n    ")
+    );
+    let (report, sim_wall) = timed(|| super::run_yaml(&yaml));
+    let boots = report?.stats.boots.max(1);
+    let (bare, bare_wall) = timed(|| -> Result<(), String> {
+        for _ in 0..boots {
+            let lua = Lua::new();
+            lua.load("log = { info = function() end }").exec().map_err(|e| e.to_string())?;
+            lua.load(SYS_LUA).exec().map_err(|e| e.to_string())?;
+            lua.load(SCRIPT).exec().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    });
+    bare?;
+    let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / boots as f64;
+    Ok(BenchResult {
+        name: "state-creation",
+        what: format!("{boots} boots: device state + script vs Lua::new() + load of sys.lua and the script"),
+        figures: vec![
+            ("simulator".into(), format!("{} ({:.1} µs per boot)", secs(sim_wall), per(sim_wall))),
+            ("bare mlua".into(), format!("{} ({:.1} µs per state)", secs(bare_wall), per(bare_wall))),
+            ("simulator / bare".into(), format!("{:.2}x", sim_wall.as_secs_f64() / bare_wall.as_secs_f64())),
+        ],
+        target_met: None,
+    })
+}

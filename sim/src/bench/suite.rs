@@ -1,0 +1,52 @@
+//! 100 scenarios on all cores against one core: `luasim test`'s parallel speed-up.
+
+use super::{timed, BenchResult, Size};
+use crate::suite::{run_all, run_one};
+use std::path::PathBuf;
+
+/// A scenario of moderate, equal cost: a producer/consumer pair for a simulated hour.
+const SCENARIO: &str = r#"name: suite-NUMBER
+device: esp32
+duration: 10m
+scripts:
+  main.lua: |
+    sys.taskInit(function() while true do sys.wait(50) sys.publish("D", 1) end end)
+    local n = 0
+    sys.subscribe("D", function(v) n = n + v end)
+    sys.run()
+"#;
+
+pub fn run(size: Size) -> Result<BenchResult, String> {
+    let count = if size == Size::Full { 100 } else { 8 };
+    let dir = std::env::temp_dir().join(format!("luasim-bench-suite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let paths: Vec<PathBuf> = (0..count)
+        .map(|i| {
+            let path = dir.join(format!("s{i:03}.yaml"));
+            std::fs::write(&path, SCENARIO.replace("NUMBER", &i.to_string())).map(|()| path)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (_, serial) = timed(|| {
+        for path in &paths {
+            run_one(path);
+        }
+    });
+    let (entries, parallel) = timed(|| run_all(paths.clone(), cores, |_, _, _| {}));
+    let _ = std::fs::remove_dir_all(&dir);
+    let failed = entries.iter().filter(|e| e.verdict() != crate::suite::Verdict::Pass).count();
+    if failed > 0 {
+        return Err(format!("{failed} bench scenarios failed"));
+    }
+    Ok(BenchResult {
+        name: "suite",
+        what: format!("{count} scenarios of 10 simulated minutes: {cores} cores vs one"),
+        figures: vec![
+            ("one core".into(), format!("{:.3} s", serial.as_secs_f64())),
+            (format!("{cores} cores"), format!("{:.3} s", parallel.as_secs_f64())),
+            ("speed-up".into(), format!("{:.2}x", serial.as_secs_f64() / parallel.as_secs_f64())),
+        ],
+        target_met: None,
+    })
+}

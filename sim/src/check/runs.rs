@@ -1,0 +1,153 @@
+//! The scenario runs a check needs, run in parallel.
+//!
+//! For each scenario that uses one of the candidate scripts: the scenario as written with the
+//! candidates in place (budgets, errors, its own expectations); the same with two hot reloads
+//! right after the first boot, on the real firmware's reload (`naive_reload: false`), to compare
+//! side effects; and with `--against`, the deployed scripts in place, to diff behaviour. A
+//! scenario written for the seed's naive reload gets one more run without it, so the reload
+//! comparison is made on the real firmware only.
+//!
+//! Each run stays on one thread from start to end (a Lua state never moves); results come back
+//! in plan order, so the report does not depend on scheduling.
+
+use crate::runtime::{self, RunError, RunOptions, RunReport};
+use crate::scenario::Scenario;
+use crate::time::MICROS_PER_MS;
+use crate::world::{Action, Step};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The runs of one scenario.
+pub struct Runs {
+    /// The scenario as written, candidates in place.
+    pub candidate: RunReport,
+    /// The same without `naive_reload`, when the scenario asks for it.
+    pub real_reload: Option<RunReport>,
+    /// `real_reload`'s scenario with two reloads right after the first boot.
+    pub reloaded: RunReport,
+    /// The scenario with the deployed scripts in place (`--against`).
+    pub deployed: Option<RunReport>,
+}
+
+impl Runs {
+    /// The run the reload comparison starts from: the candidate on the real firmware's reload.
+    pub fn baseline(&self) -> &RunReport {
+        self.real_reload.as_ref().unwrap_or(&self.candidate)
+    }
+}
+
+/// `scenario` with the scripts in `files` (device path, source) replacing those it has.
+pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> Scenario {
+    let mut s = scenario.clone();
+    for (path, source) in files {
+        if s.files.contains(path) {
+            s.files.write(path, source.clone());
+        }
+    }
+    s
+}
+
+/// Whether `scenario` has any of the device paths in `files`.
+pub fn uses_any(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> bool {
+    files.iter().any(|(path, _)| scenario.files.contains(path))
+}
+
+/// The real firmware's reload, expectations dropped (only the trace is compared).
+fn real_reload(scenario: &Scenario) -> Scenario {
+    let mut s = scenario.clone();
+    s.profile.naive_reload = false;
+    s.expect.clear();
+    s
+}
+
+/// Two reload steps at the moment the first boot runs the scripts, before any other step due
+/// then: load, reload, reload.
+fn with_reloads(scenario: &Scenario) -> Scenario {
+    let mut s = real_reload(scenario);
+    let at = s.profile.boot_ms.saturating_mul(MICROS_PER_MS);
+    let mut steps = vec![Step { at, action: Action::Reload }, Step { at, action: Action::Reload }];
+    steps.append(&mut s.steps);
+    steps.sort_by_key(|step| step.at);
+    s.steps = steps;
+    s
+}
+
+enum Slot {
+    Candidate,
+    RealReload,
+    Reloaded,
+    Deployed,
+}
+
+/// Runs everything for `candidates` (and the matching `deployed` scenarios) on up to `jobs`
+/// threads. `Err` names the scenario the simulator could not run at all.
+pub fn run_all(
+    candidates: &[Scenario],
+    deployed: Option<&[Scenario]>,
+    jobs: usize,
+) -> Result<Vec<Runs>, (String, RunError)> {
+    let mut plan: Vec<(usize, Slot, Scenario)> = Vec::new();
+    for (i, scenario) in candidates.iter().enumerate() {
+        plan.push((i, Slot::Candidate, scenario.clone()));
+        if scenario.profile.naive_reload {
+            plan.push((i, Slot::RealReload, real_reload(scenario)));
+        }
+        plan.push((i, Slot::Reloaded, with_reloads(scenario)));
+        if let Some(d) = deployed.and_then(|d| d.get(i)) {
+            plan.push((i, Slot::Deployed, d.clone()));
+        }
+    }
+    let results = parallel(&plan, jobs, |(_, _, scenario)| {
+        runtime::run(scenario, &RunOptions { keep_events: true }).map_err(|e| (scenario.name.clone(), e))
+    });
+    let mut runs: Vec<[Option<RunReport>; 4]> = (0..candidates.len()).map(|_| Default::default()).collect();
+    for ((i, slot, _), result) in plan.iter().zip(results) {
+        let index = match slot {
+            Slot::Candidate => 0,
+            Slot::RealReload => 1,
+            Slot::Reloaded => 2,
+            Slot::Deployed => 3,
+        };
+        runs[*i][index] = Some(result?);
+    }
+    Ok(runs
+        .into_iter()
+        .map(|[candidate, real_reload, reloaded, deployed]| Runs {
+            candidate: candidate.expect("every scenario has a candidate run"),
+            real_reload,
+            reloaded: reloaded.expect("every scenario has a reloaded run"),
+            deployed,
+        })
+        .collect())
+}
+
+/// `f` over `items` on up to `jobs` threads; results in item order.
+fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let result = f(item);
+                done.lock().expect("no worker panics while holding the lock").push((i, result));
+            });
+        }
+    });
+    let mut done = done.into_inner().expect("workers are done");
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_keeps_the_order() {
+        let items: Vec<u64> = (0..50).collect();
+        assert_eq!(parallel(&items, 4, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert!(parallel(&Vec::<u64>::new(), 4, |x| *x).is_empty());
+    }
+}

@@ -1,0 +1,183 @@
+//! Function signatures of the device API, written in `device.yaml` as text:
+//! `(topic: string, payload: string) -> boolean`, `(ms?: integer)`, `(fn: function, ...: any)`.
+//!
+//! Parsed once at load time so a typo in the description is a test failure, not a silent gap in
+//! the lint; printed back the same way for the reference docs.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A value type, or a union of them (`function|thread`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Type(Vec<Base>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Function,
+    Table,
+    Thread,
+    Nil,
+    Any,
+}
+
+const BASES: [(&str, Base); 9] = [
+    ("string", Base::String),
+    ("number", Base::Number),
+    ("integer", Base::Integer),
+    ("boolean", Base::Boolean),
+    ("function", Base::Function),
+    ("table", Base::Table),
+    ("thread", Base::Thread),
+    ("nil", Base::Nil),
+    ("any", Base::Any),
+];
+
+impl Type {
+    pub fn bases(&self) -> &[Base] {
+        &self.0
+    }
+
+    pub fn is_any(&self) -> bool {
+        self.0.contains(&Base::Any)
+    }
+}
+
+impl FromStr for Type {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Type, String> {
+        let bases = text
+            .split('|')
+            .map(|part| {
+                let part = part.trim();
+                BASES.iter().find(|(name, _)| *name == part).map(|(_, b)| *b).ok_or_else(|| {
+                    let known: Vec<&str> = BASES.iter().map(|(n, _)| *n).collect();
+                    format!("unknown type `{part}` (known: {})", known.join(", "))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Type(bases))
+    }
+}
+
+impl fmt::Display for Base {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = BASES.iter().find(|(_, b)| b == self).map_or("?", |(n, _)| *n);
+        f.write_str(name)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(Base::to_string).collect();
+        f.write_str(&parts.join("|"))
+    }
+}
+
+/// One parameter: `name: type`, `name?: type` (optional) or `...: type` (any number more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+    pub vararg: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub params: Vec<Param>,
+    /// What it returns, as written (documentation only).
+    pub returns: Option<String>,
+}
+
+impl Signature {
+    /// Arguments a call must pass.
+    pub fn required(&self) -> usize {
+        self.params.iter().filter(|p| !p.optional && !p.vararg).count()
+    }
+
+    /// Most arguments a call may pass, `None` with a vararg.
+    pub fn most(&self) -> Option<usize> {
+        if self.params.iter().any(|p| p.vararg) {
+            None
+        } else {
+            Some(self.params.len())
+        }
+    }
+
+    /// The parameter an argument at 0-based `index` binds to.
+    pub fn param(&self, index: usize) -> Option<&Param> {
+        self.params.get(index).or_else(|| self.params.last().filter(|p| p.vararg))
+    }
+}
+
+impl FromStr for Signature {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Signature, String> {
+        let bad = |why: &str| format!("signature `{text}`: {why}");
+        let rest = text.trim().strip_prefix('(').ok_or_else(|| bad("starts with `(`"))?;
+        let (inside, after) = rest.split_once(')').ok_or_else(|| bad("has a closing `)`"))?;
+        let returns = match after.trim() {
+            "" => None,
+            r => {
+                Some(r.strip_prefix("->").ok_or_else(|| bad("continues with `-> type` after `)`"))?.trim().to_string())
+            }
+        };
+        let mut params = Vec::new();
+        for part in inside.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, ty) = part.split_once(':').ok_or_else(|| bad("writes parameters as `name: type`"))?;
+            let (name, optional) = match name.trim().strip_suffix('?') {
+                Some(n) => (n.to_string(), true),
+                None => (name.trim().to_string(), false),
+            };
+            let vararg = name == "...";
+            if params.iter().any(|p: &Param| p.vararg) {
+                return Err(bad("has `...` last"));
+            }
+            if !optional && !vararg && params.iter().any(|p: &Param| p.optional) {
+                return Err(bad("puts required parameters before optional ones"));
+            }
+            params.push(Param { name, ty: ty.parse().map_err(|e: String| bad(&e))?, optional, vararg });
+        }
+        Ok(Signature { params, returns })
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<String> =
+            self.params.iter().map(|p| format!("{}{}: {}", p.name, if p.optional { "?" } else { "" }, p.ty)).collect();
+        write!(f, "({})", params.join(", "))?;
+        if let Some(r) = &self.returns {
+            write!(f, " -> {r}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_round_trip_and_count_arguments() {
+        let text = "(fn: function, ms?: integer, ...: any) -> integer|nil";
+        let sig: Signature = text.parse().unwrap();
+        assert_eq!(sig.to_string(), text);
+        assert_eq!((sig.required(), sig.most()), (1, None));
+        assert_eq!(sig.param(5).map(|p| p.name.as_str()), Some("..."));
+        let sig: Signature = "(topic: string, payload: string|number)".parse().unwrap();
+        assert_eq!((sig.required(), sig.most()), (2, Some(2)));
+        assert!(sig.param(2).is_none());
+    }
+
+    #[test]
+    fn mistakes_in_the_description_are_errors() {
+        assert!("(a: strng)".parse::<Signature>().unwrap_err().contains("unknown type `strng`"));
+        assert!("(a?: string, b: string)".parse::<Signature>().unwrap_err().contains("before optional"));
+        assert!("a: string".parse::<Signature>().is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! `luasim pack SCENARIO -o BLOB`: write a scenario as the blob the QEMU firmware plays
+//! (`docs/pack-format.md`). Steps the firmware cannot play yet are listed on stderr.
+
+use super::load_scenario;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct PackArgs {
+    /// Scenario YAML file.
+    scenario: PathBuf,
+    /// Where to write the blob.
+    #[arg(long, short)]
+    out: PathBuf,
+}
+
+pub fn execute(args: PackArgs) -> anyhow::Result<bool> {
+    let scenario = load_scenario(Some(&args.scenario))?;
+    for step in luasim::pack::unsupported_steps(&scenario) {
+        eprintln!("luasim pack: the firmware cannot play this step yet: {step}");
+    }
+    let blob = luasim::pack::pack(&scenario);
+    std::fs::write(&args.out, blob).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
+    Ok(true)
+}

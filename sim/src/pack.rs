@@ -1,0 +1,321 @@
+//! Scenario packing: the scenario as one binary blob the QEMU firmware (`firmware-shim/`) reads
+//! from a fixed RAM address, so one firmware build serves every scenario.
+//!
+//! The format is documented in `docs/pack-format.md`; the reader is `firmware-shim/src/pack.c`.
+//! The blob carries what the device needs and nothing of the host: the profile fields the
+//! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget),
+//! the start tick, duration and seed, the script files, and the timed steps. Each step also
+//! carries the text the simulator prints for it (`inject`/`drop` lines), so the firmware need
+//! not reproduce Rust's string and float formatting. Steps the firmware cannot play yet are packed as
+//! "unsupported": the firmware prints an `ERROR` line for them, so a cross-check fails loudly
+//! instead of silently skipping them. [`unsupported_steps`] lists them up front.
+
+use crate::scenario::Scenario;
+use crate::time::Micros;
+use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
+use crate::world::rtc::crc32;
+use crate::world::{Action, Arg, Step};
+
+/// First eight bytes of every blob.
+pub const MAGIC: &[u8; 8] = b"LUASIMPK";
+/// Format version; bumped on any incompatible change.
+pub const VERSION: u32 = 1;
+/// Bytes before the first variable-length record.
+pub const HEADER_LEN: usize = 72;
+/// Offset of the first byte the CRC covers (everything after the CRC field).
+pub const CRC_START: usize = 20;
+
+/// Section tags. Every record after the header is a section: tag, payload length (a multiple
+/// of four), payload. Readers skip tags they do not know, so sections can be added without a
+/// version bump.
+pub const SECTION_PROFILE_NAME: u32 = 1;
+pub const SECTION_FILE: u32 = 2;
+pub const SECTION_STEP: u32 = 3;
+pub const SECTION_IP: u32 = 4;
+pub const SECTION_WATCHDOG: u32 = 5;
+
+/// Step kinds.
+pub const STEP_UNSUPPORTED: u32 = 0;
+pub const STEP_PUBLISH: u32 = 1;
+
+/// Publish argument tags.
+pub const ARG_BOOL: u32 = 1;
+pub const ARG_INT: u32 = 2;
+pub const ARG_FLOAT: u32 = 3;
+pub const ARG_STR: u32 = 4;
+
+/// Packs `scenario` into the blob format of `docs/pack-format.md`.
+pub fn pack(scenario: &Scenario) -> Vec<u8> {
+    let p = &scenario.profile;
+    let mut w = Writer { out: Vec::with_capacity(4096) };
+    w.out.extend_from_slice(MAGIC);
+    w.u32(VERSION);
+    w.u32(0); // total length, patched below
+    w.u32(0); // CRC-32, patched below
+    w.u32(p.tick_hz);
+    w.u32(saturate(p.queue_len as u64));
+    w.u32(saturate(p.timer_slots as u64));
+    w.u32(saturate(p.lua_heap_bytes as u64));
+    w.u32(scenario.start_tick);
+    w.u32(0); // flags, reserved
+    w.u32(0); // reserved
+    w.u64(p.boot_ms.saturating_mul(1_000));
+    w.u64(scenario.duration);
+    w.u64(scenario.seed);
+    debug_assert_eq!(w.out.len(), HEADER_LEN);
+
+    w.section(SECTION_PROFILE_NAME, |w| w.bytes(p.name.as_bytes()));
+    w.section(SECTION_IP, |w| w.bytes(scenario.ip.as_bytes()));
+    w.section(SECTION_WATCHDOG, |w| {
+        w.u64(p.watchdog_ms);
+        w.u64(p.lua_instructions_per_ms);
+    });
+    for (path, bytes) in files(scenario) {
+        w.section(SECTION_FILE, |w| {
+            w.bytes(path.as_bytes());
+            w.bytes(bytes);
+        });
+    }
+    for step in &scenario.steps {
+        w.section(SECTION_STEP, |w| w.step(step));
+    }
+
+    let total = w.out.len() as u32;
+    w.out[12..16].copy_from_slice(&total.to_le_bytes());
+    let crc = crc32(&w.out[CRC_START..]);
+    w.out[16..20].copy_from_slice(&crc.to_le_bytes());
+    w.out
+}
+
+/// The steps of `scenario` the firmware cannot play yet, as `time: description`.
+pub fn unsupported_steps(scenario: &Scenario) -> Vec<String> {
+    scenario
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.action, Action::Publish { .. }))
+        .map(|s| format!("{}: {}", crate::time::Secs(s.at), describe(&s.action)))
+        .collect()
+}
+
+/// The device files the firmware gets: `main.lua` and, if present, `rules.lua`.
+fn files(scenario: &Scenario) -> Vec<(&'static str, &[u8])> {
+    [MAIN_SCRIPT, RULES_SCRIPT].into_iter().filter_map(|path| scenario.files.read(path).map(|b| (path, b))).collect()
+}
+
+fn saturate(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// The `inject` text the simulator prints for a step (sim/src/world/steps.rs).
+fn describe(action: &Action) -> String {
+    action.describe()
+}
+
+struct Writer {
+    out: Vec<u8>,
+}
+
+impl Writer {
+    fn u32(&mut self, v: u32) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn u64(&mut self, v: u64) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// Tag, payload length, payload (written by `body`).
+    fn section(&mut self, tag: u32, body: impl FnOnce(&mut Writer)) {
+        self.u32(tag);
+        let at = self.out.len();
+        self.u32(0);
+        body(self);
+        let len = u32::try_from(self.out.len() - at - 4).expect("a section fits 4 GB");
+        self.out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    }
+
+    /// Length, bytes, a NUL, zero padding to a multiple of four.
+    fn bytes(&mut self, b: &[u8]) {
+        self.u32(u32::try_from(b.len()).expect("a packed string fits 4 GB"));
+        self.out.extend_from_slice(b);
+        self.out.push(0);
+        while !self.out.len().is_multiple_of(4) {
+            self.out.push(0);
+        }
+    }
+
+    fn step(&mut self, step: &Step) {
+        self.u64(step.at as Micros);
+        match &step.action {
+            Action::Publish { topic, args } => {
+                self.u32(STEP_PUBLISH);
+                self.bytes(describe(&step.action).as_bytes());
+                self.bytes(topic.as_bytes());
+                self.u32(args.len() as u32);
+                for arg in args {
+                    match arg {
+                        Arg::Bool(b) => {
+                            self.u32(ARG_BOOL);
+                            self.u64(u64::from(*b));
+                        }
+                        Arg::Int(i) => {
+                            self.u32(ARG_INT);
+                            self.u64(*i as u64);
+                        }
+                        Arg::Float(f) => {
+                            self.u32(ARG_FLOAT);
+                            self.u64(f.to_bits());
+                        }
+                        Arg::Str(s) => {
+                            self.u32(ARG_STR);
+                            self.bytes(s.as_bytes());
+                        }
+                    }
+                }
+            }
+            other => {
+                self.u32(STEP_UNSUPPORTED);
+                self.bytes(describe(other).as_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Embedded;
+    use std::path::Path;
+
+    fn scenario(yaml: &str) -> Scenario {
+        Scenario::parse(yaml, "test.yaml", Path::new(""), &Embedded(&[])).expect("test scenario parses")
+    }
+
+    /// A minimal reader, independent of the writer, walking the format as documented.
+    struct Reader<'a> {
+        b: &'a [u8],
+        pos: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        fn u32(&mut self) -> u32 {
+            let v = u32::from_le_bytes(self.b[self.pos..self.pos + 4].try_into().unwrap());
+            self.pos += 4;
+            v
+        }
+        fn u64(&mut self) -> u64 {
+            let v = u64::from_le_bytes(self.b[self.pos..self.pos + 8].try_into().unwrap());
+            self.pos += 8;
+            v
+        }
+        fn bytes(&mut self) -> &'a [u8] {
+            let n = self.u32() as usize;
+            let s = &self.b[self.pos..self.pos + n];
+            assert_eq!(self.b[self.pos + n], 0, "NUL after every string");
+            self.pos += n + 1;
+            while !self.pos.is_multiple_of(4) {
+                assert_eq!(self.b[self.pos], 0, "zero padding");
+                self.pos += 1;
+            }
+            s
+        }
+        fn section(&mut self) -> (u32, u32) {
+            let (tag, len) = (self.u32(), self.u32());
+            assert!(len.is_multiple_of(4), "section payloads keep four-byte alignment");
+            (tag, len)
+        }
+        fn str(&mut self) -> &'a str {
+            std::str::from_utf8(self.bytes()).unwrap()
+        }
+    }
+
+    const BLINK: &str = r#"
+name: t
+device: { profile: esp32, tick_hz: 1000 }
+scripts: { main.lua: "print('hi')", rules.lua: "print(2)" }
+seed: 7
+duration: 2s
+start_tick: 4294967000
+steps:
+  - { at: 1500ms, publish: [BUTTON, 1, 2.5, true, "x y"] }
+  - { at: 250ms, mqtt: { topic: a/b, payload: hi } }
+"#;
+
+    #[test]
+    fn header_carries_the_profile_and_run_fields() {
+        let blob = pack(&scenario(BLINK));
+        let mut r = Reader { b: &blob, pos: 0 };
+        assert_eq!(&blob[..8], MAGIC);
+        r.pos = 8;
+        assert_eq!(r.u32(), VERSION);
+        assert_eq!(r.u32() as usize, blob.len());
+        assert_eq!(r.u32(), crc32(&blob[CRC_START..]));
+        assert_eq!(r.u32(), 1000, "tick_hz override");
+        assert_eq!(r.u32(), 256, "queue_len");
+        assert_eq!(r.u32(), 64, "timer_slots");
+        assert_eq!(r.u32(), 131_072, "lua_heap_bytes of esp32");
+        assert_eq!(r.u32(), 4_294_967_000, "start_tick");
+        assert_eq!((r.u32(), r.u32()), (0, 0), "reserved");
+        assert_eq!(r.u64(), 320_000, "boot_ms of esp32 in µs");
+        assert_eq!(r.u64(), 2_000_000, "duration");
+        assert_eq!(r.u64(), 7, "seed");
+        assert_eq!(r.pos, HEADER_LEN);
+        assert_eq!(r.section(), (SECTION_PROFILE_NAME, 12));
+        assert_eq!(r.str(), "esp32");
+        assert_eq!(r.section(), (SECTION_IP, 16));
+        assert_eq!(r.str(), "192.168.4.2");
+        assert_eq!(r.section(), (SECTION_WATCHDOG, 16));
+        assert_eq!((r.u64(), r.u64()), (5_000, 8_000), "watchdog_ms, lua_instructions_per_ms of esp32");
+        assert!(blob.len().is_multiple_of(4));
+    }
+
+    #[test]
+    fn files_and_steps_in_order() {
+        let blob = pack(&scenario(BLINK));
+        let mut r = Reader { b: &blob, pos: HEADER_LEN };
+        for _ in 0..3 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section(), (SECTION_FILE, 24 + 12 + 4));
+        assert_eq!((r.str(), r.str()), ("/scripts/main.lua", "print('hi')"));
+        assert_eq!(r.section().0, SECTION_FILE);
+        assert_eq!((r.str(), r.str()), ("/scripts/rules.lua", "print(2)"));
+        // Sorted by time: the MQTT step at 250 ms first, packed as unsupported with its text.
+        let (tag, len) = r.section();
+        assert_eq!((tag, len as usize), (SECTION_STEP, 8 + 4 + 4 + 12));
+        assert_eq!(r.u64(), 250_000);
+        assert_eq!(r.u32(), STEP_UNSUPPORTED);
+        assert_eq!(r.str(), "mqtt a/b hi");
+        let end = {
+            let (tag, len) = r.section();
+            assert_eq!(tag, SECTION_STEP);
+            r.pos + len as usize
+        };
+        assert_eq!(r.u64(), 1_500_000);
+        assert_eq!(r.u32(), STEP_PUBLISH);
+        assert_eq!(r.str(), r#"publish "BUTTON" 1 2.5 true "x y""#);
+        assert_eq!(r.str(), "BUTTON");
+        assert_eq!(r.u32(), 4);
+        assert_eq!((r.u32(), r.u64()), (ARG_INT, 1));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (ARG_FLOAT, 2.5));
+        assert_eq!((r.u32(), r.u64()), (ARG_BOOL, 1));
+        assert_eq!((r.u32(), r.str()), (ARG_STR, "x y"));
+        assert_eq!(r.pos, end, "the section length covers the step");
+        assert_eq!(r.pos, blob.len(), "nothing after the last step");
+    }
+
+    #[test]
+    fn unsupported_steps_are_listed() {
+        assert_eq!(unsupported_steps(&scenario(BLINK)), vec!["0.250000: mqtt a/b hi".to_string()]);
+    }
+
+    #[test]
+    fn packing_is_deterministic_and_negative_ints_keep_their_bits() {
+        let yaml = BLINK.replace("[BUTTON, 1,", "[BUTTON, -1,");
+        let (a, b) = (pack(&scenario(&yaml)), pack(&scenario(&yaml)));
+        assert_eq!(a, b);
+        let at = a.windows(8).position(|w| w == (-1i64).to_le_bytes()).expect("-1 packed as 64-bit two's complement");
+        assert_eq!(u32::from_le_bytes(a[at - 4..at].try_into().unwrap()), ARG_INT);
+    }
+}

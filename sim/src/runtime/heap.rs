@@ -1,0 +1,219 @@
+//! Device-accurate Lua heap accounting.
+//!
+//! A 64-bit host spends more bytes on the same Lua objects than the 32-bit device (pointers,
+//! and the headers made of them). This allocator sits between Lua and mlua's own: every block
+//! is booked at its device size, the profile's heap limit is enforced on device bytes (Lua then
+//! sees "not enough memory" exactly when the device would), and the peak is kept.
+//!
+//! How a host block maps to a device block (`docs/memory.md` has the method and its limits):
+//! Lua 5.4 passes the object's type tag when it allocates a new object, and each object type
+//! has a fixed header whose 64-bit and 32-bit sizes were measured by compiling Lua's own
+//! headers for both targets. Other blocks (arrays of values, hash nodes, bytecode, buffers)
+//! have the same size on both, except arrays of pointers, which are counted at host size.
+//! Blocks the binding installation creates for mlua's Rust callbacks (userdata, C closures)
+//! have no device counterpart (the firmware registers plain C functions) and are not counted.
+
+use mlua::ffi;
+use mlua::Lua;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes block addresses (already unique and well spread) with one multiplication; the
+/// default SipHash cost a sixth of the run time of allocation-heavy scripts.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Blocks = HashMap<usize, usize, BuildHasherDefault<AddressHasher>>;
+
+// Lua 5.4 type variants (lobject.h), as passed in `osize` for new objects.
+const VSHRSTR: usize = 4;
+const VLNGSTR: usize = 4 | (1 << 4);
+const VTABLE: usize = 5;
+const VLCL: usize = 6;
+const VCCL: usize = 6 | (2 << 4);
+const VUSERDATA: usize = 7;
+const VTHREAD: usize = 8;
+const VUPVAL: usize = 9;
+const VPROTO: usize = 10;
+
+/// What the device allocates before the wrapper goes in: `lua_newstate` (the main thread and
+/// global state, 120 + 744 bytes; the initial stack, 45 slots of 16; the registry and globals
+/// tables with the registry's array part; the 128-slot string table; about 1.2 KB of strings
+/// for metamethods, reserved words and the memory-error message) and the base library (its
+/// hash part of 64 nodes and about 25 function names, about 2.2 KB).
+pub const NEW_STATE_DEVICE_BYTES: usize = 864 + 720 + 96 + 512 + 1_200 + 2_200;
+
+/// The device size of a new object of type `tag` that takes `host` bytes here.
+fn device_size(tag: usize, host: usize) -> usize {
+    match tag {
+        VSHRSTR | VLNGSTR => host - 8,
+        VTABLE => host - 24,
+        VLCL => 16 + (host - 32) / 2,
+        VCCL | VUSERDATA => host - 16,
+        VUPVAL => host - 8,
+        VPROTO => host - 44,
+        VTHREAD => host - 88,
+        _ => host,
+    }
+}
+
+/// Whether a new object of this tag is host-only machinery: userdata and C closures are how
+/// mlua implements Rust functions (device scripts cannot create userdata, and the firmware's C
+/// functions are light), and while the bindings install, Lua closures are luasim's wrappers.
+fn host_only(tag: usize, installing: bool) -> bool {
+    matches!(tag, VCCL | VUSERDATA) || (installing && tag == VLCL)
+}
+
+struct Accounts {
+    inner: ffi::lua_Alloc,
+    inner_ud: *mut c_void,
+    /// Device size of every block allocated since the wrapper went in, by address.
+    blocks: Blocks,
+    used: usize,
+    peak: usize,
+    limit: usize,
+    /// While true, new host-only objects are not booked (binding installation).
+    installing: bool,
+}
+
+/// The allocator Lua calls. Must not unwind.
+unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
+    let a = &mut *(ud as *mut Accounts);
+    let old = if ptr.is_null() { 0 } else { a.blocks.remove(&(ptr as usize)).unwrap_or(0) };
+    if nsize == 0 {
+        a.used -= old;
+        return (a.inner)(a.inner_ud, ptr, osize, nsize);
+    }
+    let new = if ptr.is_null() {
+        if host_only(osize, a.installing) {
+            0
+        } else {
+            device_size(osize, nsize)
+        }
+    } else if osize > 0 && old > 0 {
+        // a growing or shrinking array keeps its host/device proportion
+        (nsize as u128 * old as u128 / osize as u128) as usize
+    } else {
+        // a block from before the wrapper (the stack, the string table): its first size is in
+        // NEW_STATE_DEVICE_BYTES, so only the growth is booked
+        nsize.saturating_sub(osize)
+    };
+    if new > old && a.used - old + new > a.limit {
+        return std::ptr::null_mut();
+    }
+    let p = (a.inner)(a.inner_ud, ptr, osize, nsize);
+    if p.is_null() {
+        if old > 0 {
+            a.blocks.insert(ptr as usize, old);
+        }
+        return p;
+    }
+    a.used = a.used - old + new;
+    a.peak = a.peak.max(a.used);
+    if new > 0 {
+        a.blocks.insert(p as usize, new);
+    }
+    p
+}
+
+/// Read access to a state's accounts from its bindings (kept in the state's app data).
+#[derive(Clone, Copy)]
+pub struct HeapProbe(*const Accounts);
+
+impl HeapProbe {
+    /// Device bytes in use and the peak so far.
+    pub fn read(self) -> (usize, usize) {
+        // SAFETY: the accounts outlive the state whose app data holds this probe.
+        let a = unsafe { &*self.0 };
+        (a.used, a.peak)
+    }
+}
+
+/// The device heap of the state `lua`: (in use, peak).
+pub fn device_heap(lua: &Lua) -> (usize, usize) {
+    lua.app_data_ref::<HeapProbe>().map_or((0, 0), |p| p.read())
+}
+
+/// The device-heap accounts of one Lua state. Must outlive the state (declare it first, so it
+/// drops last), because Lua frees its blocks through it when it closes.
+pub struct DeviceHeap {
+    accounts: *mut Accounts,
+}
+
+impl DeviceHeap {
+    /// Puts the wrapper in front of `lua`'s allocator with a limit of `limit` device bytes.
+    /// Everything allocated before is booked as `NEW_STATE_DEVICE_BYTES`.
+    pub fn install(lua: &Lua, limit: usize) -> DeviceHeap {
+        // mlua treats every allocation as fallible once a limit is set; ours is the real one.
+        let _ = lua.set_memory_limit(isize::MAX as usize);
+        let state = lua.state();
+        let mut inner_ud = std::ptr::null_mut();
+        // SAFETY: `state` is the live main state of `lua`; the accounts are freed only after
+        // the state is closed (see the type's documentation).
+        unsafe {
+            let inner = ffi::lua_getallocf(state, &mut inner_ud);
+            let accounts = Box::into_raw(Box::new(Accounts {
+                inner,
+                inner_ud,
+                blocks: Blocks::default(),
+                used: NEW_STATE_DEVICE_BYTES,
+                peak: NEW_STATE_DEVICE_BYTES,
+                limit,
+                installing: false,
+            }));
+            ffi::lua_setallocf(state, device_alloc, accounts as *mut c_void);
+            lua.set_app_data(HeapProbe(accounts));
+            DeviceHeap { accounts }
+        }
+    }
+
+    /// Marks the binding installation: host-only callback objects are not booked meanwhile.
+    pub fn set_installing(&self, installing: bool) {
+        // SAFETY: owned by this value; Lua calls the allocator only on this thread and not
+        // while this runs.
+        unsafe { (*self.accounts).installing = installing }
+    }
+}
+
+impl Drop for DeviceHeap {
+    fn drop(&mut self) {
+        // SAFETY: created by Box::into_raw in `install`; the Lua state using it is closed.
+        unsafe { drop(Box::from_raw(self.accounts)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_headers_shrink_to_their_32_bit_size() {
+        // measured sizes: TString contents at 24 vs 16, Table 56 vs 32, LClosure 32+8n vs 16+4n,
+        // CClosure 32+16n vs 16+16n, UpVal 40 vs 32, Proto 128 vs 84, thread 208 vs 120
+        assert_eq!(device_size(VSHRSTR, 24 + 6), 16 + 6);
+        assert_eq!(device_size(VTABLE, 56), 32);
+        assert_eq!(device_size(VLCL, 32 + 3 * 8), 16 + 3 * 4);
+        assert_eq!(device_size(VCCL, 48), 32);
+        assert_eq!(device_size(VUPVAL, 40), 32);
+        assert_eq!(device_size(VPROTO, 128), 84);
+        assert_eq!(device_size(VTHREAD, 208), 120);
+        assert_eq!(device_size(0, 160), 160);
+    }
+}

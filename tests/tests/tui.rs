@@ -1,0 +1,323 @@
+//! The TUI timeline inspector, driven like a user drives it: scripted keys and mouse events on
+//! an `App` over the trace of a real run, each screen drawn on ratatui's `TestBackend` and kept
+//! as an insta snapshot (text only; colours are not compared).
+
+use luasim::trace::Event;
+use luasim::tui::{draw, App, Flow, Mode};
+use luasim_tests::*;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::Terminal;
+
+/// A device with two tasks' timers, log lines of every level, firmware callbacks, outgoing
+/// MQTT and Telegram, a task that crashes (an `E/` line), a callback error (an `ERROR`) and a
+/// hot reload.
+const DEMO: &str = r#"
+name: tui_demo
+device: { profile: esp32, tick_hz: 1000, boot_ms: 100 }
+duration: 10s
+modules: [telegram]
+scripts:
+  main.lua: |
+    local sys = require("sys")
+    EventBus.subscribe("sensor.temperature", function(d)
+      if d.value > 100 then error("sensor out of range: " .. d.value) end
+      if d.value > 80 then
+        log.warn("rules", "hot", d.value)
+        MQTT.publish("dev/alert", "hot " .. d.value)
+        Telegram.broadcast("overtemp " .. d.value)
+      end
+    end)
+    sys.taskInit(function()
+      local n = 0
+      while true do
+        sys.wait(1000)
+        n = n + 1
+        log.info("beat", n)
+        if n == 2 then log.error("beat", "sensor timeout") end
+        if n == 3 then error("task crashed") end
+      end
+    end)
+    sys.timerLoopStart(function() log.debug("poll", "tick") end, 700)
+    sys.run()
+steps:
+  - { at: 2500ms, event: { name: sensor.temperature, data: { value: 85 } } }
+  - { at: 5s, reload: true }
+  - { at: 6500ms, event: { name: sensor.temperature, data: { value: 120 } } }
+"#;
+
+fn demo() -> App {
+    App::new(run_yaml(DEMO).events, "tui_demo".into())
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|frame| draw(frame, app)).expect("draw");
+    terminal.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode) -> Flow {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Presses each key of `keys` in turn; `\t` is Tab, `\n` Enter, `\x1b` Esc.
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        assert_eq!(key(app, code), Flow::Continue, "key {c:?}");
+    }
+}
+
+fn press_n(app: &mut App, code: KeyCode, n: usize) {
+    for _ in 0..n {
+        key(app, code);
+    }
+}
+
+fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
+    app.handle_mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE });
+}
+
+/// Row `n` of a drawn screen, without the quotes `TestBackend` puts around it.
+fn row(screen: &str, n: usize) -> String {
+    screen.lines().nth(n).unwrap_or_default().trim_matches('"').to_string()
+}
+
+/// The status line (last row) of a drawn screen, without trailing blanks.
+fn status(screen: &str) -> String {
+    row(screen, screen.lines().count().saturating_sub(1)).trim_end().to_string()
+}
+
+#[test]
+fn overview_shows_every_lane_graph_and_pane() {
+    let mut app = demo();
+    insta::assert_snapshot!("overview", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn overview_scales_to_a_large_terminal() {
+    let mut app = demo();
+    insta::assert_snapshot!("overview_200x50", screen(&mut app, 200, 50));
+}
+
+#[test]
+fn zooming_in_around_the_cursor() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    press_n(&mut app, KeyCode::Right, 16);
+    keys(&mut app, "+++");
+    insta::assert_snapshot!("zoomed_in", screen(&mut app, 80, 24));
+    let overview = status(&screen(&mut demo(), 80, 24));
+    keys(&mut app, "0");
+    assert_eq!(zoom(&status(&screen(&mut app, 80, 24))), zoom(&overview), "0 shows the whole run again");
+}
+
+/// The zoom part of a status line (`158.73ms/col`).
+fn zoom(status: &str) -> &str {
+    status.split(" · ").find(|part| part.ends_with("/col")).unwrap_or_default()
+}
+
+#[test]
+fn filter_popup_lists_the_kinds_present() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    keys(&mut app, "f");
+    assert!(matches!(app.mode(), Mode::Filter { .. }));
+    insta::assert_snapshot!("filter_popup", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn filtering_hides_kinds_and_empty_lanes() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    // Rows: boot, reload, script, end, log D/, … — hide debug logs, then every timer kind.
+    keys(&mut app, "fjjjj ");
+    let rows = screen(&mut app, 80, 24);
+    assert!(rows.contains("[ ] D log D/"), "{rows}");
+    keys(&mut app, &format!("{} j \x1b", "j".repeat(11)));
+    assert_eq!(*app.mode(), Mode::Normal);
+    let filtered = screen(&mut app, 80, 24);
+    assert!(!filtered.contains("timers 1…3") && !filtered.contains("timer 2097152"), "timer lanes hidden:\n{filtered}");
+    insta::assert_snapshot!("filtered", filtered);
+}
+
+#[test]
+fn error_jumps_walk_error_events_and_error_logs() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    keys(&mut app, "e");
+    assert!(screen(&mut app, 80, 24).contains("text: sensor timeout"));
+    keys(&mut app, "e");
+    insta::assert_snapshot!("error_jump", screen(&mut app, 80, 24));
+    keys(&mut app, "eeee");
+    assert_eq!(status(&screen(&mut app, 80, 24)), "no later error");
+    keys(&mut app, "E");
+    let back = screen(&mut app, 80, 24);
+    assert!(back.contains("text: sensor timeout") && back.contains("7.000000 s"), "{back}");
+}
+
+#[test]
+fn detail_pane_shows_every_field_and_the_traceback() {
+    let mut app = demo();
+    screen(&mut app, 100, 32);
+    keys(&mut app, "eee");
+    insta::assert_snapshot!("detail", screen(&mut app, 100, 32));
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut app = demo();
+    keys(&mut app, "?");
+    let help = screen(&mut app, 80, 24);
+    for (keys, what) in luasim::tui::HELP {
+        assert!(help.contains(keys) && help.contains(what), "{keys} missing:\n{help}");
+    }
+    insta::assert_snapshot!("help", help);
+    keys(&mut app, "x");
+    assert_eq!(*app.mode(), Mode::Normal, "any key closes the help");
+}
+
+#[test]
+fn search_jumps_between_matches() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    keys(&mut app, "/beat 2");
+    assert_eq!(status(&screen(&mut app, 80, 24)), "/beat 2█");
+    keys(&mut app, "\n");
+    insta::assert_snapshot!("search", screen(&mut app, 80, 24));
+    keys(&mut app, "n");
+    assert!(status(&screen(&mut app, 80, 24)).contains("/beat 2 2/2"));
+    keys(&mut app, "n");
+    assert_eq!(status(&screen(&mut app, 80, 24)), "no later match");
+    keys(&mut app, "N\x1bn");
+    assert!(status(&screen(&mut app, 80, 24)).starts_with("no search yet"));
+}
+
+#[test]
+fn restarts_and_lane_steps() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    keys(&mut app, "r");
+    let at_reload = screen(&mut app, 80, 24);
+    assert!(at_reload.contains("reload  lane device") && at_reload.contains("t 5.000000 s"), "{at_reload}");
+    keys(&mut app, "R");
+    assert!(screen(&mut app, 80, 24).contains("boot  lane device"));
+    // The log lane: Tab steps through its events, BackTab back.
+    keys(&mut app, "j\t\t");
+    assert!(screen(&mut app, 80, 24).contains("text: 1"), "second console line is beat 1");
+    key(&mut app, KeyCode::BackTab);
+    assert!(screen(&mut app, 80, 24).contains("text: tick"));
+    key(&mut app, KeyCode::End);
+    assert!(status(&screen(&mut app, 80, 24)).starts_with("t 10.000000 s · tick 10000"));
+    key(&mut app, KeyCode::Home);
+    assert!(status(&screen(&mut app, 80, 24)).starts_with("t 0.000000 s · tick 0 "));
+}
+
+#[test]
+fn pan_keeps_the_view_inside_the_run() {
+    let mut app = demo();
+    screen(&mut app, 80, 24);
+    keys(&mut app, "++++");
+    let zoomed = screen(&mut app, 80, 24);
+    keys(&mut app, "H");
+    assert_eq!(screen(&mut app, 80, 24), zoomed, "already at the start");
+    keys(&mut app, "L");
+    key(&mut app, KeyCode::PageDown);
+    let panned = screen(&mut app, 80, 24);
+    assert_ne!(panned, zoomed);
+    key(&mut app, KeyCode::PageUp);
+    keys(&mut app, "H");
+    assert_eq!(screen(&mut app, 80, 24), zoomed);
+}
+
+#[test]
+fn mouse_wheel_zooms_at_the_pointer_and_click_selects() {
+    let mut app = demo();
+    let before = status(&screen(&mut app, 80, 24));
+    mouse(&mut app, MouseEventKind::ScrollUp, 40, 5);
+    let after = status(&screen(&mut app, 80, 24));
+    assert_ne!(before, after, "wheel zooms");
+    mouse(&mut app, MouseEventKind::ScrollDown, 40, 5);
+    assert_eq!(status(&screen(&mut app, 80, 24)), before, "and back out");
+    // Row 3 is the log lane (header, axis, device, log); column 17 is the first time column.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 17, 3);
+    let clicked = screen(&mut app, 80, 24);
+    assert!(row(&clicked, 3).starts_with("▶log"), "{clicked}");
+}
+
+#[test]
+fn quit_keys() {
+    let mut app = demo();
+    assert_eq!(key(&mut app, KeyCode::Char('q')), Flow::Quit);
+    assert_eq!(app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Flow::Quit);
+}
+
+#[test]
+fn deep_sleep_is_shaded_in_the_device_lane() {
+    let yaml = scenario(
+        "{ profile: esp32s3, boot_ms: 300 }",
+        "10s",
+        "log.info('watch', 'awake', Node.wakeCause())\nNode.deepSleep(2000)",
+    );
+    let mut app = App::new(run_yaml(&yaml).events, "sleep".into());
+    insta::assert_snapshot!("deep_sleep", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn small_terminals_and_empty_traces_do_not_panic() {
+    let mut app = demo();
+    for (w, h) in [(1, 1), (20, 5), (39, 30), (40, 12), (300, 100)] {
+        screen(&mut app, w, h);
+        keys(&mut app, "+-hl\tee/x\nf j\x1b");
+    }
+    assert!(screen(&mut app, 30, 8).contains("needs at least"));
+    let mut empty = App::new(Vec::<Event>::new(), "empty".into());
+    keys(&mut empty, "+-0hljk\teErRnN?x");
+    screen(&mut empty, 80, 24);
+    mouse(&mut empty, MouseEventKind::ScrollUp, 40, 5);
+    mouse(&mut empty, MouseEventKind::Down(MouseButton::Left), 40, 3);
+}
+
+/// The figures the README gives for a year of minute wakes (about a million events). Timing
+/// depends on the machine, so this runs on request:
+/// `cargo test --release -p luasim-tests --test tui -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn a_million_events_stay_responsive() {
+    use std::time::{Duration, Instant};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/minute_task_year.yaml");
+    let scenario = luasim::scenario::Scenario::load(&path, &luasim::scenario::HostFiles).expect("scenario");
+    let events =
+        luasim::runtime::run(&scenario, &luasim::runtime::RunOptions { keep_events: true }).expect("run").events;
+    let count = events.len();
+    let started = Instant::now();
+    let mut app = App::new(events, "year".into());
+    let index = started.elapsed();
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
+    let (mut slowest_key, mut slowest_frame, mut frames) = (Duration::ZERO, Duration::ZERO, Vec::new());
+    for code in "++++++++++++++++++++LLLL\tjj\teeErrR0-".chars().map(KeyCode::Char).chain([KeyCode::End, KeyCode::Home])
+    {
+        let started = Instant::now();
+        key(&mut app, code);
+        slowest_key = slowest_key.max(started.elapsed());
+        let started = Instant::now();
+        terminal.draw(|frame| draw(frame, &mut app)).expect("draw");
+        frames.push(started.elapsed());
+        slowest_frame = slowest_frame.max(started.elapsed());
+    }
+    frames.sort();
+    let median = frames[frames.len() / 2];
+    let started = Instant::now();
+    keys(&mut app, "/day 200\n");
+    let search = started.elapsed();
+    println!(
+        "{count} events: index {index:?}; slowest key {slowest_key:?}; frames (200×50) median {median:?}, \
+         slowest {slowest_frame:?}; search {search:?}"
+    );
+    assert!(slowest_frame < Duration::from_millis(100), "a frame took {slowest_frame:?}");
+}
