@@ -237,7 +237,7 @@ function sys.unsubscribe(id, callback)
   end
 end
 
---- Queues a message; subscribers run at the next dispatch.
+--- Queues a message; subscribers run at the next dispatch (no hole if memory runs out).
 function sys.publish(...)
   queue[queueTail + 1] = pack(...)
   queueTail = queueTail + 1
