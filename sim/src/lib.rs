@@ -15,6 +15,7 @@ pub mod pack;
 pub mod profile;
 pub mod runtime;
 pub mod scenario;
+pub mod suggest;
 pub mod suite;
 pub mod summary;
 pub mod time;

@@ -1,34 +1,12 @@
 //! The `luasim` binary as a user runs it: exit codes, output forms, and byte-identical traces
 //! from separate processes (address-space randomisation must not leak into a trace).
 
-use std::path::{Path, PathBuf};
+use luasim_tests::{luasim_binary, repo_root};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
-
-/// Builds the binary once (a no-op when `cargo test --workspace` already did) and returns it.
-fn luasim() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut args = vec!["build", "-q", "-p", "luasim", "--bin", "luasim"];
-        if cfg!(feature = "lua53") {
-            args.extend(["--no-default-features", "--features", "lua53"]);
-        } else if cfg!(feature = "lua55") {
-            args.extend(["--no-default-features", "--features", "lua55"]);
-        }
-        let status = Command::new(cargo).args(&args).current_dir(root()).status().expect("cargo runs");
-        assert!(status.success(), "building luasim failed");
-        let exe = std::env::current_exe().expect("test executable path");
-        exe.parent().and_then(Path::parent).expect("target/<profile>").join("luasim")
-    })
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn run(args: &[&str]) -> Output {
-    Command::new(luasim()).args(args).current_dir(root()).output().expect("luasim runs")
+    Command::new(luasim_binary()).args(args).current_dir(repo_root()).output().expect("luasim runs")
 }
 
 fn write_scenario(name: &str, body: &str) -> PathBuf {

@@ -11,6 +11,7 @@ pub use files::{Embedded, Files, HostFiles};
 
 use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
+use crate::suggest::edit_distance;
 use crate::time::Micros;
 use crate::vfs::Vfs;
 use crate::world::{Action, Setup, Step};
@@ -128,22 +129,6 @@ fn with_suggestion(message: String) -> String {
         }
         _ => message,
     }
-}
-
-/// Levenshtein distance: single-character insertions, deletions and substitutions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
 }
 
 impl Scenario {
