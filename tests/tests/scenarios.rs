@@ -50,6 +50,10 @@ fn output_of(path: &Path) -> (String, bool) {
 }
 
 #[test]
+#[cfg_attr(
+    any(feature = "lua53", feature = "lua55"),
+    ignore = "the snapshots record Lua 5.4, the device's Lua: heap figures differ on 5.3 and 5.5, and 5.3 cannot fix its string-hash seed"
+)]
 fn scenarios_match_their_snapshots() {
     let mut failed = Vec::new();
     insta::glob!("../../scenarios", "*.yaml", |path| {

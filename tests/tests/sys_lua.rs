@@ -583,6 +583,10 @@ sys.run()
 // 10. determinism
 
 #[test]
+#[cfg_attr(
+    feature = "lua53",
+    ignore = "Lua 5.3 mixes heap and stack addresses into its string-hash seed (README, Determinism)"
+)]
 fn the_same_scenario_twice_gives_a_byte_identical_trace() {
     let main = r#"
 local names = {}
