@@ -4,9 +4,11 @@
 use mlua::{Function, Table, Value};
 
 /// Why a binding call failed: an error the script sees as a string raised at its own line
-/// (like `luaL_error`), or a Lua/runtime error passed through unchanged.
+/// (like `luaL_error`), the device halting (its message raised as is), or a Lua/runtime error
+/// passed through unchanged.
 pub enum Fail {
     Raise(String),
+    Halt(String),
     Lua(mlua::Error),
 }
 

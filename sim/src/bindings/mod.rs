@@ -3,8 +3,8 @@
 //! The list lives outside any Lua state, so every fresh state (boot, reboot, reload) gets the
 //! same set; optional modules install only when the build (profile or scenario) has them.
 //! Bindings reach the simulation through `runtime::with_world` and never hold that borrow
-//! while calling back into Lua. Argument errors are raised as plain strings at the caller's
-//! line, exactly like the device's `luaL_error`, through a small Lua wrapper.
+//! while calling back into Lua. Functions are light C functions, as on the device, and argument
+//! errors are raised as plain strings at the caller's line, like `luaL_error` (see `surface`).
 
 pub mod args;
 mod config;
@@ -18,13 +18,16 @@ mod mqtt;
 mod node;
 mod rtc;
 mod rtos;
+mod surface;
 mod telegram;
 
 pub use args::{Args, BindResult, Fail};
 pub use rtos::{INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
+pub use surface::function;
 
 use crate::runtime::with_world;
-use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
+use mlua::{ffi, Function, Lua, Table, Variadic};
+use std::ffi::c_int;
 
 /// One firmware module: its global name, the build option it needs (if optional), and how it
 /// installs itself into a fresh state.
@@ -53,7 +56,7 @@ pub const ALL: &[Binding] = &[
 
 /// Installs every binding the device's build has (only the lean ones when `lean`).
 pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
-    install_raise_wrapper(lua)?;
+    surface::begin(lua);
     for binding in ALL {
         let present = match binding.module {
             _ if lean && !binding.lean => false,
@@ -64,80 +67,57 @@ pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
             (binding.install)(lua)?;
         }
     }
-    Ok(())
-}
-
-const WRAP_KEY: &str = "luasim.wrap";
-const FAIL_KEY: &str = "luasim.fail";
-
-/// `wrap(raw)` returns a function that calls `raw` and raises `(FAIL, message)` results as a
-/// string error at the caller's line (level 2 through the tail call).
-const RAISE_WRAPPER: &str = r#"
-local FAIL, error = ...
-local function check(first, ...)
-  if first == FAIL then
-    error((...), 2)
-  end
-  return first, ...
-end
-return function(raw)
-  return function(...)
-    return check(raw(...))
-  end
-end
-"#;
-
-fn install_raise_wrapper(lua: &Lua) -> mlua::Result<()> {
-    let fail = lua.create_table()?;
-    let error: Function = lua.globals().get("error")?;
-    let wrapper =
-        crate::runtime::compile(lua, RAISE_WRAPPER.as_bytes(), "=binding", None)?.map_err(mlua::Error::runtime)?;
-    let factory: Function = wrapper.call((fail.clone(), error))?;
-    lua.set_named_registry_value(FAIL_KEY, fail)?;
-    lua.set_named_registry_value(WRAP_KEY, factory)
-}
-
-/// A binding function named `name` (for error messages) implemented by `f`.
-pub fn function<R, F>(lua: &Lua, name: &'static str, f: F) -> mlua::Result<Function>
-where
-    R: IntoLuaMulti,
-    F: Fn(&Lua, Args) -> BindResult<R> + 'static,
-{
-    let raw = lua.create_function(move |lua, values: MultiValue| match f(lua, Args::new(name, values.into_vec())) {
-        Ok(result) => result.into_lua_multi(lua),
-        Err(Fail::Lua(e)) => Err(e),
-        Err(Fail::Raise(message)) => {
-            let fail: Table = lua.named_registry_value(FAIL_KEY)?;
-            Ok(MultiValue::from_vec(vec![Value::Table(fail), Value::String(lua.create_string(message)?)]))
-        }
-    })?;
-    let factory: Function = lua.named_registry_value(WRAP_KEY)?;
-    factory.call(raw)
+    surface::finish(lua)
 }
 
 /// A module table with the given functions, set as a global.
+/// Built on the raw stack in one protected call, like the firmware's `luaL_newlib` and
+/// `lua_setglobal`: one mlua call per field was a tenth of a deep-sleep wake.
 pub fn global_table(lua: &Lua, name: &str, fields: Vec<(&str, Function)>) -> mlua::Result<Table> {
-    let table = lua.create_table()?;
-    for (key, f) in fields {
-        table.set(key, f)?;
+    let (names, functions): (Vec<&str>, Vec<Function>) = fields.into_iter().unzip();
+    let push = |state, text: &str| {
+        // SAFETY: `text` outlives the call; Lua copies it.
+        unsafe { ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len()) };
+    };
+    // SAFETY: works on the stack exec_raw hands over (the functions at 1..=n), leaves one value.
+    unsafe {
+        lua.exec_raw(Variadic::from_iter(functions), |state| {
+            let n = names.len() as c_int;
+            ffi::lua_createtable(state, 0, n);
+            for (i, key) in names.iter().enumerate() {
+                push(state, key);
+                ffi::lua_pushvalue(state, i as c_int + 1);
+                ffi::lua_rawset(state, n + 1);
+            }
+            ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_GLOBALS);
+            push(state, name);
+            ffi::lua_pushvalue(state, n + 1);
+            ffi::lua_rawset(state, -3);
+            ffi::lua_pop(state, 1);
+            ffi::lua_replace(state, 1);
+            ffi::lua_settop(state, 1);
+        })
     }
-    lua.globals().set(name, table.clone())?;
-    Ok(table)
 }
 
 /// The error raised into Lua while the device is halting. Also switches the instruction hook
 /// to fire on every instruction, so a script that catches this error with `pcall` is stopped
 /// again at its next instruction.
-pub fn halting(lua: &Lua) -> mlua::Error {
+pub fn halting_message(lua: &Lua) -> String {
     crate::runtime::watchdog::tighten(lua);
     let reason = with_world(lua, |w| w.halt().map_or_else(|| "halted".to_string(), |h| h.to_string()));
-    mlua::Error::runtime(format!("device halted: {reason}"))
+    format!("device halted: {reason}")
+}
+
+/// A binding's way out while the device is halting (see `halting_message`).
+pub fn halting(lua: &Lua) -> Fail {
+    Fail::Halt(halting_message(lua))
 }
 
 /// Raises the halting error if the device is halting.
 pub fn check_running(lua: &Lua) -> BindResult<()> {
     if with_world(lua, |w| w.halt().is_some()) {
-        return Err(Fail::Lua(halting(lua)));
+        return Err(halting(lua));
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! everything kept and returns the wake cause, `wakeCause()` says why the device runs:
 //! `power-on`, `timer`, `gpio`, `reset` or `brownout`.
 
-use super::{check_running, function, global_table, halting, keep_callback, Args, BindResult, Binding, Fail};
+use super::{check_running, function, global_table, halting, keep_callback, Args, BindResult, Binding};
 use crate::runtime::with_world;
 use crate::world::Halt;
 use mlua::{Lua, Value};
@@ -31,7 +31,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
 
 fn restart(lua: &Lua, _: Args) -> BindResult<()> {
     with_world(lua, |w| w.request_halt(Halt::Reboot { cause: "Node.restart".into() }));
-    Err(Fail::Lua(halting(lua)))
+    Err(halting(lua))
 }
 
 fn uptime(lua: &Lua, _: Args) -> BindResult<i64> {
@@ -77,7 +77,7 @@ fn deep_sleep(lua: &Lua, args: Args) -> BindResult<&'static str> {
     });
     match resumed {
         Some(cause) => Ok(cause.as_str()),
-        None => Err(Fail::Lua(halting(lua))),
+        None => Err(halting(lua)),
     }
 }
 

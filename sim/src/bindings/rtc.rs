@@ -65,7 +65,7 @@ fn write(lua: &Lua, key: &str, value: Option<RtcValue>) -> BindResult<bool> {
     });
     match outcome {
         Ok(true) => Ok(true),
-        Ok(false) => Err(Fail::Lua(halting(lua))),
+        Ok(false) => Err(halting(lua)),
         Err(full) => Err(Fail::Raise(format!(
             "RTC.set: storing '{key}' wants {} bytes but only {} of the {}-byte sleep region are free",
             full.wanted, full.free, full.capacity

@@ -6,8 +6,8 @@
 //! `MSG_CALLBACK` after running a firmware callback (so `sys.run` dispatches what it published),
 //! and `MSG_TIMEOUT` when `timeout` ms pass first (`INF_TIMEOUT` waits forever).
 
-use super::{check_running, function, global_table, halting, Args, BindResult, Binding, Fail};
-use crate::runtime::{device_heap, take_message, with_world, Taken};
+use super::{check_running, function, global_table, halting, Args, BindResult, Binding};
+use crate::runtime::{device_heap, host_heap, take_message, with_world, Taken};
 use crate::time;
 use crate::world::{Arg, Halt, Message, Wait};
 use mlua::{IntoLua, Lua, MultiValue, Value};
@@ -53,7 +53,7 @@ fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
     if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {
         return Err(args.error(1, format!("timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms}")));
     }
-    let used = lua.used_memory();
+    let used = host_heap(lua);
     let wait = with_world(lua, |w| {
         w.note_host_heap(used);
         let deadline = match timeout {
@@ -66,7 +66,7 @@ fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
         w.wait_for_message(deadline)
     });
     let message = match wait {
-        Wait::Halted => return Err(Fail::Lua(halting(lua))),
+        Wait::Halted => return Err(halting(lua)),
         Wait::Timeout => return Ok(MultiValue::from_vec(vec![Value::Integer(MSG_TIMEOUT)])),
         Wait::Message(message) => message,
     };
@@ -103,7 +103,7 @@ fn timer_start(lua: &Lua, args: Args) -> BindResult<i64> {
     let ms = args.integer(2)?;
     let repeat = args.opt_integer(3)?.unwrap_or(0);
     check_running(lua)?;
-    let used = lua.used_memory();
+    let used = host_heap(lua);
     Ok(i64::from(with_world(lua, |w| {
         w.note_host_heap(used);
         w.timer_start(id, ms, repeat)
@@ -127,5 +127,5 @@ fn meminfo(lua: &Lua, _: Args) -> BindResult<(i64, i64, i64)> {
 
 fn reboot(lua: &Lua, _: Args) -> BindResult<()> {
     with_world(lua, |w| w.request_halt(Halt::Reboot { cause: "rtos.reboot".into() }));
-    Err(Fail::Lua(halting(lua)))
+    Err(halting(lua))
 }

@@ -1,7 +1,7 @@
 //! Device-accurate Lua heap accounting.
 //!
 //! A 64-bit host spends more bytes on the same Lua objects than the 32-bit device (pointers,
-//! and the headers made of them). This allocator sits between Lua and mlua's own: every block
+//! and the headers made of them). This allocator replaces mlua's: every block
 //! is booked at its device size, the profile's heap limit is enforced on device bytes (Lua then
 //! sees "not enough memory" exactly when the device would), and the peak is kept.
 //!
@@ -10,37 +10,13 @@
 //! has a fixed header whose 64-bit and 32-bit sizes were measured by compiling Lua's own
 //! headers for both targets. Other blocks (arrays of values, hash nodes, bytecode, buffers)
 //! have the same size on both, except arrays of pointers, which are counted at host size.
-//! Blocks the binding installation creates for mlua's Rust callbacks (userdata, C closures)
-//! have no device counterpart (the firmware registers plain C functions) and are not counted.
+//! Blocks of mlua's Rust callbacks (userdata, C closures) have no device counterpart and are
+//! not counted. The blocks themselves come from the state's `Pool`.
 
+use super::pool::Pool;
 use mlua::ffi;
 use mlua::Lua;
-use std::collections::HashMap;
 use std::ffi::c_void;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Hashes block addresses (already unique and well spread) with one multiplication; the
-/// default SipHash cost a sixth of the run time of allocation-heavy scripts.
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type Blocks = HashMap<usize, usize, BuildHasherDefault<AddressHasher>>;
 
 // Lua 5.4 type variants (lobject.h), as passed in `osize` for new objects.
 const VSHRSTR: usize = 4;
@@ -76,61 +52,82 @@ fn device_size(tag: usize, host: usize) -> usize {
 
 /// Whether a new object of this tag is host-only machinery: userdata and C closures are how
 /// mlua implements Rust functions (device scripts cannot create userdata, and the firmware's C
-/// functions are light), and while the bindings install, Lua closures are luasim's wrappers.
-fn host_only(tag: usize, installing: bool) -> bool {
-    matches!(tag, VCCL | VUSERDATA) || (installing && tag == VLCL)
+/// functions are light, like the bindings' here).
+fn host_only(tag: usize) -> bool {
+    matches!(tag, VCCL | VUSERDATA)
 }
 
 struct Accounts {
+    /// mlua's allocator, for the blocks allocated before the wrapper went in.
     inner: ffi::lua_Alloc,
     inner_ud: *mut c_void,
-    /// Device size of every block allocated since the wrapper went in, by address.
-    blocks: Blocks,
+    /// Every block allocated since; each keeps its device size in its pool word.
+    pool: Pool,
     used: usize,
     peak: usize,
     limit: usize,
-    /// While true, new host-only objects are not booked (binding installation).
-    installing: bool,
+    /// Host bytes Lua holds (what mlua's own count would say).
+    host_used: usize,
+}
+
+impl Accounts {
+    /// The device size booked for a block Lua allocated or resized to `nsize` host bytes.
+    fn device_bytes(&self, ptr: *mut c_void, osize: usize, nsize: usize, old: Option<usize>) -> usize {
+        match old {
+            None if ptr.is_null() => {
+                if host_only(osize) {
+                    0
+                } else {
+                    device_size(osize, nsize)
+                }
+            }
+            // a growing or shrinking array keeps its host/device proportion
+            Some(old) if osize > 0 && old > 0 => (nsize as u128 * old as u128 / osize as u128) as usize,
+            // a block from before the wrapper (the stack, the string table): its first size is
+            // in NEW_STATE_DEVICE_BYTES, so only the growth is booked
+            _ => nsize.saturating_sub(osize),
+        }
+    }
 }
 
 /// The allocator Lua calls. Must not unwind.
 unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
     let a = &mut *(ud as *mut Accounts);
-    let old = if ptr.is_null() { 0 } else { a.blocks.remove(&(ptr as usize)).unwrap_or(0) };
+    let ours = !ptr.is_null() && a.pool.owns(ptr as *mut u8, osize);
+    let old = ours.then(|| *Pool::word(ptr as *mut u8));
+    let old_host = if ptr.is_null() { 0 } else { osize };
     if nsize == 0 {
-        a.used -= old;
+        a.used -= old.unwrap_or(0);
+        a.host_used -= old_host;
+        if ours {
+            a.pool.free(ptr as *mut u8, osize);
+            return std::ptr::null_mut();
+        }
         return (a.inner)(a.inner_ud, ptr, osize, nsize);
     }
-    let new = if ptr.is_null() {
-        if host_only(osize, a.installing) {
-            0
-        } else {
-            device_size(osize, nsize)
-        }
-    } else if osize > 0 && old > 0 {
-        // a growing or shrinking array keeps its host/device proportion
-        (nsize as u128 * old as u128 / osize as u128) as usize
-    } else {
-        // a block from before the wrapper (the stack, the string table): its first size is in
-        // NEW_STATE_DEVICE_BYTES, so only the growth is booked
-        nsize.saturating_sub(osize)
-    };
-    if new > old && a.used - old + new > a.limit {
+    let new = a.device_bytes(ptr, osize, nsize, old);
+    let old_device = old.unwrap_or(0);
+    if new > old_device && a.used - old_device + new > a.limit {
         return std::ptr::null_mut();
     }
-    let p = (a.inner)(a.inner_ud, ptr, osize, nsize);
-    if p.is_null() {
-        if old > 0 {
-            a.blocks.insert(ptr as usize, old);
+    let p = if ours {
+        a.pool.realloc(ptr as *mut u8, osize, nsize)
+    } else {
+        let fresh = a.pool.alloc(nsize);
+        if !fresh.is_null() && !ptr.is_null() {
+            std::ptr::copy_nonoverlapping(ptr as *const u8, fresh, osize.min(nsize));
+            (a.inner)(a.inner_ud, ptr, osize, 0);
         }
-        return p;
+        fresh
+    };
+    if p.is_null() {
+        return std::ptr::null_mut();
     }
-    a.used = a.used - old + new;
+    *Pool::word(p) = new;
+    a.used = a.used - old_device + new;
     a.peak = a.peak.max(a.used);
-    if new > 0 {
-        a.blocks.insert(p as usize, new);
-    }
-    p
+    a.host_used = a.host_used - old_host + nsize;
+    p as *mut c_void
 }
 
 /// Read access to a state's accounts from its bindings (kept in the state's app data).
@@ -144,11 +141,22 @@ impl HeapProbe {
         let a = unsafe { &*self.0 };
         (a.used, a.peak)
     }
+
+    /// Host bytes in use.
+    pub fn host_used(self) -> usize {
+        // SAFETY: as in `read`.
+        unsafe { (*self.0).host_used }
+    }
 }
 
 /// The device heap of the state `lua`: (in use, peak).
 pub fn device_heap(lua: &Lua) -> (usize, usize) {
     lua.app_data_ref::<HeapProbe>().map_or((0, 0), |p| p.read())
+}
+
+/// Host bytes the state `lua` holds.
+pub fn host_heap(lua: &Lua) -> usize {
+    lua.app_data_ref::<HeapProbe>().map_or(0, |p| p.host_used())
 }
 
 /// The device-heap accounts of one Lua state. Must outlive the state (declare it first, so it
@@ -172,23 +180,16 @@ impl DeviceHeap {
             let accounts = Box::into_raw(Box::new(Accounts {
                 inner,
                 inner_ud,
-                blocks: Blocks::default(),
+                pool: Pool::new(),
+                host_used: lua.used_memory(),
                 used: NEW_STATE_DEVICE_BYTES,
                 peak: NEW_STATE_DEVICE_BYTES,
                 limit,
-                installing: false,
             }));
             ffi::lua_setallocf(state, device_alloc, accounts as *mut c_void);
             lua.set_app_data(HeapProbe(accounts));
             DeviceHeap { accounts }
         }
-    }
-
-    /// Marks the binding installation: host-only callback objects are not booked meanwhile.
-    pub fn set_installing(&self, installing: bool) {
-        // SAFETY: owned by this value; Lua calls the allocator only on this thread and not
-        // while this runs.
-        unsafe { (*self.accounts).installing = installing }
     }
 }
 

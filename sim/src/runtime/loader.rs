@@ -1,9 +1,7 @@
 //! Compiles Lua source the way the device does: fed to the parser through a reader in 256-byte
 //! pieces, text only (binary chunks are refused), with the device path as chunk name.
 //!
-//! Lua's own `load` accepts a reader function; the pieces it is given are exactly what the
-//! firmware's C `lua_Reader` hands to `lua_load`. The original `load` is kept in the registry
-//! before the sandbox replaces the global one.
+//! The reader is a `lua_Reader` like the firmware's, handing `lua_load` the same pieces.
 //!
 //! Each distinct source is parsed this way once per run; its bytecode is then kept by the host
 //! and later boots and reloads load that instead, which halves the cost of a wake-up. Parsing
@@ -11,19 +9,11 @@
 
 use super::host::host;
 use mlua::chunk::ChunkMode;
-use mlua::{Function, Lua, Result, Table, Value};
-use std::cell::Cell;
+use mlua::{ffi, Function, Lua, Result, Table};
+use std::ffi::{c_char, c_void, CString};
 
 /// Bytes the device's reader hands to the parser at a time.
 pub const READER_PIECE: usize = 256;
-
-const LOAD_KEY: &str = "luasim.load";
-
-/// Remembers Lua's `load`; call once, before the sandbox runs.
-pub fn keep_original_load(lua: &Lua) -> Result<()> {
-    let load: Function = lua.globals().get("load")?;
-    lua.set_named_registry_value(LOAD_KEY, load)
-}
 
 /// Compiles `source` named `chunk_name` (e.g. `@/scripts/main.lua`). Returns the chunk, or the
 /// parser's message (`/scripts/main.lua:3: ...`) as `Err(String)`.
@@ -54,33 +44,59 @@ pub fn compile(
 /// `luasim check`.
 pub fn syntax_check(source: &[u8], chunk_name: &str) -> Result<std::result::Result<(), String>> {
     let lua = Lua::new();
-    keep_original_load(&lua)?;
     Ok(parse_in_pieces(&lua, source, chunk_name, None)?.map(|_| ()))
 }
 
-/// Parses `source` through a reader that hands out 256-byte pieces.
+/// The device's `lua_Reader`: the source in 256-byte pieces, straight from host memory (no Lua
+/// strings, so parsing makes the same garbage as on the device).
+struct Pieces<'a> {
+    source: &'a [u8],
+    offset: usize,
+}
+
+unsafe extern "C-unwind" fn next_piece(_: *mut ffi::lua_State, ud: *mut c_void, size: *mut usize) -> *const c_char {
+    // SAFETY: `ud` is the `Pieces` lua_load was given, alive for the whole call.
+    let pieces = &mut *(ud as *mut Pieces);
+    let rest = &pieces.source[pieces.offset..];
+    let n = rest.len().min(READER_PIECE);
+    pieces.offset += n;
+    *size = n;
+    rest.as_ptr().cast()
+}
+
+/// Parses `source` through a reader that hands out 256-byte pieces, text only; with `env`, the
+/// chunk's first upvalue (its `_ENV`) is set to it, as Lua's `load` does.
 fn parse_in_pieces(
     lua: &Lua,
     source: &[u8],
     chunk_name: &str,
     env: Option<Table>,
 ) -> Result<std::result::Result<Function, String>> {
-    let load: Function = lua.named_registry_value(LOAD_KEY)?;
-    let source = source.to_vec();
-    let offset = Cell::new(0usize);
-    let reader = lua.create_function(move |lua, ()| {
-        let start = offset.get();
-        if start >= source.len() {
-            return Ok(Value::Nil);
-        }
-        let end = (start + READER_PIECE).min(source.len());
-        offset.set(end);
-        Ok(Value::String(lua.create_string(&source[start..end])?))
-    })?;
-    // An explicit nil `env` would become the chunk's _ENV, so pass it only when given.
-    let (chunk, message): (Option<Function>, Option<String>) = match env {
-        Some(env) => load.call((reader, chunk_name, "t", env))?,
-        None => load.call((reader, chunk_name, "t"))?,
+    let name = CString::new(chunk_name).map_err(|_| mlua::Error::runtime("chunk name contains a NUL byte"))?;
+    let mut pieces = Pieces { source, offset: 0 };
+    let has_env = env.is_some();
+    // SAFETY: the closure works on the stack exec_raw hands over (`env` or nil at 1) and leaves
+    // the chunk, or nil and the message.
+    let (chunk, message): (Option<Function>, Option<String>) = unsafe {
+        lua.exec_raw(env, |state| {
+            let status = ffi::lua_load(
+                state,
+                next_piece,
+                &mut pieces as *mut Pieces as *mut c_void,
+                name.as_ptr(),
+                c"t".as_ptr(),
+            );
+            if status != ffi::LUA_OK {
+                ffi::lua_pushnil(state);
+                ffi::lua_rotate(state, -2, 1);
+            } else if has_env {
+                ffi::lua_pushvalue(state, 1);
+                if ffi::lua_setupvalue(state, -2, 1).is_null() {
+                    ffi::lua_pop(state, 1);
+                }
+            }
+            ffi::lua_remove(state, 1);
+        })?
     };
     Ok(chunk.ok_or_else(|| message.unwrap_or_else(|| "could not load".to_string())))
 }

@@ -8,11 +8,12 @@ mod dispatch;
 mod heap;
 mod host;
 mod loader;
+mod pool;
 mod state;
 pub mod watchdog;
 
 pub use dispatch::{take_message, Taken};
-pub use heap::device_heap;
+pub use heap::{device_heap, host_heap};
 pub use host::{host, with_world, Host};
 pub use loader::{compile, syntax_check, READER_PIECE};
 pub use state::{REMOVED, SYS_LUA};
@@ -183,7 +184,7 @@ fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<state::DeviceStat
     }
     drain_until_halt(lua)?;
     hostlimit::doing(|| "closing the Lua state (its __gc finalizers run)".into());
-    let (host_used, (_, device_peak)) = (lua.used_memory(), device_heap(lua));
+    let (host_used, (_, device_peak)) = (host_heap(lua), device_heap(lua));
     let keep = host.with_world(|w| {
         w.note_host_heap(host_used);
         w.note_heap(device_peak);

@@ -47,7 +47,7 @@ pub const REMOVED: &[&str] = &[
 /// the accounts its allocator uses go away.
 pub struct DeviceState {
     pub lua: Lua,
-    heap: DeviceHeap,
+    _heap: DeviceHeap,
 }
 
 /// The standard libraries a device state opens (the base library always comes with it).
@@ -88,7 +88,7 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     let lua = unsafe { Lua::unsafe_new_with(StdLib::NONE, LuaOptions::new()) };
     let heap = DeviceHeap::install(&lua, heap_limit);
     // From here on the pair drops in the right order, on errors too.
-    let state = DeviceState { lua, heap };
+    let state = DeviceState { lua, _heap: heap };
     let lua = &state.lua;
     lua.set_app_data(host);
     lua.load_std_libs(libs)?;
@@ -97,7 +97,6 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
         return Ok(state);
     }
     super::watchdog::install(lua)?;
-    loader::keep_original_load(lua)?;
 
     let globals = lua.globals();
     let debug: Table = globals.get("debug")?;
@@ -114,7 +113,7 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
 
-    install_bindings(&state, false)?;
+    bindings::install_all(lua, false)?;
 
     let native_load = lua.create_function(native_load)?;
     let prelude = compile_builtin(lua, PRELUDE_LUA, "@prelude.lua")?;
@@ -130,13 +129,6 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     Ok(state)
 }
 
-fn install_bindings(state: &DeviceState, lean: bool) -> Result<()> {
-    state.heap.set_installing(true);
-    let installed = bindings::install_all(&state.lua, lean);
-    state.heap.set_installing(false);
-    installed
-}
-
 /// The lean state of a device that keeps its whole VM in the sleep region: the base library
 /// (plus `vm_libs`), `print`, `log` and `Node`, nothing else. No `sys.lua`, no prelude: there is
 /// no `dofile`, `loadfile`, `load` or `require`, and errors carry no traceback (the `debug`
@@ -144,7 +136,6 @@ fn install_bindings(state: &DeviceState, lean: bool) -> Result<()> {
 fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     let lua = &state.lua;
     super::watchdog::install(lua)?;
-    loader::keep_original_load(lua)?;
     let globals = lua.globals();
     for name in ["dofile", "loadfile", "load"] {
         globals.set(name, Value::Nil)?;
@@ -153,7 +144,7 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     if let Some(math) = globals.get::<Option<Table>>("math")? {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
-    install_bindings(state, true)?;
+    bindings::install_all(lua, true)?;
     let run_script = lua.create_function(|lua, path: String| {
         let source = with_world(lua, |w| w.flash.read(&path).map(<[u8]>::to_vec)).unwrap_or_default();
         let outcome = loader::compile(lua, &source, &format!("@{path}"), None)?.and_then(|chunk| {

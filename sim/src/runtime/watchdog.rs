@@ -7,7 +7,7 @@
 //! alive. Lua runs in zero virtual time otherwise; this count only drives the watchdog.
 
 use super::host::with_world;
-use crate::bindings::halting;
+use crate::bindings::halting_message;
 use crate::world::Halt;
 use mlua::debug::Debug;
 use mlua::{HookTriggers, Lua, Result, VmState};
@@ -27,7 +27,7 @@ pub fn tighten(lua: &Lua) {
 }
 
 fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
-    let used = lua.used_memory();
+    let used = super::heap::host_heap(lua);
     let tripped = with_world(lua, |w| {
         if w.halt().is_some() {
             None
@@ -46,9 +46,9 @@ fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
                 format!("{file}:{line}")
             });
             with_world(lua, |w| w.request_halt(Halt::Watchdog { location }));
-            Err(halting(lua))
+            Err(mlua::Error::runtime(halting_message(lua)))
         }
-        None => Err(halting(lua)),
+        None => Err(mlua::Error::runtime(halting_message(lua))),
     }
 }
 
