@@ -3,7 +3,7 @@
 //! `log.info(tag, ...)` joins its values with spaces after `tostring`, like LuatOS, and shows as
 //! `I/user.tag text`. `log.setLevel("WARN")` hides lower levels. `print` joins with tabs.
 
-use super::{check_running, function, global_table, Args, BindResult, Binding};
+use super::{check_running, function, global_table, set_constants, Args, BindResult, Binding};
 use crate::runtime::with_world;
 use crate::trace::{EventKind, Level};
 use mlua::{Function, Lua, Value};
@@ -47,9 +47,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
     }
     fields.push(("setLevel", function(lua, "setLevel", set_level)?));
     let t = global_table(lua, "log", fields)?;
-    for (name, value) in [("LOG_DEBUG", 0), ("LOG_INFO", 1), ("LOG_WARN", 2), ("LOG_ERROR", 3), ("LOG_SILENT", 4)] {
-        t.set(name, value)?;
-    }
+    set_constants(lua, &t, &[("LOG_DEBUG", 0), ("LOG_INFO", 1), ("LOG_WARN", 2), ("LOG_ERROR", 3), ("LOG_SILENT", 4)])?;
     let print = function(lua, "print", move |lua, args: Args| {
         let text = join(&tostring, args.rest(1), "\t")?;
         with_world(lua, |w| w.record(EventKind::Log { level: Level::Print, tag: String::new(), text }));

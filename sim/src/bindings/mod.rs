@@ -100,6 +100,21 @@ pub fn global_table(lua: &Lua, name: &str, fields: Vec<(&str, Function)>) -> mlu
     }
 }
 
+/// Sets integer fields of a module table (`rtos.MSG_TIMER`...) in one protected raw call.
+pub fn set_constants(lua: &Lua, table: &Table, constants: &[(&str, i64)]) -> mlua::Result<()> {
+    // SAFETY: works on the stack exec_raw hands over (the table at 1) and leaves it as it was.
+    unsafe {
+        lua.exec_raw(table, |state| {
+            for (name, value) in constants {
+                ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+                ffi::lua_pushinteger(state, *value);
+                ffi::lua_rawset(state, 1);
+            }
+            ffi::lua_settop(state, 0);
+        })
+    }
+}
+
 /// The error raised into Lua while the device is halting. Also switches the instruction hook
 /// to fire on every instruction, so a script that catches this error with `pcall` is stopped
 /// again at its next instruction.

@@ -6,7 +6,7 @@
 //! `MSG_CALLBACK` after running a firmware callback (so `sys.run` dispatches what it published),
 //! and `MSG_TIMEOUT` when `timeout` ms pass first (`INF_TIMEOUT` waits forever).
 
-use super::{check_running, function, global_table, halting, Args, BindResult, Binding};
+use super::{check_running, function, global_table, halting, set_constants, Args, BindResult, Binding};
 use crate::runtime::{device_heap, host_heap, take_message, with_world, Taken};
 use crate::time;
 use crate::world::{Arg, Halt, Message, Wait};
@@ -35,16 +35,17 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             ("reboot", function(lua, "reboot", reboot)?),
         ],
     )?;
-    for (name, value) in [
-        ("MSG_TIMEOUT", MSG_TIMEOUT),
-        ("MSG_TIMER", MSG_TIMER),
-        ("MSG_PUBLISH", MSG_PUBLISH),
-        ("MSG_CALLBACK", MSG_CALLBACK),
-        ("INF_TIMEOUT", INF_TIMEOUT),
-    ] {
-        t.set(name, value)?;
-    }
-    Ok(())
+    set_constants(
+        lua,
+        &t,
+        &[
+            ("MSG_TIMEOUT", MSG_TIMEOUT),
+            ("MSG_TIMER", MSG_TIMER),
+            ("MSG_PUBLISH", MSG_PUBLISH),
+            ("MSG_CALLBACK", MSG_CALLBACK),
+            ("INF_TIMEOUT", INF_TIMEOUT),
+        ],
+    )
 }
 
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {

@@ -68,6 +68,9 @@ struct Accounts {
     limit: usize,
     /// Host bytes Lua holds (what mlua's own count would say).
     host_used: usize,
+    /// Set once the state is closing: its figures are final and the pool goes as a whole, so
+    /// freeing a pool block is left undone.
+    closing: bool,
 }
 
 impl Accounts {
@@ -82,7 +85,10 @@ impl Accounts {
                 }
             }
             // a growing or shrinking array keeps its host/device proportion
-            Some(old) if osize > 0 && old > 0 => (nsize as u128 * old as u128 / osize as u128) as usize,
+            Some(old) if osize > 0 && old > 0 => match nsize.checked_mul(old) {
+                Some(product) => product / osize,
+                None => (nsize as u128 * old as u128 / osize as u128) as usize,
+            },
             // a block from before the wrapper (the stack, the string table): its first size is
             // in NEW_STATE_DEVICE_BYTES, so only the growth is booked
             _ => nsize.saturating_sub(osize),
@@ -97,6 +103,9 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
     let old = ours.then(|| *Pool::word(ptr as *mut u8));
     let old_host = if ptr.is_null() { 0 } else { osize };
     if nsize == 0 {
+        if ours && a.closing {
+            return std::ptr::null_mut();
+        }
         a.used -= old.unwrap_or(0);
         a.host_used -= old_host;
         if ours {
@@ -182,6 +191,7 @@ impl DeviceHeap {
                 inner_ud,
                 pool: Pool::new(),
                 host_used: lua.used_memory(),
+                closing: false,
                 used: NEW_STATE_DEVICE_BYTES,
                 peak: NEW_STATE_DEVICE_BYTES,
                 limit,
@@ -190,6 +200,13 @@ impl DeviceHeap {
             lua.set_app_data(HeapProbe(accounts));
             DeviceHeap { accounts }
         }
+    }
+
+    /// The state is about to close (see `Accounts::closing`).
+    pub fn closing(&self) {
+        // SAFETY: owned by this value; Lua calls the allocator only on this thread and not
+        // while this runs.
+        unsafe { (*self.accounts).closing = true }
     }
 }
 

@@ -11,8 +11,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Compiled chunks by (chunk name, exact source) → bytecode.
-type ChunkCache = BTreeMap<(String, Vec<u8>), Vec<u8>>;
+/// Compiled chunks by chunk name, then exact source → bytecode. Looked up at every boot, so a
+/// lookup copies nothing.
+type ChunkCache = BTreeMap<String, Vec<(Vec<u8>, Rc<[u8]>)>>;
 
 pub struct Host {
     world: RefCell<World>,
@@ -48,12 +49,14 @@ impl Host {
     }
 
     /// Bytecode of `source` compiled as `name` earlier in this run.
-    pub fn cached_chunk(&self, name: &str, source: &[u8]) -> Option<Vec<u8>> {
-        self.chunks.borrow().get(&(name.to_string(), source.to_vec())).cloned()
+    pub fn cached_chunk(&self, name: &str, source: &[u8]) -> Option<Rc<[u8]>> {
+        let chunks = self.chunks.borrow();
+        let versions = chunks.get(name)?;
+        versions.iter().find(|(text, _)| text.as_slice() == source).map(|(_, bytecode)| bytecode.clone())
     }
 
     pub fn keep_chunk(&self, name: &str, source: &[u8], bytecode: Vec<u8>) {
-        self.chunks.borrow_mut().insert((name.to_string(), source.to_vec()), bytecode);
+        self.chunks.borrow_mut().entry(name.to_string()).or_default().push((source.to_vec(), bytecode.into()));
     }
 
     /// Forgets states that have been dropped.

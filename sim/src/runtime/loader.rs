@@ -25,7 +25,7 @@ pub fn compile(
 ) -> Result<std::result::Result<Function, String>> {
     let host = host(lua);
     if let Some(bytecode) = host.cached_chunk(chunk_name, source) {
-        let chunk = lua.load(bytecode).set_name(chunk_name).set_mode(ChunkMode::Binary);
+        let chunk = lua.load(&*bytecode).set_name(chunk_name).set_mode(ChunkMode::Binary);
         let chunk = match env {
             Some(env) => chunk.set_environment(env),
             None => chunk,

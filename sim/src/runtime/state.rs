@@ -8,7 +8,7 @@ use super::loader;
 use crate::bindings;
 use crate::trace::EventKind;
 use crate::vfs;
-use mlua::{Function, Lua, LuaOptions, MultiValue, Result, StdLib, Table, Value};
+use mlua::{ffi, Function, Lua, LuaOptions, MultiValue, Result, StdLib, Table, Value};
 use std::rc::Rc;
 
 /// `sys.lua` exactly as the firmware embeds it.
@@ -47,7 +47,13 @@ pub const REMOVED: &[&str] = &[
 /// the accounts its allocator uses go away.
 pub struct DeviceState {
     pub lua: Lua,
-    _heap: DeviceHeap,
+    heap: DeviceHeap,
+}
+
+impl Drop for DeviceState {
+    fn drop(&mut self) {
+        self.heap.closing();
+    }
 }
 
 /// The standard libraries a device state opens (the base library always comes with it).
@@ -88,7 +94,7 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     let lua = unsafe { Lua::unsafe_new_with(StdLib::NONE, LuaOptions::new()) };
     let heap = DeviceHeap::install(&lua, heap_limit);
     // From here on the pair drops in the right order, on errors too.
-    let state = DeviceState { lua, _heap: heap };
+    let state = DeviceState { lua, heap };
     let lua = &state.lua;
     lua.set_app_data(host);
     lua.load_std_libs(libs)?;
@@ -104,7 +110,7 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     let raw_load: Function = globals.get("load")?;
     let os: Table = globals.get("os")?;
     let raw_date: Function = os.get("date")?;
-    remove_all(&globals)?;
+    remove_all(lua, &globals)?;
     let safe_debug = lua.create_table()?;
     safe_debug.set("traceback", traceback.clone())?;
     globals.set("debug", safe_debug)?;
@@ -140,7 +146,7 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     for name in ["dofile", "loadfile", "load"] {
         globals.set(name, Value::Nil)?;
     }
-    remove_all(&globals)?;
+    remove_all(lua, &globals)?;
     if let Some(math) = globals.get::<Option<Table>>("math")? {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
@@ -170,18 +176,36 @@ fn compile_builtin(lua: &Lua, source: &str, name: &str) -> Result<Function> {
     loader::compile(lua, source.as_bytes(), name, None)?.map_err(mlua::Error::runtime)
 }
 
-fn remove_all(globals: &Table) -> Result<()> {
-    for path in REMOVED {
-        match path.split_once('.') {
-            None => globals.set(*path, Value::Nil)?,
-            Some((lib, field)) => {
-                if let Some(t) = globals.get::<Option<Table>>(lib)? {
-                    t.set(field, Value::Nil)?;
+/// Clears every `REMOVED` path, in one protected raw call (no metatables are set yet).
+fn remove_all(lua: &Lua, globals: &Table) -> Result<()> {
+    let push = |state, text: &str| {
+        // SAFETY: `text` outlives the call; Lua copies it.
+        unsafe { ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len()) };
+    };
+    // SAFETY: works on the stack exec_raw hands over (the globals at 1), leaves nothing.
+    unsafe {
+        lua.exec_raw(globals, |state| {
+            for path in REMOVED {
+                match path.split_once('.') {
+                    None => {
+                        push(state, path);
+                        ffi::lua_pushnil(state);
+                        ffi::lua_rawset(state, 1);
+                    }
+                    Some((lib, field)) => {
+                        push(state, lib);
+                        if ffi::lua_rawget(state, 1) == ffi::LUA_TTABLE {
+                            push(state, field);
+                            ffi::lua_pushnil(state);
+                            ffi::lua_rawset(state, -3);
+                        }
+                        ffi::lua_pop(state, 1);
+                    }
                 }
             }
-        }
+            ffi::lua_settop(state, 0);
+        })
     }
-    Ok(())
 }
 
 /// `os.time()` and `os.clock()` read the virtual clock. The device has no wall-clock source
