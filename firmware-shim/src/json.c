@@ -7,7 +7,8 @@
  * significand times or divided by a power of ten, exactly as serde_json computes them without
  * `float_roundtrip`) and bad input gets the same message and `line N column M`; object members
  * are kept sorted by key, a repeated key keeping its last value (serde_json's BTreeMap);
- * floats are printed shortest-round-trip in ryu's layout (`22.5`, `1.0`, `1e20`, `1.5e-7`).
+ * floats are printed shortest-round-trip in the layout of zmij, serde_json's float printer
+ * (`22.5`, `1.0`, `1e+20`, `1.5e-7`).
  * Values live on the FreeRTOS heap, not the Lua heap, like the simulator's host memory. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -791,7 +792,7 @@ bool json_parse(const char *text, size_t len, struct json *out, char *error, siz
     return false;
 }
 
-/* ---- Float text (ryu, as serde_json prints f64) ----------------------------------------- */
+/* ---- Float text (zmij, as serde_json prints f64) ---------------------------------------- */
 
 /* The shortest digits that read back as `x` (x finite, > 0): digits[0..n), x = 0.d1d2.. x
  * 10^point. */
@@ -831,7 +832,8 @@ static int shortest_digits(double x, char *digits, int *point)
     return 0;
 }
 
-/* ryu::Buffer::format_finite. */
+/* zmij::Buffer::format_finite: fixed notation for decimal exponents -5 ..= 15, else
+ * `d.ddde+N` / `de-N`. */
 size_t json_format_float(double x, char *out)
 {
     size_t i = 0;
@@ -872,7 +874,7 @@ size_t json_format_float(double x, char *out)
             memcpy(out + i, d + 1, (size_t)(length - 1));
             i += (size_t)(length - 1);
         }
-        i += (size_t)sprintf(out + i, "e%d", kk - 1);
+        i += (size_t)sprintf(out + i, "e%+d", kk - 1);
     }
     out[i] = 0;
     return i;

@@ -4,7 +4,7 @@
  * "JSON.decode: <serde_json's message>"`. `JSON.encode(value)` prints like serde_json's
  * to_string of the simulator's conversion: a table whose pairs are exactly 1..#t is an array,
  * any other table an object with keys sorted (integer and float keys as Lua prints them, the
- * last of equal keys wins), integers in decimal, floats in ryu's shortest form; errors give
+ * last of equal keys wins), integers in decimal, floats in serde_json's shortest form; errors give
  * `nil, "JSON.encode: ..."` (nesting deeper than 100, NaN or infinity, non-UTF-8 strings,
  * functions). The text is built on the firmware heap and handed to Lua once, as the simulator
  * does. */
