@@ -5,10 +5,16 @@
  * os.clock on the virtual clock, math.randomseed(seed), the bindings, then lua/prelude.lua and
  * lua/sys.lua (embedded unchanged, src/embedded.S) and /scripts/main.lua then /scripts/rules.lua
  * through the prelude's run_script. Scripts are fed to the parser 256 bytes at a time. When the
- * scripts return, the task keeps taking messages off the rtos queue and discards them.
+ * scripts return, the task keeps taking messages off the rtos queue: it runs firmware callbacks
+ * and discards the rest (runtime/mod.rs drain_until_halt).
  *
- * The Lua heap is counted in device bytes by the allocator below and capped at the profile's
- * lua_heap_bytes ("not enough memory" beyond). The task watchdog counts VM instructions like
+ * Hot reload (runtime/mod.rs run): a reload message stops Lua with an error that a pcall cannot
+ * keep (the hook raises it again at every instruction), the state is closed (kept alive with
+ * naive_reload, so its callbacks still run), and a fresh state of the next generation runs the
+ * scripts again.
+ *
+ * The Lua heap is counted in device bytes by the allocator below, one account per state like
+ * the simulator's, each capped at the profile's lua_heap_bytes ("not enough memory" beyond). The task watchdog counts VM instructions like
  * sim/src/runtime/watchdog.rs: a count hook every 1000 instructions charges them, blocking on
  * the rtos queue starts the budget again, and Lua running more than watchdog_ms x
  * lua_instructions_per_ms instructions ends the run with the simulator's error line. */
