@@ -51,16 +51,18 @@ void firmware_keep_next_id(uint64_t id)
     next_id = id;
 }
 
-static void grow(void **array, size_t *cap, size_t count, size_t size)
+/* `array` with room for one more element. */
+static void *grow(void *array, size_t *cap, size_t count, size_t size)
 {
     if (count < *cap) {
-        return;
+        return array;
     }
     *cap = *cap ? *cap * 2 : 16;
-    *array = realloc(*array, *cap * size);
-    if (!*array) {
+    array = realloc(array, *cap * size);
+    if (!array) {
         shim_fatal("out of memory (firmware heap)");
     }
+    return array;
 }
 
 static struct registration *find(uint64_t id)
@@ -122,7 +124,7 @@ static void keep_callback(lua_State *L, uint64_t id, int fn_index)
 
 static uint64_t add_registration(int listener, const char *arg, size_t len)
 {
-    grow((void **)&regs, &reg_cap, reg_count, sizeof *regs);
+    regs = grow(regs, &reg_cap, reg_count, sizeof *regs);
     struct registration *r = &regs[reg_count++];
     r->id = ++next_id;
     r->generation = playback_generation();
@@ -148,7 +150,7 @@ uint64_t firmware_set_timeout(lua_State *L, int64_t ms, int fn_index)
     uint64_t add = (uint64_t)ms > UINT64_MAX / 1000u ? UINT64_MAX : (uint64_t)ms * 1000u;
     uint64_t now = playback_now_us();
     uint64_t due = add > UINT64_MAX - now ? UINT64_MAX : now + add;
-    grow((void **)&timeouts, &timeout_cap, timeout_count, sizeof *timeouts);
+    timeouts = grow(timeouts, &timeout_cap, timeout_count, sizeof *timeouts);
     size_t at = timeout_count;
     while (at > 0 && (timeouts[at - 1].due_us > due || (timeouts[at - 1].due_us == due && timeouts[at - 1].id > id))) {
         at--;
@@ -239,10 +241,11 @@ void firmware_fire_due_timeouts(uint64_t now_us)
     }
 }
 
+typedef bool (*listens_to)(const struct registration *r, const struct pack_step *step);
+
 /* The ids of the registrations matching `pred` now, in id order (taken before delivering:
  * a skip removes registrations). */
-static size_t matching(const struct pack_step *step, uint64_t **ids, bool (*pred)(const struct registration *,
-                                                                                  const struct pack_step *))
+static size_t matching(const struct pack_step *step, uint64_t **ids, listens_to pred)
 {
     *ids = json_alloc(sizeof **ids * (reg_count ? reg_count : 1));
     size_t n = 0;
@@ -309,8 +312,7 @@ static bool is_mqtt(const struct registration *r, const struct pack_step *step)
     return r->listener == LISTEN_MQTT && topic_matches(r->arg, r->arg_len, step->topic, step->topic_len);
 }
 
-static void deliver_all(const struct pack_step *step, bool (*pred)(const struct registration *,
-                                                                   const struct pack_step *))
+static void deliver_all(const struct pack_step *step, listens_to pred)
 {
     uint64_t *ids;
     size_t n = matching(step, &ids, pred);
