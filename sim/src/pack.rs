@@ -3,8 +3,9 @@
 //!
 //! The format is documented in `docs/pack-format.md`; the reader is `firmware-shim/src/pack.c`.
 //! The blob carries what the device needs and nothing of the host: the profile fields the
-//! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget),
-//! the start tick, duration and seed, the script files, and the timed steps. Each step also
+//! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget,
+//! naive reload, optional modules), the start tick, duration and seed, the configuration, every
+//! file of the flash, and the timed steps. Each step also
 //! carries the text the simulator prints for it (`inject`/`drop` lines), so the firmware need
 //! not reproduce Rust's string and float formatting. Steps the firmware cannot play yet are packed as
 //! "unsupported": the firmware prints an `ERROR` line for them, so a cross-check fails loudly
