@@ -1,9 +1,10 @@
 /* bindings.c: the one list of firmware modules a fresh Lua state gets.
  *
  * Same order as the simulator's list (sim/src/bindings/mod.rs ALL), so globals are created in
- * the same order on both sides. Modules the simulator has and this firmware does not yet
- * (MQTT, EventBus, Config, JSON, Telegram, GNSS, Node.setTimeout) are missing here:
- * scripts that use them differ in the cross-check (docs/crosscheck.md). */
+ * the same order on both sides; an optional module installs only when the packed build lists
+ * it. Modules the simulator has and this firmware does not yet (RTC, GNSS, Node's sleep
+ * functions) are missing here: scripts that use them differ in the cross-check
+ * (docs/crosscheck.md). */
 #include "lauxlib.h"
 #include "lua.h"
 #include "shim.h"
@@ -16,18 +17,26 @@ static void rtos_install(lua_State *L)
 
 struct binding {
     const char *name;
+    const char *module; /* the build option it needs, NULL: always there */
     void (*install)(lua_State *L);
 };
 
 static const struct binding ALL[] = {
-    { "rtos", rtos_install },
-    { "log, print, Log", log_install },
-    { "Node", node_install },
+    { "rtos", NULL, rtos_install },
+    { "log, print, Log", NULL, log_install },
+    { "MQTT", NULL, mqtt_install },
+    { "EventBus", NULL, eventbus_install },
+    { "Config", NULL, config_install },
+    { "Node", NULL, node_install },
+    { "JSON", NULL, json_install },
+    { "Telegram", "telegram", telegram_install },
 };
 
 void bindings_install_all(lua_State *L)
 {
     for (size_t i = 0; i < sizeof ALL / sizeof ALL[0]; i++) {
-        ALL[i].install(L);
+        if (!ALL[i].module || pack_has_module(&g_scenario, ALL[i].module)) {
+            ALL[i].install(L);
+        }
     }
 }

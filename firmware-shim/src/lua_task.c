@@ -5,10 +5,16 @@
  * os.clock on the virtual clock, math.randomseed(seed), the bindings, then lua/prelude.lua and
  * lua/sys.lua (embedded unchanged, src/embedded.S) and /scripts/main.lua then /scripts/rules.lua
  * through the prelude's run_script. Scripts are fed to the parser 256 bytes at a time. When the
- * scripts return, the task keeps taking messages off the rtos queue and discards them.
+ * scripts return, the task keeps taking messages off the rtos queue: it runs firmware callbacks
+ * and discards the rest (runtime/mod.rs drain_until_halt).
  *
- * The Lua heap is counted in device bytes by the allocator below and capped at the profile's
- * lua_heap_bytes ("not enough memory" beyond). The task watchdog counts VM instructions like
+ * Hot reload (runtime/mod.rs run): a reload message stops Lua with an error that a pcall cannot
+ * keep (the hook raises it again at every instruction), the state is closed (kept alive with
+ * naive_reload, so its callbacks still run), and a fresh state of the next generation runs the
+ * scripts again.
+ *
+ * The Lua heap is counted in device bytes by the allocator below, one account per state like
+ * the simulator's, each capped at the profile's lua_heap_bytes ("not enough memory" beyond). The task watchdog counts VM instructions like
  * sim/src/runtime/watchdog.rs: a count hook every 1000 instructions charges them, blocking on
  * the rtos queue starts the budget again, and Lua running more than watchdog_ms x
  * lua_instructions_per_ms instructions ends the run with the simulator's error line. */
@@ -33,35 +39,54 @@ static const char CALL_PROTECTED_KEY[] = "luasim.call_protected";
 
 /* ---- Lua heap in device bytes ------------------------------------------------------------ */
 
-static size_t heap_used, heap_peak_bytes;
+/* One state's heap, like the simulator's per-state accounts (runtime/heap.rs): each state is
+ * capped at lua_heap_bytes on its own, and the run's peak is the largest of any state. */
+struct heap_account {
+    size_t used;
+    size_t peak;
+};
 
-size_t lua_heap_used(void)
+static size_t run_peak_bytes;
+
+static struct heap_account *account_of(lua_State *L)
 {
-    return heap_used;
+    void *ud;
+    (void)lua_getallocf(L, &ud);
+    return ud;
+}
+
+size_t lua_heap_used(lua_State *L)
+{
+    return account_of(L)->used;
+}
+
+size_t lua_heap_state_peak(lua_State *L)
+{
+    return account_of(L)->peak;
 }
 
 size_t lua_heap_peak(void)
 {
-    return heap_peak_bytes;
+    return run_peak_bytes;
 }
 
 void lua_heap_keep_peak(size_t peak)
 {
-    heap_peak_bytes = peak;
+    run_peak_bytes = peak;
 }
 
 static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-    (void)ud;
+    struct heap_account *a = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
         if (ptr) {
             vPortFree(ptr);
-            heap_used -= old;
+            a->used -= old;
         }
         return NULL;
     }
-    if (heap_used - old + nsize > g_scenario.lua_heap_bytes) {
+    if (a->used - old + nsize > g_scenario.lua_heap_bytes) {
         return NULL;
     }
     void *fresh = pvPortMalloc(nsize);
@@ -72,9 +97,12 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         memcpy(fresh, ptr, old < nsize ? old : nsize);
         vPortFree(ptr);
     }
-    heap_used = heap_used - old + nsize;
-    if (heap_used > heap_peak_bytes) {
-        heap_peak_bytes = heap_used;
+    a->used = a->used - old + nsize;
+    if (a->used > a->peak) {
+        a->peak = a->used;
+    }
+    if (a->used > run_peak_bytes) {
+        run_peak_bytes = a->used;
     }
     return fresh;
 }
@@ -89,9 +117,41 @@ void lua_watchdog_feed(void)
     busy_instructions = 0;
 }
 
+/* ---- Halting for a reload ----------------------------------------------------------------- */
+
+static bool halting;
+static char halt_trigger[160];
+
+bool lua_halting(void)
+{
+    return halting;
+}
+
+static int raise_halt(lua_State *L)
+{
+    return luaL_error(L, "device halted: reload (%s)", halt_trigger);
+}
+
+static void watchdog_hook(lua_State *L, lua_Debug *ar);
+
+/* Like the simulator's halting(): the error unwinds Lua, and the hook now fires at every
+ * instruction so a pcall that catches the error is stopped again at once. */
+void lua_request_reload(lua_State *L, const char *trigger)
+{
+    if (!halting) {
+        halting = true;
+        snprintf(halt_trigger, sizeof halt_trigger, "%s", trigger);
+    }
+    lua_sethook(L, watchdog_hook, LUA_MASKCOUNT, 1);
+    raise_halt(L);
+}
+
 static void watchdog_hook(lua_State *L, lua_Debug *ar)
 {
     const struct scenario *s = &g_scenario;
+    if (halting) {
+        raise_halt(L);
+    }
     uint64_t budget = s->watchdog_ms * s->instructions_per_ms;
     busy_instructions += WATCHDOG_STRIDE;
     if (budget == 0 || busy_instructions <= budget) {
@@ -356,8 +416,9 @@ static int build_state(lua_State *L)
     return 0;
 }
 
-/* sim/src/runtime/mod.rs describe_error: the message without the boot machinery's frames. */
-static void trace_script_error(const char *path, lua_State *L)
+/* sim/src/runtime/mod.rs describe_error: the error at the top of the stack, without the boot
+ * machinery's frames, as `ERROR <what><arg>: <message>`; the error value stays. */
+void lua_trace_error(lua_State *L, const char *what, const char *arg, size_t arg_len)
 {
     size_t len;
     const char *text = luaL_tolstring(L, -1, &len);
@@ -365,16 +426,53 @@ static void trace_script_error(const char *path, lua_State *L)
     if (cut) {
         len = (size_t)(cut - text);
     }
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "script %s: ", path);
-    trace_line_escaped("ERROR", prefix, text, len, NULL);
-    lua_pop(L, 2); /* the text and the error value */
+    trace_begin("ERROR");
+    trace_text(what, strlen(what));
+    trace_text(arg, arg_len);
+    trace_raw(": ");
+    trace_text(text, len);
+    trace_end();
+    lua_pop(L, 1);
 }
 
-void lua_task(void *arg)
+static void trace_script_error(const char *path, lua_State *L)
 {
-    (void)arg;
-    lua_State *L = lua_newstate(lua_alloc, NULL);
+    if (!halting) {
+        lua_trace_error(L, "script ", path, strlen(path));
+    }
+    lua_pop(L, 1); /* the error value */
+}
+
+/* ---- Generations -------------------------------------------------------------------------- */
+
+/* The live Lua states by generation: the current one, and with naive_reload the older ones of
+ * this boot, whose callbacks keep running. */
+struct live_state {
+    uint32_t generation;
+    lua_State *L;
+};
+
+static struct live_state live[64];
+static size_t live_count;
+
+lua_State *lua_state_of(uint32_t generation)
+{
+    for (size_t i = 0; i < live_count; i++) {
+        if (live[i].generation == generation) {
+            return live[i].L;
+        }
+    }
+    return NULL;
+}
+
+static lua_State *new_state(void)
+{
+    struct heap_account *account = pvPortMalloc(sizeof *account);
+    if (!account) {
+        shim_fatal("cannot create the Lua state");
+    }
+    account->used = account->peak = 0;
+    lua_State *L = lua_newstate(lua_alloc, account);
     if (!L) {
         shim_fatal("cannot create the Lua state");
     }
@@ -384,9 +482,21 @@ void lua_task(void *arg)
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         shim_fatal("building the Lua state failed: %s", lua_tostring(L, -1));
     }
+    return L;
+}
+
+static void close_state(lua_State *L)
+{
+    struct heap_account *account = account_of(L);
+    lua_close(L);
+    vPortFree(account);
+}
+
+static void run_scripts(lua_State *L)
+{
     static const char *const scripts[] = { MAIN_SCRIPT, RULES_SCRIPT };
     for (int i = 0; i < 2; i++) {
-        if (!pack_find_file(&g_scenario, scripts[i])) {
+        if (halting || !pack_find_file(&g_scenario, scripts[i])) {
             continue;
         }
         lua_getfield(L, LUA_REGISTRYINDEX, RUN_SCRIPT_KEY);
@@ -402,9 +512,58 @@ void lua_task(void *arg)
             lua_pop(L, 2);
         }
     }
-    /* The scripts returned: keep the queue drained, as the firmware's Lua task does. */
+}
+
+/* runtime/mod.rs drain_until_halt: the scripts returned; run firmware callbacks, discard the
+ * rest, until a reload. */
+static void drain_until_reload(void)
+{
     struct shim_msg m;
+    while (!halting) {
+        lua_watchdog_feed();
+        if (xQueueReceive(g_rtos_queue, &m, portMAX_DELAY) != pdPASS) {
+            continue;
+        }
+        if (m.kind == SHIM_MSG_CALLBACK) {
+            firmware_run_callback(&m);
+        } else if (m.kind == SHIM_MSG_RELOAD) {
+            halting = true;
+            firmware_reload_trigger(&m, halt_trigger, sizeof halt_trigger);
+        }
+    }
+}
+
+/* World::reload: the next generation; the old state's rtos timers and their messages go. */
+static void start_next_generation(void)
+{
+    uint32_t generation = playback_next_generation();
+    rtos_forget_timers();
+    lua_watchdog_feed();
+    halting = false;
+    trace_begin("reload");
+    char head[40];
+    snprintf(head, sizeof head, "generation=%lu (", (unsigned long)generation);
+    trace_raw(head);
+    trace_text(halt_trigger, strlen(halt_trigger));
+    trace_raw(")");
+    trace_end();
+}
+
+void lua_task(void *arg)
+{
+    (void)arg;
     for (;;) {
-        (void)xQueueReceive(g_rtos_queue, &m, portMAX_DELAY);
+        lua_State *L = new_state();
+        if (live_count == sizeof live / sizeof live[0]) {
+            shim_fatal("too many live Lua states");
+        }
+        live[live_count++] = (struct live_state){ playback_generation(), L };
+        run_scripts(L);
+        drain_until_reload();
+        if (!g_scenario.naive_reload) {
+            live_count--;
+            close_state(L);
+        }
+        start_next_generation();
     }
 }

@@ -1,9 +1,9 @@
-/* node_module.c: the firmware's `Node` binding (the part that needs no firmware services yet).
+/* node_module.c: the firmware's `Node` binding (sim/src/bindings/node.rs, without sleep yet).
  *
  * `Node.uptime()` is milliseconds since boot from the tick count (ticks * 1000 / tick rate,
  * as sim/src/bindings/node.rs computes it); `Node.ip()` is the scenario's address or nil;
- * `Node.restart()` resets the device like rtos.reboot. `Node.setTimeout` is not implemented in
- * the firmware yet. */
+ * `Node.restart()` resets the device like rtos.reboot; `Node.setTimeout(ms, fn)` is a one-shot
+ * firmware timer on the virtual clock (src/firmware.c), not one of the rtos timer slots. */
 #include "lauxlib.h"
 #include "lua.h"
 #include "shim.h"
@@ -31,11 +31,23 @@ static int l_ip(lua_State *L)
     return 1;
 }
 
+static int l_set_timeout(lua_State *L)
+{
+    int64_t ms = arg_integer(L, 1, "setTimeout");
+    arg_function(L, 2, "setTimeout");
+    if (ms < 0) {
+        lua_pushfstring(L, "timeout must be >= 0 ms, got %I", (lua_Integer)ms);
+        return arg_error(L, 1, "setTimeout", lua_tostring(L, -1));
+    }
+    lua_pushinteger(L, (lua_Integer)firmware_set_timeout(L, ms, 2));
+    return 1;
+}
+
 void node_install(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        { "restart", l_restart }, { "uptime", l_uptime }, { "ip", l_ip }, { NULL, NULL },
+        { "restart", l_restart }, { "uptime", l_uptime }, { "ip", l_ip }, { "setTimeout", l_set_timeout },
+        { NULL, NULL },
     };
-    luaL_newlib(L, fns);
-    lua_setglobal(L, "Node");
+    bind_global_table(L, "Node", fns);
 }

@@ -2,7 +2,8 @@
  *
  * The host places the blob in RAM (`-device loader,file=blob.bin,addr=0x81000000` on QEMU), so
  * one firmware build serves every scenario. Strings and file contents are used in place;
- * only the step and file tables are allocated. Every length is checked against the blob. */
+ * the step, file and module tables and the JSON values (configuration, event data) are
+ * allocated. Every length is checked against the blob. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,18 @@
 #define PACK_VERSION 1u
 #define PACK_HEADER_LEN 72u
 
-enum { SECTION_PROFILE_NAME = 1, SECTION_FILE = 2, SECTION_STEP = 3, SECTION_IP = 4, SECTION_WATCHDOG = 5 };
+enum {
+    SECTION_PROFILE_NAME = 1,
+    SECTION_FILE = 2,
+    SECTION_STEP = 3,
+    SECTION_IP = 4,
+    SECTION_WATCHDOG = 5,
+    SECTION_CONFIG = 6,
+    SECTION_BUILD = 7,
+};
+
+enum { VALUE_NULL, VALUE_BOOL, VALUE_INT, VALUE_FLOAT, VALUE_STR, VALUE_ARRAY, VALUE_OBJECT };
+#define MAX_VALUE_DEPTH 200
 
 struct cursor {
     const uint8_t *base;
@@ -87,12 +99,93 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t n)
     return ~crc;
 }
 
+/* A JSON value: u32 tag, then its payload (docs/pack-format.md). */
+static bool read_value(struct cursor *c, struct json *v, int depth)
+{
+    memset(v, 0, sizeof *v);
+    uint32_t tag = read_u32(c);
+    if (!c->ok || depth > MAX_VALUE_DEPTH) {
+        return false;
+    }
+    switch (tag) {
+    case VALUE_NULL:
+        v->type = JSON_NULL;
+        return true;
+    case VALUE_BOOL:
+        v->type = JSON_BOOL;
+        v->u.boolean = read_u32(c) != 0;
+        return c->ok;
+    case VALUE_INT:
+        v->type = JSON_INT;
+        v->u.integer = (int64_t)read_u64(c);
+        return c->ok;
+    case VALUE_FLOAT: {
+        uint64_t bits = read_u64(c);
+        v->type = JSON_FLOAT;
+        memcpy(&v->u.number, &bits, sizeof bits);
+        return c->ok;
+    }
+    case VALUE_STR: {
+        uint32_t len = 0;
+        const char *s = read_str(c, &len);
+        v->type = JSON_STR;
+        v->u.str.bytes = json_alloc((size_t)len + 1);
+        v->u.str.len = len;
+        if (s) memcpy(v->u.str.bytes, s, (size_t)len + 1);
+        return c->ok;
+    }
+    case VALUE_ARRAY:
+    case VALUE_OBJECT: {
+        uint32_t n = read_u32(c);
+        if (!c->ok || n > c->len - c->pos) {
+            return false;
+        }
+        bool object = tag == VALUE_OBJECT;
+        v->type = object ? JSON_OBJECT : JSON_ARRAY;
+        v->count = n;
+        if (object) {
+            v->u.members = json_alloc(sizeof *v->u.members * n);
+        } else {
+            v->u.items = json_alloc(sizeof *v->u.items * n);
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            struct json *item = object ? &v->u.members[i].value : &v->u.items[i];
+            if (object) {
+                uint32_t len = 0;
+                const char *key = read_str(c, &len);
+                v->u.members[i].key = json_alloc((size_t)len + 1);
+                v->u.members[i].key_len = len;
+                if (key) memcpy(v->u.members[i].key, key, (size_t)len + 1);
+            }
+            if (!read_value(c, item, depth + 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 static bool read_step(struct cursor *c, struct pack_step *st, const char **error)
 {
     st->at_us = read_u64(c);
     st->kind = read_u32(c);
     st->text = read_str(c, &st->text_len);
-    if (st->kind != PACK_STEP_PUBLISH) {
+    switch (st->kind) {
+    case PACK_STEP_PUBLISH:
+        break;
+    case PACK_STEP_MQTT:
+    case PACK_STEP_WRITE:
+        st->topic = read_str(c, &st->topic_len);
+        st->payload = read_str(c, &st->payload_len);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_EVENT:
+    case PACK_STEP_CONFIG:
+        st->topic = read_str(c, &st->topic_len);
+        return (c->ok && read_value(c, &st->value, 0)) || fail(error, "bad step value");
+    default:
         return c->ok || fail(error, "bad step");
     }
     st->topic = read_str(c, &st->topic_len);
@@ -125,6 +218,21 @@ static bool read_step(struct cursor *c, struct pack_step *st, const char **error
         }
     }
     return c->ok || fail(error, "bad publish step");
+}
+
+/* u32 naive_reload, u32 module count, the module names. */
+static bool read_build(struct cursor *c, struct scenario *s)
+{
+    s->naive_reload = read_u32(c) != 0;
+    s->module_count = read_u32(c);
+    if (!c->ok || s->module_count > c->len / 8) {
+        return false;
+    }
+    s->modules = json_alloc(sizeof *s->modules * (s->module_count ? s->module_count : 1));
+    for (uint32_t i = 0; i < s->module_count; i++) {
+        s->modules[i] = read_str(c, NULL);
+    }
+    return c->ok;
 }
 
 bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const char **error)
@@ -189,6 +297,18 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 s->watchdog_ms = read_u64(&in);
                 s->instructions_per_ms = read_u64(&in);
                 break;
+            case SECTION_CONFIG:
+                if (pass == 1 && !read_value(&in, &s->config, 0)) {
+                    return fail(error, "bad configuration section");
+                }
+                in.pos = len;
+                break;
+            case SECTION_BUILD:
+                if (pass == 1 && !read_build(&in, s)) {
+                    return fail(error, "bad build section");
+                }
+                in.pos = len;
+                break;
             case SECTION_FILE:
                 if (pass == 1) {
                     struct pack_file *f = &s->files[files];
@@ -210,7 +330,7 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 in.pos = len; /* a newer section this firmware does not know: skipped */
                 break;
             }
-            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_WATCHDOG)) {
+            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_BUILD)) {
                 return fail(error, "malformed section");
             }
         }
@@ -232,6 +352,16 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
         s->ip = "";
     }
     return true;
+}
+
+bool pack_has_module(const struct scenario *s, const char *module)
+{
+    for (uint32_t i = 0; i < s->module_count; i++) {
+        if (strcmp(s->modules[i], module) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 const struct pack_file *pack_find_file(const struct scenario *s, const char *path)

@@ -7,7 +7,7 @@
  * tick count exactly there (or to the next scenario step, or the end of the run). At each
  * instant it does what World::run_until does: the ticks are caught up with the Lua task held,
  * so the timer service task (higher priority) posts every expiry of that tick first; then the
- * steps due at that instant are posted; only then may the Lua task run, and it runs until it
+ * Node.setTimeout expiries due (src/firmware.c) and the steps due at that instant are posted; only then may the Lua task run, and it runs until it
  * blocks again, taking no virtual time. Trace lines carry the instant's time, so events caused
  * by Lua print the time of the event that woke it, exactly like the simulator.
  *
@@ -36,6 +36,7 @@ struct retained {
     uint32_t generation;
     uint32_t next_step;
     uint32_t heap_peak; /* Lua heap peak so far, device bytes */
+    uint64_t next_registration; /* firmware registration ids go on counting */
     char cause[48];
 };
 static char cause_buf[64];
@@ -46,6 +47,16 @@ static char cause_buf[64];
 uint64_t playback_now_us(void)
 {
     return now_us;
+}
+
+uint32_t playback_generation(void)
+{
+    return generation;
+}
+
+uint32_t playback_next_generation(void)
+{
+    return ++generation;
 }
 
 uint64_t playback_ticks_since_boot(void)
@@ -106,6 +117,7 @@ void playback_reboot(const char *cause)
     r->generation = generation;
     r->next_step = (uint32_t)next_step;
     r->heap_peak = (uint32_t)lua_heap_peak();
+    r->next_registration = firmware_next_id();
     snprintf(r->cause, sizeof r->cause, "%s", cause);
     board_reset();
 }
@@ -120,6 +132,8 @@ static void restore_after_reset(void)
         generation = r->generation + 1;
         next_step = r->next_step;
         lua_heap_keep_peak(r->heap_peak);
+        firmware_keep_next_id(r->next_registration);
+        firmware_replay(&g_scenario, next_step);
         snprintf(cause_buf, sizeof cause_buf, "reset (%s)", r->cause);
         boot_cause = cause_buf;
     }
@@ -180,12 +194,15 @@ void playback_task(void *arg)
         uint64_t t_tick = wake == UINT64_MAX ? UINT64_MAX : tick_start_us(ticks_since_boot + wake);
         uint64_t t_step = next_step < s->step_count ? s->steps[next_step].at_us : UINT64_MAX;
         uint64_t t_boot = booted ? UINT64_MAX : boot_origin_us + s->boot_us;
+        uint64_t t_timeout = firmware_next_timeout();
         uint64_t t = t_tick < t_step ? t_tick : t_step;
+        t = t < t_timeout ? t : t_timeout;
         t = t < t_boot ? t : t_boot;
         if (t > s->duration_us) {
             break;
         }
         enter_instant(t);
+        firmware_fire_due_timeouts(t);
         while (next_step < s->step_count && s->steps[next_step].at_us <= t) {
             rtos_post_step(&s->steps[next_step]);
             next_step++;

@@ -89,6 +89,10 @@ void rtos_init(void)
 
 void rtos_post_step(const struct pack_step *step)
 {
+    if (step->kind >= PACK_STEP_MQTT && step->kind <= PACK_STEP_CONFIG) {
+        firmware_apply_step(step);
+        return;
+    }
     if (step->kind != PACK_STEP_PUBLISH) {
         trace_line_escaped("ERROR", "firmware: step not supported by the firmware: ", step->text, step->text_len, NULL);
         return;
@@ -100,6 +104,25 @@ void rtos_post_step(const struct pack_step *step)
         char suffix[48];
         snprintf(suffix, sizeof suffix, " (queue full, depth=%lu)", (unsigned long)uxQueueMessagesWaiting(g_rtos_queue));
         trace_line_escaped("drop", NULL, step->text, step->text_len, suffix);
+    }
+}
+
+void rtos_forget_timers(void)
+{
+    for (uint32_t i = 0; i < slot_count; i++) {
+        if (slots[i].armed) {
+            slots[i].armed = false;
+            if (xTimerStop(slots[i].handle, 0) != pdPASS) {
+                shim_fatal("timer command queue full");
+            }
+        }
+    }
+    UBaseType_t n = uxQueueMessagesWaiting(g_rtos_queue);
+    for (UBaseType_t i = 0; i < n; i++) {
+        struct shim_msg m;
+        if (xQueueReceive(g_rtos_queue, &m, 0) == pdPASS && m.kind != SHIM_MSG_TIMER) {
+            (void)xQueueSend(g_rtos_queue, &m, 0);
+        }
     }
 }
 
@@ -187,7 +210,8 @@ static void push_arg(lua_State *L, const struct pack_arg *a)
     }
 }
 
-/* rtos.receive([timeout]) -> MSG_TIMER, id, repeat | MSG_PUBLISH, topic, args... | MSG_TIMEOUT */
+/* rtos.receive([timeout]) -> MSG_TIMER, id, repeat | MSG_PUBLISH, topic, args... |
+ * MSG_CALLBACK after running a firmware callback | MSG_TIMEOUT. A reload message stops Lua. */
 static int l_receive(lua_State *L)
 {
     TickType_t wait = portMAX_DELAY;
@@ -211,6 +235,17 @@ static int l_receive(lua_State *L)
         lua_pushinteger(L, MSG_TIMEOUT);
         return 1;
     }
+    if (m.kind == SHIM_MSG_CALLBACK) {
+        firmware_run_callback(&m);
+        lua_pushinteger(L, MSG_CALLBACK);
+        return 1;
+    }
+    if (m.kind == SHIM_MSG_RELOAD) {
+        char trigger[160];
+        firmware_reload_trigger(&m, trigger, sizeof trigger);
+        lua_request_reload(L, trigger);
+        return 0;
+    }
     if (m.kind == SHIM_MSG_TIMER) {
         lua_pushinteger(L, MSG_TIMER);
         lua_pushinteger(L, m.id);
@@ -231,8 +266,8 @@ static int l_receive(lua_State *L)
 static int l_meminfo(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)g_scenario.lua_heap_bytes);
-    lua_pushinteger(L, (lua_Integer)lua_heap_used());
-    lua_pushinteger(L, (lua_Integer)lua_heap_peak());
+    lua_pushinteger(L, (lua_Integer)lua_heap_used(L));
+    lua_pushinteger(L, (lua_Integer)lua_heap_state_peak(L));
     return 3;
 }
 

@@ -17,6 +17,7 @@
 #include "task.h"
 
 struct lua_State;
+struct luaL_Reg;
 
 /* ---- Packed scenario (src/pack.c, docs/pack-format.md) ---------------------------------- */
 
@@ -30,17 +31,70 @@ struct pack_arg {
     uint32_t str_len;
 };
 
-enum pack_step_kind { PACK_STEP_UNSUPPORTED = 0, PACK_STEP_PUBLISH = 1 };
+/* ---- JSON values (src/json.c) ------------------------------------------------------------ */
+
+enum json_type { JSON_NULL, JSON_BOOL, JSON_INT, JSON_FLOAT, JSON_STR, JSON_ARRAY, JSON_OBJECT };
+
+struct json_member;
+
+/* A serde_json value: numbers already split into what Lua gets (integer or float); object
+ * members sorted by key. Owned memory on the FreeRTOS heap. */
+struct json {
+    uint32_t type;
+    uint32_t count; /* array items, object members */
+    union {
+        bool boolean;
+        int64_t integer;
+        double number;
+        struct {
+            char *bytes;
+            uint32_t len;
+        } str;
+        struct json *items;
+        struct json_member *members;
+    } u;
+};
+
+struct json_member {
+    char *key;
+    uint32_t key_len;
+    struct json value;
+};
+
+void *json_alloc(size_t n);
+void json_free(struct json *v);
+void json_clone(const struct json *from, struct json *to);
+int json_key_cmp(const char *a, size_t alen, const char *b, size_t blen);
+struct json *json_object_insert(struct json *object, char *key, uint32_t key_len, struct json *value);
+const struct json *json_get_path(const struct json *root, const char *path, size_t len);
+void json_set_path(struct json *root, const char *path, size_t len, const struct json *value);
+void json_push(struct lua_State *L, const struct json *v);
+bool json_parse(const char *text, size_t len, struct json *out, char *error, size_t error_size);
+/* The shortest text of a finite double as serde_json prints it (zmij); `out` holds 32 bytes. */
+size_t json_format_float(double x, char *out);
+
+enum pack_step_kind {
+    PACK_STEP_UNSUPPORTED = 0,
+    PACK_STEP_PUBLISH = 1,
+    PACK_STEP_MQTT = 2,
+    PACK_STEP_EVENT = 3,
+    PACK_STEP_RELOAD = 4,
+    PACK_STEP_WRITE = 5,
+    PACK_STEP_CONFIG = 6,
+};
 
 struct pack_step {
     uint64_t at_us;
     uint32_t kind;
     const char *text; /* the simulator's description of the step, for inject/drop lines */
     uint32_t text_len;
-    const char *topic;
+    const char *topic; /* publish and MQTT topic, event name, file path, config path */
     uint32_t topic_len;
     uint32_t argc;
     struct pack_arg *args;
+    const char *payload; /* MQTT payload, file contents */
+    uint32_t payload_len;
+    struct json value; /* event data, config value */
 };
 
 struct pack_file {
@@ -67,11 +121,16 @@ struct scenario {
     struct pack_file *files;
     uint32_t step_count;
     struct pack_step *steps;
+    struct json config; /* the initial device configuration */
+    bool naive_reload;  /* old Lua states are kept and their callbacks still run */
+    uint32_t module_count;
+    const char **modules; /* optional firmware modules of this build (telegram, gnss) */
 };
 
 /* Parses the blob at `blob`; on failure returns false with a reason in `error`. */
 bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *out, const char **error);
 const struct pack_file *pack_find_file(const struct scenario *s, const char *path);
+bool pack_has_module(const struct scenario *s, const char *module);
 
 extern struct scenario g_scenario;
 
@@ -89,6 +148,10 @@ void playback_task(void *arg);
 void playback_end(const char *reason) __attribute__((noreturn));
 /* rtos.reboot() / Node.restart(): resets the device; time goes on. Never returns. */
 void playback_reboot(const char *cause) __attribute__((noreturn));
+/* Generation of the current Lua state: 1 at the first boot, +1 at every reload or boot. */
+uint32_t playback_generation(void);
+/* A hot reload: the next generation. */
+uint32_t playback_next_generation(void);
 
 /* Kernel hooks (src/freertos_tasks_c_additions.h, compiled inside tasks.c). */
 uint64_t shim_ticks_until_next_wake(void);
@@ -103,19 +166,26 @@ void trace_line(const char *kind, const char *fmt, ...) __attribute__((format(pr
 /* A trace line whose text is `prefix` then `text` passed through the simulator's one_line()
  * (control characters escaped, invalid UTF-8 replaced by U+FFFD); `suffix` is printed as is. */
 void trace_line_escaped(const char *kind, const char *prefix, const char *text, size_t len, const char *suffix);
+/* A trace line in pieces: trace_begin(kind), then text passed through one_line() or raw. */
+void trace_begin(const char *kind);
+void trace_text(const char *text, size_t len);
+void trace_raw(const char *text);
+void trace_end(void);
 /* Raw console output outside the trace (fatal errors). */
 void shim_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* ---- rtos module (src/rtos_module.c) ----------------------------------------------------- */
 
-enum shim_msg_kind { SHIM_MSG_TIMER = 1, SHIM_MSG_PUBLISH = 2 };
+enum shim_msg_kind { SHIM_MSG_TIMER = 1, SHIM_MSG_PUBLISH = 2, SHIM_MSG_CALLBACK = 3, SHIM_MSG_RELOAD = 4 };
 
 struct shim_msg {
     uint32_t kind;
     uint32_t reserved;
-    int64_t id;     /* timer id */
+    int64_t id;     /* timer id; callback: registration id */
     int64_t repeat; /* firings left after this one, -1 forever */
-    const struct pack_step *step; /* publish: the step that posted it */
+    /* publish: the step that posted it; callback: the MQTT or event step it carries (NULL for
+     * Node.setTimeout); reload: the MQTT step that asked for it (NULL: a reload step) */
+    const struct pack_step *step;
 };
 
 extern QueueHandle_t g_rtos_queue;
@@ -123,21 +193,78 @@ void rtos_init(void);
 /* Posts without blocking from the playback (a publish step); traces inject or drop. */
 void rtos_post_step(const struct pack_step *step);
 int luaopen_rtos(struct lua_State *L);
+/* Hot reload: the old state's rtos timers stop and their pending messages are dropped. */
+void rtos_forget_timers(void);
+
+/* ---- Firmware services (src/firmware.c) -------------------------------------------------- */
+
+enum listener { LISTEN_EVENTBUS = 1, LISTEN_MQTT = 2, LISTEN_TIMEOUT = 3 };
+
+/* Registers the function at `fn_index` for `listener` (event name or topic filter in `arg`),
+ * stamped with the current generation; returns the registration id. */
+uint64_t firmware_register(struct lua_State *L, int listener, const char *arg, size_t len, int fn_index);
+/* Node.setTimeout: a one-shot firmware timer on the virtual clock. */
+uint64_t firmware_set_timeout(struct lua_State *L, int64_t ms, int fn_index);
+/* The earliest Node.setTimeout expiry in µs, UINT64_MAX when none. */
+uint64_t firmware_next_timeout(void);
+void firmware_fire_due_timeouts(uint64_t now_us);
+/* Plays an MQTT, event, reload, write or config step (with its inject line). */
+void firmware_apply_step(const struct pack_step *step);
+/* After a reset: flash writes and config changes of the steps already played, silently. */
+void firmware_replay(const struct scenario *s, size_t steps_done);
+/* A callback message taken off the queue: runs the callback if its generation may run. */
+void firmware_run_callback(const struct shim_msg *m);
+/* The trigger text of a reload message (`step`, `mqtt <topic>`). */
+void firmware_reload_trigger(const struct shim_msg *m, char *out, size_t size);
+/* A message as the simulator's Message Display prints it on drop lines. */
+void firmware_trace_drop(const struct shim_msg *m);
+/* Config.get: the value at a dotted path, NULL when missing. */
+const struct json *firmware_config_get(const char *path, size_t len);
+/* The ids of registrations survive a reset, like the simulator's counter. */
+uint64_t firmware_next_id(void);
+void firmware_keep_next_id(uint64_t next_id);
+
+/* ---- Binding helpers (src/args.c): the simulator's argument errors (bindings/args.rs) ---- */
+
+/* luaL_checklstring with the simulator's message: `bad argument #n to 'name' (...)`. */
+const char *arg_string(struct lua_State *L, int n, const char *name, size_t *len);
+int64_t arg_integer(struct lua_State *L, int n, const char *name);
+void arg_function(struct lua_State *L, int n, const char *name);
+int arg_error(struct lua_State *L, int n, const char *name, const char *message);
+/* A module table of light C functions, set as a global (bindings/mod.rs global_table). */
+void bind_global_table(struct lua_State *L, const char *global, const struct luaL_Reg *fns);
 
 /* ---- Bindings and the Lua task ----------------------------------------------------------- */
 
 /* Every firmware module, from one list (src/bindings.c), into a fresh state. */
 void bindings_install_all(struct lua_State *L);
 void log_install(struct lua_State *L);
+void mqtt_install(struct lua_State *L);
+void eventbus_install(struct lua_State *L);
+void config_install(struct lua_State *L);
 void node_install(struct lua_State *L);
+void json_install(struct lua_State *L);
+void telegram_install(struct lua_State *L);
 void lua_task(void *arg);
 extern TaskHandle_t g_lua_task;
 
 /* The task watchdog (src/lua_task.c): Lua blocked on the queue, the budget starts again. */
 void lua_watchdog_feed(void);
 
-/* Lua heap accounting in device bytes (src/lua_task.c). */
-size_t lua_heap_used(void);
+/* The Lua state of `generation` while it is alive (the current one; older ones with
+ * naive_reload), else NULL. */
+struct lua_State *lua_state_of(uint32_t generation);
+/* A reload message reached the Lua task: Lua stops (an error nothing can catch) and the task
+ * starts the next generation. Returns (raises) when `L` is running Lua code. */
+void lua_request_reload(struct lua_State *L, const char *trigger);
+bool lua_halting(void);
+/* The error text of a failed protected call, as sim/src/runtime/mod.rs describe_error. */
+void lua_trace_error(struct lua_State *L, const char *what, const char *arg, size_t arg_len);
+
+/* Lua heap accounting in device bytes (src/lua_task.c): this state's use and peak; the run's
+ * peak over every state. */
+size_t lua_heap_used(struct lua_State *L);
+size_t lua_heap_state_peak(struct lua_State *L);
 size_t lua_heap_peak(void);
 /* After a reboot: the peak of the run so far (the simulator reports one peak per run). */
 void lua_heap_keep_peak(size_t peak);

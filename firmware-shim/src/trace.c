@@ -154,6 +154,28 @@ void trace_line_escaped(const char *kind, const char *prefix, const char *text, 
     unlock();
 }
 
+void trace_begin(const char *kind)
+{
+    lock();
+    put_prefix(kind);
+}
+
+void trace_text(const char *text, size_t len)
+{
+    put_one_line(text, len);
+}
+
+void trace_raw(const char *text)
+{
+    put(text, strlen(text));
+}
+
+void trace_end(void)
+{
+    put("\n", 1);
+    unlock();
+}
+
 void shim_fatal(const char *fmt, ...)
 {
     char text[256];

@@ -3,8 +3,9 @@
 //!
 //! The format is documented in `docs/pack-format.md`; the reader is `firmware-shim/src/pack.c`.
 //! The blob carries what the device needs and nothing of the host: the profile fields the
-//! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget),
-//! the start tick, duration and seed, the script files, and the timed steps. Each step also
+//! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget,
+//! naive reload, optional modules), the start tick, duration and seed, the configuration, every
+//! file of the flash, and the timed steps. Each step also
 //! carries the text the simulator prints for it (`inject`/`drop` lines), so the firmware need
 //! not reproduce Rust's string and float formatting. Steps the firmware cannot play yet are packed as
 //! "unsupported": the firmware prints an `ERROR` line for them, so a cross-check fails loudly
@@ -12,7 +13,6 @@
 
 use crate::scenario::Scenario;
 use crate::time::Micros;
-use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
 use crate::world::rtc::crc32;
 use crate::world::{Action, Arg, Step};
 
@@ -33,16 +33,32 @@ pub const SECTION_FILE: u32 = 2;
 pub const SECTION_STEP: u32 = 3;
 pub const SECTION_IP: u32 = 4;
 pub const SECTION_WATCHDOG: u32 = 5;
+pub const SECTION_CONFIG: u32 = 6;
+pub const SECTION_BUILD: u32 = 7;
 
 /// Step kinds.
 pub const STEP_UNSUPPORTED: u32 = 0;
 pub const STEP_PUBLISH: u32 = 1;
+pub const STEP_MQTT: u32 = 2;
+pub const STEP_EVENT: u32 = 3;
+pub const STEP_RELOAD: u32 = 4;
+pub const STEP_WRITE: u32 = 5;
+pub const STEP_CONFIG: u32 = 6;
 
 /// Publish argument tags.
 pub const ARG_BOOL: u32 = 1;
 pub const ARG_INT: u32 = 2;
 pub const ARG_FLOAT: u32 = 3;
 pub const ARG_STR: u32 = 4;
+
+/// JSON value tags (configuration, event data): a value is its tag, then its payload.
+pub const VALUE_NULL: u32 = 0;
+pub const VALUE_BOOL: u32 = 1;
+pub const VALUE_INT: u32 = 2;
+pub const VALUE_FLOAT: u32 = 3;
+pub const VALUE_STR: u32 = 4;
+pub const VALUE_ARRAY: u32 = 5;
+pub const VALUE_OBJECT: u32 = 6;
 
 /// Packs `scenario` into the blob format of `docs/pack-format.md`.
 pub fn pack(scenario: &Scenario) -> Vec<u8> {
@@ -70,7 +86,15 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
         w.u64(p.watchdog_ms);
         w.u64(p.lua_instructions_per_ms);
     });
-    for (path, bytes) in files(scenario) {
+    w.section(SECTION_CONFIG, |w| w.value(&scenario.config));
+    w.section(SECTION_BUILD, |w| {
+        w.u32(u32::from(p.naive_reload));
+        w.u32(p.modules.len() as u32);
+        for module in &p.modules {
+            w.bytes(module.as_bytes());
+        }
+    });
+    for (path, bytes) in scenario.files.files() {
         w.section(SECTION_FILE, |w| {
             w.bytes(path.as_bytes());
             w.bytes(bytes);
@@ -92,14 +116,22 @@ pub fn unsupported_steps(scenario: &Scenario) -> Vec<String> {
     scenario
         .steps
         .iter()
-        .filter(|s| !matches!(s.action, Action::Publish { .. }))
+        .filter(|s| step_kind(&s.action) == STEP_UNSUPPORTED)
         .map(|s| format!("{}: {}", crate::time::Secs(s.at), describe(&s.action)))
         .collect()
 }
 
-/// The device files the firmware gets: `main.lua` and, if present, `rules.lua`.
-fn files(scenario: &Scenario) -> Vec<(&'static str, &[u8])> {
-    [MAIN_SCRIPT, RULES_SCRIPT].into_iter().filter_map(|path| scenario.files.read(path).map(|b| (path, b))).collect()
+/// The step kind the firmware plays `action` as.
+fn step_kind(action: &Action) -> u32 {
+    match action {
+        Action::Publish { .. } => STEP_PUBLISH,
+        Action::Mqtt { .. } => STEP_MQTT,
+        Action::Event { .. } => STEP_EVENT,
+        Action::Reload => STEP_RELOAD,
+        Action::Write { .. } => STEP_WRITE,
+        Action::Config { .. } => STEP_CONFIG,
+        _ => STEP_UNSUPPORTED,
+    }
 }
 
 fn saturate(v: u64) -> u32 {
@@ -146,36 +178,96 @@ impl Writer {
 
     fn step(&mut self, step: &Step) {
         self.u64(step.at as Micros);
+        self.u32(step_kind(&step.action));
+        self.bytes(describe(&step.action).as_bytes());
         match &step.action {
             Action::Publish { topic, args } => {
-                self.u32(STEP_PUBLISH);
-                self.bytes(describe(&step.action).as_bytes());
                 self.bytes(topic.as_bytes());
                 self.u32(args.len() as u32);
                 for arg in args {
-                    match arg {
-                        Arg::Bool(b) => {
-                            self.u32(ARG_BOOL);
-                            self.u64(u64::from(*b));
-                        }
-                        Arg::Int(i) => {
-                            self.u32(ARG_INT);
-                            self.u64(*i as u64);
-                        }
-                        Arg::Float(f) => {
-                            self.u32(ARG_FLOAT);
-                            self.u64(f.to_bits());
-                        }
-                        Arg::Str(s) => {
-                            self.u32(ARG_STR);
-                            self.bytes(s.as_bytes());
-                        }
-                    }
+                    self.arg(arg);
                 }
             }
-            other => {
-                self.u32(STEP_UNSUPPORTED);
-                self.bytes(describe(other).as_bytes());
+            Action::Mqtt { topic, payload } => {
+                self.bytes(topic.as_bytes());
+                self.bytes(payload.as_bytes());
+            }
+            Action::Event { name, data } => {
+                self.bytes(name.as_bytes());
+                self.value(data);
+            }
+            Action::Write { path, bytes } => {
+                self.bytes(crate::vfs::normalize(path).as_bytes());
+                self.bytes(bytes);
+            }
+            Action::Config { path, value } => {
+                self.bytes(path.as_bytes());
+                self.value(value);
+            }
+            _ => {}
+        }
+    }
+
+    fn arg(&mut self, arg: &Arg) {
+        match arg {
+            Arg::Bool(b) => {
+                self.u32(ARG_BOOL);
+                self.u64(u64::from(*b));
+            }
+            Arg::Int(i) => {
+                self.u32(ARG_INT);
+                self.u64(*i as u64);
+            }
+            Arg::Float(f) => {
+                self.u32(ARG_FLOAT);
+                self.u64(f.to_bits());
+            }
+            Arg::Str(s) => {
+                self.u32(ARG_STR);
+                self.bytes(s.as_bytes());
+            }
+        }
+    }
+
+    /// A JSON value as the simulator hands it to Lua (`bindings::convert::json_to_lua`): a
+    /// number that fits an i64 is an integer, any other number a float; object members in
+    /// the map's (sorted) order.
+    fn value(&mut self, v: &serde_json::Value) {
+        use serde_json::Value as Json;
+        match v {
+            Json::Null => self.u32(VALUE_NULL),
+            Json::Bool(b) => {
+                self.u32(VALUE_BOOL);
+                self.u32(u32::from(*b));
+            }
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => {
+                    self.u32(VALUE_INT);
+                    self.u64(i as u64);
+                }
+                None => {
+                    self.u32(VALUE_FLOAT);
+                    self.u64(n.as_f64().unwrap_or(f64::NAN).to_bits());
+                }
+            },
+            Json::String(s) => {
+                self.u32(VALUE_STR);
+                self.bytes(s.as_bytes());
+            }
+            Json::Array(items) => {
+                self.u32(VALUE_ARRAY);
+                self.u32(items.len() as u32);
+                for item in items {
+                    self.value(item);
+                }
+            }
+            Json::Object(map) => {
+                self.u32(VALUE_OBJECT);
+                self.u32(map.len() as u32);
+                for (key, item) in map {
+                    self.bytes(key.as_bytes());
+                    self.value(item);
+                }
             }
         }
     }
@@ -277,16 +369,20 @@ steps:
             let (_, len) = r.section();
             r.pos += len as usize;
         }
+        assert_eq!(r.section(), (SECTION_CONFIG, 8));
+        assert_eq!((r.u32(), r.u32()), (VALUE_OBJECT, 0), "no configuration: an empty object");
+        assert_eq!(r.section(), (SECTION_BUILD, 8));
+        assert_eq!((r.u32(), r.u32()), (0, 0), "no naive reload, no optional modules on esp32");
         assert_eq!(r.section(), (SECTION_FILE, 24 + 12 + 4));
         assert_eq!((r.str(), r.str()), ("/scripts/main.lua", "print('hi')"));
         assert_eq!(r.section().0, SECTION_FILE);
         assert_eq!((r.str(), r.str()), ("/scripts/rules.lua", "print(2)"));
-        // Sorted by time: the MQTT step at 250 ms first, packed as unsupported with its text.
+        // Sorted by time: the MQTT step at 250 ms first, with its text, topic and payload.
         let (tag, len) = r.section();
-        assert_eq!((tag, len as usize), (SECTION_STEP, 8 + 4 + 4 + 12));
+        assert_eq!((tag, len as usize), (SECTION_STEP, 8 + 4 + 16 + 8 + 8));
         assert_eq!(r.u64(), 250_000);
-        assert_eq!(r.u32(), STEP_UNSUPPORTED);
-        assert_eq!(r.str(), "mqtt a/b hi");
+        assert_eq!(r.u32(), STEP_MQTT);
+        assert_eq!((r.str(), r.str(), r.str()), ("mqtt a/b hi", "a/b", "hi"));
         let end = {
             let (tag, len) = r.section();
             assert_eq!(tag, SECTION_STEP);
@@ -307,7 +403,32 @@ steps:
 
     #[test]
     fn unsupported_steps_are_listed() {
-        assert_eq!(unsupported_steps(&scenario(BLINK)), vec!["0.250000: mqtt a/b hi".to_string()]);
+        assert!(unsupported_steps(&scenario(BLINK)).is_empty());
+        let brownout = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "brownout: true");
+        assert_eq!(unsupported_steps(&scenario(&brownout)), vec!["0.250000: brownout".to_string()]);
+    }
+
+    #[test]
+    fn config_and_event_data_are_typed_values() {
+        let yaml = BLINK
+            .replace("seed: 7", "seed: 7\nconfig: { a: { b: 1.5, c: [x, null] } }")
+            .replace("mqtt: { topic: a/b, payload: hi }", "event: { name: e, data: { v: 18446744073709551615 } }");
+        let blob = pack(&scenario(&yaml));
+        let mut r = Reader { b: &blob, pos: HEADER_LEN };
+        for _ in 0..3 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section().0, SECTION_CONFIG);
+        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 1, "a"));
+        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 2, "b"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 1.5));
+        assert_eq!((r.str(), r.u32(), r.u32()), ("c", VALUE_ARRAY, 2));
+        assert_eq!((r.u32(), r.str(), r.u32()), (VALUE_STR, "x", VALUE_NULL));
+        let at = blob.windows(8).position(|w| w == b"\x01\0\0\0e\0\0\0").expect("event name") + 8;
+        let mut r = Reader { b: &blob, pos: at };
+        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 1, "v"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, u64::MAX as f64), "beyond i64: a float");
     }
 
     #[test]

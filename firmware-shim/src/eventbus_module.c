@@ -1,0 +1,23 @@
+/* eventbus_module.c: the firmware's `EventBus` binding (sim/src/bindings/eventbus.rs).
+ *
+ * `EventBus.subscribe(event, fn)` registers `fn(data)` for a firmware event (an `event` step
+ * of the scenario: `sensor.temperature` with its data table), stamped with the generation. */
+#include "lauxlib.h"
+#include "lua.h"
+#include "shim.h"
+
+static int l_subscribe(lua_State *L)
+{
+    size_t len;
+    const char *event = arg_string(L, 1, "subscribe", &len);
+    arg_function(L, 2, "subscribe");
+    firmware_register(L, LISTEN_EVENTBUS, event, len, 2);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+void eventbus_install(lua_State *L)
+{
+    static const luaL_Reg fns[] = { { "subscribe", l_subscribe }, { NULL, NULL } };
+    bind_global_table(L, "EventBus", fns);
+}
