@@ -8,10 +8,10 @@
 # firmware (firmware-shim/build.sh) and the simulator, then for each scenario: packs it
 # (docs/pack-format.md), runs qemu-system-riscv32 -M virt under -icount shift=0,sleep=off
 # with the blob at 0x81000000 inside an outer timeout, runs `luasim run` on the same scenario,
-# and compares the traces. Prints a table and exits 1 if any trace differs, 2 on a set-up
-# error. The table also shows the Lua heap peak the simulator reports next to the one the
-# firmware measured in device bytes, and the simulator's error. Artifacts (blob, both traces,
-# diff) go to target/crosscheck/.
+# and compares the traces. The table also shows the Lua heap peak the simulator reports next to
+# the one the firmware measured in device bytes, and the simulator's error. Exits 1 if any trace
+# differs or a heap error exceeds HEAP_TOLERANCE percent (default 10), 2 on a set-up error.
+# Artifacts (blob, both traces, diff) go to target/crosscheck/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -19,6 +19,8 @@ cd "$repo"
 started=$SECONDS
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
+# The simulator's Lua heap peak must stay within this many percent of the firmware's (issue 4).
+HEAP_TOLERANCE=${HEAP_TOLERANCE:-10}
 packages=(gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc jq)
 
 out=target/crosscheck
@@ -67,7 +69,7 @@ rows=()
 for scenario in "${scenarios[@]}"; do
     name=$(basename "$scenario" .yaml)
     blob="$out/$name.bin" sim="$out/$name.sim.txt" dev="$out/$name.qemu.txt" diff="$out/$name.diff"
-    verdict="" detail="" heap="-"
+    verdict="" detail="" heap="-" heap_off=""
     if ! "$luasim" pack "$scenario" -o "$blob" 2>"$out/$name.pack.log"; then
         verdict="ERROR" detail="pack: $(head -1 "$out/$name.pack.log")"
     else
@@ -87,6 +89,8 @@ for scenario in "${scenarios[@]}"; do
         heap_dev=$(sed -n 's/^# lua_heap_peak_bytes=\([0-9]*\) .*/\1/p' "$out/$name.qemu.full")
         if [ -n "$heap_sim" ] && [ -n "$heap_dev" ] && [ "$heap_dev" -gt 0 ]; then
             heap="$heap_sim/$heap_dev ($(awk -v s="$heap_sim" -v d="$heap_dev" 'BEGIN { printf "%+.0f%%", (s - d) * 100 / d }'))"
+            heap_off=$(awk -v s="$heap_sim" -v d="$heap_dev" -v t="$HEAP_TOLERANCE" \
+                'BEGIN { e = (s - d) * 100 / d; if (e > t || e < -t) print "heap off by more than " t "%" }')
         fi
         if [ "$sim_rc" -ge 2 ]; then
             verdict="ERROR" detail="luasim run exited $sim_rc: $(head -1 "$out/$name.sim.err")"
@@ -109,6 +113,9 @@ for scenario in "${scenarios[@]}"; do
             esac
         fi
     fi
+    if [ "$verdict" = "yes" ] && [ -n "$heap_off" ]; then
+        verdict="HEAP" detail="$heap_off"
+    fi
     [ "$verdict" = "yes" ] || failures=$((failures + 1))
     rows+=("$(printf '%-28s %-9s %-22s %s' "$name" "$verdict" "$heap" "$detail")")
     printf '  %-28s %s\n' "$name" "$verdict"
@@ -119,5 +126,5 @@ printf '%-28s %-9s %-22s %s\n' "scenario" "identical" "heap sim/device" "first d
 printf '%-28s %-9s %-22s %s\n' "--------" "---------" "---------------" "--------------------"
 printf '%s\n' "${rows[@]}"
 echo
-echo "crosscheck: ${#scenarios[@]} scenarios, $failures differing, $((SECONDS - started)) s (artifacts in $out/)"
+echo "crosscheck: ${#scenarios[@]} scenarios, $failures differing (trace, or heap beyond ${HEAP_TOLERANCE}%), $((SECONDS - started)) s (artifacts in $out/)"
 [ "$failures" = 0 ] || exit 1

@@ -413,6 +413,8 @@ static int build_state(lua_State *L)
     lua_setfield(L, -2, "sys");
     lua_pop(L, 2);
     lua_setglobal(L, "sys");
+    /* The parser's garbage goes before the scripts run: same GC phase as the simulator. */
+    lua_gc(L, LUA_GCCOLLECT);
     return 0;
 }
 

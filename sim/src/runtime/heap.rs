@@ -114,12 +114,13 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
         if ours && a.closing {
             return std::ptr::null_mut();
         }
-        a.used -= old.unwrap_or(0);
         a.host_used -= old_host;
         if ours {
+            a.used -= old.unwrap_or(0);
             a.pool.free(ptr as *mut u8, osize);
             return std::ptr::null_mut();
         }
+        // a block from before the wrapper: part of NEW_STATE_DEVICE_BYTES, or mlua's own
         return (a.inner)(a.inner_ud, ptr, osize, nsize);
     }
     let new = device_bytes(osize, nsize, old);
@@ -149,7 +150,7 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
 
 /// Read access to a state's accounts from its bindings (kept in the state's app data).
 #[derive(Clone, Copy)]
-pub struct HeapProbe(*const Accounts);
+pub struct HeapProbe(*mut Accounts);
 
 impl HeapProbe {
     /// Device bytes in use and the peak so far.
@@ -169,6 +170,37 @@ impl HeapProbe {
 /// The device heap of the state `lua`: (in use, peak).
 pub fn device_heap(lua: &Lua) -> (usize, usize) {
     lua.app_data_ref::<HeapProbe>().map_or((0, 0), |p| p.read())
+}
+
+/// Books each `(block, host bytes, device bytes)` at its device size: blocks whose layout the
+/// wrapper could not know when they were allocated (see `proto_arrays`). Blocks the wrapper does
+/// not own are left alone. A peak above `peak_before` was reached while these blocks existed
+/// and drops with them.
+pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: usize) {
+    let Some(probe) = lua.app_data_ref::<HeapProbe>().map(|p| p.0) else { return };
+    // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
+    // not running (this is a Rust call on the state's thread).
+    let a = unsafe { &mut *probe };
+    let mut taken = 0;
+    for &(ptr, host, device) in blocks {
+        let block = ptr as *mut u8;
+        if host == 0 || !a.pool.owns(block, host) {
+            continue;
+        }
+        // SAFETY: the pool owns the block, so it has its word.
+        let word = unsafe { &mut *Pool::word(block) };
+        taken += word.saturating_sub(device);
+        a.used = a.used - *word + device;
+        *word = device;
+    }
+    if a.peak > peak_before {
+        a.peak = peak_before.max(a.peak - taken).max(a.used);
+    }
+}
+
+/// The device heap peak of the state `lua` so far.
+pub fn peak(lua: &Lua) -> usize {
+    device_heap(lua).1
 }
 
 /// Host bytes the state `lua` holds.
@@ -238,7 +270,7 @@ mod tests {
         assert_eq!(device_size(VLCL, 32 + 3 * 8), 16 + 3 * 4);
         assert_eq!(device_size(VCCL, 48), 32);
         assert_eq!(device_size(VUPVAL, 40), 32);
-        assert_eq!(device_size(VPROTO, 128), 84);
+        assert_eq!(device_size(VPROTO, super::super::proto_arrays::PROTO_HOST_BYTES), 84);
         assert_eq!(device_size(VTHREAD, 208), 120);
         assert_eq!(device_size(0, 160), 160);
     }

@@ -8,6 +8,7 @@
 //! is deterministic, so scripts cannot tell the difference.
 
 use super::host::host;
+use super::{heap, proto_arrays};
 use mlua::chunk::ChunkMode;
 use mlua::{ffi, Function, Lua, Result, Table};
 use std::ffi::{c_char, c_void, CString};
@@ -18,6 +19,20 @@ pub const READER_PIECE: usize = 256;
 /// Compiles `source` named `chunk_name` (e.g. `@/scripts/main.lua`). Returns the chunk, or the
 /// parser's message (`/scripts/main.lua:3: ...`) as `Err(String)`.
 pub fn compile(
+    lua: &Lua,
+    source: &[u8],
+    chunk_name: &str,
+    env: Option<Table>,
+) -> Result<std::result::Result<Function, String>> {
+    let peak_before = heap::peak(lua);
+    let compiled = compile_or_reuse(lua, source, chunk_name, env)?;
+    if let Ok(chunk) = &compiled {
+        proto_arrays::rebook(lua, chunk, peak_before);
+    }
+    Ok(compiled)
+}
+
+fn compile_or_reuse(
     lua: &Lua,
     source: &[u8],
     chunk_name: &str,

@@ -9,6 +9,7 @@ mod heap;
 mod host;
 mod loader;
 mod pool;
+mod proto_arrays;
 mod state;
 pub mod watchdog;
 

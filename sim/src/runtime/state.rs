@@ -132,6 +132,7 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     let package: Table = globals.get("package")?;
     package.get::<Table>("loaded")?.set("sys", sys.clone())?;
     globals.set("sys", sys)?;
+    lua.gc_collect()?;
     Ok(state)
 }
 
