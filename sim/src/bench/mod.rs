@@ -4,6 +4,7 @@
 //! here, at the edge, never inside the simulation.
 
 mod message_storm;
+mod qemu;
 mod state_creation;
 mod suite;
 mod timer_storm;
@@ -39,6 +40,7 @@ pub const ALL: &[Workload] = &[
     Workload { name: "message-storm", run: message_storm::run },
     Workload { name: "state-creation", run: state_creation::run },
     Workload { name: "suite", run: suite::run },
+    Workload { name: "qemu", run: qemu::run },
 ];
 
 /// Times `f`.
