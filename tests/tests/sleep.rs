@@ -126,6 +126,28 @@ fn brownout_and_power_loss_clear_the_region_and_a_torn_write_is_caught() {
 }
 
 #[test]
+fn a_power_cut_during_boot_or_light_sleep_takes_effect_at_its_instant() {
+    // boot lasts 100 ms; the supply goes at 50 ms into the second boot (deep sleep ends at 1.1 s)
+    let script = "print(Node.wakeCause(), Node.uptime())\nNode.deepSleep(1000)";
+    let r = steps("{ profile: esp32, boot_ms: 100 }", "3s", script, "  - { at: 1150ms, power_loss: { off: 1s } }\n");
+    assert_eq!(
+        logs(&r),
+        vec![(100_000, "power-on\t100".to_string()), (2_250_000, "power-on\t100".to_string())],
+        "off from 1.15 s to 2.15 s, then a 100 ms boot: {}",
+        trace_text(&r)
+    );
+    // light sleep until 2 s; the cut at 1 s ends it there, and the later step is missed while off
+    let script = "print(Node.wakeCause(), Node.uptime())\nNode.lightSleep(1900)\nprint('awake')";
+    let r = steps(
+        "{ profile: esp32, boot_ms: 100 }",
+        "3s",
+        script,
+        "  - { at: 1s, brownout: true }\n  - { at: 1500ms, publish: [X] }\n",
+    );
+    assert_eq!(logs(&r), vec![(100_000, "power-on\t100".to_string()), (1_100_000, "brownout\t100".to_string())]);
+}
+
+#[test]
 fn energy_is_time_in_each_state_times_its_current() {
     // esp32: boot 45 mA for 100 ms, awake 40 mA for 900 ms, deep sleep 10 µA for 9 s.
     let r = run_yaml(&format!(

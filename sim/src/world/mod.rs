@@ -342,13 +342,23 @@ impl World {
         [timer, timeout, step].into_iter().flatten().min()
     }
 
-    /// Advances to `until`, processing everything due on the way.
+    /// Advances to `until`, processing everything due on the way, unless the power goes or the
+    /// chip resets on the way: then time stops at that instant (the boot or sleep it was in is
+    /// over).
     fn run_until(&mut self, until: Micros) {
         while let Some(next) = self.next_deadline().filter(|&n| n <= until) {
             self.clock.advance_to(next);
             self.process_due();
+            if self.power_interrupted() {
+                return;
+            }
         }
         self.clock.advance_to(until);
+    }
+
+    /// Whether a power cut or a reset is pending: the current power state ends now.
+    fn power_interrupted(&self) -> bool {
+        matches!(self.halt, Some(Halt::PowerCut(_) | Halt::Reboot { .. }))
     }
 
     /// Everything due now. At one instant the timer service task (higher priority) runs before
@@ -387,7 +397,7 @@ impl World {
     fn apply_due_steps(&mut self) {
         while let Some(step) = self.take_step_until(self.clock.now()) {
             self.apply(step.action);
-            if matches!(self.halt, Some(Halt::PowerCut(_) | Halt::Reboot { .. })) {
+            if self.power_interrupted() {
                 break;
             }
         }

@@ -124,7 +124,7 @@ impl World {
                 break;
             }
         }
-        if cause == WakeCause::Timer {
+        if cause == WakeCause::Timer && !self.power_interrupted() {
             self.clock.advance_to(until);
             if until >= self.end_at {
                 self.request_halt(Halt::EndOfRun);
