@@ -21,13 +21,16 @@ started=$SECONDS
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
 # The simulator's Lua heap peak must stay within this many percent of the firmware's (issue 4).
 HEAP_TOLERANCE=${HEAP_TOLERANCE:-10}
+# Cargo profile of the simulator binary: `release` by default; .ci/run passes `dev` to reuse the
+# binary its test run has just built instead of compiling everything again.
+SIM_PROFILE=${SIM_PROFILE:-release}
 packages=(gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc jq)
 
 out=target/crosscheck
 mkdir -p "$out"
 # The simulator build needs no Debian package: start it now, beside apt and the firmware build.
 echo "crosscheck: building the simulator (log: $out/simulator-build.log)"
-cargo build --release -p luasim --bin luasim >"$out/simulator-build.log" 2>&1 &
+cargo build --profile "$SIM_PROFILE" -p luasim --bin luasim >"$out/simulator-build.log" 2>&1 &
 cargo_pid=$!
 trap '[ -z "$cargo_pid" ] || kill "$cargo_pid" 2>/dev/null; true' EXIT
 
@@ -56,7 +59,7 @@ if [ "$build_rc" != 0 ]; then
     cat "$out/simulator-build.log" >&2
     exit 2
 fi
-luasim=target/release/luasim
+if [ "$SIM_PROFILE" = dev ]; then luasim=target/debug/luasim; else luasim=target/$SIM_PROFILE/luasim; fi
 
 if [ "$#" -gt 0 ]; then
     scenarios=("$@")
