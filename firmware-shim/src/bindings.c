@@ -23,6 +23,7 @@ static const struct binding ALL[] = {
     { "rtos", rtos_install },
     { "log, print, Log", log_install },
     { "Node", node_install },
+    { "RTC", rtc_install },
 };
 
 void bindings_install_all(lua_State *L)

@@ -13,6 +13,9 @@
 #define PACK_HEADER_LEN 72u
 
 enum { SECTION_PROFILE_NAME = 1, SECTION_FILE = 2, SECTION_STEP = 3, SECTION_IP = 4, SECTION_WATCHDOG = 5 };
+/* 6..7: messaging sections (another branch). */
+/* ---- Sleep and power ---- */
+enum { SECTION_SLEEP_REGION = 8 };
 
 struct cursor {
     const uint8_t *base;
@@ -87,11 +90,32 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t n)
     return ~crc;
 }
 
+/* ---- Sleep and power steps: reads their fields; false for any other kind. ---- */
+static bool read_sleep_step(struct cursor *c, struct pack_step *st)
+{
+    switch (st->kind) {
+    case PACK_STEP_GPIO:
+        st->pin = read_u32(c);
+        return true;
+    case PACK_STEP_BROWNOUT:
+        return true;
+    case PACK_STEP_POWER_LOSS:
+        st->off_us = read_u64(c);
+        st->during_write = read_u32(c);
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool read_step(struct cursor *c, struct pack_step *st, const char **error)
 {
     st->at_us = read_u64(c);
     st->kind = read_u32(c);
     st->text = read_str(c, &st->text_len);
+    if (read_sleep_step(c, st)) {
+        return c->ok || fail(error, "bad sleep or power step");
+    }
     if (st->kind != PACK_STEP_PUBLISH) {
         return c->ok || fail(error, "bad step");
     }
@@ -189,6 +213,10 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 s->watchdog_ms = read_u64(&in);
                 s->instructions_per_ms = read_u64(&in);
                 break;
+            case SECTION_SLEEP_REGION:
+                s->sleep_region_bytes = read_u32(&in);
+                s->sleep_flags = read_u32(&in);
+                break;
             case SECTION_FILE:
                 if (pass == 1) {
                     struct pack_file *f = &s->files[files];
@@ -210,7 +238,7 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 in.pos = len; /* a newer section this firmware does not know: skipped */
                 break;
             }
-            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_WATCHDOG)) {
+            if (!in.ok || (pass == 1 && in.pos != len && (tag <= SECTION_WATCHDOG || tag == SECTION_SLEEP_REGION))) {
                 return fail(error, "malformed section");
             }
         }

@@ -33,10 +33,23 @@ pub const SECTION_FILE: u32 = 2;
 pub const SECTION_STEP: u32 = 3;
 pub const SECTION_IP: u32 = 4;
 pub const SECTION_WATCHDOG: u32 = 5;
+// Sections 6-7: reserved for the messaging steps' sections (another branch).
+// ---- Sleep and power (8..): ----
+/// The sleep region: u32 size in bytes, u32 flags (bit 0: whole VM kept in the region).
+pub const SECTION_SLEEP_REGION: u32 = 8;
+pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
 
 /// Step kinds.
 pub const STEP_UNSUPPORTED: u32 = 0;
 pub const STEP_PUBLISH: u32 = 1;
+// Kinds 2-6: reserved for the messaging steps (mqtt, event, reload, write, config).
+// ---- Sleep and power (7..): ----
+/// `gpio: N`: u32 pin.
+pub const STEP_GPIO: u32 = 7;
+/// `brownout: true`: no payload.
+pub const STEP_BROWNOUT: u32 = 8;
+/// `power_loss: {off, during_write}`: u64 off time in µs, u32 during_write (0/1).
+pub const STEP_POWER_LOSS: u32 = 9;
 
 /// Publish argument tags.
 pub const ARG_BOOL: u32 = 1;
@@ -70,6 +83,10 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
         w.u64(p.watchdog_ms);
         w.u64(p.lua_instructions_per_ms);
     });
+    w.section(SECTION_SLEEP_REGION, |w| {
+        w.u32(saturate(p.sleep_region_bytes as u64));
+        w.u32(if p.vm_in_sleep_region { SLEEP_FLAG_VM_IN_REGION } else { 0 });
+    });
     for (path, bytes) in files(scenario) {
         w.section(SECTION_FILE, |w| {
             w.bytes(path.as_bytes());
@@ -92,9 +109,14 @@ pub fn unsupported_steps(scenario: &Scenario) -> Vec<String> {
     scenario
         .steps
         .iter()
-        .filter(|s| !matches!(s.action, Action::Publish { .. }))
+        .filter(|s| !supported(&s.action))
         .map(|s| format!("{}: {}", crate::time::Secs(s.at), describe(&s.action)))
         .collect()
+}
+
+/// Whether the firmware plays this step (every other step is packed as unsupported).
+fn supported(action: &Action) -> bool {
+    matches!(action, Action::Publish { .. } | Action::Gpio { .. } | Action::Brownout | Action::PowerLoss { .. })
 }
 
 /// The device files the firmware gets: `main.lua` and, if present, `rules.lua`.
@@ -172,6 +194,22 @@ impl Writer {
                         }
                     }
                 }
+            }
+            // ---- Sleep and power steps ----
+            Action::Gpio { pin } => {
+                self.u32(STEP_GPIO);
+                self.bytes(describe(&step.action).as_bytes());
+                self.u32(*pin);
+            }
+            Action::Brownout => {
+                self.u32(STEP_BROWNOUT);
+                self.bytes(describe(&step.action).as_bytes());
+            }
+            Action::PowerLoss { off_us, during_write } => {
+                self.u32(STEP_POWER_LOSS);
+                self.bytes(describe(&step.action).as_bytes());
+                self.u64(*off_us);
+                self.u32(u32::from(*during_write));
             }
             other => {
                 self.u32(STEP_UNSUPPORTED);
@@ -266,6 +304,8 @@ steps:
         assert_eq!(r.str(), "192.168.4.2");
         assert_eq!(r.section(), (SECTION_WATCHDOG, 16));
         assert_eq!((r.u64(), r.u64()), (5_000, 8_000), "watchdog_ms, lua_instructions_per_ms of esp32");
+        assert_eq!(r.section(), (SECTION_SLEEP_REGION, 8));
+        assert_eq!((r.u32(), r.u32()), (16_384, 0), "sleep_region_bytes of esp32, no whole-VM mode");
         assert!(blob.len().is_multiple_of(4));
     }
 
@@ -273,7 +313,7 @@ steps:
     fn files_and_steps_in_order() {
         let blob = pack(&scenario(BLINK));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..3 {
+        for _ in 0..4 {
             let (_, len) = r.section();
             r.pos += len as usize;
         }
@@ -308,6 +348,32 @@ steps:
     #[test]
     fn unsupported_steps_are_listed() {
         assert_eq!(unsupported_steps(&scenario(BLINK)), vec!["0.250000: mqtt a/b hi".to_string()]);
+    }
+
+    #[test]
+    fn sleep_and_power_steps_carry_their_fields() {
+        let yaml = BLINK.replace(
+            "  - { at: 250ms, mqtt: { topic: a/b, payload: hi } }",
+            "  - { at: 100ms, gpio: 4 }\n  - { at: 200ms, brownout: true }\n  - { at: 300ms, power_loss: { off: 5s, during_write: true } }",
+        );
+        let s = scenario(&yaml);
+        assert!(unsupported_steps(&s).is_empty());
+        let blob = pack(&s);
+        let mut r = Reader { b: &blob, pos: HEADER_LEN };
+        for _ in 0..6 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (100_000, STEP_GPIO, "gpio 4", 4));
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, STEP_BROWNOUT, "brownout"));
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!(
+            (r.u64(), r.u32(), r.str()),
+            (300_000, STEP_POWER_LOSS, "power loss armed for the next sleep-region write")
+        );
+        assert_eq!((r.u64(), r.u32()), (5_000_000, 1));
     }
 
     #[test]
