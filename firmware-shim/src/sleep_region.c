@@ -281,9 +281,9 @@ static void write_image(uint16_t count, size_t len, bool torn)
     }
     put_le(image + 12, lsr_crc32(image + REGION_HEADER_BYTES, len), 4);
     used = REGION_HEADER_BYTES + len;
-    status = REGION_OK;
 }
 
+/* RTC.clear(): no entries, the header stays; what the boot found (status) is kept. */
 void region_clear(void)
 {
     write_image(0, 0, false);
@@ -384,6 +384,7 @@ bool region_put(const uint8_t *key, size_t klen, const uint8_t *value, size_t vl
         return false;
     }
     write_image(count, len, false);
+    status = REGION_OK;
     return true;
 }
 

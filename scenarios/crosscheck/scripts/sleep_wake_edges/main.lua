@@ -3,6 +3,10 @@
 -- keeps the sleep region, deep sleep until woken, for 0 ms, with a step at its very wake
 -- time, and a light sleep that outlasts the run. The boot count lives in the sleep region.
 local cause = Node.wakeCause()
+if RTC.status() == "empty" then
+  RTC.clear() -- a bare header; the status stays what the boot found
+  log.info("edge", "cleared", RTC.status(), RTC.used(), #RTC.keys())
+end
 local n = (RTC.get("n") or 0) + 1
 RTC.set("n", n)
 log.info("edge", "boot", n, cause, RTC.status(), RTC.used(), RTC.free())
