@@ -22,6 +22,7 @@
 
 #include "board.h"
 #include "shim.h"
+#include "timers.h"
 
 static uint64_t now_us;
 static uint64_t boot_origin_us; /* virtual time of this boot's reset */
@@ -332,19 +333,40 @@ const char *playback_light_sleep(int64_t ms)
     return WAKE_NAMES[light_cause];
 }
 
-/* At instant t in light sleep: a gpio step due now wakes the device (sim take_due_gpio). */
-static bool light_sleep_gpio_wake(uint64_t t)
+/* Whether a gpio step due at instant t wakes the device from light sleep (sim take_due_gpio). */
+static bool light_sleep_gpio_due(uint64_t t)
 {
     const struct scenario *s = &g_scenario;
     const struct pack_step *st = next_step < s->step_count ? &s->steps[next_step] : NULL;
-    if (!light_sleeping || !st || st->kind != PACK_STEP_GPIO || st->at_us > t) {
-        return false;
-    }
-    next_step++;
+    return light_sleeping && st && st->kind == PACK_STEP_GPIO && st->at_us <= t;
+}
+
+static void light_sleep_gpio_wake(void)
+{
+    const struct pack_step *st = &g_scenario.steps[next_step++];
     trace_line("inject", "gpio %lu (wakes the device)", (unsigned long)st->pin);
     light_cause = WAKE_GPIO;
     light_sleeping = false;
-    return true;
+}
+
+/* The timer service task, held while Lua runs after a gpio wake from light sleep: the
+ * simulator lets Lua run before the timers due at that instant fire, which they do when Lua
+ * next waits. Timer commands Lua sends meanwhile (up to configTIMER_QUEUE_LENGTH) are
+ * processed first on release, so a timer stopped or re-armed after the wake does not fire. */
+static TaskHandle_t held_timer_task;
+
+static void hold_timers(void)
+{
+    held_timer_task = xTimerGetTimerDaemonTaskHandle();
+    vTaskSuspend(held_timer_task);
+}
+
+/* Within an instant (Lua held): the timer service task runs at once and fires what is due. */
+static void release_timers(void)
+{
+    TaskHandle_t task = held_timer_task;
+    held_timer_task = NULL;
+    vTaskResume(task);
 }
 
 /* Moves the kernel's tick count forward by `n`; only the last tick may wake tasks. */
@@ -410,11 +432,23 @@ void playback_task(void *arg)
         uint64_t t = t_tick < t_step ? t_tick : t_step;
         t = t < t_boot ? t : t_boot;
         t = t < t_light ? t : t_light;
+        if (held_timer_task) {
+            t = now_us; /* the instant of a gpio wake goes on once Lua waits */
+        }
         if (t > s->duration_us) {
             break;
         }
+        bool gpio_wake = light_sleep_gpio_due(t);
+        if (gpio_wake && !held_timer_task) {
+            hold_timers();
+        }
         enter_instant(t > now_us ? t : now_us);
-        if (!light_sleep_gpio_wake(t)) {
+        if (held_timer_task && !gpio_wake) {
+            release_timers();
+        }
+        if (gpio_wake) {
+            light_sleep_gpio_wake();
+        } else {
             while (next_step < s->step_count && s->steps[next_step].at_us <= t) {
                 apply_step(&s->steps[next_step++]);
             }
