@@ -439,11 +439,19 @@ void firmware_gpio_event(const struct pack_step *gpio)
 
 void firmware_replay(const struct scenario *s, size_t steps_done)
 {
+    size_t rank = 0; /* among the write and config steps */
     for (size_t i = 0; i < steps_done && i < s->step_count; i++) {
-        if (s->steps[i].kind == PACK_STEP_WRITE) {
-            flash_write(&s->steps[i]);
-        } else if (s->steps[i].kind == PACK_STEP_CONFIG) {
-            config_set(&s->steps[i]);
+        const struct pack_step *st = &s->steps[i];
+        if (st->kind != PACK_STEP_WRITE && st->kind != PACK_STEP_CONFIG) {
+            continue;
+        }
+        if (playback_missed(rank++)) {
+            continue;
+        }
+        if (st->kind == PACK_STEP_WRITE) {
+            flash_write(st);
+        } else {
+            config_set(st);
         }
     }
 }

@@ -19,6 +19,7 @@
  * lives in retained memory, src/sleep_region.c). Light sleep blocks the Lua task while this
  * task goes on playing time, until the sleep ends or a gpio step wakes it. */
 #include <stdio.h>
+#include <string.h>
 
 #include "board.h"
 #include "shim.h"
@@ -44,6 +45,12 @@ static uint64_t tear_off_us;
 /* Deep sleep or power off: trace lines show the clock's ticks, the kernel's stand still. */
 static bool asleep;
 
+/* The write and config steps missed while asleep or off, by their rank among the scenario's
+ * write and config steps: the simulator never applies them, so the replay after a reset skips
+ * them. */
+#define MISSED_RANKS 4096u
+static uint8_t missed[MISSED_RANKS / 8];
+
 /* Light sleep: the Lua task waits until the playback clears `light_sleeping`. */
 static volatile bool light_sleeping;
 static uint64_t light_until; /* UINT64_MAX: only a gpio step wakes it before the end */
@@ -64,6 +71,7 @@ struct retained {
     uint32_t tear_armed;
     uint64_t tear_off_us;
     char detail[48]; /* the reboot's cause, after the wake cause on the boot line */
+    uint8_t missed[MISSED_RANKS / 8];
 };
 _Static_assert(sizeof(struct retained) <= RETAINED_RECORD_BYTES, "retained record fits its slot");
 
@@ -165,6 +173,7 @@ static void __attribute__((noreturn)) reset_to(enum wake wake, const char *detai
     r->tear_armed = tear_armed;
     r->tear_off_us = tear_off_us;
     snprintf(r->detail, sizeof r->detail, "%s", detail);
+    memcpy(r->missed, missed, sizeof missed);
     board_reset();
 }
 
@@ -185,6 +194,7 @@ static void restore_after_reset(void)
         generation = r->generation + 1;
         next_step = r->next_step;
         lua_heap_keep_peak(r->heap_peak);
+        memcpy(missed, r->missed, sizeof missed);
         firmware_keep_next_id(r->next_registration);
         firmware_replay(&g_scenario, next_step);
         wake_cause = (enum wake)r->wake;
@@ -208,6 +218,34 @@ const char *playback_wake_cause(void)
     return WAKE_NAMES[wake_cause];
 }
 
+static bool replayed(const struct pack_step *st)
+{
+    return st->kind == PACK_STEP_WRITE || st->kind == PACK_STEP_CONFIG;
+}
+
+bool playback_missed(size_t rank)
+{
+    return rank < MISSED_RANKS && (missed[rank / 8] >> (rank % 8) & 1u);
+}
+
+/* Traces a step the device misses (`missed while asleep: `, `missed while off: `) and, for a
+ * write or config step, keeps it from the replay. */
+static void miss(const struct pack_step *st, const char *why)
+{
+    trace_line_escaped("inject", why, st->text, st->text_len, NULL);
+    if (!replayed(st)) {
+        return;
+    }
+    size_t rank = 0;
+    for (const struct pack_step *p = g_scenario.steps; p < st; p++) {
+        rank += replayed(p);
+    }
+    if (rank >= MISSED_RANKS) {
+        shim_fatal("more than %u write and config steps", MISSED_RANKS);
+    }
+    missed[rank / 8] |= (uint8_t)(1u << (rank % 8));
+}
+
 /* The power is off for `off_us` (sim World::power_off): every step meanwhile is missed, then
  * the device powers on, unless the run ends first. */
 static void __attribute__((noreturn)) power_off(uint64_t off_us)
@@ -222,7 +260,7 @@ static void __attribute__((noreturn)) power_off(uint64_t off_us)
         if (st->kind == PACK_STEP_UNSUPPORTED) {
             rtos_post_step(st);
         } else {
-            trace_line_escaped("inject", "missed while off: ", st->text, st->text_len, NULL);
+            miss(st, "missed while off: ");
         }
     }
     now_us = back;
@@ -305,7 +343,7 @@ static void step_while_asleep(const struct pack_step *st)
         rtos_post_step(st);
         return;
     default:
-        trace_line_escaped("inject", "missed while asleep: ", st->text, st->text_len, NULL);
+        miss(st, "missed while asleep: ");
         return;
     }
 }

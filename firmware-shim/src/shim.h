@@ -223,7 +223,8 @@ void firmware_fire_due_timeouts(uint64_t now_us);
 void firmware_apply_step(const struct pack_step *step);
 /* A gpio step while the device is awake: the firmware event `gpio` with `{pin = N}`. */
 void firmware_gpio_event(const struct pack_step *gpio);
-/* After a reset: flash writes and config changes of the steps already played, silently. */
+/* After a reset: flash writes and config changes of the steps already played (not those
+ * missed while asleep or off), silently. */
 void firmware_replay(const struct scenario *s, size_t steps_done);
 /* A callback message taken off the queue: runs the callback if its generation may run. */
 void firmware_run_callback(const struct shim_msg *m);
@@ -305,6 +306,9 @@ void playback_deep_sleep(int64_t ms) __attribute__((noreturn));
 const char *playback_light_sleep(int64_t ms);
 /* Node.wakeCause(). */
 const char *playback_wake_cause(void);
+/* Whether the write or config step of this rank (among the write and config steps) was missed
+ * while asleep or off. */
+bool playback_missed(size_t rank);
 /* A power loss armed for the next sleep-region write: tears the write (region_tear done by
  * the caller) and cuts the power. */
 bool playback_tear_armed(void);
