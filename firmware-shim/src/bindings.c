@@ -2,9 +2,8 @@
  *
  * Same order as the simulator's list (sim/src/bindings/mod.rs ALL), so globals are created in
  * the same order on both sides; an optional module installs only when the packed build lists
- * it. Modules the simulator has and this firmware does not yet (RTC, GNSS, Node's sleep
- * functions) are missing here: scripts that use them differ in the cross-check
- * (docs/crosscheck.md). */
+ * it. The simulator's optional GNSS module is missing here: scripts that use it differ in the
+ * cross-check (docs/crosscheck.md). */
 #include "lauxlib.h"
 #include "lua.h"
 #include "shim.h"
@@ -28,6 +27,7 @@ static const struct binding ALL[] = {
     { "EventBus", NULL, eventbus_install },
     { "Config", NULL, config_install },
     { "Node", NULL, node_install },
+    { "RTC", NULL, rtc_install },
     { "JSON", NULL, json_install },
     { "Telegram", "telegram", telegram_install },
 };

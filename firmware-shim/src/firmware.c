@@ -7,9 +7,10 @@
  * the current generation; an older one is skipped (`skip`, both generations) and falls away,
  * unless the build has the seed's naive reload, whose old states keep running their callbacks.
  * The Lua task runs the callback (`call`) in the state of its generation. Also here: the device
- * configuration (Config.get, `config` steps), the flash writes of `write` steps, and the
- * `<mqtt.prefix>/cmd/lua/reload` topic. Registrations are lost at a reset (main RAM); their id
- * counter, the configuration and the flash survive it, as in the simulator. */
+ * configuration (Config.get, `config` steps), the flash writes of `write` steps, the
+ * `<mqtt.prefix>/cmd/lua/reload` topic, and the event `gpio` of a gpio step while awake.
+ * Registrations are lost at a reset (main RAM); their id counter, the configuration and the
+ * flash survive it, as in the simulator. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,13 +418,40 @@ void firmware_apply_step(const struct pack_step *step)
     }
 }
 
+void firmware_gpio_event(const struct pack_step *gpio)
+{
+    /* Queued callbacks point at their step, so the event's step stays for the whole run. */
+    static char pin_key[] = "pin";
+    struct json_member *pin = json_alloc(sizeof *pin);
+    *pin = (struct json_member){ .key = pin_key, .key_len = 3, .value = { .type = JSON_INT, .u.integer = gpio->pin } };
+    struct pack_step *event = json_alloc(sizeof *event);
+    *event = (struct pack_step){
+        .at_us = gpio->at_us,
+        .kind = PACK_STEP_EVENT,
+        .text = gpio->text,
+        .text_len = gpio->text_len,
+        .topic = "gpio",
+        .topic_len = 4,
+        .value = { .type = JSON_OBJECT, .count = 1, .u.members = pin },
+    };
+    deliver_all(event, is_event);
+}
+
 void firmware_replay(const struct scenario *s, size_t steps_done)
 {
+    size_t rank = 0; /* among the write and config steps */
     for (size_t i = 0; i < steps_done && i < s->step_count; i++) {
-        if (s->steps[i].kind == PACK_STEP_WRITE) {
-            flash_write(&s->steps[i]);
-        } else if (s->steps[i].kind == PACK_STEP_CONFIG) {
-            config_set(&s->steps[i]);
+        const struct pack_step *st = &s->steps[i];
+        if (st->kind != PACK_STEP_WRITE && st->kind != PACK_STEP_CONFIG) {
+            continue;
+        }
+        if (playback_missed(rank++)) {
+            continue;
+        }
+        if (st->kind == PACK_STEP_WRITE) {
+            flash_write(st);
+        } else {
+            config_set(st);
         }
     }
 }

@@ -21,6 +21,7 @@ enum {
     SECTION_WATCHDOG = 5,
     SECTION_CONFIG = 6,
     SECTION_BUILD = 7,
+    SECTION_SLEEP_REGION = 8,
 };
 
 enum { VALUE_NULL, VALUE_BOOL, VALUE_INT, VALUE_FLOAT, VALUE_STR, VALUE_ARRAY, VALUE_OBJECT };
@@ -185,6 +186,13 @@ static bool read_step(struct cursor *c, struct pack_step *st, const char **error
     case PACK_STEP_CONFIG:
         st->topic = read_str(c, &st->topic_len);
         return (c->ok && read_value(c, &st->value, 0)) || fail(error, "bad step value");
+    case PACK_STEP_GPIO:
+        st->pin = read_u32(c);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_POWER_LOSS:
+        st->off_us = read_u64(c);
+        st->during_write = read_u32(c);
+        return c->ok || fail(error, "bad step");
     default:
         return c->ok || fail(error, "bad step");
     }
@@ -309,6 +317,10 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 }
                 in.pos = len;
                 break;
+            case SECTION_SLEEP_REGION:
+                s->sleep_region_bytes = read_u32(&in);
+                s->sleep_flags = read_u32(&in);
+                break;
             case SECTION_FILE:
                 if (pass == 1) {
                     struct pack_file *f = &s->files[files];
@@ -330,7 +342,7 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 in.pos = len; /* a newer section this firmware does not know: skipped */
                 break;
             }
-            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_BUILD)) {
+            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_SLEEP_REGION)) {
                 return fail(error, "malformed section");
             }
         }

@@ -81,6 +81,10 @@ enum pack_step_kind {
     PACK_STEP_RELOAD = 4,
     PACK_STEP_WRITE = 5,
     PACK_STEP_CONFIG = 6,
+    /* ---- Sleep and power ---- */
+    PACK_STEP_GPIO = 7,
+    PACK_STEP_BROWNOUT = 8,
+    PACK_STEP_POWER_LOSS = 9,
 };
 
 struct pack_step {
@@ -95,6 +99,10 @@ struct pack_step {
     const char *payload; /* MQTT payload, file contents */
     uint32_t payload_len;
     struct json value; /* event data, config value */
+    /* ---- Sleep and power steps ---- */
+    uint32_t pin;          /* gpio */
+    uint64_t off_us;       /* power_loss: how long the power stays off */
+    uint32_t during_write; /* power_loss: strikes during the next sleep-region write instead */
 };
 
 struct pack_file {
@@ -117,6 +125,9 @@ struct scenario {
     const char *ip; /* Node.ip(); empty: none */
     uint64_t watchdog_ms;         /* 0: no watchdog */
     uint64_t instructions_per_ms; /* estimated Lua VM speed, for the watchdog's budget */
+    /* ---- Sleep and power ---- */
+    uint32_t sleep_region_bytes;
+    uint32_t sleep_flags; /* bit 0: whole VM in the sleep region (not supported) */
     uint32_t file_count;
     struct pack_file *files;
     uint32_t step_count;
@@ -210,7 +221,10 @@ uint64_t firmware_next_timeout(void);
 void firmware_fire_due_timeouts(uint64_t now_us);
 /* Plays an MQTT, event, reload, write or config step (with its inject line). */
 void firmware_apply_step(const struct pack_step *step);
-/* After a reset: flash writes and config changes of the steps already played, silently. */
+/* A gpio step while the device is awake: the firmware event `gpio` with `{pin = N}`. */
+void firmware_gpio_event(const struct pack_step *gpio);
+/* After a reset: flash writes and config changes of the steps already played (not those
+ * missed while asleep or off), silently. */
 void firmware_replay(const struct scenario *s, size_t steps_done);
 /* A callback message taken off the queue: runs the callback if its generation may run. */
 void firmware_run_callback(const struct shim_msg *m);
@@ -234,6 +248,74 @@ int arg_error(struct lua_State *L, int n, const char *name, const char *message)
 /* A module table of light C functions, set as a global (bindings/mod.rs global_table). */
 void bind_global_table(struct lua_State *L, const char *global, const struct luaL_Reg *fns);
 
+/* ---- Retained memory (board_retained): the playback's record, then the sleep region ------ */
+
+#define RETAINED_RECORD_BYTES 1024u
+
+/* ---- Sleep region (src/sleep_region.c, docs/sleep-region.md) ----------------------------- */
+
+#define REGION_HEADER_BYTES 16u
+
+enum region_status { REGION_OK, REGION_EMPTY, REGION_CORRUPT };
+
+/* A write that does not fit: the entry's bytes, what the other entries leave free. */
+struct region_full {
+    size_t wanted;
+    size_t free;
+    size_t capacity;
+};
+
+/* A byte writer that counts everything and stores what fits in `cap`. */
+struct lsr_out {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;
+};
+
+void lsr_put(struct lsr_out *o, const void *bytes, size_t n);
+void lsr_put_byte(struct lsr_out *o, uint8_t b);
+void lsr_put_int(struct lsr_out *o, int64_t i);
+void lsr_put_float(struct lsr_out *o, double x);
+void lsr_put_str(struct lsr_out *o, const void *s, size_t n);
+void lsr_put_table_header(struct lsr_out *o, size_t pairs);
+/* Bytes of the valid value at p (0: invalid); the string of a valid string value. */
+size_t lsr_value_span(const uint8_t *p, size_t n);
+const uint8_t *lsr_str(const uint8_t *p, size_t *len);
+int lsr_compare_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
+
+void region_init(void);
+enum region_status region_boot_check(void);
+void region_wipe(void);
+void region_clear(void);
+const char *region_status_name(void);
+size_t region_used(void);
+size_t region_capacity(void);
+size_t region_count(void);
+bool region_find(const uint8_t *key, size_t klen, const uint8_t **value);
+size_t region_keys(const uint8_t **keys, size_t *lens, size_t max);
+/* Sets (value NULL: removes) an entry; false with the figures when the region would overflow. */
+bool region_put(const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen, struct region_full *full);
+/* The same write, with the power failing halfway: a torn image is left behind. */
+void region_tear(const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen);
+
+/* ---- Sleep and power (src/playback.c) ---------------------------------------------------- */
+
+/* Node.deepSleep: `ms` < 0 sleeps until woken. Never returns. */
+void playback_deep_sleep(int64_t ms) __attribute__((noreturn));
+/* Node.lightSleep: blocks the Lua task for `ms` with everything kept; the wake cause. */
+const char *playback_light_sleep(int64_t ms);
+/* Node.wakeCause(). */
+const char *playback_wake_cause(void);
+/* Whether the write or config step of this rank (among the write and config steps) was missed
+ * while asleep or off. */
+bool playback_missed(size_t rank);
+/* A power loss armed for the next sleep-region write: tears the write (region_tear done by
+ * the caller) and cuts the power. */
+bool playback_tear_armed(void);
+void playback_power_loss_during_write(void) __attribute__((noreturn));
+/* The tick the trace prints now: the kernel's while awake, the clock's while asleep. */
+uint32_t playback_trace_tick(void);
+
 /* ---- Bindings and the Lua task ----------------------------------------------------------- */
 
 /* Every firmware module, from one list (src/bindings.c), into a fresh state. */
@@ -245,6 +327,7 @@ void config_install(struct lua_State *L);
 void node_install(struct lua_State *L);
 void json_install(struct lua_State *L);
 void telegram_install(struct lua_State *L);
+void rtc_install(struct lua_State *L);
 void lua_task(void *arg);
 extern TaskHandle_t g_lua_task;
 

@@ -40,7 +40,7 @@ static void put_prefix(const char *kind)
     snprintf(secs, sizeof secs, "%llu.%06llu", (unsigned long long)(us / 1000000u),
              (unsigned long long)(us % 1000000u));
     char head[64];
-    int n = snprintf(head, sizeof head, "%14s %10lu %-8s ", secs, (unsigned long)xTaskGetTickCount(), kind);
+    int n = snprintf(head, sizeof head, "%14s %10lu %-8s ", secs, (unsigned long)playback_trace_tick(), kind);
     put(head, (size_t)n);
 }
 

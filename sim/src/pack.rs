@@ -4,8 +4,8 @@
 //! The format is documented in `docs/pack-format.md`; the reader is `firmware-shim/src/pack.c`.
 //! The blob carries what the device needs and nothing of the host: the profile fields the
 //! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget,
-//! naive reload, optional modules), the start tick, duration and seed, the configuration, every
-//! file of the flash, and the timed steps. Each step also
+//! naive reload, optional modules, sleep region), the start tick, duration and seed, the
+//! configuration, every file of the flash, and the timed steps. Each step also
 //! carries the text the simulator prints for it (`inject`/`drop` lines), so the firmware need
 //! not reproduce Rust's string and float formatting. Steps the firmware cannot play yet are packed as
 //! "unsupported": the firmware prints an `ERROR` line for them, so a cross-check fails loudly
@@ -35,6 +35,9 @@ pub const SECTION_IP: u32 = 4;
 pub const SECTION_WATCHDOG: u32 = 5;
 pub const SECTION_CONFIG: u32 = 6;
 pub const SECTION_BUILD: u32 = 7;
+/// The sleep region: u32 size in bytes, u32 flags (bit 0: whole VM kept in the region).
+pub const SECTION_SLEEP_REGION: u32 = 8;
+pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
 
 /// Step kinds.
 pub const STEP_UNSUPPORTED: u32 = 0;
@@ -44,6 +47,12 @@ pub const STEP_EVENT: u32 = 3;
 pub const STEP_RELOAD: u32 = 4;
 pub const STEP_WRITE: u32 = 5;
 pub const STEP_CONFIG: u32 = 6;
+/// `gpio: N`: u32 pin.
+pub const STEP_GPIO: u32 = 7;
+/// `brownout: true`: no payload.
+pub const STEP_BROWNOUT: u32 = 8;
+/// `power_loss: {off, during_write}`: u64 off time in µs, u32 during_write (0/1).
+pub const STEP_POWER_LOSS: u32 = 9;
 
 /// Publish argument tags.
 pub const ARG_BOOL: u32 = 1;
@@ -85,6 +94,10 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
     w.section(SECTION_WATCHDOG, |w| {
         w.u64(p.watchdog_ms);
         w.u64(p.lua_instructions_per_ms);
+    });
+    w.section(SECTION_SLEEP_REGION, |w| {
+        w.u32(saturate(p.sleep_region_bytes as u64));
+        w.u32(if p.vm_in_sleep_region { SLEEP_FLAG_VM_IN_REGION } else { 0 });
     });
     w.section(SECTION_CONFIG, |w| w.value(&scenario.config));
     w.section(SECTION_BUILD, |w| {
@@ -130,6 +143,9 @@ fn step_kind(action: &Action) -> u32 {
         Action::Reload => STEP_RELOAD,
         Action::Write { .. } => STEP_WRITE,
         Action::Config { .. } => STEP_CONFIG,
+        Action::Gpio { .. } => STEP_GPIO,
+        Action::Brownout => STEP_BROWNOUT,
+        Action::PowerLoss { .. } => STEP_POWER_LOSS,
         _ => STEP_UNSUPPORTED,
     }
 }
@@ -203,6 +219,11 @@ impl Writer {
             Action::Config { path, value } => {
                 self.bytes(path.as_bytes());
                 self.value(value);
+            }
+            Action::Gpio { pin } => self.u32(*pin),
+            Action::PowerLoss { off_us, during_write } => {
+                self.u64(*off_us);
+                self.u32(u32::from(*during_write));
             }
             _ => {}
         }
@@ -358,6 +379,8 @@ steps:
         assert_eq!(r.str(), "192.168.4.2");
         assert_eq!(r.section(), (SECTION_WATCHDOG, 16));
         assert_eq!((r.u64(), r.u64()), (5_000, 8_000), "watchdog_ms, lua_instructions_per_ms of esp32");
+        assert_eq!(r.section(), (SECTION_SLEEP_REGION, 8));
+        assert_eq!((r.u32(), r.u32()), (16_384, 0), "sleep_region_bytes of esp32, no whole-VM mode");
         assert!(blob.len().is_multiple_of(4));
     }
 
@@ -365,7 +388,7 @@ steps:
     fn files_and_steps_in_order() {
         let blob = pack(&scenario(BLINK));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..3 {
+        for _ in 0..4 {
             let (_, len) = r.section();
             r.pos += len as usize;
         }
@@ -404,8 +427,8 @@ steps:
     #[test]
     fn unsupported_steps_are_listed() {
         assert!(unsupported_steps(&scenario(BLINK)).is_empty());
-        let brownout = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "brownout: true");
-        assert_eq!(unsupported_steps(&scenario(&brownout)), vec!["0.250000: brownout".to_string()]);
+        let watchdog = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "watchdog_reset: true");
+        assert_eq!(unsupported_steps(&scenario(&watchdog)), vec!["0.250000: task watchdog reset".to_string()]);
     }
 
     #[test]
@@ -415,7 +438,7 @@ steps:
             .replace("mqtt: { topic: a/b, payload: hi }", "event: { name: e, data: { v: 18446744073709551615 } }");
         let blob = pack(&scenario(&yaml));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..3 {
+        for _ in 0..4 {
             let (_, len) = r.section();
             r.pos += len as usize;
         }
@@ -429,6 +452,32 @@ steps:
         let mut r = Reader { b: &blob, pos: at };
         assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 1, "v"));
         assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, u64::MAX as f64), "beyond i64: a float");
+    }
+
+    #[test]
+    fn sleep_and_power_steps_carry_their_fields() {
+        let yaml = BLINK.replace(
+            "  - { at: 250ms, mqtt: { topic: a/b, payload: hi } }",
+            "  - { at: 100ms, gpio: 4 }\n  - { at: 200ms, brownout: true }\n  - { at: 300ms, power_loss: { off: 5s, during_write: true } }",
+        );
+        let s = scenario(&yaml);
+        assert!(unsupported_steps(&s).is_empty());
+        let blob = pack(&s);
+        let mut r = Reader { b: &blob, pos: HEADER_LEN };
+        for _ in 0..8 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (100_000, STEP_GPIO, "gpio 4", 4));
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, STEP_BROWNOUT, "brownout"));
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!(
+            (r.u64(), r.u32(), r.str()),
+            (300_000, STEP_POWER_LOSS, "power loss armed for the next sleep-region write")
+        );
+        assert_eq!((r.u64(), r.u32()), (5_000_000, 1));
     }
 
     #[test]

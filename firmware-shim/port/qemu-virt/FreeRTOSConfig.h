@@ -68,6 +68,7 @@
 #define INCLUDE_xTaskGetCurrentTaskHandle 1
 #define INCLUDE_uxTaskGetStackHighWaterMark 1
 #define INCLUDE_xTimerPendFunctionCall 0
+#define INCLUDE_xTimerGetTimerDaemonTaskHandle 1
 
 void shim_assert_failed(const char *file, int line);
 #define configASSERT(x)                               \
