@@ -1,37 +1,38 @@
-/* args.c: argument checks for the firmware's bindings, with the simulator's messages.
+/* args.c: argument checks for the firmware's bindings.
  *
- * sim/src/bindings/args.rs names every binding function itself (`bad argument #1 to
- * 'publish' (string expected, got nil)`) instead of asking the call site like
- * luaL_argerror does, so these helpers take the name too. The error is raised with
- * luaL_error, so it carries the calling line like the simulator's `error(message, 2)`. */
+ * Errors go through luaL_argerror, which names the function from its call site
+ * (`bad argument #1 to 'publish' (string expected, got nil)`, `'?'` under pcall) and
+ * carries the calling line; the simulator raises its binding errors the same way
+ * (sim/src/bindings/surface.rs). The checks accept what the simulator's
+ * sim/src/bindings/args.rs accepts. */
 #include <string.h>
 
 #include "lauxlib.h"
 #include "lua.h"
 #include "shim.h"
 
-int arg_error(lua_State *L, int n, const char *name, const char *message)
+int arg_error(lua_State *L, int n, const char *message)
 {
-    return luaL_error(L, "bad argument #%d to '%s' (%s)", n, name, message);
+    return luaL_argerror(L, n, message);
 }
 
 /* `<what> expected, got <type>` (`no value` past the last argument). */
-static int expected(lua_State *L, int n, const char *name, const char *what)
+static int expected(lua_State *L, int n, const char *what)
 {
     const char *got = lua_type(L, n) == LUA_TNONE ? "no value" : luaL_typename(L, n);
-    return luaL_error(L, "bad argument #%d to '%s' (%s expected, got %s)", n, name, what, got);
+    return luaL_argerror(L, n, lua_pushfstring(L, "%s expected, got %s", what, got));
 }
 
-const char *arg_string(lua_State *L, int n, const char *name, size_t *len)
+const char *arg_string(lua_State *L, int n, size_t *len)
 {
     int t = lua_type(L, n);
     if (t != LUA_TSTRING && t != LUA_TNUMBER) {
-        expected(L, n, name, "string");
+        expected(L, n, "string");
     }
     return lua_tolstring(L, n, len);
 }
 
-int64_t arg_integer(lua_State *L, int n, const char *name)
+int64_t arg_integer(lua_State *L, int n)
 {
     int isnum = 0;
     lua_Integer i = lua_tointegerx(L, n, &isnum);
@@ -41,15 +42,15 @@ int64_t arg_integer(lua_State *L, int n, const char *name)
     int number = 0;
     (void)lua_tonumberx(L, n, &number);
     if (number) {
-        return arg_error(L, n, name, "number has no integer representation");
+        return arg_error(L, n, "number has no integer representation");
     }
-    return expected(L, n, name, "number");
+    return expected(L, n, "number");
 }
 
-void arg_function(lua_State *L, int n, const char *name)
+void arg_function(lua_State *L, int n)
 {
     if (lua_type(L, n) != LUA_TFUNCTION) {
-        expected(L, n, name, "function");
+        expected(L, n, "function");
     }
 }
 

@@ -9,7 +9,7 @@
 static int l_get(lua_State *L)
 {
     size_t len;
-    const char *path = arg_string(L, 1, "get", &len);
+    const char *path = arg_string(L, 1, &len);
     const struct json *value = firmware_config_get(path, len);
     if (value) {
         json_push(L, value);

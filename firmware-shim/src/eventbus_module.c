@@ -9,8 +9,8 @@
 static int l_subscribe(lua_State *L)
 {
     size_t len;
-    const char *event = arg_string(L, 1, "subscribe", &len);
-    arg_function(L, 2, "subscribe");
+    const char *event = arg_string(L, 1, &len);
+    arg_function(L, 2);
     firmware_register(L, LISTEN_EVENTBUS, event, len, 2);
     lua_pushboolean(L, 1);
     return 1;

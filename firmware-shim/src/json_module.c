@@ -21,7 +21,7 @@
 static int l_decode(lua_State *L)
 {
     size_t len;
-    const char *text = arg_string(L, 1, "decode", &len);
+    const char *text = arg_string(L, 1, &len);
     struct json value;
     char error[160];
     if (!json_parse(text, len, &value, error, sizeof error)) {
@@ -330,7 +330,7 @@ static bool encode(lua_State *L, int idx, int depth, struct text *out, char *err
 static int l_encode(lua_State *L)
 {
     if (lua_gettop(L) == 0) {
-        return arg_error(L, 1, "encode", "value expected");
+        return arg_error(L, 1, "value expected");
     }
     lua_settop(L, 1);
     struct text out = { 0 };

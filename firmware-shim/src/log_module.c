@@ -69,7 +69,7 @@ static int l_set_level(lua_State *L)
     if (lua_type(L, 1) == LUA_TNUMBER && lua_isinteger(L, 1)) {
         rank = lua_tointeger(L, 1);
         if (rank < 0 || rank > 4) {
-            return arg_error(L, 1, "setLevel", "level name or log.LOG_* constant expected");
+            return arg_error(L, 1, "level name or log.LOG_* constant expected");
         }
     } else if (lua_type(L, 1) == LUA_TSTRING) {
         size_t len;
@@ -88,11 +88,11 @@ static int l_set_level(lua_State *L)
             }
         }
         if (rank < 0) {
-            return arg_error(L, 1, "setLevel",
+            return arg_error(L, 1,
                              lua_pushfstring(L, "unknown level '%s'; use DEBUG, INFO, WARN, ERROR or SILENT", upper));
         }
     } else {
-        return arg_error(L, 1, "setLevel", "level name or log.LOG_* constant expected");
+        return arg_error(L, 1, "level name or log.LOG_* constant expected");
     }
     lua_pushinteger(L, rank);
     lua_setfield(L, LUA_REGISTRYINDEX, LEVEL_KEY);
@@ -112,10 +112,10 @@ static int l_print(lua_State *L)
     return 0;
 }
 
-static int firmware_log(lua_State *L, const char *letter, const char *name)
+static int firmware_log(lua_State *L, const char *letter)
 {
     size_t len;
-    const char *first = arg_string(L, 1, name, &len);
+    const char *first = arg_string(L, 1, &len);
     int top = lua_gettop(L); /* before luaL_buffinit, which uses a stack slot */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -132,9 +132,9 @@ static int firmware_log(lua_State *L, const char *letter, const char *name)
     return 0;
 }
 
-static int l_fw_info(lua_State *L) { return firmware_log(L, "I", "info"); }
-static int l_fw_warn(lua_State *L) { return firmware_log(L, "W", "warn"); }
-static int l_fw_error(lua_State *L) { return firmware_log(L, "E", "error"); }
+static int l_fw_info(lua_State *L) { return firmware_log(L, "I"); }
+static int l_fw_warn(lua_State *L) { return firmware_log(L, "W"); }
+static int l_fw_error(lua_State *L) { return firmware_log(L, "E"); }
 
 void log_install(lua_State *L)
 {

@@ -13,11 +13,11 @@
 static int l_publish(lua_State *L)
 {
     size_t tlen, plen;
-    const char *topic = arg_string(L, 1, "publish", &tlen);
-    const char *payload = arg_string(L, 2, "publish", &plen);
+    const char *topic = arg_string(L, 1, &tlen);
+    const char *payload = arg_string(L, 2, &plen);
     if (tlen == 0 || memchr(topic, '+', tlen) || memchr(topic, '#', tlen)) {
         lua_pushfstring(L, "invalid topic '%s' (no wildcards in a publish topic)", topic);
-        return arg_error(L, 1, "publish", lua_tostring(L, -1));
+        return arg_error(L, 1, lua_tostring(L, -1));
     }
     trace_begin("mqtt>");
     trace_text(topic, tlen);
@@ -56,11 +56,11 @@ static bool valid_filter(const char *f, size_t len)
 static int l_subscribe(lua_State *L)
 {
     size_t len;
-    const char *filter = arg_string(L, 1, "subscribe", &len);
-    arg_function(L, 2, "subscribe");
+    const char *filter = arg_string(L, 1, &len);
+    arg_function(L, 2);
     if (!valid_filter(filter, len)) {
         lua_pushfstring(L, "invalid topic filter '%s'", filter);
-        return arg_error(L, 1, "subscribe", lua_tostring(L, -1));
+        return arg_error(L, 1, lua_tostring(L, -1));
     }
     firmware_register(L, LISTEN_MQTT, filter, len, 2);
     lua_pushboolean(L, 1);

@@ -36,35 +36,35 @@ static int l_ip(lua_State *L)
 
 static int l_set_timeout(lua_State *L)
 {
-    int64_t ms = arg_integer(L, 1, "setTimeout");
-    arg_function(L, 2, "setTimeout");
+    int64_t ms = arg_integer(L, 1);
+    arg_function(L, 2);
     if (ms < 0) {
         lua_pushfstring(L, "timeout must be >= 0 ms, got %I", (lua_Integer)ms);
-        return arg_error(L, 1, "setTimeout", lua_tostring(L, -1));
+        return arg_error(L, 1, lua_tostring(L, -1));
     }
     lua_pushinteger(L, (lua_Integer)firmware_set_timeout(L, ms, 2));
     return 1;
 }
 
-/* The sleep time argument of `name`: >= 0 ms (the simulator's message otherwise). */
-static int64_t sleep_ms(lua_State *L, const char *name)
+/* The sleep time argument: >= 0 ms (the simulator's message otherwise). */
+static int64_t sleep_ms(lua_State *L)
 {
-    int64_t ms = arg_integer(L, 1, name);
+    int64_t ms = arg_integer(L, 1);
     if (ms < 0) {
         lua_pushfstring(L, "sleep time must be >= 0 ms, got %I", (lua_Integer)ms);
-        return arg_error(L, 1, name, lua_tostring(L, -1));
+        return arg_error(L, 1, lua_tostring(L, -1));
     }
     return ms;
 }
 
 static int l_deep_sleep(lua_State *L)
 {
-    playback_deep_sleep(lua_isnoneornil(L, 1) ? -1 : sleep_ms(L, "deepSleep"));
+    playback_deep_sleep(lua_isnoneornil(L, 1) ? -1 : sleep_ms(L));
 }
 
 static int l_light_sleep(lua_State *L)
 {
-    lua_pushstring(L, playback_light_sleep(sleep_ms(L, "lightSleep")));
+    lua_pushstring(L, playback_light_sleep(sleep_ms(L)));
     return 1;
 }
 

@@ -223,7 +223,7 @@ static int write(lua_State *L, const char *key, size_t klen, const uint8_t *valu
 static int l_set(lua_State *L)
 {
     size_t klen;
-    const char *key = arg_string(L, 1, "set", &klen);
+    const char *key = arg_string(L, 1, &klen);
     if (lua_isnoneornil(L, 2)) {
         return write(L, key, klen, NULL, 0);
     }
@@ -239,7 +239,7 @@ static int l_set(lua_State *L)
 static int l_get(lua_State *L)
 {
     size_t klen;
-    const char *key = arg_string(L, 1, "get", &klen);
+    const char *key = arg_string(L, 1, &klen);
     const uint8_t *value;
     if (!region_find((const uint8_t *)key, klen, &value)) {
         lua_pushnil(L);
@@ -252,7 +252,7 @@ static int l_get(lua_State *L)
 static int l_remove(lua_State *L)
 {
     size_t klen;
-    const char *key = arg_string(L, 1, "remove", &klen);
+    const char *key = arg_string(L, 1, &klen);
     return write(L, key, klen, NULL, 0);
 }
 

@@ -139,9 +139,9 @@ static struct slot *slot_of(int64_t id)
 /* rtos.timer_start(id, ms [, repeat]) -> 1 | 0 */
 static int l_timer_start(lua_State *L)
 {
-    int64_t id = arg_integer(L, 1, "timer_start");
-    int64_t ms = arg_integer(L, 2, "timer_start");
-    int64_t repeat = lua_isnoneornil(L, 3) ? 0 : arg_integer(L, 3, "timer_start");
+    int64_t id = arg_integer(L, 1);
+    int64_t ms = arg_integer(L, 2);
+    int64_t repeat = lua_isnoneornil(L, 3) ? 0 : arg_integer(L, 3);
     uint32_t ticks;
     if (!shim_ms_to_ticks(ms, g_scenario.tick_hz, &ticks)) {
         trace_line("timer!", "id=%lld ms=%lld refused: bad delay", (long long)id, (long long)ms);
@@ -180,7 +180,7 @@ static int l_timer_start(lua_State *L)
 /* rtos.timer_stop(id) */
 static int l_timer_stop(lua_State *L)
 {
-    int64_t id = arg_integer(L, 1, "timer_stop");
+    int64_t id = arg_integer(L, 1);
     struct slot *s = slot_of(id);
     if (s) {
         s->armed = false;
@@ -216,7 +216,7 @@ static int l_receive(lua_State *L)
 {
     TickType_t wait = portMAX_DELAY;
     if (!lua_isnoneornil(L, 1)) {
-        int64_t ms = arg_integer(L, 1, "receive");
+        int64_t ms = arg_integer(L, 1);
         if (ms < 0 && ms != INF_TIMEOUT) {
             return luaL_error(L, "bad argument #1 to 'receive' (timeout must be >= 0 or rtos.INF_TIMEOUT, got %I)",
                               (lua_Integer)ms);

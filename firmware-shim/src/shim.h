@@ -238,13 +238,13 @@ const struct json *firmware_config_get(const char *path, size_t len);
 uint64_t firmware_next_id(void);
 void firmware_keep_next_id(uint64_t next_id);
 
-/* ---- Binding helpers (src/args.c): the simulator's argument errors (bindings/args.rs) ---- */
+/* ---- Binding helpers (src/args.c): argument errors through luaL_argerror ------------------ */
 
-/* luaL_checklstring with the simulator's message: `bad argument #n to 'name' (...)`. */
-const char *arg_string(struct lua_State *L, int n, const char *name, size_t *len);
-int64_t arg_integer(struct lua_State *L, int n, const char *name);
-void arg_function(struct lua_State *L, int n, const char *name);
-int arg_error(struct lua_State *L, int n, const char *name, const char *message);
+/* A string (or number, as text) argument, like luaL_checklstring. */
+const char *arg_string(struct lua_State *L, int n, size_t *len);
+int64_t arg_integer(struct lua_State *L, int n);
+void arg_function(struct lua_State *L, int n);
+int arg_error(struct lua_State *L, int n, const char *message);
 /* A module table of light C functions, set as a global (bindings/mod.rs global_table). */
 void bind_global_table(struct lua_State *L, const char *global, const struct luaL_Reg *fns);
 

@@ -19,8 +19,8 @@ static void trace_message(const char *to, size_t to_len, const char *text, size_
 static int l_send(lua_State *L)
 {
     size_t to_len, len;
-    const char *to = arg_string(L, 1, "send", &to_len);
-    const char *text = arg_string(L, 2, "send", &len);
+    const char *to = arg_string(L, 1, &to_len);
+    const char *text = arg_string(L, 2, &len);
     trace_message(to, to_len, text, len);
     lua_pushboolean(L, 1);
     return 1;
@@ -29,7 +29,7 @@ static int l_send(lua_State *L)
 static int l_broadcast(lua_State *L)
 {
     size_t len;
-    const char *text = arg_string(L, 1, "broadcast", &len);
+    const char *text = arg_string(L, 1, &len);
     trace_message("broadcast", 9, text, len);
     lua_pushboolean(L, 1);
     return 1;

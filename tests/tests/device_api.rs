@@ -203,8 +203,8 @@ fn binding_functions_check_their_arguments_as_their_signatures_say() {
                 }
                 for (case, args, wanted) in cases {
                     let key = format!("{name}.{field}#{}:{case}", i + 1);
-                    let sep = if args.is_empty() { "" } else { ", " };
-                    probes.push_str(&format!("probe('{key}', {name}.{field}{sep}{args})\n"));
+                    // called by name, so that luaL_argerror names the field as at a call site
+                    probes.push_str(&format!("probe('{key}', function() return {name}.{field}({args}) end)\n"));
                     expect.push((key, wanted));
                 }
             }

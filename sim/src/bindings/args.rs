@@ -4,10 +4,11 @@
 use mlua::{Function, Table, Value};
 
 /// Why a binding call failed: an error the script sees as a string raised at its own line
-/// (like `luaL_error`), the device halting (its message raised as is), or a Lua/runtime error
-/// passed through unchanged.
+/// (like `luaL_error`), a bad argument (number and message, like `luaL_argerror`), the device
+/// halting (its message raised as is), or a Lua/runtime error passed through unchanged.
 pub enum Fail {
     Raise(String),
+    Arg(usize, String),
     Halt(String),
     Lua(mlua::Error),
 }
@@ -22,7 +23,6 @@ pub type BindResult<T> = Result<T, Fail>;
 
 /// The arguments of one binding call.
 pub struct Args {
-    name: &'static str,
     values: Vec<Value>,
 }
 
@@ -41,8 +41,8 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 impl Args {
-    pub fn new(name: &'static str, values: Vec<Value>) -> Args {
-        Args { name, values }
+    pub fn new(values: Vec<Value>) -> Args {
+        Args { values }
     }
 
     /// Argument `n` (1-based), `Nil` when absent.
@@ -63,9 +63,10 @@ impl Args {
         self.values.iter().skip(n - 1).cloned().collect()
     }
 
-    /// `luaL_argerror`.
+    /// `luaL_argerror`: raised by the binding's C function, which names itself from its call
+    /// site as the device's does (`bad argument #1 to 'publish' (...)`, `'?'` under `pcall`).
     pub fn error(&self, n: usize, message: impl std::fmt::Display) -> Fail {
-        Fail::Raise(format!("bad argument #{n} to '{}' ({message})", self.name))
+        Fail::Arg(n, message.to_string())
     }
 
     fn expected(&self, n: usize, what: &str) -> Fail {

@@ -16,6 +16,7 @@ mod log;
 mod luatos_log;
 mod mqtt;
 mod node;
+mod os_clock;
 mod rtc;
 mod rtos;
 mod surface;
@@ -57,6 +58,9 @@ pub const ALL: &[Binding] = &[
 /// Installs every binding the device's build has (only the lean ones when `lean`).
 pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
     surface::begin(lua);
+    if !lean {
+        os_clock::install(lua)?;
+    }
     for binding in ALL {
         let present = match binding.module {
             _ if lean && !binding.lean => false,

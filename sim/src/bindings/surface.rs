@@ -5,7 +5,7 @@
 //! caller's position (`luaL_argerror`). Here every binding function is one of a fixed set of
 //! light C functions, `trampoline::<N>`, which calls the state's single Rust dispatcher with
 //! `N` and the arguments, and raises `Fail::Raise` messages itself as strings at the caller's
-//! line. A fresh state therefore gets its whole API with one Rust callback instead of one per
+//! line and bad arguments through `luaL_argerror`, which names the function from its call site. A fresh state therefore gets its whole API with one Rust callback instead of one per
 //! function (installation was a fifth of a deep-sleep wake), and calls skip a Lua wrapper.
 
 use super::args::{Args, BindResult, Fail};
@@ -16,9 +16,8 @@ use std::rc::Rc;
 /// A binding function's implementation, its results already converted.
 type Call = Box<dyn Fn(&Lua, Args) -> BindResult<MultiValue>>;
 
-/// One binding function of a state: its name (for argument errors) and implementation.
+/// One binding function of a state.
 struct Entry {
-    name: &'static str,
     call: Call,
 }
 
@@ -31,15 +30,17 @@ static DISPATCHER_KEY: u8 = 1;
 /// First result of the dispatcher when the binding raised a message (the second result), to be
 /// prefixed with the caller's position...
 static RAISE_MARK: u8 = 2;
-/// ...or raised as it is (the device halting: no Rust error object, no traceback to build).
+/// ...or raised as it is (the device halting: no Rust error object, no traceback to build)...
 static THROW_MARK: u8 = 3;
+/// ...or, with the argument's number before the message, raised by `luaL_argerror`.
+static ARG_MARK: u8 = 4;
 
 fn key(k: &'static u8) -> *const c_void {
     k as *const u8 as *const c_void
 }
 
 /// Binding function `N`: the dispatcher with `N` in front of the arguments; a raised message
-/// becomes a string error at the caller's position.
+/// becomes a string error at the caller's position, a bad argument goes to `luaL_argerror`.
 ///
 /// No Rust value with a destructor is live in here: Lua errors pass through by `longjmp`.
 unsafe extern "C-unwind" fn trampoline<const N: usize>(state: *mut ffi::lua_State) -> c_int {
@@ -49,19 +50,24 @@ unsafe extern "C-unwind" fn trampoline<const N: usize>(state: *mut ffi::lua_Stat
     ffi::lua_rotate(state, 1, 2);
     let nargs = ffi::lua_gettop(state) - 1;
     ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-    if ffi::lua_gettop(state) == 2 {
+    let top = ffi::lua_gettop(state);
+    if top == 2 || top == 3 {
         let mark = ffi::lua_touserdata(state, 1) as *const c_void;
-        if mark == key(&RAISE_MARK) {
+        if top == 3 && mark == key(&ARG_MARK) {
+            let n = ffi::lua_tointeger(state, 2) as c_int;
+            ffi::luaL_argerror(state, n, ffi::lua_tostring(state, 3));
+        }
+        if top == 2 && mark == key(&RAISE_MARK) {
             ffi::luaL_where(state, 1);
             ffi::lua_rotate(state, 2, 1);
             ffi::lua_concat(state, 2);
             ffi::lua_error(state);
         }
-        if mark == key(&THROW_MARK) {
+        if top == 2 && mark == key(&THROW_MARK) {
             ffi::lua_error(state);
         }
     }
-    ffi::lua_gettop(state)
+    top
 }
 
 macro_rules! trampolines {
@@ -79,8 +85,8 @@ pub fn begin(lua: &Lua) {
     lua.set_app_data(Collecting::default());
 }
 
-/// A binding function named `name` (for error messages) implemented by `f`; only while the
-/// state's bindings install (between `begin` and `finish`).
+/// A binding function implemented by `f`; only while the state's bindings install (between
+/// `begin` and `finish`). `name` is for the error when that is not the case.
 pub fn function<R, F>(lua: &Lua, name: &'static str, f: F) -> mlua::Result<Function>
 where
     R: IntoLuaMulti,
@@ -91,7 +97,7 @@ where
         let mut collecting = lua
             .app_data_mut::<Collecting>()
             .ok_or_else(|| mlua::Error::runtime(format!("binding '{name}' created outside installation")))?;
-        collecting.0.push(Entry { name, call });
+        collecting.0.push(Entry { call });
         collecting.0.len() - 1
     };
     let trampoline = TRAMPOLINES
@@ -117,11 +123,16 @@ pub fn finish(lua: &Lua) -> mlua::Result<()> {
             _ => return Err(mlua::Error::runtime("binding dispatcher called without its number")),
         };
         let entry = &entries[n];
-        match (entry.call)(lua, Args::new(entry.name, values.into_iter().collect())) {
+        match (entry.call)(lua, Args::new(values.into_iter().collect())) {
             Ok(results) => Ok(results),
             Err(Fail::Lua(e)) => Err(e),
             Err(Fail::Raise(message)) => marked(lua, &RAISE_MARK, message),
             Err(Fail::Halt(message)) => marked(lua, &THROW_MARK, message),
+            Err(Fail::Arg(n, message)) => Ok(MultiValue::from_vec(vec![
+                Value::LightUserData(LightUserData(key(&ARG_MARK) as *mut c_void)),
+                Value::Integer(n as i64),
+                Value::String(lua.create_string(message)?),
+            ])),
         }
     })?;
     // SAFETY: stores the one argument in the registry; nothing else is touched.

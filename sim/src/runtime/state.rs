@@ -114,7 +114,6 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     let safe_debug = lua.create_table()?;
     safe_debug.set("traceback", traceback.clone())?;
     globals.set("debug", safe_debug)?;
-    install_virtual_clock(lua, &os)?;
     if let Some(math) = globals.get::<Option<Table>>("math")? {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
@@ -209,59 +208,6 @@ fn remove_all(lua: &Lua, globals: &Table) -> Result<()> {
     }
 }
 
-/// `os.time()` and `os.clock()` read the virtual clock. The device has no wall-clock source
-/// unless a script sets one, so `os.time()` counts seconds since power-on (epoch 0), in UTC;
-/// `os.time{...}` converts a UTC date without the host's time zone.
-fn install_virtual_clock(lua: &Lua, os: &Table) -> Result<()> {
-    os.set(
-        "time",
-        lua.create_function(|lua, date: Option<Table>| match date {
-            None => Ok(with_world(lua, |w| w.wall_clock_s())),
-            Some(t) => utc_seconds(&t),
-        })?,
-    )?;
-    os.set(
-        "clock",
-        lua.create_function(|lua, ()| {
-            Ok(with_world(lua, |w| w.clock.ticks_since_boot() as f64 / w.clock.tick_hz() as f64))
-        })?,
-    )
-}
-
-/// Largest magnitude of a date field, as Lua's `os.time` allows (`INT_MAX / 2`); it keeps the
-/// arithmetic below far from overflow.
-const MAX_DATE_FIELD: i64 = i32::MAX as i64 / 2;
-
-fn utc_seconds(t: &Table) -> Result<i64> {
-    let field = |name: &str, default: Option<i64>| -> Result<i64> {
-        let value = match (t.get::<Option<i64>>(name)?, default) {
-            (Some(v), _) => v,
-            (None, Some(d)) => d,
-            (None, None) => return Err(mlua::Error::runtime(format!("field '{name}' missing in date table"))),
-        };
-        let delta = if name == "year" { 1900 } else { 0 };
-        if !(-MAX_DATE_FIELD..=MAX_DATE_FIELD).contains(&value.saturating_sub(delta)) {
-            return Err(mlua::Error::runtime(format!("field '{name}' is out-of-bound")));
-        }
-        Ok(value)
-    };
-    let (y, m, d) = (field("year", None)?, field("month", None)?, field("day", None)?);
-    let (h, min, s) = (field("hour", Some(12))?, field("min", Some(0))?, field("sec", Some(0))?);
-    Ok(days_from_civil(y, m, d) * 86_400 + h * 3_600 + min * 60 + s)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date; months outside 1..12 carry into years.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let (year, month) = (year + (month - 1).div_euclid(12), (month - 1).rem_euclid(12) + 1);
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// `native_load(path [, env])`: compiles a file of the device's flash. Returns the chunk, or
 /// `nil, message, missing` where `missing` is true when there is no such file.
 fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiValue> {
@@ -284,19 +230,5 @@ fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiV
             Value::String(lua.create_string(message)?),
             Value::Boolean(false),
         ])),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{days_from_civil, MAX_DATE_FIELD};
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2024, 13, 1), days_from_civil(2025, 1, 1));
-        let extreme = MAX_DATE_FIELD + 1900;
-        assert!(days_from_civil(extreme, MAX_DATE_FIELD, MAX_DATE_FIELD) > 0, "no overflow at the bounds");
     }
 }
