@@ -2,8 +2,7 @@
  *
  * Same order as the simulator's list (sim/src/bindings/mod.rs ALL), so globals are created in
  * the same order on both sides; an optional module installs only when the packed build lists
- * it. The simulator's optional GNSS module is missing here: scripts that use it differ in the
- * cross-check (docs/crosscheck.md). */
+ * it. */
 #include "lauxlib.h"
 #include "lua.h"
 #include "shim.h"
@@ -30,6 +29,7 @@ static const struct binding ALL[] = {
     { "RTC", NULL, rtc_install },
     { "JSON", NULL, json_install },
     { "Telegram", "telegram", telegram_install },
+    { "GNSS", "gnss", gnss_install },
 };
 
 void bindings_install_all(lua_State *L)

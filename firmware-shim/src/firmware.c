@@ -8,9 +8,10 @@
  * unless the build has the seed's naive reload, whose old states keep running their callbacks.
  * The Lua task runs the callback (`call`) in the state of its generation. Also here: the device
  * configuration (Config.get, `config` steps), the flash writes of `write` steps, the
- * `<mqtt.prefix>/cmd/lua/reload` topic, and the event `gpio` of a gpio step while awake.
- * Registrations are lost at a reset (main RAM); their id counter, the configuration and the
- * flash survive it, as in the simulator. */
+ * `<mqtt.prefix>/cmd/lua/reload` topic, the event `gpio` of a gpio step while awake, and the
+ * GNSS fix GNSS.lastFix reads (the power-on fix, replaced by `gnss` steps). Registrations are
+ * lost at a reset (main RAM); their id counter, the configuration, the flash and the GNSS fix
+ * survive it, as in the simulator (the fix is the outside world's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static size_t timeout_count, timeout_cap;
 static uint64_t next_id;
 static bool config_ready;
 static struct json config;
+static bool gnss_ready;
+static const struct json *gnss_fix; /* in the blob's tables: the power-on fix or a step's */
 
 uint64_t firmware_next_id(void)
 {
@@ -337,6 +340,26 @@ const struct json *firmware_config_get(const char *path, size_t len)
     return json_get_path(&config, path, len);
 }
 
+static void ensure_gnss(void)
+{
+    if (!gnss_ready) {
+        gnss_fix = g_scenario.has_gnss ? &g_scenario.gnss : NULL;
+        gnss_ready = true;
+    }
+}
+
+const struct json *firmware_gnss_fix(void)
+{
+    ensure_gnss();
+    return gnss_fix;
+}
+
+static void gnss_set(const struct pack_step *step)
+{
+    gnss_ready = true;
+    gnss_fix = step->fix_lost ? NULL : &step->value;
+}
+
 /* World::reload_topic: `<mqtt.prefix>/cmd/lua/reload`, the prefix `device` unless configured. */
 static bool is_reload_topic(const char *topic, size_t len)
 {
@@ -413,6 +436,9 @@ void firmware_apply_step(const struct pack_step *step)
     case PACK_STEP_CONFIG:
         config_set(step);
         break;
+    case PACK_STEP_GNSS:
+        gnss_set(step);
+        break;
     default:
         break;
     }
@@ -439,10 +465,10 @@ void firmware_gpio_event(const struct pack_step *gpio)
 
 void firmware_replay(const struct scenario *s, size_t steps_done)
 {
-    size_t rank = 0; /* among the write and config steps */
+    size_t rank = 0; /* among the write, config and gnss steps */
     for (size_t i = 0; i < steps_done && i < s->step_count; i++) {
         const struct pack_step *st = &s->steps[i];
-        if (st->kind != PACK_STEP_WRITE && st->kind != PACK_STEP_CONFIG) {
+        if (st->kind != PACK_STEP_WRITE && st->kind != PACK_STEP_CONFIG && st->kind != PACK_STEP_GNSS) {
             continue;
         }
         if (playback_missed(rank++)) {
@@ -450,8 +476,10 @@ void firmware_replay(const struct scenario *s, size_t steps_done)
         }
         if (st->kind == PACK_STEP_WRITE) {
             flash_write(st);
-        } else {
+        } else if (st->kind == PACK_STEP_CONFIG) {
             config_set(st);
+        } else {
+            gnss_set(st);
         }
     }
 }

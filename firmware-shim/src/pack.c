@@ -2,7 +2,7 @@
  *
  * The host places the blob in RAM (`-device loader,file=blob.bin,addr=0x81000000` on QEMU), so
  * one firmware build serves every scenario. Strings and file contents are used in place;
- * the step, file and module tables and the JSON values (configuration, event data) are
+ * the step, file and module tables and the JSON values (configuration, event data, GNSS fixes) are
  * allocated. Every length is checked against the blob. */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@ enum {
     SECTION_CONFIG = 6,
     SECTION_BUILD = 7,
     SECTION_SLEEP_REGION = 8,
+    SECTION_GNSS = 9,
 };
 
 enum { VALUE_NULL, VALUE_BOOL, VALUE_INT, VALUE_FLOAT, VALUE_STR, VALUE_ARRAY, VALUE_OBJECT };
@@ -193,6 +194,9 @@ static bool read_step(struct cursor *c, struct pack_step *st, const char **error
         st->off_us = read_u64(c);
         st->during_write = read_u32(c);
         return c->ok || fail(error, "bad step");
+    case PACK_STEP_GNSS:
+        st->fix_lost = read_u32(c) == 0;
+        return (c->ok && (st->fix_lost || read_value(c, &st->value, 0))) || fail(error, "bad gnss step");
     default:
         return c->ok || fail(error, "bad step");
     }
@@ -321,6 +325,13 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 s->sleep_region_bytes = read_u32(&in);
                 s->sleep_flags = read_u32(&in);
                 break;
+            case SECTION_GNSS:
+                if (pass == 1 && !read_value(&in, &s->gnss, 0)) {
+                    return fail(error, "bad GNSS section");
+                }
+                s->has_gnss = true;
+                in.pos = len;
+                break;
             case SECTION_FILE:
                 if (pass == 1) {
                     struct pack_file *f = &s->files[files];
@@ -342,7 +353,7 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 in.pos = len; /* a newer section this firmware does not know: skipped */
                 break;
             }
-            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_SLEEP_REGION)) {
+            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_GNSS)) {
                 return fail(error, "malformed section");
             }
         }

@@ -85,6 +85,8 @@ enum pack_step_kind {
     PACK_STEP_GPIO = 7,
     PACK_STEP_BROWNOUT = 8,
     PACK_STEP_POWER_LOSS = 9,
+    /* ---- GNSS ---- */
+    PACK_STEP_GNSS = 10,
 };
 
 struct pack_step {
@@ -98,7 +100,8 @@ struct pack_step {
     struct pack_arg *args;
     const char *payload; /* MQTT payload, file contents */
     uint32_t payload_len;
-    struct json value; /* event data, config value */
+    struct json value; /* event data, config value, GNSS fix */
+    bool fix_lost;     /* gnss: the fix is lost (no value) */
     /* ---- Sleep and power steps ---- */
     uint32_t pin;          /* gpio */
     uint64_t off_us;       /* power_loss: how long the power stays off */
@@ -136,6 +139,8 @@ struct scenario {
     bool naive_reload;  /* old Lua states are kept and their callbacks still run */
     uint32_t module_count;
     const char **modules; /* optional firmware modules of this build (telegram, gnss) */
+    bool has_gnss;        /* a GNSS fix at power-on */
+    struct json gnss;     /* that fix */
 };
 
 /* Parses the blob at `blob`; on failure returns false with a reason in `error`. */
@@ -219,12 +224,12 @@ uint64_t firmware_set_timeout(struct lua_State *L, int64_t ms, int fn_index);
 /* The earliest Node.setTimeout expiry in µs, UINT64_MAX when none. */
 uint64_t firmware_next_timeout(void);
 void firmware_fire_due_timeouts(uint64_t now_us);
-/* Plays an MQTT, event, reload, write or config step (with its inject line). */
+/* Plays an MQTT, event, reload, write, config or gnss step (with its inject line). */
 void firmware_apply_step(const struct pack_step *step);
 /* A gpio step while the device is awake: the firmware event `gpio` with `{pin = N}`. */
 void firmware_gpio_event(const struct pack_step *gpio);
-/* After a reset: flash writes and config changes of the steps already played (not those
- * missed while asleep or off), silently. */
+/* After a reset: flash writes, config changes and GNSS fixes of the steps already played (not
+ * those missed while asleep or off), silently. */
 void firmware_replay(const struct scenario *s, size_t steps_done);
 /* A callback message taken off the queue: runs the callback if its generation may run. */
 void firmware_run_callback(const struct shim_msg *m);
@@ -232,6 +237,8 @@ void firmware_run_callback(const struct shim_msg *m);
 void firmware_reload_trigger(const struct shim_msg *m, char *out, size_t size);
 /* A message as the simulator's Message Display prints it on drop lines. */
 void firmware_trace_drop(const struct shim_msg *m);
+/* GNSS.lastFix: the last fix (the power-on fix, then gnss steps played), NULL without one. */
+const struct json *firmware_gnss_fix(void);
 /* Config.get: the value at a dotted path, NULL when missing. */
 const struct json *firmware_config_get(const char *path, size_t len);
 /* The ids of registrations survive a reset, like the simulator's counter. */
@@ -306,8 +313,8 @@ void playback_deep_sleep(int64_t ms) __attribute__((noreturn));
 const char *playback_light_sleep(int64_t ms);
 /* Node.wakeCause(). */
 const char *playback_wake_cause(void);
-/* Whether the write or config step of this rank (among the write and config steps) was missed
- * while asleep or off. */
+/* Whether the write, config or gnss step of this rank (among those steps) was missed while
+ * asleep or off. */
 bool playback_missed(size_t rank);
 /* A power loss armed for the next sleep-region write: tears the write (region_tear done by
  * the caller) and cuts the power. */
@@ -327,6 +334,7 @@ void config_install(struct lua_State *L);
 void node_install(struct lua_State *L);
 void json_install(struct lua_State *L);
 void telegram_install(struct lua_State *L);
+void gnss_install(struct lua_State *L);
 void rtc_install(struct lua_State *L);
 void lua_task(void *arg);
 extern TaskHandle_t g_lua_task;

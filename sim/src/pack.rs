@@ -5,7 +5,7 @@
 //! The blob carries what the device needs and nothing of the host: the profile fields the
 //! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget,
 //! naive reload, optional modules, sleep region), the start tick, duration and seed, the
-//! configuration, every file of the flash, and the timed steps. Each step also
+//! configuration, the GNSS fix at power-on, every file of the flash, and the timed steps. Each step also
 //! carries the text the simulator prints for it (`inject`/`drop` lines), so the firmware need
 //! not reproduce Rust's string and float formatting. Steps the firmware cannot play yet are packed as
 //! "unsupported": the firmware prints an `ERROR` line for them, so a cross-check fails loudly
@@ -38,6 +38,8 @@ pub const SECTION_BUILD: u32 = 7;
 /// The sleep region: u32 size in bytes, u32 flags (bit 0: whole VM kept in the region).
 pub const SECTION_SLEEP_REGION: u32 = 8;
 pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
+/// The GNSS fix at power-on (the scenario's `gnss:`): a value; absent without a fix.
+pub const SECTION_GNSS: u32 = 9;
 
 /// Step kinds.
 pub const STEP_UNSUPPORTED: u32 = 0;
@@ -53,6 +55,8 @@ pub const STEP_GPIO: u32 = 7;
 pub const STEP_BROWNOUT: u32 = 8;
 /// `power_loss: {off, during_write}`: u64 off time in µs, u32 during_write (0/1).
 pub const STEP_POWER_LOSS: u32 = 9;
+/// `gnss: FIX | lost`: u32 1 then the fix as a value, or u32 0 (lost).
+pub const STEP_GNSS: u32 = 10;
 
 /// Publish argument tags.
 pub const ARG_BOOL: u32 = 1;
@@ -107,6 +111,9 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
             w.bytes(module.as_bytes());
         }
     });
+    if let Some(fix) = &scenario.gnss {
+        w.section(SECTION_GNSS, |w| w.value(fix));
+    }
     for (path, bytes) in scenario.files.files() {
         w.section(SECTION_FILE, |w| {
             w.bytes(path.as_bytes());
@@ -146,6 +153,7 @@ fn step_kind(action: &Action) -> u32 {
         Action::Gpio { .. } => STEP_GPIO,
         Action::Brownout => STEP_BROWNOUT,
         Action::PowerLoss { .. } => STEP_POWER_LOSS,
+        Action::Gnss { .. } => STEP_GNSS,
         _ => STEP_UNSUPPORTED,
     }
 }
@@ -225,6 +233,11 @@ impl Writer {
                 self.u64(*off_us);
                 self.u32(u32::from(*during_write));
             }
+            Action::Gnss { fix: Some(fix) } => {
+                self.u32(1);
+                self.value(fix);
+            }
+            Action::Gnss { fix: None } => self.u32(0),
             _ => {}
         }
     }
@@ -478,6 +491,44 @@ steps:
             (300_000, STEP_POWER_LOSS, "power loss armed for the next sleep-region write")
         );
         assert_eq!((r.u64(), r.u32()), (5_000_000, 1));
+    }
+
+    #[test]
+    fn gnss_fix_and_steps_are_typed_values() {
+        let yaml = BLINK.replace("seed: 7", "seed: 7\ngnss: { lat: 47.5, lon: 8 }").replace(
+            "  - { at: 250ms, mqtt: { topic: a/b, payload: hi } }",
+            "  - { at: 100ms, gnss: { lat: 1.25, lon: 2 } }\n  - { at: 200ms, gnss: lost }",
+        );
+        let s = scenario(&yaml);
+        assert!(unsupported_steps(&s).is_empty());
+        let blob = pack(&s);
+        let mut r = Reader { b: &blob, pos: HEADER_LEN };
+        for _ in 0..6 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section().0, SECTION_GNSS, "the initial fix follows the build section");
+        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 2, "lat"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 47.5));
+        assert_eq!((r.str(), r.u32(), r.u64()), ("lon", VALUE_INT, 8));
+        for _ in 0..2 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (100_000, STEP_GNSS, r#"gnss {"lat":1.25,"lon":2}"#));
+        assert_eq!((r.u32(), r.u32(), r.u32(), r.str()), (1, VALUE_OBJECT, 2, "lat"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 1.25));
+        assert_eq!((r.str(), r.u32(), r.u64()), ("lon", VALUE_INT, 2));
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (200_000, STEP_GNSS, "gnss lost", 0));
+        let without = pack(&scenario(BLINK));
+        let mut r = Reader { b: &without, pos: HEADER_LEN };
+        while r.pos < without.len() {
+            let (tag, len) = r.section();
+            assert_ne!(tag, SECTION_GNSS, "no fix: no section");
+            r.pos += len as usize;
+        }
     }
 
     #[test]
