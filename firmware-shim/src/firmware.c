@@ -9,9 +9,10 @@
  * The Lua task runs the callback (`call`) in the state of its generation. Also here: the device
  * configuration (Config.get, `config` steps), the flash writes of `write` steps, the
  * `<mqtt.prefix>/cmd/lua/reload` topic, the event `gpio` of a gpio step while awake, and the
- * GNSS fix GNSS.lastFix reads (the power-on fix, replaced by `gnss` steps). Registrations are
- * lost at a reset (main RAM); their id counter, the configuration, the flash and the GNSS fix
- * survive it, as in the simulator (the fix is the outside world's). */
+ * GNSS fix GNSS.lastFix reads (the power-on fix, replaced by `gnss` steps), and the wall clock's
+ * offset os.time adds (`clock_jump` steps). Registrations are lost at a reset (main RAM); their
+ * id counter, the configuration, the flash, the GNSS fix and the wall clock survive it, as in
+ * the simulator (the fix and the clock are the outside world's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ static bool config_ready;
 static struct json config;
 static bool gnss_ready;
 static const struct json *gnss_fix; /* in the blob's tables: the power-on fix or a step's */
+static int64_t wall_offset_us;      /* every clock_jump played, saturating */
 
 uint64_t firmware_next_id(void)
 {
@@ -360,6 +362,24 @@ static void gnss_set(const struct pack_step *step)
     gnss_fix = step->fix_lost ? NULL : &step->value;
 }
 
+static void clock_jump(const struct pack_step *step)
+{
+    if (__builtin_add_overflow(wall_offset_us, step->jump_us, &wall_offset_us)) {
+        wall_offset_us = step->jump_us < 0 ? INT64_MIN : INT64_MAX;
+    }
+}
+
+int64_t firmware_wall_clock_s(void)
+{
+    int64_t us;
+    if (__builtin_add_overflow((int64_t)playback_now_us(), wall_offset_us, &us)) {
+        us = wall_offset_us < 0 ? INT64_MIN : INT64_MAX;
+    }
+    /* div_euclid by a positive divisor: rounds towards minus infinity. */
+    int64_t s = us / 1000000, r = us % 1000000;
+    return r < 0 ? s - 1 : s;
+}
+
 /* World::reload_topic: `<mqtt.prefix>/cmd/lua/reload`, the prefix `device` unless configured. */
 static bool is_reload_topic(const char *topic, size_t len)
 {
@@ -439,6 +459,9 @@ void firmware_apply_step(const struct pack_step *step)
     case PACK_STEP_GNSS:
         gnss_set(step);
         break;
+    case PACK_STEP_CLOCK_JUMP:
+        clock_jump(step);
+        break;
     default:
         break;
     }
@@ -465,10 +488,16 @@ void firmware_gpio_event(const struct pack_step *gpio)
 
 void firmware_replay(const struct scenario *s, size_t steps_done)
 {
-    size_t rank = 0; /* among the write, config and gnss steps */
+    size_t rank = 0; /* among the write, config, gnss and clock_jump steps */
     for (size_t i = 0; i < steps_done && i < s->step_count; i++) {
         const struct pack_step *st = &s->steps[i];
-        if (st->kind != PACK_STEP_WRITE && st->kind != PACK_STEP_CONFIG && st->kind != PACK_STEP_GNSS) {
+        switch (st->kind) {
+        case PACK_STEP_WRITE:
+        case PACK_STEP_CONFIG:
+        case PACK_STEP_GNSS:
+        case PACK_STEP_CLOCK_JUMP:
+            break;
+        default:
             continue;
         }
         if (playback_missed(rank++)) {
@@ -478,8 +507,10 @@ void firmware_replay(const struct scenario *s, size_t steps_done)
             flash_write(st);
         } else if (st->kind == PACK_STEP_CONFIG) {
             config_set(st);
-        } else {
+        } else if (st->kind == PACK_STEP_GNSS) {
             gnss_set(st);
+        } else {
+            clock_jump(st);
         }
     }
 }

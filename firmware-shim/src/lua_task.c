@@ -265,7 +265,7 @@ static int load_builtin(lua_State *L, const char *start, const char *end, const 
     return lua_load(L, read_piece, &r, name, "t");
 }
 
-/* ---- Virtual clock for os.time / os.clock ------------------------------------------------ */
+/* ---- Virtual clock for os.time (plus clock_jump steps) / os.clock -------------------------- */
 
 static int64_t days_from_civil(int64_t year, int64_t month, int64_t day)
 {
@@ -304,7 +304,7 @@ static int64_t date_field(lua_State *L, const char *name, int64_t dflt, int requ
 static int os_time(lua_State *L)
 {
     if (lua_isnoneornil(L, 1)) {
-        lua_pushinteger(L, (lua_Integer)(playback_now_us() / 1000000u));
+        lua_pushinteger(L, (lua_Integer)firmware_wall_clock_s());
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);

@@ -197,6 +197,9 @@ static bool read_step(struct cursor *c, struct pack_step *st, const char **error
     case PACK_STEP_GNSS:
         st->fix_lost = read_u32(c) == 0;
         return (c->ok && (st->fix_lost || read_value(c, &st->value, 0))) || fail(error, "bad gnss step");
+    case PACK_STEP_CLOCK_JUMP:
+        st->jump_us = (int64_t)read_u64(c);
+        return c->ok || fail(error, "bad step");
     default:
         return c->ok || fail(error, "bad step");
     }

@@ -45,9 +45,9 @@ static uint64_t tear_off_us;
 /* Deep sleep or power off: trace lines show the clock's ticks, the kernel's stand still. */
 static bool asleep;
 
-/* The write, config and gnss steps missed while asleep or off, by their rank among the
- * scenario's write, config and gnss steps: the simulator never applies them, so the replay
- * after a reset skips them. */
+/* The write, config, gnss and clock_jump steps missed while asleep or off, by their rank among
+ * the scenario's steps of those kinds: the simulator never applies them, so the replay after a
+ * reset skips them. */
 #define MISSED_RANKS 4096u
 static uint8_t missed[MISSED_RANKS / 8];
 
@@ -220,7 +220,8 @@ const char *playback_wake_cause(void)
 
 static bool replayed(const struct pack_step *st)
 {
-    return st->kind == PACK_STEP_WRITE || st->kind == PACK_STEP_CONFIG || st->kind == PACK_STEP_GNSS;
+    return st->kind == PACK_STEP_WRITE || st->kind == PACK_STEP_CONFIG || st->kind == PACK_STEP_GNSS ||
+           st->kind == PACK_STEP_CLOCK_JUMP;
 }
 
 bool playback_missed(size_t rank)
@@ -229,7 +230,7 @@ bool playback_missed(size_t rank)
 }
 
 /* Traces a step the device misses (`missed while asleep: `, `missed while off: `) and, for a
- * write, config or gnss step, keeps it from the replay. */
+ * write, config, gnss or clock_jump step, keeps it from the replay. */
 static void miss(const struct pack_step *st, const char *why)
 {
     trace_line_escaped("inject", why, st->text, st->text_len, NULL);
@@ -241,7 +242,7 @@ static void miss(const struct pack_step *st, const char *why)
         rank += replayed(p);
     }
     if (rank >= MISSED_RANKS) {
-        shim_fatal("more than %u write, config and gnss steps", MISSED_RANKS);
+        shim_fatal("more than %u write, config, gnss and clock_jump steps", MISSED_RANKS);
     }
     missed[rank / 8] |= (uint8_t)(1u << (rank % 8));
 }
@@ -315,8 +316,12 @@ static void apply_step(const struct pack_step *st)
         }
         break;
     case PACK_STEP_GNSS:
+    case PACK_STEP_CLOCK_JUMP:
         firmware_apply_step(st);
         break;
+    case PACK_STEP_WATCHDOG_RESET:
+        trace_line_escaped("inject", NULL, st->text, st->text_len, NULL);
+        reset_to(WAKE_RESET, "task watchdog");
     default:
         rtos_post_step(st);
         break;

@@ -87,6 +87,9 @@ enum pack_step_kind {
     PACK_STEP_POWER_LOSS = 9,
     /* ---- GNSS ---- */
     PACK_STEP_GNSS = 10,
+    /* ---- Faults ---- */
+    PACK_STEP_CLOCK_JUMP = 11,
+    PACK_STEP_WATCHDOG_RESET = 12,
 };
 
 struct pack_step {
@@ -102,6 +105,7 @@ struct pack_step {
     uint32_t payload_len;
     struct json value; /* event data, config value, GNSS fix */
     bool fix_lost;     /* gnss: the fix is lost (no value) */
+    int64_t jump_us;   /* clock_jump: how far the wall clock jumps (may be negative) */
     /* ---- Sleep and power steps ---- */
     uint32_t pin;          /* gpio */
     uint64_t off_us;       /* power_loss: how long the power stays off */
@@ -224,12 +228,12 @@ uint64_t firmware_set_timeout(struct lua_State *L, int64_t ms, int fn_index);
 /* The earliest Node.setTimeout expiry in µs, UINT64_MAX when none. */
 uint64_t firmware_next_timeout(void);
 void firmware_fire_due_timeouts(uint64_t now_us);
-/* Plays an MQTT, event, reload, write, config or gnss step (with its inject line). */
+/* Plays an MQTT, event, reload, write, config, gnss or clock_jump step (with its inject line). */
 void firmware_apply_step(const struct pack_step *step);
 /* A gpio step while the device is awake: the firmware event `gpio` with `{pin = N}`. */
 void firmware_gpio_event(const struct pack_step *gpio);
-/* After a reset: flash writes, config changes and GNSS fixes of the steps already played (not
- * those missed while asleep or off), silently. */
+/* After a reset: flash writes, config changes, GNSS fixes and clock jumps of the steps already
+ * played (not those missed while asleep or off), silently. */
 void firmware_replay(const struct scenario *s, size_t steps_done);
 /* A callback message taken off the queue: runs the callback if its generation may run. */
 void firmware_run_callback(const struct shim_msg *m);
@@ -237,6 +241,8 @@ void firmware_run_callback(const struct shim_msg *m);
 void firmware_reload_trigger(const struct shim_msg *m, char *out, size_t size);
 /* A message as the simulator's Message Display prints it on drop lines. */
 void firmware_trace_drop(const struct shim_msg *m);
+/* os.time(): whole seconds of virtual time plus every clock_jump played (World::wall_clock_s). */
+int64_t firmware_wall_clock_s(void);
 /* GNSS.lastFix: the last fix (the power-on fix, then gnss steps played), NULL without one. */
 const struct json *firmware_gnss_fix(void);
 /* Config.get: the value at a dotted path, NULL when missing. */
@@ -313,8 +319,8 @@ void playback_deep_sleep(int64_t ms) __attribute__((noreturn));
 const char *playback_light_sleep(int64_t ms);
 /* Node.wakeCause(). */
 const char *playback_wake_cause(void);
-/* Whether the write, config or gnss step of this rank (among those steps) was missed while
- * asleep or off. */
+/* Whether the write, config, gnss or clock_jump step of this rank (among those steps) was
+ * missed while asleep or off. */
 bool playback_missed(size_t rank);
 /* A power loss armed for the next sleep-region write: tears the write (region_tear done by
  * the caller) and cuts the power. */

@@ -57,6 +57,10 @@ pub const STEP_BROWNOUT: u32 = 8;
 pub const STEP_POWER_LOSS: u32 = 9;
 /// `gnss: FIX | lost`: u32 1 then the fix as a value, or u32 0 (lost).
 pub const STEP_GNSS: u32 = 10;
+/// `clock_jump: D`: i64 jump of the wall clock in µs (two's complement as u64).
+pub const STEP_CLOCK_JUMP: u32 = 11;
+/// `watchdog_reset: true`: no payload.
+pub const STEP_WATCHDOG_RESET: u32 = 12;
 
 /// Publish argument tags.
 pub const ARG_BOOL: u32 = 1;
@@ -154,6 +158,8 @@ fn step_kind(action: &Action) -> u32 {
         Action::Brownout => STEP_BROWNOUT,
         Action::PowerLoss { .. } => STEP_POWER_LOSS,
         Action::Gnss { .. } => STEP_GNSS,
+        Action::ClockJump { .. } => STEP_CLOCK_JUMP,
+        Action::WatchdogReset => STEP_WATCHDOG_RESET,
         _ => STEP_UNSUPPORTED,
     }
 }
@@ -238,6 +244,7 @@ impl Writer {
                 self.value(fix);
             }
             Action::Gnss { fix: None } => self.u32(0),
+            Action::ClockJump { by_us } => self.u64(*by_us as u64),
             _ => {}
         }
     }
@@ -440,8 +447,11 @@ steps:
     #[test]
     fn unsupported_steps_are_listed() {
         assert!(unsupported_steps(&scenario(BLINK)).is_empty());
-        let watchdog = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "watchdog_reset: true");
-        assert_eq!(unsupported_steps(&scenario(&watchdog)), vec!["0.250000: task watchdog reset".to_string()]);
+        let outage = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "mqtt_disconnect: { for: 2s }");
+        assert_eq!(
+            unsupported_steps(&scenario(&outage)),
+            vec!["0.250000: mqtt disconnected for 2.000000 s".to_string()]
+        );
     }
 
     #[test]
@@ -529,6 +539,27 @@ steps:
             assert_ne!(tag, SECTION_GNSS, "no fix: no section");
             r.pos += len as usize;
         }
+    }
+
+    #[test]
+    fn clock_jumps_and_watchdog_resets_are_played() {
+        let yaml = BLINK.replace(
+            "  - { at: 250ms, mqtt: { topic: a/b, payload: hi } }",
+            "  - { at: 100ms, clock_jump: { by: -90s } }\n  - { at: 200ms, watchdog_reset: true }",
+        );
+        let s = scenario(&yaml);
+        assert!(unsupported_steps(&s).is_empty());
+        let blob = pack(&s);
+        let mut r = Reader { b: &blob, pos: HEADER_LEN };
+        for _ in 0..8 {
+            let (_, len) = r.section();
+            r.pos += len as usize;
+        }
+        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (100_000, STEP_CLOCK_JUMP, "wall clock jumps -90.000000 s"));
+        assert_eq!(r.u64() as i64, -90_000_000);
+        assert_eq!(r.section(), (SECTION_STEP, 8 + 4 + 24));
+        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, STEP_WATCHDOG_RESET, "task watchdog reset"));
     }
 
     #[test]
