@@ -10,9 +10,10 @@
  * configuration (Config.get, `config` steps), the flash writes of `write` steps, the
  * `<mqtt.prefix>/cmd/lua/reload` topic, the event `gpio` of a gpio step while awake, and the
  * GNSS fix GNSS.lastFix reads (the power-on fix, replaced by `gnss` steps), and the wall clock's
- * offset os.time adds (`clock_jump` steps). Registrations are lost at a reset (main RAM); their
- * id counter, the configuration, the flash, the GNSS fix and the wall clock survive it, as in
- * the simulator (the fix and the clock are the outside world's). */
+ * offset os.time adds (`clock_jump` steps), and the broker's outages (`mqtt_disconnect` steps:
+ * MQTT steps meanwhile are lost). Registrations are lost at a reset (main RAM); their id
+ * counter, the configuration, the flash, the GNSS fix, the wall clock and the outages survive
+ * it, as in the simulator (the fix, the clock and the broker are the outside world's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ static struct json config;
 static bool gnss_ready;
 static const struct json *gnss_fix; /* in the blob's tables: the power-on fix or a step's */
 static int64_t wall_offset_us;      /* every clock_jump played, saturating */
+static uint64_t mqtt_down_until;    /* the broker is back at this virtual time (µs) */
 
 uint64_t firmware_next_id(void)
 {
@@ -369,6 +371,18 @@ static void clock_jump(const struct pack_step *step)
     }
 }
 
+/* World::apply MqttDisconnect: outages overlap, the latest end counts. */
+static void mqtt_disconnect(const struct pack_step *step)
+{
+    uint64_t until = step->at_us + step->off_us < step->at_us ? UINT64_MAX : step->at_us + step->off_us;
+    mqtt_down_until = until > mqtt_down_until ? until : mqtt_down_until;
+}
+
+bool firmware_mqtt_connected(void)
+{
+    return playback_now_us() >= mqtt_down_until;
+}
+
 int64_t firmware_wall_clock_s(void)
 {
     int64_t us;
@@ -435,6 +449,10 @@ static void config_set(const struct pack_step *step)
 
 void firmware_apply_step(const struct pack_step *step)
 {
+    if (step->kind == PACK_STEP_MQTT && !firmware_mqtt_connected()) {
+        trace_line_escaped("inject", "lost while MQTT is disconnected: ", step->text, step->text_len, NULL);
+        return;
+    }
     trace_line_escaped("inject", NULL, step->text, step->text_len, NULL);
     switch (step->kind) {
     case PACK_STEP_MQTT:
@@ -461,6 +479,9 @@ void firmware_apply_step(const struct pack_step *step)
         break;
     case PACK_STEP_CLOCK_JUMP:
         clock_jump(step);
+        break;
+    case PACK_STEP_MQTT_DISCONNECT:
+        mqtt_disconnect(step);
         break;
     default:
         break;
@@ -491,6 +512,10 @@ void firmware_replay(const struct scenario *s, size_t steps_done)
     size_t rank = 0; /* among the write, config, gnss and clock_jump steps */
     for (size_t i = 0; i < steps_done && i < s->step_count; i++) {
         const struct pack_step *st = &s->steps[i];
+        if (st->kind == PACK_STEP_MQTT_DISCONNECT) {
+            mqtt_disconnect(st); /* played asleep or not: never missed */
+            continue;
+        }
         switch (st->kind) {
         case PACK_STEP_WRITE:
         case PACK_STEP_CONFIG:

@@ -3,7 +3,8 @@
  * `MQTT.publish(topic, payload)` is captured as an `mqtt>` trace line (there is no broker
  * under QEMU; the scenario is the broker); `MQTT.subscribe(filter, fn)` registers `fn(topic,
  * payload)` for incoming messages matching the filter (`+`, `#`), stamped with the generation.
- * The broker connection is always up: `mqtt_disconnect` steps are not played yet. */
+ * While an `mqtt_disconnect` outage is in force, a publish is dropped with the simulator's
+ * `W/mqtt publish dropped (disconnected): <topic> <payload>` line and returns false. */
 #include <string.h>
 
 #include "lauxlib.h"
@@ -19,12 +20,16 @@ static int l_publish(lua_State *L)
         lua_pushfstring(L, "invalid topic '%s' (no wildcards in a publish topic)", topic);
         return arg_error(L, 1, lua_tostring(L, -1));
     }
-    trace_begin("mqtt>");
+    bool connected = firmware_mqtt_connected();
+    trace_begin(connected ? "mqtt>" : "log");
+    if (!connected) {
+        trace_raw("W/mqtt publish dropped (disconnected): ");
+    }
     trace_text(topic, tlen);
     trace_raw(" ");
     trace_text(payload, plen);
     trace_end();
-    lua_pushboolean(L, 1);
+    lua_pushboolean(L, connected);
     return 1;
 }
 

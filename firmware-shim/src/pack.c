@@ -194,14 +194,21 @@ static bool read_step(struct cursor *c, struct pack_step *st, const char **error
         st->off_us = read_u64(c);
         st->during_write = read_u32(c);
         return c->ok || fail(error, "bad step");
+    case PACK_STEP_MQTT_DISCONNECT:
+        st->off_us = read_u64(c);
+        return c->ok || fail(error, "bad step");
     case PACK_STEP_GNSS:
         st->fix_lost = read_u32(c) == 0;
         return (c->ok && (st->fix_lost || read_value(c, &st->value, 0))) || fail(error, "bad gnss step");
     case PACK_STEP_CLOCK_JUMP:
         st->jump_us = (int64_t)read_u64(c);
         return c->ok || fail(error, "bad step");
-    default:
+    case PACK_STEP_RELOAD:
+    case PACK_STEP_BROWNOUT:
+    case PACK_STEP_WATCHDOG_RESET:
         return c->ok || fail(error, "bad step");
+    default:
+        return fail(error, "unknown step kind (packed by a newer luasim?)");
     }
     st->topic = read_str(c, &st->topic_len);
     st->argc = read_u32(c);

@@ -258,8 +258,8 @@ static void __attribute__((noreturn)) power_off(uint64_t off_us)
     while (next_step < s->step_count && s->steps[next_step].at_us <= back) {
         const struct pack_step *st = &s->steps[next_step++];
         now_us = st->at_us;
-        if (st->kind == PACK_STEP_UNSUPPORTED) {
-            rtos_post_step(st);
+        if (st->kind == PACK_STEP_MQTT_DISCONNECT) {
+            firmware_apply_step(st); /* the broker's outage happens outside the device */
         } else {
             miss(st, "missed while off: ");
         }
@@ -317,6 +317,7 @@ static void apply_step(const struct pack_step *st)
         break;
     case PACK_STEP_GNSS:
     case PACK_STEP_CLOCK_JUMP:
+    case PACK_STEP_MQTT_DISCONNECT:
         firmware_apply_step(st);
         break;
     case PACK_STEP_WATCHDOG_RESET:
@@ -347,8 +348,8 @@ static void step_while_asleep(const struct pack_step *st)
         trace_line("inject", "power loss");
         region_wipe();
         power_off(st->off_us);
-    case PACK_STEP_UNSUPPORTED:
-        rtos_post_step(st);
+    case PACK_STEP_MQTT_DISCONNECT:
+        firmware_apply_step(st); /* the broker's outage happens outside the device, asleep or not */
         return;
     default:
         miss(st, "missed while asleep: ");

@@ -93,10 +93,6 @@ void rtos_post_step(const struct pack_step *step)
         firmware_apply_step(step);
         return;
     }
-    if (step->kind != PACK_STEP_PUBLISH) {
-        trace_line_escaped("ERROR", "firmware: step not supported by the firmware: ", step->text, step->text_len, NULL);
-        return;
-    }
     struct shim_msg m = { .kind = SHIM_MSG_PUBLISH, .step = step };
     if (xQueueSend(g_rtos_queue, &m, 0) == pdPASS) {
         trace_line_escaped("inject", NULL, step->text, step->text_len, NULL);

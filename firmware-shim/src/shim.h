@@ -74,7 +74,6 @@ bool json_parse(const char *text, size_t len, struct json *out, char *error, siz
 size_t json_format_float(double x, char *out);
 
 enum pack_step_kind {
-    PACK_STEP_UNSUPPORTED = 0,
     PACK_STEP_PUBLISH = 1,
     PACK_STEP_MQTT = 2,
     PACK_STEP_EVENT = 3,
@@ -90,6 +89,7 @@ enum pack_step_kind {
     /* ---- Faults ---- */
     PACK_STEP_CLOCK_JUMP = 11,
     PACK_STEP_WATCHDOG_RESET = 12,
+    PACK_STEP_MQTT_DISCONNECT = 13,
 };
 
 struct pack_step {
@@ -108,7 +108,7 @@ struct pack_step {
     int64_t jump_us;   /* clock_jump: how far the wall clock jumps (may be negative) */
     /* ---- Sleep and power steps ---- */
     uint32_t pin;          /* gpio */
-    uint64_t off_us;       /* power_loss: how long the power stays off */
+    uint64_t off_us;       /* power_loss: how long the power stays off; mqtt_disconnect: the outage */
     uint32_t during_write; /* power_loss: strikes during the next sleep-region write instead */
 };
 
@@ -210,7 +210,8 @@ struct shim_msg {
 
 extern QueueHandle_t g_rtos_queue;
 void rtos_init(void);
-/* Posts without blocking from the playback (a publish step); traces inject or drop. */
+/* Plays a publish step (posts without blocking; traces inject or drop) or hands an MQTT, event,
+ * reload, write or config step to firmware_apply_step. */
 void rtos_post_step(const struct pack_step *step);
 int luaopen_rtos(struct lua_State *L);
 /* Hot reload: the old state's rtos timers stop and their pending messages are dropped. */
@@ -228,12 +229,13 @@ uint64_t firmware_set_timeout(struct lua_State *L, int64_t ms, int fn_index);
 /* The earliest Node.setTimeout expiry in µs, UINT64_MAX when none. */
 uint64_t firmware_next_timeout(void);
 void firmware_fire_due_timeouts(uint64_t now_us);
-/* Plays an MQTT, event, reload, write, config, gnss or clock_jump step (with its inject line). */
+/* Plays an MQTT, event, reload, write, config, gnss, clock_jump or mqtt_disconnect step (with its
+ * inject line). */
 void firmware_apply_step(const struct pack_step *step);
 /* A gpio step while the device is awake: the firmware event `gpio` with `{pin = N}`. */
 void firmware_gpio_event(const struct pack_step *gpio);
 /* After a reset: flash writes, config changes, GNSS fixes and clock jumps of the steps already
- * played (not those missed while asleep or off), silently. */
+ * played (not those missed while asleep or off), and every broker outage so far, silently. */
 void firmware_replay(const struct scenario *s, size_t steps_done);
 /* A callback message taken off the queue: runs the callback if its generation may run. */
 void firmware_run_callback(const struct shim_msg *m);
@@ -241,6 +243,8 @@ void firmware_run_callback(const struct shim_msg *m);
 void firmware_reload_trigger(const struct shim_msg *m, char *out, size_t size);
 /* A message as the simulator's Message Display prints it on drop lines. */
 void firmware_trace_drop(const struct shim_msg *m);
+/* Whether the broker connection is up (no mqtt_disconnect outage in force). */
+bool firmware_mqtt_connected(void);
 /* os.time(): whole seconds of virtual time plus every clock_jump played (World::wall_clock_s). */
 int64_t firmware_wall_clock_s(void);
 /* GNSS.lastFix: the last fix (the power-on fix, then gnss steps played), NULL without one. */

@@ -5,11 +5,10 @@
 //! The blob carries what the device needs and nothing of the host: the profile fields the
 //! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget,
 //! naive reload, optional modules, sleep region), the start tick, duration and seed, the
-//! configuration, the GNSS fix at power-on, every file of the flash, and the timed steps. Each step also
-//! carries the text the simulator prints for it (`inject`/`drop` lines), so the firmware need
-//! not reproduce Rust's string and float formatting. Steps the firmware cannot play yet are packed as
-//! "unsupported": the firmware prints an `ERROR` line for them, so a cross-check fails loudly
-//! instead of silently skipping them. [`unsupported_steps`] lists them up front.
+//! configuration, the GNSS fix at power-on, every file of the flash, and the timed steps, every
+//! kind of which the firmware plays. Each step also carries the text the simulator prints for it
+//! (`inject`/`drop` lines), so the firmware need not reproduce Rust's string and float
+//! formatting.
 
 use crate::scenario::Scenario;
 use crate::time::Micros;
@@ -42,7 +41,6 @@ pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
 pub const SECTION_GNSS: u32 = 9;
 
 /// Step kinds.
-pub const STEP_UNSUPPORTED: u32 = 0;
 pub const STEP_PUBLISH: u32 = 1;
 pub const STEP_MQTT: u32 = 2;
 pub const STEP_EVENT: u32 = 3;
@@ -61,6 +59,8 @@ pub const STEP_GNSS: u32 = 10;
 pub const STEP_CLOCK_JUMP: u32 = 11;
 /// `watchdog_reset: true`: no payload.
 pub const STEP_WATCHDOG_RESET: u32 = 12;
+/// `mqtt_disconnect: { for: D }`: u64 outage in µs.
+pub const STEP_MQTT_DISCONNECT: u32 = 13;
 
 /// Publish argument tags.
 pub const ARG_BOOL: u32 = 1;
@@ -135,16 +135,6 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
     w.out
 }
 
-/// The steps of `scenario` the firmware cannot play yet, as `time: description`.
-pub fn unsupported_steps(scenario: &Scenario) -> Vec<String> {
-    scenario
-        .steps
-        .iter()
-        .filter(|s| step_kind(&s.action) == STEP_UNSUPPORTED)
-        .map(|s| format!("{}: {}", crate::time::Secs(s.at), describe(&s.action)))
-        .collect()
-}
-
 /// The step kind the firmware plays `action` as.
 fn step_kind(action: &Action) -> u32 {
     match action {
@@ -160,7 +150,7 @@ fn step_kind(action: &Action) -> u32 {
         Action::Gnss { .. } => STEP_GNSS,
         Action::ClockJump { .. } => STEP_CLOCK_JUMP,
         Action::WatchdogReset => STEP_WATCHDOG_RESET,
-        _ => STEP_UNSUPPORTED,
+        Action::MqttDisconnect { .. } => STEP_MQTT_DISCONNECT,
     }
 }
 
@@ -245,6 +235,7 @@ impl Writer {
             }
             Action::Gnss { fix: None } => self.u32(0),
             Action::ClockJump { by_us } => self.u64(*by_us as u64),
+            Action::MqttDisconnect { down_us } => self.u64(*down_us),
             _ => {}
         }
     }
@@ -445,12 +436,15 @@ steps:
     }
 
     #[test]
-    fn unsupported_steps_are_listed() {
-        assert!(unsupported_steps(&scenario(BLINK)).is_empty());
+    fn mqtt_outages_carry_their_length() {
         let outage = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "mqtt_disconnect: { for: 2s }");
+        let blob = pack(&scenario(&outage));
+        let text = b"mqtt disconnected for 2.000000 s";
+        let at = blob.windows(text.len()).position(|w| w == text).expect("the step's text") - 4 - 4 - 8;
+        let mut r = Reader { b: &blob, pos: at };
         assert_eq!(
-            unsupported_steps(&scenario(&outage)),
-            vec!["0.250000: mqtt disconnected for 2.000000 s".to_string()]
+            (r.u64(), r.u32(), r.str(), r.u64()),
+            (250_000, STEP_MQTT_DISCONNECT, "mqtt disconnected for 2.000000 s", 2_000_000)
         );
     }
 
@@ -484,7 +478,6 @@ steps:
             "  - { at: 100ms, gpio: 4 }\n  - { at: 200ms, brownout: true }\n  - { at: 300ms, power_loss: { off: 5s, during_write: true } }",
         );
         let s = scenario(&yaml);
-        assert!(unsupported_steps(&s).is_empty());
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         for _ in 0..8 {
@@ -510,7 +503,6 @@ steps:
             "  - { at: 100ms, gnss: { lat: 1.25, lon: 2 } }\n  - { at: 200ms, gnss: lost }",
         );
         let s = scenario(&yaml);
-        assert!(unsupported_steps(&s).is_empty());
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         for _ in 0..6 {
@@ -548,7 +540,6 @@ steps:
             "  - { at: 100ms, clock_jump: { by: -90s } }\n  - { at: 200ms, watchdog_reset: true }",
         );
         let s = scenario(&yaml);
-        assert!(unsupported_steps(&s).is_empty());
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         for _ in 0..8 {

@@ -16,9 +16,6 @@ pub struct PackArgs {
 
 pub fn execute(args: PackArgs) -> anyhow::Result<bool> {
     let scenario = load_scenario(Some(&args.scenario))?;
-    for step in luasim::pack::unsupported_steps(&scenario) {
-        eprintln!("luasim pack: the firmware cannot play this step yet: {step}");
-    }
     let blob = luasim::pack::pack(&scenario);
     std::fs::write(&args.out, blob).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
     Ok(true)
