@@ -14,9 +14,10 @@
  * A reboot is a real machine reset: the clock and the position in the scenario survive in the
  * board's retained memory, everything else (Lua state, queue, timers, tick count) starts over,
  * as in World::boot. Deep sleep is the same reset, after the sleep has been played here the
- * way sim/src/world/power.rs plays it: steps that arrive meanwhile are missed (traced), a gpio
- * step wakes the device early, brownouts and power losses clear the sleep region (which also
- * lives in retained memory, src/sleep_region.c). Light sleep blocks the Lua task while this
+ * way sim/src/world/power.rs plays it: steps that arrive meanwhile are missed (traced; a broker
+ * outage is played, the broker being outside the device), a gpio step wakes the device early,
+ * brownouts and power losses clear the sleep region (which also lives in retained memory,
+ * src/sleep_region.c). Light sleep blocks the Lua task while this
  * task goes on playing time, until the sleep ends or a gpio step wakes it. */
 #include <stdio.h>
 #include <string.h>

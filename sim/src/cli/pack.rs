@@ -1,5 +1,5 @@
 //! `luasim pack SCENARIO -o BLOB`: write a scenario as the blob the QEMU firmware plays
-//! (`docs/pack-format.md`). Steps the firmware cannot play yet are listed on stderr.
+//! (`docs/pack-format.md`).
 
 use super::load_scenario;
 use clap::Args;
