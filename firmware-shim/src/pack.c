@@ -89,7 +89,7 @@ static bool fail(const char **error, const char *why)
     return false;
 }
 
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
+uint32_t crc32_ieee(const uint8_t *p, size_t n)
 {
     uint32_t crc = 0xFFFFFFFFu;
     for (size_t i = 0; i < n; i++) {

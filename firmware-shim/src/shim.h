@@ -148,6 +148,8 @@ struct scenario {
 };
 
 /* Parses the blob at `blob`; on failure returns false with a reason in `error`. */
+/* CRC-32 as in IEEE 802.3 / zlib, for the blob and the sleep region (src/pack.c). */
+uint32_t crc32_ieee(const uint8_t *p, size_t n);
 bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *out, const char **error);
 const struct pack_file *pack_find_file(const struct scenario *s, const char *path);
 bool pack_has_module(const struct scenario *s, const char *module);

@@ -42,18 +42,6 @@ static void put_le(uint8_t *p, uint32_t v, size_t n)
     }
 }
 
-uint32_t lsr_crc32(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return ~crc;
-}
-
 /* ---- Writing values (a writer counts every byte, and stores those that fit) ------------- */
 
 void lsr_put(struct lsr_out *o, const void *bytes, size_t n)
@@ -237,7 +225,7 @@ enum region_status region_boot_check(void)
     }
     size_t len = get_le(image + 8, 4);
     bool ok = get_le(image + 4, 2) == LSR_VERSION && len <= capacity - REGION_HEADER_BYTES
-              && lsr_crc32(image + REGION_HEADER_BYTES, len) == get_le(image + 12, 4)
+              && crc32_ieee(image + REGION_HEADER_BYTES, len) == get_le(image + 12, 4)
               && payload_valid(image + REGION_HEADER_BYTES, len, header_count());
     if (!ok) {
         region_wipe();
@@ -279,7 +267,7 @@ static void write_image(uint16_t count, size_t len, bool torn)
     if (torn) {
         return;
     }
-    put_le(image + 12, lsr_crc32(image + REGION_HEADER_BYTES, len), 4);
+    put_le(image + 12, crc32_ieee(image + REGION_HEADER_BYTES, len), 4);
     used = REGION_HEADER_BYTES + len;
 }
 

@@ -348,6 +348,13 @@ mod tests {
             assert!(len.is_multiple_of(4), "section payloads keep four-byte alignment");
             (tag, len)
         }
+        /// Steps over the next `n` sections.
+        fn skip_sections(&mut self, n: usize) {
+            for _ in 0..n {
+                let (_, len) = self.section();
+                self.pos += len as usize;
+            }
+        }
         fn str(&mut self) -> &'a str {
             std::str::from_utf8(self.bytes()).unwrap()
         }
@@ -399,10 +406,7 @@ steps:
     fn files_and_steps_in_order() {
         let blob = pack(&scenario(BLINK));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..4 {
-            let (_, len) = r.section();
-            r.pos += len as usize;
-        }
+        r.skip_sections(4);
         assert_eq!(r.section(), (SECTION_CONFIG, 8));
         assert_eq!((r.u32(), r.u32()), (VALUE_OBJECT, 0), "no configuration: an empty object");
         assert_eq!(r.section(), (SECTION_BUILD, 8));
@@ -455,10 +459,7 @@ steps:
             .replace("mqtt: { topic: a/b, payload: hi }", "event: { name: e, data: { v: 18446744073709551615 } }");
         let blob = pack(&scenario(&yaml));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..4 {
-            let (_, len) = r.section();
-            r.pos += len as usize;
-        }
+        r.skip_sections(4);
         assert_eq!(r.section().0, SECTION_CONFIG);
         assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 1, "a"));
         assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 2, "b"));
@@ -480,10 +481,7 @@ steps:
         let s = scenario(&yaml);
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..8 {
-            let (_, len) = r.section();
-            r.pos += len as usize;
-        }
+        r.skip_sections(8);
         assert_eq!(r.section().0, SECTION_STEP);
         assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (100_000, STEP_GPIO, "gpio 4", 4));
         assert_eq!(r.section().0, SECTION_STEP);
@@ -505,18 +503,12 @@ steps:
         let s = scenario(&yaml);
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..6 {
-            let (_, len) = r.section();
-            r.pos += len as usize;
-        }
+        r.skip_sections(6);
         assert_eq!(r.section().0, SECTION_GNSS, "the initial fix follows the build section");
         assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 2, "lat"));
         assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 47.5));
         assert_eq!((r.str(), r.u32(), r.u64()), ("lon", VALUE_INT, 8));
-        for _ in 0..2 {
-            let (_, len) = r.section();
-            r.pos += len as usize;
-        }
+        r.skip_sections(2);
         assert_eq!(r.section().0, SECTION_STEP);
         assert_eq!((r.u64(), r.u32(), r.str()), (100_000, STEP_GNSS, r#"gnss {"lat":1.25,"lon":2}"#));
         assert_eq!((r.u32(), r.u32(), r.u32(), r.str()), (1, VALUE_OBJECT, 2, "lat"));
@@ -542,10 +534,7 @@ steps:
         let s = scenario(&yaml);
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
-        for _ in 0..8 {
-            let (_, len) = r.section();
-            r.pos += len as usize;
-        }
+        r.skip_sections(8);
         assert_eq!(r.section().0, SECTION_STEP);
         assert_eq!((r.u64(), r.u32(), r.str()), (100_000, STEP_CLOCK_JUMP, "wall clock jumps -90.000000 s"));
         assert_eq!(r.u64() as i64, -90_000_000);

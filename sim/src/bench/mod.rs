@@ -54,10 +54,13 @@ fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
 }
 
+/// An inline scenario (YAML text).
+fn parse_yaml(yaml: &str) -> Result<crate::scenario::Scenario, String> {
+    crate::scenario::Scenario::parse(yaml, "bench.yaml", std::path::Path::new("."), &crate::scenario::HostFiles)
+        .map_err(|e| e.to_string())
+}
+
 /// Runs an inline scenario (YAML text) to its end without keeping events.
 fn run_yaml(yaml: &str) -> Result<crate::runtime::RunReport, String> {
-    let scenario =
-        crate::scenario::Scenario::parse(yaml, "bench.yaml", std::path::Path::new("."), &crate::scenario::HostFiles)
-            .map_err(|e| e.to_string())?;
-    crate::runtime::run(&scenario, &crate::runtime::RunOptions::default()).map_err(|e| e.to_string())
+    crate::runtime::run(&parse_yaml(yaml)?, &crate::runtime::RunOptions::default()).map_err(|e| e.to_string())
 }

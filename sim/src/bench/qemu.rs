@@ -6,24 +6,12 @@
 //! runs as `ci/crosscheck.sh` runs it (`-icount shift=0,sleep=off`), and its wall time includes
 //! its start-up, measured separately on an empty scenario and reported beside it.
 
-use super::{run_yaml, secs, timed, BenchResult, Size};
+use super::{parse_yaml, run_yaml, secs, timed, timer_storm, BenchResult, Size};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const FIRMWARE: &str = "target/firmware/firmware-qemu-virt.elf";
-
-const STORM: &str = r#"
-name: qemu-timer-storm
-device: { profile: esp32s3, tick_hz: 1000 }
-duration: DURATION
-scripts:
-  main.lua: |
-    local fired = 0
-    for i = 1, 64 do sys.timerLoopStart(function() fired = fired + 1 end, 10) end
-    sys.timerLoopStart(function() log.info("storm", fired) end, 1000)
-    sys.run()
-"#;
 
 const IDLE: &str = r#"
 name: qemu-idle
@@ -40,7 +28,7 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     let Some(firmware) = firmware() else {
         return Ok(skipped(what, format!("no firmware at {FIRMWARE} (run firmware-shim/build.sh)")));
     };
-    let yaml = STORM.replace("DURATION", &format!("{seconds}s"));
+    let yaml = timer_storm::SCRIPT.replace("DURATION", &format!("{seconds}s"));
     let (report, sim_wall) = timed(|| run_yaml(&yaml));
     report?;
     let qemu_wall = match (qemu(&firmware, &yaml), qemu(&firmware, IDLE)) {
@@ -75,9 +63,7 @@ fn firmware() -> Option<PathBuf> {
 
 /// Packs the scenario, runs it under QEMU to its end and returns the wall time.
 fn qemu(firmware: &std::path::Path, yaml: &str) -> Result<Duration, String> {
-    let scenario =
-        crate::scenario::Scenario::parse(yaml, "bench.yaml", std::path::Path::new("."), &crate::scenario::HostFiles)
-            .map_err(|e| e.to_string())?;
+    let scenario = parse_yaml(yaml)?;
     let blob = std::env::temp_dir().join(format!("luasim-bench-{}.bin", std::process::id()));
     std::fs::write(&blob, crate::pack::pack(&scenario)).map_err(|e| format!("writing {}: {e}", blob.display()))?;
     let (status, wall) = timed(|| {

@@ -3,7 +3,8 @@
 
 use super::{run_yaml, secs, timed, BenchResult, Size};
 
-const SCRIPT: &str = r#"
+/// The workload; `DURATION` is replaced by the run's length. The QEMU workload plays it too.
+pub(super) const SCRIPT: &str = r#"
 name: timer-storm
 device: { profile: esp32s3, tick_hz: 1000 }
 duration: DURATION

@@ -74,27 +74,31 @@ pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
     surface::finish(lua)
 }
 
+/// Pushes `text` as a Lua string (Lua copies it), for the raw calls that build tables.
+///
+/// # Safety
+/// `state` is a live Lua state with a free stack slot, inside a protected call.
+pub unsafe fn push_str(state: *mut ffi::lua_State, text: &str) {
+    ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
+}
+
 /// A module table with the given functions, set as a global.
 /// Built on the raw stack in one protected call, like the firmware's `luaL_newlib` and
 /// `lua_setglobal`: one mlua call per field was a tenth of a deep-sleep wake.
 pub fn global_table(lua: &Lua, name: &str, fields: Vec<(&str, Function)>) -> mlua::Result<Table> {
     let (names, functions): (Vec<&str>, Vec<Function>) = fields.into_iter().unzip();
-    let push = |state, text: &str| {
-        // SAFETY: `text` outlives the call; Lua copies it.
-        unsafe { ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len()) };
-    };
     // SAFETY: works on the stack exec_raw hands over (the functions at 1..=n), leaves one value.
     unsafe {
         lua.exec_raw(Variadic::from_iter(functions), |state| {
             let n = names.len() as c_int;
             ffi::lua_createtable(state, 0, n);
             for (i, key) in names.iter().enumerate() {
-                push(state, key);
+                push_str(state, key);
                 ffi::lua_pushvalue(state, i as c_int + 1);
                 ffi::lua_rawset(state, n + 1);
             }
             ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_GLOBALS);
-            push(state, name);
+            push_str(state, name);
             ffi::lua_pushvalue(state, n + 1);
             ffi::lua_rawset(state, -3);
             ffi::lua_pop(state, 1);
@@ -110,7 +114,7 @@ pub fn set_constants(lua: &Lua, table: &Table, constants: &[(&str, i64)]) -> mlu
     unsafe {
         lua.exec_raw(table, |state| {
             for (name, value) in constants {
-                ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+                push_str(state, name);
                 ffi::lua_pushinteger(state, *value);
                 ffi::lua_rawset(state, 1);
             }

@@ -107,11 +107,11 @@ where
     unsafe { lua.create_c_function(*trampoline) }
 }
 
-fn marked(lua: &Lua, mark: &'static u8, message: String) -> mlua::Result<MultiValue> {
-    Ok(MultiValue::from_vec(vec![
-        Value::LightUserData(LightUserData(key(mark) as *mut c_void)),
-        Value::String(lua.create_string(message)?),
-    ]))
+/// The dispatcher's results for a failure: the mark, an argument number if any, the message.
+fn marked(lua: &Lua, mark: &'static u8, arg: Option<usize>, message: String) -> mlua::Result<MultiValue> {
+    let mark = Value::LightUserData(LightUserData(key(mark) as *mut c_void));
+    let message = Value::String(lua.create_string(message)?);
+    Ok(MultiValue::from_iter([Some(mark), arg.map(|n| Value::Integer(n as i64)), Some(message)].into_iter().flatten()))
 }
 
 /// Ends the installation: the dispatcher that serves this state's trampolines goes in.
@@ -126,13 +126,9 @@ pub fn finish(lua: &Lua) -> mlua::Result<()> {
         match (entry.call)(lua, Args::new(values.into_iter().collect())) {
             Ok(results) => Ok(results),
             Err(Fail::Lua(e)) => Err(e),
-            Err(Fail::Raise(message)) => marked(lua, &RAISE_MARK, message),
-            Err(Fail::Halt(message)) => marked(lua, &THROW_MARK, message),
-            Err(Fail::Arg(n, message)) => Ok(MultiValue::from_vec(vec![
-                Value::LightUserData(LightUserData(key(&ARG_MARK) as *mut c_void)),
-                Value::Integer(n as i64),
-                Value::String(lua.create_string(message)?),
-            ])),
+            Err(Fail::Raise(message)) => marked(lua, &RAISE_MARK, None, message),
+            Err(Fail::Halt(message)) => marked(lua, &THROW_MARK, None, message),
+            Err(Fail::Arg(n, message)) => marked(lua, &ARG_MARK, Some(n), message),
         }
     })?;
     // SAFETY: stores the one argument in the registry; nothing else is touched.

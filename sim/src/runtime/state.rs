@@ -178,10 +178,7 @@ fn compile_builtin(lua: &Lua, source: &str, name: &str) -> Result<Function> {
 
 /// Clears every `REMOVED` path, in one protected raw call (no metatables are set yet).
 fn remove_all(lua: &Lua, globals: &Table) -> Result<()> {
-    let push = |state, text: &str| {
-        // SAFETY: `text` outlives the call; Lua copies it.
-        unsafe { ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len()) };
-    };
+    let push = bindings::push_str;
     // SAFETY: works on the stack exec_raw hands over (the globals at 1), leaves nothing.
     unsafe {
         lua.exec_raw(globals, |state| {
