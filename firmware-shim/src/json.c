@@ -478,12 +478,7 @@ static bool parse_integer(struct parser *p, bool positive, struct json *out)
     return parse_number(p, positive, significand, out);
 }
 
-struct bytes {
-    char *data;
-    size_t len, cap;
-};
-
-static void bytes_add(struct bytes *b, const void *data, size_t n)
+void bytes_add(struct bytes *b, const void *data, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 32;

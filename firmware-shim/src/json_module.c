@@ -36,27 +36,6 @@ static int l_decode(lua_State *L)
 
 /* ---- Encoding ------------------------------------------------------------------------------ */
 
-struct text {
-    char *data;
-    size_t len, cap;
-};
-
-static void add(struct text *t, const char *s, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 64;
-        while (cap < t->len + n + 1) cap *= 2;
-        t->data = realloc(t->data, cap);
-        if (!t->data) {
-            shim_fatal("out of memory (firmware heap)");
-        }
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, s, n);
-    t->len += n;
-    t->data[t->len] = 0;
-}
-
 static bool valid_utf8(const char *s, size_t len)
 {
     const uint8_t *p = (const uint8_t *)s;
@@ -96,9 +75,9 @@ static bool valid_utf8(const char *s, size_t len)
 }
 
 /* serde_json's string escaping: quotes, backslash and control characters. */
-static void add_string(struct text *t, const char *s, size_t len)
+static void add_string(struct bytes *t, const char *s, size_t len)
 {
-    add(t, "\"", 1);
+    bytes_add(t, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         uint8_t c = (uint8_t)s[i];
         const char *esc = NULL;
@@ -118,12 +97,12 @@ static void add_string(struct text *t, const char *s, size_t len)
             }
         }
         if (esc) {
-            add(t, esc, strlen(esc));
+            bytes_add(t, esc, strlen(esc));
         } else {
-            add(t, s + i, 1);
+            bytes_add(t, s + i, 1);
         }
     }
-    add(t, "\"", 1);
+    bytes_add(t, "\"", 1);
 }
 
 /* args.rs format_number: Lua's %.14g, with `.0` when it looks like an integer. */
@@ -147,15 +126,15 @@ static bool fail(char *error, size_t size, const char *message)
     return false;
 }
 
-static bool encode(lua_State *L, int idx, int depth, struct text *out, char *error, size_t size);
+static bool encode(lua_State *L, int idx, int depth, struct bytes *out, char *error, size_t size);
 
-static bool encode_array(lua_State *L, int idx, lua_Unsigned len, int depth, struct text *out, char *error,
+static bool encode_array(lua_State *L, int idx, lua_Unsigned len, int depth, struct bytes *out, char *error,
                          size_t size)
 {
-    add(out, "[", 1);
+    bytes_add(out, "[", 1);
     for (lua_Unsigned i = 1; i <= len; i++) {
         if (i > 1) {
-            add(out, ",", 1);
+            bytes_add(out, ",", 1);
         }
         lua_rawgeti(L, idx, (lua_Integer)i);
         bool ok = encode(L, lua_gettop(L), depth + 1, out, error, size);
@@ -164,14 +143,14 @@ static bool encode_array(lua_State *L, int idx, lua_Unsigned len, int depth, str
             return false;
         }
     }
-    add(out, "]", 1);
+    bytes_add(out, "]", 1);
     return true;
 }
 
 struct member {
     char *key;
     size_t key_len;
-    struct text value;
+    struct bytes value;
     size_t order; /* position in pairs order: the last of equal keys wins */
 };
 
@@ -226,7 +205,7 @@ static void free_members(struct member *members, size_t n)
     free(members);
 }
 
-static bool encode_object(lua_State *L, int idx, size_t count, int depth, struct text *out, char *error, size_t size)
+static bool encode_object(lua_State *L, int idx, size_t count, int depth, struct bytes *out, char *error, size_t size)
 {
     struct member *members = json_alloc(sizeof *members * (count ? count : 1));
     size_t n = 0;
@@ -243,7 +222,7 @@ static bool encode_object(lua_State *L, int idx, size_t count, int depth, struct
     }
     if (ok) {
         qsort(members, n, sizeof *members, member_cmp);
-        add(out, "{", 1);
+        bytes_add(out, "{", 1);
         bool first = true;
         for (size_t i = 0; i < n; i++) {
             bool superseded = i + 1 < n && json_key_cmp(members[i].key, members[i].key_len, members[i + 1].key,
@@ -252,20 +231,20 @@ static bool encode_object(lua_State *L, int idx, size_t count, int depth, struct
                 continue;
             }
             if (!first) {
-                add(out, ",", 1);
+                bytes_add(out, ",", 1);
             }
             first = false;
             add_string(out, members[i].key, members[i].key_len);
-            add(out, ":", 1);
-            add(out, members[i].value.data ? members[i].value.data : "", members[i].value.len);
+            bytes_add(out, ":", 1);
+            bytes_add(out, members[i].value.data ? members[i].value.data : "", members[i].value.len);
         }
-        add(out, "}", 1);
+        bytes_add(out, "}", 1);
     }
     free_members(members, n);
     return ok;
 }
 
-static bool encode_table(lua_State *L, int idx, int depth, struct text *out, char *error, size_t size)
+static bool encode_table(lua_State *L, int idx, int depth, struct bytes *out, char *error, size_t size)
 {
     luaL_checkstack(L, 6, "JSON.encode nesting");
     lua_Unsigned len = lua_rawlen(L, idx);
@@ -282,7 +261,7 @@ static bool encode_table(lua_State *L, int idx, int depth, struct text *out, cha
 }
 
 /* convert.rs to_json then serde_json's printing, for the value at `idx`. */
-static bool encode(lua_State *L, int idx, int depth, struct text *out, char *error, size_t size)
+static bool encode(lua_State *L, int idx, int depth, struct bytes *out, char *error, size_t size)
 {
     char buf[48];
     if (depth > MAX_DEPTH) {
@@ -291,14 +270,14 @@ static bool encode(lua_State *L, int idx, int depth, struct text *out, char *err
     }
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
-        add(out, "null", 4);
+        bytes_add(out, "null", 4);
         return true;
     case LUA_TBOOLEAN:
-        add(out, lua_toboolean(L, idx) ? "true" : "false", lua_toboolean(L, idx) ? 4 : 5);
+        bytes_add(out, lua_toboolean(L, idx) ? "true" : "false", lua_toboolean(L, idx) ? 4 : 5);
         return true;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
-            add(out, buf, (size_t)snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, idx)));
+            bytes_add(out, buf, (size_t)snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, idx)));
             return true;
         } else {
             double x = lua_tonumber(L, idx);
@@ -307,7 +286,7 @@ static bool encode(lua_State *L, int idx, int depth, struct text *out, char *err
                 snprintf(error, size, "cannot encode %s", buf);
                 return false;
             }
-            add(out, buf, json_format_float(x, buf));
+            bytes_add(out, buf, json_format_float(x, buf));
             return true;
         }
     case LUA_TSTRING: {
@@ -333,7 +312,7 @@ static int l_encode(lua_State *L)
         return arg_error(L, 1, "value expected");
     }
     lua_settop(L, 1);
-    struct text out = { 0 };
+    struct bytes out = { 0 };
     char error[96];
     bool ok = encode(L, 1, 0, &out, error, sizeof error);
     if (ok) {

@@ -70,6 +70,12 @@ const struct json *json_get_path(const struct json *root, const char *path, size
 void json_set_path(struct json *root, const char *path, size_t len, const struct json *value);
 void json_push(struct lua_State *L, const struct json *v);
 bool json_parse(const char *text, size_t len, struct json *out, char *error, size_t error_size);
+/* A growing, NUL-terminated byte buffer (start with `{ 0 }`, free `data`), for JSON text. */
+struct bytes {
+    char *data;
+    size_t len, cap;
+};
+void bytes_add(struct bytes *b, const void *data, size_t n);
 /* The shortest text of a finite double as serde_json prints it (zmij); `out` holds 32 bytes. */
 size_t json_format_float(double x, char *out);
 
