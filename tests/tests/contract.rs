@@ -1,9 +1,15 @@
 //! The simulator↔firmware contract (`sim/src/contract/`) against its committed copies: the
 //! firmware's generated `contract.h` and the tables of the format docs must be exactly what the
-//! contract generates (`UPDATE_CONTRACT=1` rewrites them).
+//! contract generates (`UPDATE_CONTRACT=1` rewrites them), and the global surface the
+//! cross-check scenario dumps must be what `sim/api/device.yaml` lists. The cross-check runs the
+//! same scenario on the firmware, so the C modules are held to the same API.
 
+use luasim::check::api::{DeviceApi, Entry, Kind};
+use luasim::check::signature::Base;
 use luasim::contract::{c_header, markdown};
-use luasim_tests::repo_root;
+use luasim::runtime::{self, RunOptions};
+use luasim::scenario::{HostFiles, Scenario};
+use luasim_tests::{log_lines, repo_root};
 use std::collections::BTreeSet;
 
 /// Whether this run rewrites the committed copies instead of checking them.
@@ -70,4 +76,46 @@ fn the_docs_tables_are_what_the_contract_generates() {
 fn the_diff_shows_the_changed_lines() {
     assert_eq!(diff("a\nb\nc\n", "a\nB\nc\n"), "@@ line 2 @@\n-b\n+B\n");
     assert_eq!(diff("a\n", "a\nb\n"), "@@ line 2 @@\n+b\n");
+}
+
+/// The cross-check scenario that dumps the global surface (`have NAME TYPE` lines).
+const SURFACE: &str = "scenarios/crosscheck/global_surface.yaml";
+
+/// The Lua type an entry of device.yaml stands for.
+fn lua_type(entry: &Entry) -> &'static str {
+    match &entry.kind {
+        Kind::Function(_) => "function",
+        Kind::Table { .. } => "table",
+        Kind::Value(ty) => match ty.bases() {
+            [Base::String] => "string",
+            [Base::Boolean] => "boolean",
+            _ => "number",
+        },
+    }
+}
+
+#[test]
+fn the_surface_the_crosscheck_dumps_is_device_yaml() {
+    let path = repo_root().join(SURFACE);
+    let scenario = Scenario::load(&path, &HostFiles).unwrap_or_else(|e| panic!("{e}"));
+    let report = runtime::run(&scenario, &RunOptions { keep_events: true }).expect("run");
+    assert!(report.passed(), "{SURFACE}: {:#?}", report.outcomes);
+    let have: BTreeSet<String> =
+        log_lines(&report).iter().filter_map(|l| l.strip_prefix("have ")).map(String::from).collect();
+    let api = DeviceApi::get();
+    let mut listed = BTreeSet::new();
+    for (name, entry) in &api.globals {
+        listed.insert(format!("{name} {}", lua_type(entry)));
+        for (field, e) in entry.fields().into_iter().flatten() {
+            listed.insert(format!("{name}.{field} {}", lua_type(e)));
+        }
+    }
+    // The device runs Lua 5.4: on 5.3 and 5.5 builds only the device's own modules compare.
+    let ours: BTreeSet<&str> = luasim::contract::bindings().map(|(name, _)| name).chain(["print", "sys"]).collect();
+    let in_scope =
+        |line: &&String| cfg!(feature = "lua54") || line.split([' ', '.']).next().is_some_and(|m| ours.contains(m));
+    let missing: Vec<_> = listed.iter().filter(in_scope).filter(|l| !have.contains(*l)).collect();
+    let unlisted: Vec<_> = have.iter().filter(in_scope).filter(|l| !listed.contains(*l)).collect();
+    assert!(missing.is_empty(), "listed in sim/api/device.yaml but not dumped by {SURFACE}: {missing:#?}");
+    assert!(unlisted.is_empty(), "dumped by {SURFACE} but not listed in sim/api/device.yaml: {unlisted:#?}");
 }
