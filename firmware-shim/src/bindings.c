@@ -1,13 +1,13 @@
 /* bindings.c: the one list of firmware modules a fresh Lua state gets.
  *
- * Same order as the simulator's list (sim/src/bindings/mod.rs ALL), so globals are created in
- * the same order on both sides; an optional module installs only when the packed build lists
- * it. */
+ * The list is contract.h's BINDINGS, generated from the simulator's (sim/src/bindings/mod.rs
+ * ALL), so globals are created in the same order on both sides; an optional module installs
+ * only when the packed build lists it. */
 #include "lauxlib.h"
 #include "lua.h"
 #include "shim.h"
 
-static void rtos_install(lua_State *L)
+void rtos_install(lua_State *L)
 {
     luaopen_rtos(L);
     lua_setglobal(L, "rtos");
@@ -19,18 +19,9 @@ struct binding {
     void (*install)(lua_State *L);
 };
 
-static const struct binding ALL[] = {
-    { "rtos", NULL, rtos_install },
-    { "log, print, Log", NULL, log_install },
-    { "MQTT", NULL, mqtt_install },
-    { "EventBus", NULL, eventbus_install },
-    { "Config", NULL, config_install },
-    { "Node", NULL, node_install },
-    { "RTC", NULL, rtc_install },
-    { "JSON", NULL, json_install },
-    { "Telegram", "telegram", telegram_install },
-    { "GNSS", "gnss", gnss_install },
-};
+#define BINDING(global, module) { #global, module, global##_install },
+static const struct binding ALL[] = { BINDINGS(BINDING) };
+#undef BINDING
 
 void bindings_install_all(lua_State *L)
 {

@@ -19,7 +19,7 @@ static int l_get(lua_State *L)
     return 1;
 }
 
-void config_install(lua_State *L)
+void Config_install(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "get", l_get }, { NULL, NULL } };
     bind_global_table(L, "Config", fns);

@@ -16,7 +16,7 @@ static int l_subscribe(lua_State *L)
     return 1;
 }
 
-void eventbus_install(lua_State *L)
+void EventBus_install(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "subscribe", l_subscribe }, { NULL, NULL } };
     bind_global_table(L, "EventBus", fns);

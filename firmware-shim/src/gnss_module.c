@@ -19,7 +19,7 @@ static int l_last_fix(lua_State *L)
     return 1;
 }
 
-void gnss_install(lua_State *L)
+void GNSS_install(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "lastFix", l_last_fix }, { NULL, NULL } };
     bind_global_table(L, "GNSS", fns);

@@ -327,7 +327,7 @@ static int l_encode(lua_State *L)
     return 1;
 }
 
-void json_install(lua_State *L)
+void JSON_install(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "decode", l_decode }, { "encode", l_encode }, { NULL, NULL } };
     bind_global_table(L, "JSON", fns);

@@ -151,6 +151,10 @@ void log_install(lua_State *L)
     lua_setglobal(L, "log");
     lua_pushcfunction(L, l_print);
     lua_setglobal(L, "print");
+}
+
+void Log_install(lua_State *L)
+{
     static const luaL_Reg fw_fns[] = {
         { "info", l_fw_info }, { "warn", l_fw_warn }, { "error", l_fw_error }, { NULL, NULL },
     };

@@ -322,12 +322,8 @@ static int os_clock(lua_State *L)
 
 /* ---- State --------------------------------------------------------------------------------- */
 
-/* What sim/src/runtime/state.rs REMOVED lists. */
-static const char *const REMOVED[] = {
-    "io", "debug", "dofile", "loadfile", "os.execute", "os.exit", "os.getenv", "os.remove", "os.rename",
-    "os.setlocale", "os.tmpname", "string.dump", "package.cpath", "package.loadlib", "package.path",
-    "package.searchers", "package.searchpath",
-};
+/* What sim/src/runtime/state.rs REMOVED lists (contract.h). */
+static const char *const REMOVED[] = { SANDBOX_REMOVED };
 
 static void remove_all(lua_State *L)
 {

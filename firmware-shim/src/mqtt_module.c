@@ -72,7 +72,7 @@ static int l_subscribe(lua_State *L)
     return 1;
 }
 
-void mqtt_install(lua_State *L)
+void MQTT_install(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "publish", l_publish }, { "subscribe", l_subscribe }, { NULL, NULL } };
     bind_global_table(L, "MQTT", fns);

@@ -74,7 +74,7 @@ static int l_wake_cause(lua_State *L)
     return 1;
 }
 
-void node_install(lua_State *L)
+void Node_install(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         { "restart", l_restart },          { "uptime", l_uptime },

@@ -9,23 +9,7 @@
 
 #include "shim.h"
 
-#define PACK_MAGIC "LUASIMPK"
-#define PACK_VERSION 1u
-#define PACK_HEADER_LEN 72u
-
-enum {
-    SECTION_PROFILE_NAME = 1,
-    SECTION_FILE = 2,
-    SECTION_STEP = 3,
-    SECTION_IP = 4,
-    SECTION_WATCHDOG = 5,
-    SECTION_CONFIG = 6,
-    SECTION_BUILD = 7,
-    SECTION_SLEEP_REGION = 8,
-    SECTION_GNSS = 9,
-};
-
-enum { VALUE_NULL, VALUE_BOOL, VALUE_INT, VALUE_FLOAT, VALUE_STR, VALUE_ARRAY, VALUE_OBJECT };
+/* Magic, version, offsets, section tags, step kinds and value tags: contract.h. */
 #define MAX_VALUE_DEPTH 200
 
 struct cursor {
@@ -110,24 +94,24 @@ static bool read_value(struct cursor *c, struct json *v, int depth)
         return false;
     }
     switch (tag) {
-    case VALUE_NULL:
+    case PACK_VALUE_NULL:
         v->type = JSON_NULL;
         return true;
-    case VALUE_BOOL:
+    case PACK_VALUE_BOOL:
         v->type = JSON_BOOL;
         v->u.boolean = read_u32(c) != 0;
         return c->ok;
-    case VALUE_INT:
+    case PACK_VALUE_INT:
         v->type = JSON_INT;
         v->u.integer = (int64_t)read_u64(c);
         return c->ok;
-    case VALUE_FLOAT: {
+    case PACK_VALUE_FLOAT: {
         uint64_t bits = read_u64(c);
         v->type = JSON_FLOAT;
         memcpy(&v->u.number, &bits, sizeof bits);
         return c->ok;
     }
-    case VALUE_STR: {
+    case PACK_VALUE_STR: {
         uint32_t len = 0;
         const char *s = read_str(c, &len);
         v->type = JSON_STR;
@@ -136,13 +120,13 @@ static bool read_value(struct cursor *c, struct json *v, int depth)
         if (s) memcpy(v->u.str.bytes, s, (size_t)len + 1);
         return c->ok;
     }
-    case VALUE_ARRAY:
-    case VALUE_OBJECT: {
+    case PACK_VALUE_ARRAY:
+    case PACK_VALUE_OBJECT: {
         uint32_t n = read_u32(c);
         if (!c->ok || n > c->len - c->pos) {
             return false;
         }
-        bool object = tag == VALUE_OBJECT;
+        bool object = tag == PACK_VALUE_OBJECT;
         v->type = object ? JSON_OBJECT : JSON_ARRAY;
         v->count = n;
         if (object) {
@@ -260,28 +244,28 @@ static bool read_build(struct cursor *c, struct scenario *s)
 bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const char **error)
 {
     memset(s, 0, sizeof *s);
-    if (capacity < PACK_HEADER_LEN || memcmp(blob, PACK_MAGIC, 8) != 0) {
+    if (capacity < PACK_HEADER_LEN || memcmp(blob + PACK_AT_MAGIC, PACK_MAGIC, sizeof PACK_MAGIC - 1) != 0) {
         return fail(error, "no packed scenario at the blob address (bad magic)");
     }
-    if (get_u32(blob + 8) != PACK_VERSION) {
+    if (get_u32(blob + PACK_AT_VERSION) != PACK_VERSION) {
         return fail(error, "packed scenario has an unsupported format version");
     }
-    uint32_t total = get_u32(blob + 12);
+    uint32_t total = get_u32(blob + PACK_AT_TOTAL_LEN);
     if (total < PACK_HEADER_LEN || total > capacity) {
         return fail(error, "packed scenario length out of range");
     }
-    if (crc32_ieee(blob + 20, total - 20) != get_u32(blob + 16)) {
+    if (crc32_ieee(blob + PACK_CRC_START, total - PACK_CRC_START) != get_u32(blob + PACK_AT_CRC)) {
         return fail(error, "packed scenario checksum mismatch");
     }
-    s->crc = get_u32(blob + 16);
-    s->tick_hz = get_u32(blob + 20);
-    s->queue_len = get_u32(blob + 24);
-    s->timer_slots = get_u32(blob + 28);
-    s->lua_heap_bytes = get_u32(blob + 32);
-    s->start_tick = get_u32(blob + 36);
-    s->boot_us = get_u64(blob + 48);
-    s->duration_us = get_u64(blob + 56);
-    s->seed = get_u64(blob + 64);
+    s->crc = get_u32(blob + PACK_AT_CRC);
+    s->tick_hz = get_u32(blob + PACK_AT_TICK_HZ);
+    s->queue_len = get_u32(blob + PACK_AT_QUEUE_LEN);
+    s->timer_slots = get_u32(blob + PACK_AT_TIMER_SLOTS);
+    s->lua_heap_bytes = get_u32(blob + PACK_AT_LUA_HEAP_BYTES);
+    s->start_tick = get_u32(blob + PACK_AT_START_TICK);
+    s->boot_us = get_u64(blob + PACK_AT_BOOT_US);
+    s->duration_us = get_u64(blob + PACK_AT_DURATION_US);
+    s->seed = get_u64(blob + PACK_AT_SEED);
     if (s->tick_hz == 0 || s->tick_hz > 1000000u) {
         return fail(error, "tick_hz out of range (1..1000000)");
     }
@@ -309,40 +293,40 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
             }
             struct cursor in = { payload, len, 0, true };
             switch (tag) {
-            case SECTION_PROFILE_NAME:
+            case PACK_SECTION_PROFILE_NAME:
                 s->profile = read_str(&in, NULL);
                 break;
-            case SECTION_IP:
+            case PACK_SECTION_IP:
                 s->ip = read_str(&in, NULL);
                 break;
-            case SECTION_WATCHDOG:
+            case PACK_SECTION_WATCHDOG:
                 s->watchdog_ms = read_u64(&in);
                 s->instructions_per_ms = read_u64(&in);
                 break;
-            case SECTION_CONFIG:
+            case PACK_SECTION_CONFIG:
                 if (pass == 1 && !read_value(&in, &s->config, 0)) {
                     return fail(error, "bad configuration section");
                 }
                 in.pos = len;
                 break;
-            case SECTION_BUILD:
+            case PACK_SECTION_BUILD:
                 if (pass == 1 && !read_build(&in, s)) {
                     return fail(error, "bad build section");
                 }
                 in.pos = len;
                 break;
-            case SECTION_SLEEP_REGION:
+            case PACK_SECTION_SLEEP_REGION:
                 s->sleep_region_bytes = read_u32(&in);
                 s->sleep_flags = read_u32(&in);
                 break;
-            case SECTION_GNSS:
+            case PACK_SECTION_GNSS:
                 if (pass == 1 && !read_value(&in, &s->gnss, 0)) {
                     return fail(error, "bad GNSS section");
                 }
                 s->has_gnss = true;
                 in.pos = len;
                 break;
-            case SECTION_FILE:
+            case PACK_SECTION_FILE:
                 if (pass == 1) {
                     struct pack_file *f = &s->files[files];
                     f->path = read_str(&in, NULL);
@@ -350,7 +334,7 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 }
                 files++;
                 break;
-            case SECTION_STEP:
+            case PACK_SECTION_STEP:
                 if (pass == 1 && !read_step(&in, &s->steps[steps], error)) {
                     return false;
                 }
@@ -363,7 +347,7 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
                 in.pos = len; /* a newer section this firmware does not know: skipped */
                 break;
             }
-            if (!in.ok || (pass == 1 && in.pos != len && tag <= SECTION_GNSS)) {
+            if (!in.ok || (pass == 1 && in.pos != len && tag <= PACK_SECTION_GNSS)) {
                 return fail(error, "malformed section");
             }
         }

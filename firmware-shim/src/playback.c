@@ -482,7 +482,7 @@ void playback_task(void *arg)
     trace_line("boot", "profile=%s tick_hz=%lu cause=%s generation=%lu region=%s %lu bytes", s->profile,
                (unsigned long)s->tick_hz, boot_cause, (unsigned long)generation, region_status_name(),
                (unsigned long)region_used());
-    if ((s->sleep_flags & 1u) && generation == 1) {
+    if ((s->sleep_flags & PACK_SLEEP_FLAG_VM_IN_REGION) && generation == 1) {
         trace_line("ERROR", "firmware: vm_in_sleep_region is not supported by the firmware");
     }
     bool booted = false;

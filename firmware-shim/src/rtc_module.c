@@ -124,7 +124,7 @@ static void encode(lua_State *L, int idx, struct lsr_out *o)
 {
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN:
-        lsr_put_byte(o, lua_toboolean(L, idx) ? 0x02 : 0x01);
+        lsr_put_byte(o, lua_toboolean(L, idx) ? LSR_TAG_TRUE : LSR_TAG_FALSE);
         break;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
@@ -162,27 +162,27 @@ static int64_t get_signed(const uint8_t *p, size_t n)
 static const uint8_t *push_value(lua_State *L, const uint8_t *p)
 {
     switch (p[0]) {
-    case 0x01:
-    case 0x02:
-        lua_pushboolean(L, p[0] == 0x02);
+    case LSR_TAG_FALSE:
+    case LSR_TAG_TRUE:
+        lua_pushboolean(L, p[0] == LSR_TAG_TRUE);
         return p + 1;
-    case 0x10:
-    case 0x11:
-    case 0x12:
-    case 0x13: {
-        size_t n = (size_t)1 << (p[0] - 0x10);
+    case LSR_TAG_INT8:
+    case LSR_TAG_INT16:
+    case LSR_TAG_INT32:
+    case LSR_TAG_INT64: {
+        size_t n = (size_t)1 << (p[0] - LSR_TAG_INT8);
         lua_pushinteger(L, (lua_Integer)get_signed(p + 1, n));
         return p + 1 + n;
     }
-    case 0x20: {
+    case LSR_TAG_FLOAT64: {
         int64_t bits = get_signed(p + 1, 8);
         double x;
         memcpy(&x, &bits, sizeof x);
         lua_pushnumber(L, x);
         return p + 9;
     }
-    case 0x30:
-    case 0x31: {
+    case LSR_TAG_STR8:
+    case LSR_TAG_STR16: {
         size_t n;
         const uint8_t *s = lsr_str(p, &n);
         lua_pushlstring(L, (const char *)s, n);
@@ -295,7 +295,7 @@ static int l_status(lua_State *L)
     return 1;
 }
 
-void rtc_install(lua_State *L)
+void RTC_install(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         { "set", l_set },   { "get", l_get },   { "remove", l_remove }, { "keys", l_keys },

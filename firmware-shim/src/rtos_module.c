@@ -14,11 +14,7 @@
 #include "shim.h"
 #include "timers.h"
 
-#define MSG_TIMEOUT 0
-#define MSG_TIMER 1
-#define MSG_PUBLISH 2
-#define MSG_CALLBACK 3
-#define INF_TIMEOUT (-1)
+/* RTOS_MSG_*, RTOS_INF_TIMEOUT, RTOS_VERSION: contract.h. */
 
 struct slot {
     TimerHandle_t handle;
@@ -213,7 +209,7 @@ static int l_receive(lua_State *L)
     TickType_t wait = portMAX_DELAY;
     if (!lua_isnoneornil(L, 1)) {
         int64_t ms = arg_integer(L, 1);
-        if (ms < 0 && ms != INF_TIMEOUT) {
+        if (ms < 0 && ms != RTOS_INF_TIMEOUT) {
             return luaL_error(L, "bad argument #1 to 'receive' (timeout must be >= 0 or rtos.INF_TIMEOUT, got %I)",
                               (lua_Integer)ms);
         }
@@ -228,12 +224,12 @@ static int l_receive(lua_State *L)
     struct shim_msg m;
     lua_watchdog_feed();
     if (xQueueReceive(g_rtos_queue, &m, wait) != pdPASS) {
-        lua_pushinteger(L, MSG_TIMEOUT);
+        lua_pushinteger(L, RTOS_MSG_TIMEOUT);
         return 1;
     }
     if (m.kind == SHIM_MSG_CALLBACK) {
         firmware_run_callback(&m);
-        lua_pushinteger(L, MSG_CALLBACK);
+        lua_pushinteger(L, RTOS_MSG_CALLBACK);
         return 1;
     }
     if (m.kind == SHIM_MSG_RELOAD) {
@@ -243,14 +239,14 @@ static int l_receive(lua_State *L)
         return 0;
     }
     if (m.kind == SHIM_MSG_TIMER) {
-        lua_pushinteger(L, MSG_TIMER);
+        lua_pushinteger(L, RTOS_MSG_TIMER);
         lua_pushinteger(L, m.id);
         lua_pushinteger(L, m.repeat);
         return 3;
     }
     const struct pack_step *st = m.step;
     luaL_checkstack(L, (int)st->argc + 2, "too many publish arguments");
-    lua_pushinteger(L, MSG_PUBLISH);
+    lua_pushinteger(L, RTOS_MSG_PUBLISH);
     lua_pushlstring(L, st->topic, st->topic_len);
     for (uint32_t i = 0; i < st->argc; i++) {
         push_arg(L, &st->args[i]);
@@ -269,7 +265,7 @@ static int l_meminfo(lua_State *L)
 
 static int l_version(lua_State *L)
 {
-    lua_pushliteral(L, "LuaSys-1.0.0");
+    lua_pushliteral(L, RTOS_VERSION);
     return 1;
 }
 
@@ -287,10 +283,9 @@ int luaopen_rtos(lua_State *L)
         { NULL, NULL },
     };
     luaL_newlib(L, fns);
-    static const struct { const char *name; int value; } constants[] = {
-        { "MSG_TIMEOUT", MSG_TIMEOUT }, { "MSG_TIMER", MSG_TIMER },     { "MSG_PUBLISH", MSG_PUBLISH },
-        { "MSG_CALLBACK", MSG_CALLBACK }, { "INF_TIMEOUT", INF_TIMEOUT },
-    };
+#define RTOS_CONSTANT(field) { #field, RTOS_##field },
+    static const struct { const char *name; int value; } constants[] = { RTOS_CONSTANTS(RTOS_CONSTANT) };
+#undef RTOS_CONSTANT
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);
         lua_setfield(L, -2, constants[i].name);

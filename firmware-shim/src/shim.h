@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "FreeRTOS.h"
+#include "contract.h"
 #include "queue.h"
 #include "task.h"
 
@@ -21,7 +22,7 @@ struct luaL_Reg;
 
 /* ---- Packed scenario (src/pack.c, docs/pack-format.md) ---------------------------------- */
 
-enum pack_arg_tag { PACK_ARG_BOOL = 1, PACK_ARG_INT = 2, PACK_ARG_FLOAT = 3, PACK_ARG_STR = 4 };
+/* Tags, step kinds and offsets: contract.h (generated from sim/src/contract/). */
 
 struct pack_arg {
     uint32_t tag;
@@ -79,25 +80,6 @@ void bytes_add(struct bytes *b, const void *data, size_t n);
 /* The shortest text of a finite double as serde_json prints it (zmij); `out` holds 32 bytes. */
 size_t json_format_float(double x, char *out);
 
-enum pack_step_kind {
-    PACK_STEP_PUBLISH = 1,
-    PACK_STEP_MQTT = 2,
-    PACK_STEP_EVENT = 3,
-    PACK_STEP_RELOAD = 4,
-    PACK_STEP_WRITE = 5,
-    PACK_STEP_CONFIG = 6,
-    /* ---- Sleep and power ---- */
-    PACK_STEP_GPIO = 7,
-    PACK_STEP_BROWNOUT = 8,
-    PACK_STEP_POWER_LOSS = 9,
-    /* ---- GNSS ---- */
-    PACK_STEP_GNSS = 10,
-    /* ---- Faults ---- */
-    PACK_STEP_CLOCK_JUMP = 11,
-    PACK_STEP_WATCHDOG_RESET = 12,
-    PACK_STEP_MQTT_DISCONNECT = 13,
-};
-
 struct pack_step {
     uint64_t at_us;
     uint32_t kind;
@@ -140,7 +122,7 @@ struct scenario {
     uint64_t instructions_per_ms; /* estimated Lua VM speed, for the watchdog's budget */
     /* ---- Sleep and power ---- */
     uint32_t sleep_region_bytes;
-    uint32_t sleep_flags; /* bit 0: whole VM in the sleep region (not supported) */
+    uint32_t sleep_flags; /* PACK_SLEEP_FLAG_VM_IN_REGION: whole VM in the region (not supported) */
     uint32_t file_count;
     struct pack_file *files;
     uint32_t step_count;
@@ -279,8 +261,6 @@ void bind_global_table(struct lua_State *L, const char *global, const struct lua
 
 /* ---- Sleep region (src/sleep_region.c, docs/sleep-region.md) ----------------------------- */
 
-#define REGION_HEADER_BYTES 16u
-
 enum region_status { REGION_OK, REGION_EMPTY, REGION_CORRUPT };
 
 /* A write that does not fit: the entry's bytes, what the other entries leave free. */
@@ -343,17 +323,9 @@ uint32_t playback_trace_tick(void);
 
 /* ---- Bindings and the Lua task ----------------------------------------------------------- */
 
-/* Every firmware module, from one list (src/bindings.c), into a fresh state. */
+/* Every firmware module, from one list (src/bindings.c, contract.h BINDINGS), into a fresh
+ * state; contract.h declares each module's GLOBAL_install. */
 void bindings_install_all(struct lua_State *L);
-void log_install(struct lua_State *L);
-void mqtt_install(struct lua_State *L);
-void eventbus_install(struct lua_State *L);
-void config_install(struct lua_State *L);
-void node_install(struct lua_State *L);
-void json_install(struct lua_State *L);
-void telegram_install(struct lua_State *L);
-void gnss_install(struct lua_State *L);
-void rtc_install(struct lua_State *L);
 void lua_task(void *arg);
 extern TaskHandle_t g_lua_task;
 

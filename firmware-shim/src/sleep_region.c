@@ -12,13 +12,8 @@
 #include "board.h"
 #include "shim.h"
 
-#define LSR_VERSION 1u
+/* Magic, version, header offsets and value tags (LSR_*): contract.h. */
 #define MAX_DECODE_DEPTH 64u
-
-enum {
-    TAG_FALSE = 0x01, TAG_TRUE = 0x02, TAG_INT8 = 0x10, TAG_INT16 = 0x11, TAG_INT32 = 0x12, TAG_INT64 = 0x13,
-    TAG_FLOAT64 = 0x20, TAG_STR8 = 0x30, TAG_STR16 = 0x31, TAG_TABLE = 0x40,
-};
 
 static uint8_t *image;   /* in retained memory */
 static size_t capacity;  /* the profile's sleep_region_bytes */
@@ -69,13 +64,13 @@ void lsr_put_byte(struct lsr_out *o, uint8_t b)
 void lsr_put_int(struct lsr_out *o, int64_t i)
 {
     if (i >= INT8_MIN && i <= INT8_MAX) {
-        put_tag_le(o, TAG_INT8, (uint64_t)i, 1);
+        put_tag_le(o, LSR_TAG_INT8, (uint64_t)i, 1);
     } else if (i >= INT16_MIN && i <= INT16_MAX) {
-        put_tag_le(o, TAG_INT16, (uint64_t)i, 2);
+        put_tag_le(o, LSR_TAG_INT16, (uint64_t)i, 2);
     } else if (i >= INT32_MIN && i <= INT32_MAX) {
-        put_tag_le(o, TAG_INT32, (uint64_t)i, 4);
+        put_tag_le(o, LSR_TAG_INT32, (uint64_t)i, 4);
     } else {
-        put_tag_le(o, TAG_INT64, (uint64_t)i, 8);
+        put_tag_le(o, LSR_TAG_INT64, (uint64_t)i, 8);
     }
 }
 
@@ -83,22 +78,22 @@ void lsr_put_float(struct lsr_out *o, double x)
 {
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
-    put_tag_le(o, TAG_FLOAT64, bits, 8);
+    put_tag_le(o, LSR_TAG_FLOAT64, bits, 8);
 }
 
 void lsr_put_str(struct lsr_out *o, const void *s, size_t n)
 {
     if (n < 256) {
-        put_tag_le(o, TAG_STR8, n, 1);
+        put_tag_le(o, LSR_TAG_STR8, n, 1);
     } else {
-        put_tag_le(o, TAG_STR16, n, 2); /* the simulator keeps the low 16 bits too */
+        put_tag_le(o, LSR_TAG_STR16, n, 2); /* the simulator keeps the low 16 bits too */
     }
     lsr_put(o, s, n);
 }
 
 void lsr_put_table_header(struct lsr_out *o, size_t pairs)
 {
-    put_tag_le(o, TAG_TABLE, pairs, 2);
+    put_tag_le(o, LSR_TAG_TABLE, pairs, 2);
 }
 
 /* ---- Reading values ---------------------------------------------------------------------- */
@@ -107,8 +102,8 @@ void lsr_put_table_header(struct lsr_out *o, size_t pairs)
 static size_t value_span(const uint8_t *p, size_t n, unsigned depth)
 {
     static const uint8_t fixed[][2] = {
-        { TAG_FALSE, 0 }, { TAG_TRUE, 0 }, { TAG_INT8, 1 }, { TAG_INT16, 2 }, { TAG_INT32, 4 }, { TAG_INT64, 8 },
-        { TAG_FLOAT64, 8 },
+        { LSR_TAG_FALSE, 0 }, { LSR_TAG_TRUE, 0 },  { LSR_TAG_INT8, 1 },    { LSR_TAG_INT16, 2 },
+        { LSR_TAG_INT32, 4 }, { LSR_TAG_INT64, 8 }, { LSR_TAG_FLOAT64, 8 },
     };
     if (n < 1) {
         return 0;
@@ -118,20 +113,22 @@ static size_t value_span(const uint8_t *p, size_t n, unsigned depth)
             return n >= 1u + fixed[i][1] ? 1u + fixed[i][1] : 0;
         }
     }
-    size_t width = p[0] == TAG_STR8 ? 1 : p[0] == TAG_STR16 || p[0] == TAG_TABLE ? 2 : 0;
+    size_t width = p[0] == LSR_TAG_STR8 ? 1 : p[0] == LSR_TAG_STR16 || p[0] == LSR_TAG_TABLE ? 2 : 0;
     if (width == 0 || n < 1 + width) {
         return 0;
     }
     size_t count = get_le(p + 1, width);
     size_t pos = 1 + width;
-    if (p[0] != TAG_TABLE) {
+    if (p[0] != LSR_TAG_TABLE) {
         return count <= n - pos ? pos + count : 0;
     }
     if (depth >= MAX_DECODE_DEPTH) {
         return 0;
     }
     for (size_t k = 0; k < count; k++) {
-        bool key_ok = pos < n && (p[pos] == TAG_STR8 || p[pos] == TAG_STR16 || (p[pos] >= TAG_INT8 && p[pos] <= TAG_INT64));
+        bool key_ok = pos < n
+                      && (p[pos] == LSR_TAG_STR8 || p[pos] == LSR_TAG_STR16
+                          || (p[pos] >= LSR_TAG_INT8 && p[pos] <= LSR_TAG_INT64));
         size_t ks = key_ok ? value_span(p + pos, n - pos, depth + 1) : 0;
         size_t vs = ks ? value_span(p + pos + ks, n - pos - ks, depth + 1) : 0;
         if (vs == 0) {
@@ -150,7 +147,7 @@ size_t lsr_value_span(const uint8_t *p, size_t n)
 /* Bytes of the top-level entry (string key then value) at p, or 0. */
 static size_t entry_span(const uint8_t *p, size_t n, size_t *key_bytes)
 {
-    if (n < 1 || (p[0] != TAG_STR8 && p[0] != TAG_STR16)) {
+    if (n < 1 || (p[0] != LSR_TAG_STR8 && p[0] != LSR_TAG_STR16)) {
         return 0;
     }
     size_t ks = value_span(p, n, 0);
@@ -164,7 +161,7 @@ static size_t entry_span(const uint8_t *p, size_t n, size_t *key_bytes)
 /* The string at p (a valid str8/str16 value). */
 const uint8_t *lsr_str(const uint8_t *p, size_t *len)
 {
-    size_t width = p[0] == TAG_STR8 ? 1 : 2;
+    size_t width = p[0] == LSR_TAG_STR8 ? 1 : 2;
     *len = get_le(p + 1, width);
     return p + 1 + width;
 }
@@ -176,7 +173,7 @@ void region_init(void)
     size_t size;
     uint8_t *retained = board_retained(&size);
     capacity = g_scenario.sleep_region_bytes;
-    if (capacity < REGION_HEADER_BYTES || capacity > size - RETAINED_RECORD_BYTES) {
+    if (capacity < LSR_HEADER_BYTES || capacity > size - RETAINED_RECORD_BYTES) {
         shim_fatal("sleep region of %lu bytes does not fit the board's retained memory", (unsigned long)capacity);
     }
     image = retained + RETAINED_RECORD_BYTES;
@@ -188,19 +185,19 @@ void region_init(void)
 
 void region_wipe(void)
 {
-    memset(image, 0, REGION_HEADER_BYTES);
+    memset(image, 0, LSR_HEADER_BYTES);
     used = 0;
     status = REGION_EMPTY;
 }
 
 static uint16_t header_count(void)
 {
-    return (uint16_t)get_le(image + 6, 2);
+    return (uint16_t)get_le(image + LSR_AT_COUNT, 2);
 }
 
 static size_t payload_len(void)
 {
-    return used ? used - REGION_HEADER_BYTES : 0;
+    return used ? used - LSR_HEADER_BYTES : 0;
 }
 
 /* Checks every entry of a payload of `len` bytes holding `count` entries. */
@@ -219,20 +216,20 @@ static bool payload_valid(const uint8_t *p, size_t len, size_t count)
 
 enum region_status region_boot_check(void)
 {
-    if (memcmp(image, "LSR1", 4) != 0) {
+    if (memcmp(image + LSR_AT_MAGIC, LSR_MAGIC, sizeof LSR_MAGIC - 1) != 0) {
         region_wipe();
         return status;
     }
-    size_t len = get_le(image + 8, 4);
-    bool ok = get_le(image + 4, 2) == LSR_VERSION && len <= capacity - REGION_HEADER_BYTES
-              && crc32_ieee(image + REGION_HEADER_BYTES, len) == get_le(image + 12, 4)
-              && payload_valid(image + REGION_HEADER_BYTES, len, header_count());
+    size_t len = get_le(image + LSR_AT_LEN, 4);
+    bool ok = get_le(image + LSR_AT_VERSION, 2) == LSR_VERSION && len <= capacity - LSR_HEADER_BYTES
+              && crc32_ieee(image + LSR_HEADER_BYTES, len) == get_le(image + LSR_AT_CRC, 4)
+              && payload_valid(image + LSR_HEADER_BYTES, len, header_count());
     if (!ok) {
         region_wipe();
         status = REGION_CORRUPT;
         return status;
     }
-    used = REGION_HEADER_BYTES + len;
+    used = LSR_HEADER_BYTES + len;
     status = REGION_OK;
     return status;
 }
@@ -256,19 +253,20 @@ size_t region_capacity(void)
  * payload, CRC. When the power fails mid-write (`torn`), half the payload and no CRC. */
 static void write_image(uint16_t count, size_t len, bool torn)
 {
-    uint8_t header[REGION_HEADER_BYTES] = { 'L', 'S', 'R', '1' };
-    put_le(header + 4, LSR_VERSION, 2);
-    put_le(header + 6, count, 2);
-    put_le(header + 8, (uint32_t)len, 4);
+    uint8_t header[LSR_HEADER_BYTES] = { 0 };
+    memcpy(header + LSR_AT_MAGIC, LSR_MAGIC, sizeof LSR_MAGIC - 1);
+    put_le(header + LSR_AT_VERSION, LSR_VERSION, 2);
+    put_le(header + LSR_AT_COUNT, count, 2);
+    put_le(header + LSR_AT_LEN, (uint32_t)len, 4);
     memcpy(image, header, sizeof header);
     size_t written = torn ? len / 2 : len;
-    size_t room = capacity - REGION_HEADER_BYTES;
-    memcpy(image + REGION_HEADER_BYTES, scratch, written < room ? written : room);
+    size_t room = capacity - LSR_HEADER_BYTES;
+    memcpy(image + LSR_HEADER_BYTES, scratch, written < room ? written : room);
     if (torn) {
         return;
     }
-    put_le(image + 12, crc32_ieee(image + REGION_HEADER_BYTES, len), 4);
-    used = REGION_HEADER_BYTES + len;
+    put_le(image + LSR_AT_CRC, crc32_ieee(image + LSR_HEADER_BYTES, len), 4);
+    used = LSR_HEADER_BYTES + len;
 }
 
 /* RTC.clear(): no entries, the header stays; what the boot found (status) is kept. */
@@ -286,7 +284,7 @@ int lsr_compare_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 
 bool region_find(const uint8_t *key, size_t klen, const uint8_t **value)
 {
-    const uint8_t *p = image + REGION_HEADER_BYTES;
+    const uint8_t *p = image + LSR_HEADER_BYTES;
     size_t len = payload_len(), pos = 0;
     while (pos < len) {
         size_t ks, n;
@@ -303,7 +301,7 @@ bool region_find(const uint8_t *key, size_t klen, const uint8_t **value)
 
 size_t region_keys(const uint8_t **keys, size_t *lens, size_t max)
 {
-    const uint8_t *p = image + REGION_HEADER_BYTES;
+    const uint8_t *p = image + LSR_HEADER_BYTES;
     size_t len = payload_len(), pos = 0, count = 0;
     while (pos < len && count < max) {
         size_t span = entry_span(p + pos, len - pos, NULL);
@@ -332,8 +330,8 @@ static void put_entry(struct lsr_out *o, const uint8_t *key, size_t klen, const 
  * the other entries take. */
 static size_t build(const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen, uint16_t *count, size_t *others)
 {
-    struct lsr_out o = { scratch, capacity - REGION_HEADER_BYTES, 0 };
-    const uint8_t *p = image + REGION_HEADER_BYTES;
+    struct lsr_out o = { scratch, capacity - LSR_HEADER_BYTES, 0 };
+    const uint8_t *p = image + LSR_HEADER_BYTES;
     size_t len = payload_len(), pos = 0, old = 0;
     bool placed = value == NULL;
     *count = 0;
@@ -365,9 +363,9 @@ bool region_put(const uint8_t *key, size_t klen, const uint8_t *value, size_t vl
     uint16_t count;
     size_t others;
     size_t len = build(key, klen, value, vlen, &count, &others);
-    if (REGION_HEADER_BYTES + len > capacity) {
+    if (LSR_HEADER_BYTES + len > capacity) {
         full->wanted = len - others;
-        full->free = capacity - REGION_HEADER_BYTES - others;
+        full->free = capacity - LSR_HEADER_BYTES - others;
         full->capacity = capacity;
         return false;
     }

@@ -35,7 +35,7 @@ static int l_broadcast(lua_State *L)
     return 1;
 }
 
-void telegram_install(lua_State *L)
+void Telegram_install(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "send", l_send }, { "broadcast", l_broadcast }, { NULL, NULL } };
     bind_global_table(L, "Telegram", fns);

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod bindings;
 pub mod check;
+pub mod contract;
 pub mod expect;
 pub mod export;
 pub mod hostlimit;

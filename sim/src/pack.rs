@@ -1,7 +1,8 @@
 //! Scenario packing: the scenario as one binary blob the QEMU firmware (`firmware-shim/`) reads
 //! from a fixed RAM address, so one firmware build serves every scenario.
 //!
-//! The format is documented in `docs/pack-format.md`; the reader is `firmware-shim/src/pack.c`.
+//! The format is documented in `docs/pack-format.md`, its numbers are `crate::contract::pack`;
+//! the reader is `firmware-shim/src/pack.c`.
 //! The blob carries what the device needs and nothing of the host: the profile fields the
 //! firmware uses (tick rate, boot time, queue length, timer slots, Lua heap, watchdog budget,
 //! naive reload, optional modules, sleep region), the start tick, duration and seed, the
@@ -10,72 +11,12 @@
 //! (`inject`/`drop` lines), so the firmware need not reproduce Rust's string and float
 //! formatting.
 
+use crate::contract::pack::{arg_tag, header, section, step_kind, value_tag};
+use crate::contract::pack::{CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_VM_IN_REGION, VERSION};
 use crate::scenario::Scenario;
 use crate::time::Micros;
 use crate::world::rtc::crc32;
 use crate::world::{Action, Arg, Step};
-
-/// First eight bytes of every blob.
-pub const MAGIC: &[u8; 8] = b"LUASIMPK";
-/// Format version; bumped on any incompatible change.
-pub const VERSION: u32 = 1;
-/// Bytes before the first variable-length record.
-pub const HEADER_LEN: usize = 72;
-/// Offset of the first byte the CRC covers (everything after the CRC field).
-pub const CRC_START: usize = 20;
-
-/// Section tags. Every record after the header is a section: tag, payload length (a multiple
-/// of four), payload. Readers skip tags they do not know, so sections can be added without a
-/// version bump.
-pub const SECTION_PROFILE_NAME: u32 = 1;
-pub const SECTION_FILE: u32 = 2;
-pub const SECTION_STEP: u32 = 3;
-pub const SECTION_IP: u32 = 4;
-pub const SECTION_WATCHDOG: u32 = 5;
-pub const SECTION_CONFIG: u32 = 6;
-pub const SECTION_BUILD: u32 = 7;
-/// The sleep region: u32 size in bytes, u32 flags (bit 0: whole VM kept in the region).
-pub const SECTION_SLEEP_REGION: u32 = 8;
-pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
-/// The GNSS fix at power-on (the scenario's `gnss:`): a value; absent without a fix.
-pub const SECTION_GNSS: u32 = 9;
-
-/// Step kinds.
-pub const STEP_PUBLISH: u32 = 1;
-pub const STEP_MQTT: u32 = 2;
-pub const STEP_EVENT: u32 = 3;
-pub const STEP_RELOAD: u32 = 4;
-pub const STEP_WRITE: u32 = 5;
-pub const STEP_CONFIG: u32 = 6;
-/// `gpio: N`: u32 pin.
-pub const STEP_GPIO: u32 = 7;
-/// `brownout: true`: no payload.
-pub const STEP_BROWNOUT: u32 = 8;
-/// `power_loss: {off, during_write}`: u64 off time in µs, u32 during_write (0/1).
-pub const STEP_POWER_LOSS: u32 = 9;
-/// `gnss: FIX | lost`: u32 1 then the fix as a value, or u32 0 (lost).
-pub const STEP_GNSS: u32 = 10;
-/// `clock_jump: D`: i64 jump of the wall clock in µs (two's complement as u64).
-pub const STEP_CLOCK_JUMP: u32 = 11;
-/// `watchdog_reset: true`: no payload.
-pub const STEP_WATCHDOG_RESET: u32 = 12;
-/// `mqtt_disconnect: { for: D }`: u64 outage in µs.
-pub const STEP_MQTT_DISCONNECT: u32 = 13;
-
-/// Publish argument tags.
-pub const ARG_BOOL: u32 = 1;
-pub const ARG_INT: u32 = 2;
-pub const ARG_FLOAT: u32 = 3;
-pub const ARG_STR: u32 = 4;
-
-/// JSON value tags (configuration, event data): a value is its tag, then its payload.
-pub const VALUE_NULL: u32 = 0;
-pub const VALUE_BOOL: u32 = 1;
-pub const VALUE_INT: u32 = 2;
-pub const VALUE_FLOAT: u32 = 3;
-pub const VALUE_STR: u32 = 4;
-pub const VALUE_ARRAY: u32 = 5;
-pub const VALUE_OBJECT: u32 = 6;
 
 /// Packs `scenario` into the blob format of `docs/pack-format.md`.
 pub fn pack(scenario: &Scenario) -> Vec<u8> {
@@ -97,18 +38,18 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
     w.u64(scenario.seed);
     debug_assert_eq!(w.out.len(), HEADER_LEN);
 
-    w.section(SECTION_PROFILE_NAME, |w| w.bytes(p.name.as_bytes()));
-    w.section(SECTION_IP, |w| w.bytes(scenario.ip.as_bytes()));
-    w.section(SECTION_WATCHDOG, |w| {
+    w.section(section::PROFILE_NAME, |w| w.bytes(p.name.as_bytes()));
+    w.section(section::IP, |w| w.bytes(scenario.ip.as_bytes()));
+    w.section(section::WATCHDOG, |w| {
         w.u64(p.watchdog_ms);
         w.u64(p.lua_instructions_per_ms);
     });
-    w.section(SECTION_SLEEP_REGION, |w| {
+    w.section(section::SLEEP_REGION, |w| {
         w.u32(saturate(p.sleep_region_bytes as u64));
         w.u32(if p.vm_in_sleep_region { SLEEP_FLAG_VM_IN_REGION } else { 0 });
     });
-    w.section(SECTION_CONFIG, |w| w.value(&scenario.config));
-    w.section(SECTION_BUILD, |w| {
+    w.section(section::CONFIG, |w| w.value(&scenario.config));
+    w.section(section::BUILD, |w| {
         w.u32(u32::from(p.naive_reload));
         w.u32(p.modules.len() as u32);
         for module in &p.modules {
@@ -116,42 +57,23 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
         }
     });
     if let Some(fix) = &scenario.gnss {
-        w.section(SECTION_GNSS, |w| w.value(fix));
+        w.section(section::GNSS, |w| w.value(fix));
     }
     for (path, bytes) in scenario.files.files() {
-        w.section(SECTION_FILE, |w| {
+        w.section(section::FILE, |w| {
             w.bytes(path.as_bytes());
             w.bytes(bytes);
         });
     }
     for step in &scenario.steps {
-        w.section(SECTION_STEP, |w| w.step(step));
+        w.section(section::STEP, |w| w.step(step));
     }
 
     let total = w.out.len() as u32;
-    w.out[12..16].copy_from_slice(&total.to_le_bytes());
+    w.out[header::TOTAL_LEN.range()].copy_from_slice(&total.to_le_bytes());
     let crc = crc32(&w.out[CRC_START..]);
-    w.out[16..20].copy_from_slice(&crc.to_le_bytes());
+    w.out[header::CRC.range()].copy_from_slice(&crc.to_le_bytes());
     w.out
-}
-
-/// The step kind the firmware plays `action` as.
-fn step_kind(action: &Action) -> u32 {
-    match action {
-        Action::Publish { .. } => STEP_PUBLISH,
-        Action::Mqtt { .. } => STEP_MQTT,
-        Action::Event { .. } => STEP_EVENT,
-        Action::Reload => STEP_RELOAD,
-        Action::Write { .. } => STEP_WRITE,
-        Action::Config { .. } => STEP_CONFIG,
-        Action::Gpio { .. } => STEP_GPIO,
-        Action::Brownout => STEP_BROWNOUT,
-        Action::PowerLoss { .. } => STEP_POWER_LOSS,
-        Action::Gnss { .. } => STEP_GNSS,
-        Action::ClockJump { .. } => STEP_CLOCK_JUMP,
-        Action::WatchdogReset => STEP_WATCHDOG_RESET,
-        Action::MqttDisconnect { .. } => STEP_MQTT_DISCONNECT,
-    }
 }
 
 fn saturate(v: u64) -> u32 {
@@ -196,66 +118,96 @@ impl Writer {
         }
     }
 
+    /// Time, kind, text, then the kind's payload (`contract::pack::step_kind`). The kind is
+    /// patched in once the payload's arm has named it, so each step kind is one arm here.
     fn step(&mut self, step: &Step) {
         self.u64(step.at as Micros);
-        self.u32(step_kind(&step.action));
+        let kind_at = self.out.len();
+        self.u32(0);
         self.bytes(describe(&step.action).as_bytes());
-        match &step.action {
+        let kind = self.payload(&step.action);
+        self.out[kind_at..kind_at + 4].copy_from_slice(&kind.to_le_bytes());
+    }
+
+    /// Writes what follows a step's text; returns the step kind the firmware plays it as.
+    fn payload(&mut self, action: &Action) -> u32 {
+        match action {
             Action::Publish { topic, args } => {
                 self.bytes(topic.as_bytes());
                 self.u32(args.len() as u32);
                 for arg in args {
                     self.arg(arg);
                 }
+                step_kind::PUBLISH
             }
             Action::Mqtt { topic, payload } => {
                 self.bytes(topic.as_bytes());
                 self.bytes(payload.as_bytes());
+                step_kind::MQTT
             }
             Action::Event { name, data } => {
                 self.bytes(name.as_bytes());
                 self.value(data);
+                step_kind::EVENT
             }
+            Action::Reload => step_kind::RELOAD,
             Action::Write { path, bytes } => {
                 self.bytes(crate::vfs::normalize(path).as_bytes());
                 self.bytes(bytes);
+                step_kind::WRITE
             }
             Action::Config { path, value } => {
                 self.bytes(path.as_bytes());
                 self.value(value);
+                step_kind::CONFIG
             }
-            Action::Gpio { pin } => self.u32(*pin),
+            Action::Gpio { pin } => {
+                self.u32(*pin);
+                step_kind::GPIO
+            }
+            Action::Brownout => step_kind::BROWNOUT,
             Action::PowerLoss { off_us, during_write } => {
                 self.u64(*off_us);
                 self.u32(u32::from(*during_write));
+                step_kind::POWER_LOSS
             }
             Action::Gnss { fix: Some(fix) } => {
                 self.u32(1);
                 self.value(fix);
+                step_kind::GNSS
             }
-            Action::Gnss { fix: None } => self.u32(0),
-            Action::ClockJump { by_us } => self.u64(*by_us as u64),
-            Action::MqttDisconnect { down_us } => self.u64(*down_us),
-            _ => {}
+            Action::Gnss { fix: None } => {
+                self.u32(0);
+                step_kind::GNSS
+            }
+            Action::ClockJump { by_us } => {
+                self.u64(*by_us as u64);
+                step_kind::CLOCK_JUMP
+            }
+            Action::WatchdogReset => step_kind::WATCHDOG_RESET,
+            Action::MqttDisconnect { down_us } => {
+                self.u64(*down_us);
+                step_kind::MQTT_DISCONNECT
+            }
         }
     }
 
     fn arg(&mut self, arg: &Arg) {
         match arg {
             Arg::Bool(b) => {
-                self.u32(ARG_BOOL);
+                self.u32(arg_tag::BOOL);
                 self.u64(u64::from(*b));
             }
             Arg::Int(i) => {
-                self.u32(ARG_INT);
+                self.u32(arg_tag::INT);
                 self.u64(*i as u64);
             }
             Arg::Float(f) => {
-                self.u32(ARG_FLOAT);
+                self.u32(arg_tag::FLOAT);
                 self.u64(f.to_bits());
             }
             Arg::Str(s) => {
-                self.u32(ARG_STR);
+                self.u32(arg_tag::STR);
                 self.bytes(s.as_bytes());
             }
         }
@@ -267,34 +219,34 @@ impl Writer {
     fn value(&mut self, v: &serde_json::Value) {
         use serde_json::Value as Json;
         match v {
-            Json::Null => self.u32(VALUE_NULL),
+            Json::Null => self.u32(value_tag::NULL),
             Json::Bool(b) => {
-                self.u32(VALUE_BOOL);
+                self.u32(value_tag::BOOL);
                 self.u32(u32::from(*b));
             }
             Json::Number(n) => match n.as_i64() {
                 Some(i) => {
-                    self.u32(VALUE_INT);
+                    self.u32(value_tag::INT);
                     self.u64(i as u64);
                 }
                 None => {
-                    self.u32(VALUE_FLOAT);
+                    self.u32(value_tag::FLOAT);
                     self.u64(n.as_f64().unwrap_or(f64::NAN).to_bits());
                 }
             },
             Json::String(s) => {
-                self.u32(VALUE_STR);
+                self.u32(value_tag::STR);
                 self.bytes(s.as_bytes());
             }
             Json::Array(items) => {
-                self.u32(VALUE_ARRAY);
+                self.u32(value_tag::ARRAY);
                 self.u32(items.len() as u32);
                 for item in items {
                     self.value(item);
                 }
             }
             Json::Object(map) => {
-                self.u32(VALUE_OBJECT);
+                self.u32(value_tag::OBJECT);
                 self.u32(map.len() as u32);
                 for (key, item) in map {
                     self.bytes(key.as_bytes());
@@ -391,13 +343,13 @@ steps:
         assert_eq!(r.u64(), 2_000_000, "duration");
         assert_eq!(r.u64(), 7, "seed");
         assert_eq!(r.pos, HEADER_LEN);
-        assert_eq!(r.section(), (SECTION_PROFILE_NAME, 12));
+        assert_eq!(r.section(), (section::PROFILE_NAME, 12));
         assert_eq!(r.str(), "esp32");
-        assert_eq!(r.section(), (SECTION_IP, 16));
+        assert_eq!(r.section(), (section::IP, 16));
         assert_eq!(r.str(), "192.168.4.2");
-        assert_eq!(r.section(), (SECTION_WATCHDOG, 16));
+        assert_eq!(r.section(), (section::WATCHDOG, 16));
         assert_eq!((r.u64(), r.u64()), (5_000, 8_000), "watchdog_ms, lua_instructions_per_ms of esp32");
-        assert_eq!(r.section(), (SECTION_SLEEP_REGION, 8));
+        assert_eq!(r.section(), (section::SLEEP_REGION, 8));
         assert_eq!((r.u32(), r.u32()), (16_384, 0), "sleep_region_bytes of esp32, no whole-VM mode");
         assert!(blob.len().is_multiple_of(4));
     }
@@ -407,34 +359,34 @@ steps:
         let blob = pack(&scenario(BLINK));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(4);
-        assert_eq!(r.section(), (SECTION_CONFIG, 8));
-        assert_eq!((r.u32(), r.u32()), (VALUE_OBJECT, 0), "no configuration: an empty object");
-        assert_eq!(r.section(), (SECTION_BUILD, 8));
+        assert_eq!(r.section(), (section::CONFIG, 8));
+        assert_eq!((r.u32(), r.u32()), (value_tag::OBJECT, 0), "no configuration: an empty object");
+        assert_eq!(r.section(), (section::BUILD, 8));
         assert_eq!((r.u32(), r.u32()), (0, 0), "no naive reload, no optional modules on esp32");
-        assert_eq!(r.section(), (SECTION_FILE, 24 + 12 + 4));
+        assert_eq!(r.section(), (section::FILE, 24 + 12 + 4));
         assert_eq!((r.str(), r.str()), ("/scripts/main.lua", "print('hi')"));
-        assert_eq!(r.section().0, SECTION_FILE);
+        assert_eq!(r.section().0, section::FILE);
         assert_eq!((r.str(), r.str()), ("/scripts/rules.lua", "print(2)"));
         // Sorted by time: the MQTT step at 250 ms first, with its text, topic and payload.
         let (tag, len) = r.section();
-        assert_eq!((tag, len as usize), (SECTION_STEP, 8 + 4 + 16 + 8 + 8));
+        assert_eq!((tag, len as usize), (section::STEP, 8 + 4 + 16 + 8 + 8));
         assert_eq!(r.u64(), 250_000);
-        assert_eq!(r.u32(), STEP_MQTT);
+        assert_eq!(r.u32(), step_kind::MQTT);
         assert_eq!((r.str(), r.str(), r.str()), ("mqtt a/b hi", "a/b", "hi"));
         let end = {
             let (tag, len) = r.section();
-            assert_eq!(tag, SECTION_STEP);
+            assert_eq!(tag, section::STEP);
             r.pos + len as usize
         };
         assert_eq!(r.u64(), 1_500_000);
-        assert_eq!(r.u32(), STEP_PUBLISH);
+        assert_eq!(r.u32(), step_kind::PUBLISH);
         assert_eq!(r.str(), r#"publish "BUTTON" 1 2.5 true "x y""#);
         assert_eq!(r.str(), "BUTTON");
         assert_eq!(r.u32(), 4);
-        assert_eq!((r.u32(), r.u64()), (ARG_INT, 1));
-        assert_eq!((r.u32(), f64::from_bits(r.u64())), (ARG_FLOAT, 2.5));
-        assert_eq!((r.u32(), r.u64()), (ARG_BOOL, 1));
-        assert_eq!((r.u32(), r.str()), (ARG_STR, "x y"));
+        assert_eq!((r.u32(), r.u64()), (arg_tag::INT, 1));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (arg_tag::FLOAT, 2.5));
+        assert_eq!((r.u32(), r.u64()), (arg_tag::BOOL, 1));
+        assert_eq!((r.u32(), r.str()), (arg_tag::STR, "x y"));
         assert_eq!(r.pos, end, "the section length covers the step");
         assert_eq!(r.pos, blob.len(), "nothing after the last step");
     }
@@ -448,7 +400,7 @@ steps:
         let mut r = Reader { b: &blob, pos: at };
         assert_eq!(
             (r.u64(), r.u32(), r.str(), r.u64()),
-            (250_000, STEP_MQTT_DISCONNECT, "mqtt disconnected for 2.000000 s", 2_000_000)
+            (250_000, step_kind::MQTT_DISCONNECT, "mqtt disconnected for 2.000000 s", 2_000_000)
         );
     }
 
@@ -460,16 +412,16 @@ steps:
         let blob = pack(&scenario(&yaml));
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(4);
-        assert_eq!(r.section().0, SECTION_CONFIG);
-        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 1, "a"));
-        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 2, "b"));
-        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 1.5));
-        assert_eq!((r.str(), r.u32(), r.u32()), ("c", VALUE_ARRAY, 2));
-        assert_eq!((r.u32(), r.str(), r.u32()), (VALUE_STR, "x", VALUE_NULL));
+        assert_eq!(r.section().0, section::CONFIG);
+        assert_eq!((r.u32(), r.u32(), r.str()), (value_tag::OBJECT, 1, "a"));
+        assert_eq!((r.u32(), r.u32(), r.str()), (value_tag::OBJECT, 2, "b"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (value_tag::FLOAT, 1.5));
+        assert_eq!((r.str(), r.u32(), r.u32()), ("c", value_tag::ARRAY, 2));
+        assert_eq!((r.u32(), r.str(), r.u32()), (value_tag::STR, "x", value_tag::NULL));
         let at = blob.windows(8).position(|w| w == b"\x01\0\0\0e\0\0\0").expect("event name") + 8;
         let mut r = Reader { b: &blob, pos: at };
-        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 1, "v"));
-        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, u64::MAX as f64), "beyond i64: a float");
+        assert_eq!((r.u32(), r.u32(), r.str()), (value_tag::OBJECT, 1, "v"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (value_tag::FLOAT, u64::MAX as f64), "beyond i64: a float");
     }
 
     #[test]
@@ -482,14 +434,14 @@ steps:
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(8);
-        assert_eq!(r.section().0, SECTION_STEP);
-        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (100_000, STEP_GPIO, "gpio 4", 4));
-        assert_eq!(r.section().0, SECTION_STEP);
-        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, STEP_BROWNOUT, "brownout"));
-        assert_eq!(r.section().0, SECTION_STEP);
+        assert_eq!(r.section().0, section::STEP);
+        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (100_000, step_kind::GPIO, "gpio 4", 4));
+        assert_eq!(r.section().0, section::STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, step_kind::BROWNOUT, "brownout"));
+        assert_eq!(r.section().0, section::STEP);
         assert_eq!(
             (r.u64(), r.u32(), r.str()),
-            (300_000, STEP_POWER_LOSS, "power loss armed for the next sleep-region write")
+            (300_000, step_kind::POWER_LOSS, "power loss armed for the next sleep-region write")
         );
         assert_eq!((r.u64(), r.u32()), (5_000_000, 1));
     }
@@ -504,23 +456,23 @@ steps:
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(6);
-        assert_eq!(r.section().0, SECTION_GNSS, "the initial fix follows the build section");
-        assert_eq!((r.u32(), r.u32(), r.str()), (VALUE_OBJECT, 2, "lat"));
-        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 47.5));
-        assert_eq!((r.str(), r.u32(), r.u64()), ("lon", VALUE_INT, 8));
+        assert_eq!(r.section().0, section::GNSS, "the initial fix follows the build section");
+        assert_eq!((r.u32(), r.u32(), r.str()), (value_tag::OBJECT, 2, "lat"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (value_tag::FLOAT, 47.5));
+        assert_eq!((r.str(), r.u32(), r.u64()), ("lon", value_tag::INT, 8));
         r.skip_sections(2);
-        assert_eq!(r.section().0, SECTION_STEP);
-        assert_eq!((r.u64(), r.u32(), r.str()), (100_000, STEP_GNSS, r#"gnss {"lat":1.25,"lon":2}"#));
-        assert_eq!((r.u32(), r.u32(), r.u32(), r.str()), (1, VALUE_OBJECT, 2, "lat"));
-        assert_eq!((r.u32(), f64::from_bits(r.u64())), (VALUE_FLOAT, 1.25));
-        assert_eq!((r.str(), r.u32(), r.u64()), ("lon", VALUE_INT, 2));
-        assert_eq!(r.section().0, SECTION_STEP);
-        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (200_000, STEP_GNSS, "gnss lost", 0));
+        assert_eq!(r.section().0, section::STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (100_000, step_kind::GNSS, r#"gnss {"lat":1.25,"lon":2}"#));
+        assert_eq!((r.u32(), r.u32(), r.u32(), r.str()), (1, value_tag::OBJECT, 2, "lat"));
+        assert_eq!((r.u32(), f64::from_bits(r.u64())), (value_tag::FLOAT, 1.25));
+        assert_eq!((r.str(), r.u32(), r.u64()), ("lon", value_tag::INT, 2));
+        assert_eq!(r.section().0, section::STEP);
+        assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (200_000, step_kind::GNSS, "gnss lost", 0));
         let without = pack(&scenario(BLINK));
         let mut r = Reader { b: &without, pos: HEADER_LEN };
         while r.pos < without.len() {
             let (tag, len) = r.section();
-            assert_ne!(tag, SECTION_GNSS, "no fix: no section");
+            assert_ne!(tag, section::GNSS, "no fix: no section");
             r.pos += len as usize;
         }
     }
@@ -535,11 +487,11 @@ steps:
         let blob = pack(&s);
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(8);
-        assert_eq!(r.section().0, SECTION_STEP);
-        assert_eq!((r.u64(), r.u32(), r.str()), (100_000, STEP_CLOCK_JUMP, "wall clock jumps -90.000000 s"));
+        assert_eq!(r.section().0, section::STEP);
+        assert_eq!((r.u64(), r.u32(), r.str()), (100_000, step_kind::CLOCK_JUMP, "wall clock jumps -90.000000 s"));
         assert_eq!(r.u64() as i64, -90_000_000);
-        assert_eq!(r.section(), (SECTION_STEP, 8 + 4 + 24));
-        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, STEP_WATCHDOG_RESET, "task watchdog reset"));
+        assert_eq!(r.section(), (section::STEP, 8 + 4 + 24));
+        assert_eq!((r.u64(), r.u32(), r.str()), (200_000, step_kind::WATCHDOG_RESET, "task watchdog reset"));
     }
 
     #[test]
@@ -548,6 +500,6 @@ steps:
         let (a, b) = (pack(&scenario(&yaml)), pack(&scenario(&yaml)));
         assert_eq!(a, b);
         let at = a.windows(8).position(|w| w == (-1i64).to_le_bytes()).expect("-1 packed as 64-bit two's complement");
-        assert_eq!(u32::from_le_bytes(a[at - 4..at].try_into().unwrap()), ARG_INT);
+        assert_eq!(u32::from_le_bytes(a[at - 4..at].try_into().unwrap()), arg_tag::INT);
     }
 }

@@ -14,13 +14,8 @@ use mlua::{IntoLua, Lua, MultiValue, Value};
 
 pub const BINDING: Binding = Binding { name: "rtos", module: None, lean: false, install };
 
-pub const MSG_TIMEOUT: i64 = 0;
-pub const MSG_TIMER: i64 = 1;
-pub const MSG_PUBLISH: i64 = 2;
-pub const MSG_CALLBACK: i64 = 3;
-pub const INF_TIMEOUT: i64 = -1;
-/// What `rtos.version()` returns, on the simulator and the firmware alike.
-pub const VERSION: &str = "LuaSys-1.0.0";
+pub use crate::contract::rtos::constant::{INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
+use crate::contract::rtos::{constant, VERSION};
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     let t = global_table(
@@ -35,17 +30,8 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             ("reboot", function(lua, "reboot", reboot)?),
         ],
     )?;
-    set_constants(
-        lua,
-        &t,
-        &[
-            ("MSG_TIMEOUT", MSG_TIMEOUT),
-            ("MSG_TIMER", MSG_TIMER),
-            ("MSG_PUBLISH", MSG_PUBLISH),
-            ("MSG_CALLBACK", MSG_CALLBACK),
-            ("INF_TIMEOUT", INF_TIMEOUT),
-        ],
-    )
+    let constants: Vec<(&str, i64)> = constant::SET.tags.iter().map(|c| (c.name, c.value)).collect();
+    set_constants(lua, &t, &constants)
 }
 
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {

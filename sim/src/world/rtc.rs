@@ -8,20 +8,8 @@
 
 use std::collections::BTreeMap;
 
-pub const MAGIC: [u8; 4] = *b"LSR1";
-pub const VERSION: u16 = 1;
-pub const HEADER_BYTES: usize = 16;
-
-const TAG_FALSE: u8 = 0x01;
-const TAG_TRUE: u8 = 0x02;
-const TAG_INT8: u8 = 0x10;
-const TAG_INT16: u8 = 0x11;
-const TAG_INT32: u8 = 0x12;
-const TAG_INT64: u8 = 0x13;
-const TAG_FLOAT64: u8 = 0x20;
-const TAG_STR8: u8 = 0x30;
-const TAG_STR16: u8 = 0x31;
-const TAG_TABLE: u8 = 0x40;
+use crate::contract::sleep_region::{header, tag};
+use crate::contract::sleep_region::{HEADER_BYTES, MAGIC, VERSION};
 
 /// A value the store can hold. Table keys are integers or strings, kept sorted.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +143,7 @@ impl SleepRegion {
         let mut torn = self.image.clone();
         torn.resize(new_image.len().max(torn.len()), 0);
         torn[..half].copy_from_slice(&new_image[..half]);
-        torn[12..16].copy_from_slice(&0u32.to_le_bytes());
+        torn[header::CRC.range()].copy_from_slice(&0u32.to_le_bytes());
         self.image = torn;
     }
 
@@ -218,10 +206,10 @@ fn header(count: u16, payload: &[u8]) -> Vec<u8> {
 
 fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
     if s.len() < 256 {
-        out.push(TAG_STR8);
+        out.push(tag::STR8);
         out.push(s.len() as u8);
     } else {
-        out.push(TAG_STR16);
+        out.push(tag::STR16);
         out.extend_from_slice(&(s.len() as u16).to_le_bytes());
     }
     out.extend_from_slice(s);
@@ -229,32 +217,32 @@ fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
 
 fn encode_int(out: &mut Vec<u8>, i: i64) {
     if let Ok(v) = i8::try_from(i) {
-        out.push(TAG_INT8);
+        out.push(tag::INT8);
         out.extend_from_slice(&v.to_le_bytes());
     } else if let Ok(v) = i16::try_from(i) {
-        out.push(TAG_INT16);
+        out.push(tag::INT16);
         out.extend_from_slice(&v.to_le_bytes());
     } else if let Ok(v) = i32::try_from(i) {
-        out.push(TAG_INT32);
+        out.push(tag::INT32);
         out.extend_from_slice(&v.to_le_bytes());
     } else {
-        out.push(TAG_INT64);
+        out.push(tag::INT64);
         out.extend_from_slice(&i.to_le_bytes());
     }
 }
 
 fn encode_value(out: &mut Vec<u8>, v: &RtcValue) {
     match v {
-        RtcValue::Bool(false) => out.push(TAG_FALSE),
-        RtcValue::Bool(true) => out.push(TAG_TRUE),
+        RtcValue::Bool(false) => out.push(tag::FALSE),
+        RtcValue::Bool(true) => out.push(tag::TRUE),
         RtcValue::Int(i) => encode_int(out, *i),
         RtcValue::Float(x) => {
-            out.push(TAG_FLOAT64);
+            out.push(tag::FLOAT64);
             out.extend_from_slice(&x.to_le_bytes());
         }
         RtcValue::Str(s) => encode_str(out, s),
         RtcValue::Table(t) => {
-            out.push(TAG_TABLE);
+            out.push(tag::TABLE);
             out.extend_from_slice(&(t.len() as u16).to_le_bytes());
             for (k, v) in t {
                 match k {
@@ -270,12 +258,12 @@ fn encode_value(out: &mut Vec<u8>, v: &RtcValue) {
 /// Decodes a region image; `None` for anything that is not a whole, valid store.
 pub fn decode(image: &[u8]) -> Option<BTreeMap<Vec<u8>, RtcValue>> {
     let h = image.get(..HEADER_BYTES)?;
-    if h[..4] != MAGIC || u16::from_le_bytes([h[4], h[5]]) != VERSION {
+    if h[header::MAGIC.range()] != MAGIC || u16::from_le_bytes(h[header::VERSION.range()].try_into().ok()?) != VERSION {
         return None;
     }
-    let count = u16::from_le_bytes([h[6], h[7]]) as usize;
-    let len = u32::from_le_bytes(h[8..12].try_into().ok()?) as usize;
-    let crc = u32::from_le_bytes(h[12..16].try_into().ok()?);
+    let count = u16::from_le_bytes(h[header::COUNT.range()].try_into().ok()?) as usize;
+    let len = u32::from_le_bytes(h[header::LEN.range()].try_into().ok()?) as usize;
+    let crc = u32::from_le_bytes(h[header::CRC.range()].try_into().ok()?);
     let payload = image.get(HEADER_BYTES..HEADER_BYTES.checked_add(len)?)?;
     if crc32(payload) != crc {
         return None;
@@ -308,22 +296,22 @@ impl Reader<'_> {
     fn value(&mut self, depth: usize) -> Option<RtcValue> {
         let tag = *self.take(1)?.first()?;
         Some(match tag {
-            TAG_FALSE => RtcValue::Bool(false),
-            TAG_TRUE => RtcValue::Bool(true),
-            TAG_INT8 => RtcValue::Int(i8::from_le_bytes(self.take(1)?.try_into().ok()?) as i64),
-            TAG_INT16 => RtcValue::Int(i16::from_le_bytes(self.take(2)?.try_into().ok()?) as i64),
-            TAG_INT32 => RtcValue::Int(i32::from_le_bytes(self.take(4)?.try_into().ok()?) as i64),
-            TAG_INT64 => RtcValue::Int(i64::from_le_bytes(self.take(8)?.try_into().ok()?)),
-            TAG_FLOAT64 => RtcValue::Float(f64::from_le_bytes(self.take(8)?.try_into().ok()?)),
-            TAG_STR8 => {
+            tag::FALSE => RtcValue::Bool(false),
+            tag::TRUE => RtcValue::Bool(true),
+            tag::INT8 => RtcValue::Int(i8::from_le_bytes(self.take(1)?.try_into().ok()?) as i64),
+            tag::INT16 => RtcValue::Int(i16::from_le_bytes(self.take(2)?.try_into().ok()?) as i64),
+            tag::INT32 => RtcValue::Int(i32::from_le_bytes(self.take(4)?.try_into().ok()?) as i64),
+            tag::INT64 => RtcValue::Int(i64::from_le_bytes(self.take(8)?.try_into().ok()?)),
+            tag::FLOAT64 => RtcValue::Float(f64::from_le_bytes(self.take(8)?.try_into().ok()?)),
+            tag::STR8 => {
                 let n = *self.take(1)?.first()? as usize;
                 RtcValue::Str(self.take(n)?.to_vec())
             }
-            TAG_STR16 => {
+            tag::STR16 => {
                 let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?) as usize;
                 RtcValue::Str(self.take(n)?.to_vec())
             }
-            TAG_TABLE if depth < MAX_DECODE_DEPTH => {
+            tag::TABLE if depth < MAX_DECODE_DEPTH => {
                 let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?) as usize;
                 let mut t = BTreeMap::new();
                 for _ in 0..n {
