@@ -56,6 +56,8 @@ pub struct Stats {
     /// The same on this 64-bit host, sampled at rtos calls and every 1000 instructions.
     pub host_heap_peak_bytes: usize,
     pub heap_limit_bytes: usize,
+    /// Firmware messages dropped because their data did not fit in the Lua heap.
+    pub heap_drops: u64,
     /// Sleep-region bytes in use at the end, and its size.
     pub region_bytes: usize,
     pub region_limit_bytes: usize,
@@ -264,6 +266,7 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         heap_peak_bytes: world.heap_peak(),
         host_heap_peak_bytes: world.host_heap_peak(),
         heap_limit_bytes: world.profile.heap_limit(),
+        heap_drops: world.heap_drops(),
         region_bytes: world.rtc.used(),
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),
