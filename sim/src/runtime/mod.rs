@@ -10,6 +10,7 @@ mod host;
 mod loader;
 mod pool;
 mod proto_arrays;
+mod sandbox;
 mod state;
 pub mod watchdog;
 
@@ -17,7 +18,8 @@ pub use dispatch::{take_message, Taken};
 pub use heap::{device_heap, host_heap};
 pub use host::{host, with_world, Host};
 pub use loader::{compile, syntax_check, READER_PIECE};
-pub use state::{REMOVED, SYS_LUA};
+pub use sandbox::REMOVED;
+pub use state::SYS_LUA;
 
 use crate::bindings::args::type_name;
 use crate::expect::{Check, Measures, Outcome};
@@ -156,6 +158,16 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
     let mut world = host.into_world();
     world.record(EventKind::End { reason: end_reason.to_string() });
     Ok(report(scenario, world, end_reason))
+}
+
+/// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
+/// run yet), and hands it to `f`. For audits of the sandbox: `tests/tests/sandbox.rs` walks
+/// everything a script can reach from it.
+pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Result<R, RunError> {
+    let host = Host::new(World::new(scenario.setup(), Recorder::new(false, Vec::new())));
+    host.with_world(|w| w.boot(WakeCause::PowerOn, ""));
+    let device = state::new_state(host.clone(), scenario.seed)?;
+    Ok(f(&device.lua))
 }
 
 /// One generation: a fresh state runs `main.lua`, then `rules.lua`; if they return, the
