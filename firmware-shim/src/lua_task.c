@@ -505,7 +505,13 @@ void lua_trace_error(lua_State *L, const char *what, const char *arg, size_t arg
 {
     size_t len;
     const char *text = luaL_tolstring(L, -1, &len);
+    /* The prelude's xpcall frame, named as the global or (once a script removed the global)
+     * as the prelude's upvalue: the first of the two. */
     const char *cut = strstr(text, "\n\t[C]: in function 'xpcall'");
+    const char *as_upvalue = strstr(text, "\n\t[C]: in upvalue 'xpcall'");
+    if (as_upvalue && (!cut || as_upvalue < cut)) {
+        cut = as_upvalue;
+    }
     if (cut) {
         len = (size_t)(cut - text);
     }

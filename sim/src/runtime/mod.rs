@@ -236,12 +236,18 @@ pub fn describe_error(err: &Value) -> String {
         // As lua.c says it, rather than a host address (`table: 0x55...`) that differs per run.
         other => format!("(error object is a {} value)", type_name(other)),
     };
-    let text = match text.find("\n\t[C]: in function 'xpcall'") {
+    // The prelude's xpcall frame: named as the global, or as the prelude's upvalue once a
+    // script has removed the global.
+    let cut = XPCALL_FRAMES.iter().filter_map(|frame| text.find(frame)).min();
+    let text = match cut {
         Some(cut) => &text[..cut],
         None => &text,
     };
     without_binding_frames(text)
 }
+
+/// How a traceback names the prelude's `xpcall`, where the boot machinery's frames start.
+const XPCALL_FRAMES: [&str; 2] = ["\n\t[C]: in function 'xpcall'", "\n\t[C]: in upvalue 'xpcall'"];
 
 /// Drops the frames of the Lua wrapper that raises binding errors (`bindings::function`): the
 /// device raises them from C, so its traceback has no such frames.
