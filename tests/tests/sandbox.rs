@@ -537,14 +537,29 @@ fn the_walk_finds_what_a_script_could_reach() {
 }
 
 /// A scratch folder for one test: `<tmp>/luasim-sandbox-<pid>-<name>/scenario.yaml` mounting
-/// `scripts/` (which holds a `main.lua`), emptied first.
-fn scratch(name: &str) -> std::path::PathBuf {
+/// `scripts/` (which holds a `main.lua`), emptied first and removed when dropped.
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("luasim-sandbox-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("scripts")).unwrap();
     std::fs::write(dir.join("scripts/main.lua"), "print('booted')\n").unwrap();
     std::fs::write(dir.join("scenario.yaml"), "name: mount\ndevice: esp32\nduration: 1s\nscripts: scripts\n").unwrap();
-    dir
+    Scratch(dir)
+}
+
+struct Scratch(std::path::PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Loads `dir/scenario.yaml` on another thread: the error text, or "loaded". A load that has
