@@ -1,19 +1,21 @@
 -- prelude.lua: script loading for a fresh device Lua state, run before sys.lua.
 -- Loaded unchanged by the simulator and the firmware. It replaces Lua's file functions with
--- ones that read the device's flash file system only, keeps `load` to text chunks, and
--- pins `os.date` to UTC on the virtual clock.
+-- ones that read the device's flash file system only, and keeps `load` to text chunks.
 --
--- Arguments from the host:
+-- Arguments from the host (none of them is a raw standard function, so no upvalue of the
+-- functions below leads out of the sandbox; docs/security.md):
 --   native_load(path [, env]) -> chunk | nil, message, missing
 --       compiles a file from the device file system through the 256-byte reader;
---   traceback: debug.traceback; raw_load: Lua's load; raw_date: Lua's os.date.
+--   traceback: debug.traceback;
+--   text_load(chunk [, name [, env]]): Lua's load in text mode (env used when given).
 -- Returns run_script(path) -> ok, error_with_traceback, used by the boot sequence, and
 -- call_protected(fn, ...) -> ok, error_with_traceback | results, used for firmware callbacks.
+-- Every global used here is captured now, so a script that removes or replaces one (`xpcall`,
+-- `select`, `string.gsub`...) cannot break loading or the firmware's callbacks.
 
-local native_load, traceback, raw_load, raw_date = ...
-local type, error, tostring = type, error, tostring
--- A lean device state (the whole VM in the sleep region) may have no string library.
-local string_sub = string and string.sub
+local native_load, traceback, text_load = ...
+local type, error, select, xpcall = type, error, select, xpcall
+local string_sub, string_gsub = string.sub, string.gsub
 
 function loadfile(path, mode, env)
   if type(path) ~= "string" then
@@ -34,11 +36,15 @@ function dofile(path)
   return chunk()
 end
 
-function load(chunk, name, mode, env)
-  if type(chunk) == "string" and string_sub and string_sub(chunk, 1, 1) == "\27" then
+-- `mode` is ignored: always text. `env`, when given (even nil), becomes the chunk's _ENV.
+function load(chunk, name, mode, ...)
+  if type(chunk) == "string" and string_sub(chunk, 1, 1) == "\27" then
     return nil, "attempt to load a binary chunk (the device loads source text only)"
   end
-  return raw_load(chunk, name, "t", env)
+  if select("#", ...) > 0 then
+    return text_load(chunk, name, (...))
+  end
+  return text_load(chunk, name)
 end
 
 local loaded, preload = package.loaded, package.preload
@@ -53,7 +59,7 @@ function require(name)
   end
   local loader, path = preload[name], nil
   if not loader then
-    path = "/scripts/" .. name:gsub("%.", "/") .. ".lua"
+    path = "/scripts/" .. string_gsub(name, "%.", "/") .. ".lua"
     local message, missing
     loader, message, missing = native_load(path)
     if not loader and missing then
@@ -69,14 +75,6 @@ function require(name)
     loaded[name] = true
   end
   return loaded[name], path
-end
-
-os.date = function(format, time)
-  format = format or "%c"
-  if string_sub and string_sub(format, 1, 1) ~= "!" then
-    format = "!" .. format
-  end
-  return raw_date(format, time or os.time())
 end
 
 -- Adds a traceback to string errors; other error values (and the host's halt signal) pass

@@ -13,10 +13,14 @@
 -- not hash sets (the order is defined); loop timers are periodic rtos timers (repeat -1), which
 -- do not drift, instead of being re-armed after each callback.
 
+-- Every global and library function used below is captured now, so a script that removes or
+-- replaces one (`xpcall`, `coroutine.resume`, `debug.traceback`...) cannot break dispatch.
+-- Module fields (`rtos.*`, `log.*`) are still looked up at each call, as on LuatOS.
 local rtos, log = rtos, log
-local coroutine, table, debug = coroutine, table, debug
+local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.resume, coroutine.yield, coroutine.running
+local table_sort, table_remove, traceback = table.sort, table.remove, debug.traceback
 local type, select, error, tostring, ipairs, pairs = type, select, error, tostring, ipairs, pairs
-local unpack = table.unpack or unpack
+local setmetatable, unpack = setmetatable, table.unpack or unpack
 
 local sys = {}
 
@@ -37,14 +41,14 @@ local function pack(...)
 end
 
 local function taskFailed(co, err)
-  log.error("sys", "task error: " .. debug.traceback(co, tostring(err)))
+  log.error("sys", "task error: " .. traceback(co, tostring(err)))
   if COROUTINE_ERROR_RESTART then
     rtos.reboot()
   end
 end
 
 local function resume(co, ...)
-  local ok, err = coroutine.resume(co, ...)
+  local ok, err = co_resume(co, ...)
   if not ok then
     taskFailed(co, err)
   end
@@ -52,7 +56,7 @@ end
 
 -- The running task; an error at the caller of `fname` (`depth` frames up) outside a task.
 local function currentTask(fname, depth)
-  local co, isMain = coroutine.running()
+  local co, isMain = co_running()
   if co == nil or isMain or not tasks[co] then
     error(fname .. " must be called inside a task started by sys.taskInit", (depth or 2) + 1)
   end
@@ -67,7 +71,7 @@ end
 
 --- Starts `fn(...)` as a task and runs it up to its first yield. Returns the coroutine.
 function sys.taskInit(fn, ...)
-  local co = coroutine.create(fn)
+  local co = co_create(fn)
   tasks[co] = true
   resume(co, ...)
   return co
@@ -89,7 +93,7 @@ function sys.wait(ms)
   end
   timerPool[id] = co
   waitingOn[co] = id
-  local message = pack(coroutine.yield())
+  local message = pack(co_yield())
   if message.n ~= 0 then
     rtos.timer_stop(id)
     timerPool[id] = nil
@@ -120,7 +124,7 @@ local function timersOf(fn, args)
       ids[#ids + 1] = id
     end
   end
-  table.sort(ids)
+  table_sort(ids)
   return ids
 end
 
@@ -228,7 +232,7 @@ function sys.unsubscribe(id, callback)
   subs.set[callback] = nil
   for i, cb in ipairs(subs.list) do
     if cb == callback then
-      table.remove(subs.list, i)
+      table_remove(subs.list, i)
       break
     end
   end
@@ -275,7 +279,7 @@ end
 local function waitFor(fname, id, ms)
   local co = currentTask(fname, 3)
   sys.subscribe(id, co)
-  local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
+  local message = ms and pack(sys.wait(ms)) or pack(co_yield())
   sys.unsubscribe(id, co)
   return message
 end
@@ -333,7 +337,7 @@ end
 
 local function takeMessage(box, target)
   while #box.queue > 0 do
-    local msg = table.remove(box.queue, 1)
+    local msg = table_remove(box.queue, 1)
     if target == nil or msg[1] == target then
       return msg
     end
@@ -370,7 +374,7 @@ function sys.waitMsg(name, target, ms)
     sys.timerStart(mailTimeout, ms, name)
   end
   repeat
-    coroutine.yield()
+    co_yield()
     msg = takeMessage(box, target)
   until msg or box.timedOut
   sys.unsubscribe(name, co)

@@ -567,6 +567,32 @@ static const char *error_prefix(int listener)
     }
 }
 
+/* push_callback_args in protected mode (the step is the light userdata at 1). */
+static int push_callback_args_protected(lua_State *T)
+{
+    const struct pack_step *step = lua_touserdata(T, 1);
+    lua_pop(T, 1);
+    return push_callback_args(T, step);
+}
+
+/* dispatch.rs run_callback: a message whose data does not fit in the Lua heap is dropped with
+ * a warning line, and the task goes on. */
+static void trace_too_big(const struct registration *reg, const struct pack_step *step)
+{
+    trace_begin("log");
+    if (step && step->kind != PACK_STEP_EVENT) {
+        char bytes[32];
+        snprintf(bytes, sizeof bytes, " (%lu bytes)", (unsigned long)step->payload_len);
+        trace_raw("W/mqtt message dropped (does not fit in the Lua heap): ");
+        trace_text(step->topic, step->topic_len);
+        trace_raw(bytes);
+    } else {
+        trace_raw("W/firmware callback dropped (its data does not fit in the Lua heap): ");
+        trace_what(reg);
+    }
+    trace_end();
+}
+
 /* Calls the callback of `reg` in `T` through the prelude's call_protected; an error is
  * traced (`ERROR callback <what>: ...`) unless the device is halting. */
 static void call_in_state(lua_State *T, const struct registration *reg, const struct pack_step *step)
@@ -576,8 +602,20 @@ static void call_in_state(lua_State *T, const struct registration *reg, const st
     if (lua_getfield(T, LUA_REGISTRYINDEX, CALLBACKS_KEY) == LUA_TTABLE &&
         lua_geti(T, -1, (lua_Integer)reg->id) == LUA_TFUNCTION) {
         lua_remove(T, -2);
+        int base = lua_gettop(T);
+        lua_pushcfunction(T, push_callback_args_protected);
+        lua_pushlightuserdata(T, (void *)step);
+        int status = lua_pcall(T, 1, LUA_MULTRET, 0);
+        if (status == LUA_ERRMEM) {
+            trace_too_big(reg, step);
+            lua_settop(T, top);
+            return;
+        }
+        if (status != LUA_OK) {
+            lua_error(T);
+        }
+        int argc = lua_gettop(T) - base;
         trace_registration("call", reg);
-        int argc = push_callback_args(T, step);
         bool failed = lua_pcall(T, 1 + argc, 2, 0) != LUA_OK || !lua_toboolean(T, -2);
         if (failed && !lua_halting()) {
             lua_trace_error(T, error_prefix(reg->listener), reg->arg, reg->arg_len);

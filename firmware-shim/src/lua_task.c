@@ -1,8 +1,10 @@
 /* lua_task.c: the firmware's Lua task: builds the device Lua state and runs the scripts.
  *
- * Mirrors sim/src/runtime/state.rs step by step so both sides run the same code in the same
- * environment: the same standard libraries minus everything that reaches the host, os.time and
- * os.clock on the virtual clock, math.randomseed(seed), the bindings, then lua/prelude.lua and
+ * Mirrors sim/src/runtime/state.rs and sandbox.rs step by step so both sides run the same code
+ * in the same environment: the same standard libraries minus everything that reaches the host
+ * (package.loaded trimmed alike; raw load and os.date only in the registry, behind text_load
+ * and utc_date), os.time, os.clock and os.date on the virtual clock, math.randomseed(seed),
+ * the bindings, then lua/prelude.lua and
  * lua/sys.lua (embedded unchanged, src/embedded.S) and /scripts/main.lua then /scripts/rules.lua
  * through the prelude's run_script. Scripts are fed to the parser 256 bytes at a time. When the
  * scripts return, the task keeps taking messages off the rtos queue: it runs firmware callbacks
@@ -227,6 +229,8 @@ static void normalize(lua_State *L, const char *path)
     luaL_pushresult(&b);
 }
 
+#define BINARY_REFUSAL "attempt to load a binary chunk"
+
 /* native_load(path [, env]) -> chunk | nil, message, missing */
 static int native_load(lua_State *L)
 {
@@ -245,6 +249,11 @@ static int native_load(lua_State *L)
     lua_pushfstring(L, "@%s", device_path);
     int status = lua_load(L, read_piece, &r, lua_tostring(L, -1), "t");
     if (status != LUA_OK) {
+        /* state.rs native_load: Lua's binary-chunk refusal does not name the file. */
+        if (strncmp(lua_tostring(L, -1), BINARY_REFUSAL, strlen(BINARY_REFUSAL)) == 0) {
+            lua_pushfstring(L, "%s: %s", device_path, lua_tostring(L, -1));
+            lua_remove(L, -2);
+        }
         lua_pushnil(L);
         lua_insert(L, -2);
         lua_pushboolean(L, 0);
@@ -322,7 +331,74 @@ static int os_clock(lua_State *L)
 
 /* ---- State --------------------------------------------------------------------------------- */
 
-/* What sim/src/runtime/state.rs REMOVED lists (contract.h). */
+/* ---- Sandbox (sim/src/runtime/sandbox.rs, docs/security.md) ------------------------------- */
+
+/* Registry slots of Lua's own load and os.date: only text_load and utc_date call them, so no
+ * function a script holds (nor any of its upvalues) leads to them. */
+static const char RAW_LOAD_KEY[] = "luasim.raw_load";
+static const char RAW_DATE_KEY[] = "luasim.raw_date";
+
+/* sandbox.rs text_load(chunk [, name [, env]]): load(chunk, name, "t" [, env]); the mode is
+ * always text, whether chunk is a string or a reader function. */
+static int text_load(lua_State *L)
+{
+    int with_env = lua_gettop(L) >= 3;
+    lua_settop(L, with_env ? 3 : 2);
+    lua_getfield(L, LUA_REGISTRYINDEX, RAW_LOAD_KEY);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushstring(L, "t");
+    if (with_env) {
+        lua_pushvalue(L, 3);
+    }
+    lua_call(L, with_env ? 4 : 3, LUA_MULTRET);
+    return lua_gettop(L) - (with_env ? 3 : 2);
+}
+
+/* sandbox.rs utc_date: os.date in UTC ('!' added) on the virtual clock. */
+static int utc_date(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_getfield(L, LUA_REGISTRYINDEX, RAW_DATE_KEY);
+    if (!lua_toboolean(L, 1)) {
+        lua_pushstring(L, "!%c");
+    } else {
+        lua_pushvalue(L, 1);
+        int t = lua_type(L, -1);
+        if ((t == LUA_TSTRING || t == LUA_TNUMBER) && lua_tostring(L, -1)[0] != '!') {
+            lua_pushstring(L, "!");
+            lua_rotate(L, -2, 1);
+            lua_concat(L, 2);
+        }
+    }
+    if (!lua_toboolean(L, 2)) {
+        lua_pushinteger(L, (lua_Integer)firmware_wall_clock_s());
+    } else {
+        lua_pushvalue(L, 2);
+    }
+    lua_call(L, 2, LUA_MULTRET);
+    return lua_gettop(L) - 2;
+}
+
+/* sandbox.rs align_loaded: package.loaded[name] is the global name for every library (nil for
+ * one removed), so require("debug") gives the trimmed debug. */
+static void align_loaded(lua_State *L)
+{
+    lua_pushglobaltable(L);
+    lua_getfield(L, -1, "package");
+    lua_getfield(L, -1, "loaded"); /* G, package, loaded */
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);             /* G, package, loaded, key */
+        lua_pushvalue(L, -1);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -6);         /* ..., key, key, G[key] */
+        lua_rawset(L, -4);         /* loaded[key] = G[key] */
+    }
+    lua_pop(L, 3);
+}
+
+/* What sim/src/runtime/sandbox.rs REMOVED lists (contract.h). */
 static const char *const REMOVED[] = { SANDBOX_REMOVED };
 
 static void remove_all(lua_State *L)
@@ -359,24 +435,30 @@ static int build_state(lua_State *L)
     luaL_requiref(L, LUA_LOADLIBNAME, luaopen_package, 1);
     lua_settop(L, 0);
 
+    /* sandbox.rs enclose */
     lua_getglobal(L, "debug");
     lua_getfield(L, -1, "traceback"); /* 2: traceback */
-    lua_remove(L, 1);
-    lua_getglobal(L, "load");         /* 2: raw_load */
+    lua_remove(L, 1);                 /* stack: traceback */
+    lua_getglobal(L, "load");
+    lua_setfield(L, LUA_REGISTRYINDEX, RAW_LOAD_KEY);
     lua_getglobal(L, "os");
-    lua_getfield(L, -1, "date");      /* 4: raw_date */
-    lua_remove(L, 3);                 /* stack: traceback, raw_load, raw_date */
+    lua_getfield(L, -1, "date");
+    lua_setfield(L, LUA_REGISTRYINDEX, RAW_DATE_KEY);
+    lua_pop(L, 1);
     remove_all(L);
     lua_createtable(L, 0, 1);
     lua_pushvalue(L, 1);
     lua_setfield(L, -2, "traceback");
     lua_setglobal(L, "debug");
+    align_loaded(L);
 
     lua_getglobal(L, "os");
     lua_pushcfunction(L, os_time);
     lua_setfield(L, -2, "time");
     lua_pushcfunction(L, os_clock);
     lua_setfield(L, -2, "clock");
+    lua_pushcfunction(L, utc_date); /* sandbox.rs stand_ins */
+    lua_setfield(L, -2, "date");
     lua_pop(L, 1);
 
     lua_getglobal(L, "math");
@@ -387,15 +469,14 @@ static int build_state(lua_State *L)
 
     bindings_install_all(L);
 
-    /* prelude(native_load, traceback, raw_load, raw_date) -> run_script, call_protected */
+    /* prelude(native_load, traceback, text_load) -> run_script, call_protected */
     if (load_builtin(L, luasim_prelude_lua, luasim_prelude_lua_end, "@prelude.lua") != LUA_OK) {
         return lua_error(L);
     }
     lua_pushcfunction(L, native_load);
     lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, 3);
-    lua_call(L, 4, 2);
+    lua_pushcfunction(L, text_load);
+    lua_call(L, 3, 2);
     lua_setfield(L, LUA_REGISTRYINDEX, CALL_PROTECTED_KEY);
     lua_setfield(L, LUA_REGISTRYINDEX, RUN_SCRIPT_KEY);
 
@@ -420,7 +501,13 @@ void lua_trace_error(lua_State *L, const char *what, const char *arg, size_t arg
 {
     size_t len;
     const char *text = luaL_tolstring(L, -1, &len);
+    /* The prelude's xpcall frame, named as the global or (once a script removed the global)
+     * as the prelude's upvalue: the first of the two. */
     const char *cut = strstr(text, "\n\t[C]: in function 'xpcall'");
+    const char *as_upvalue = strstr(text, "\n\t[C]: in upvalue 'xpcall'");
+    if (as_upvalue && (!cut || as_upvalue < cut)) {
+        cut = as_upvalue;
+    }
     if (cut) {
         len = (size_t)(cut - text);
     }

@@ -24,3 +24,7 @@ pub mod trace;
 pub mod tui;
 pub mod vfs;
 pub mod world;
+
+/// The Lua binding the device states are built with, for tools that inspect one
+/// (`runtime::with_fresh_state`).
+pub use mlua;

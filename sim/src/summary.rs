@@ -22,11 +22,15 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     let _ = writeln!(out, "events     {} ({} errors)", s.events, s.errors);
     let _ = writeln!(out, "timers     peak {}/{}", s.timers_peak, s.timer_slots);
     let _ = writeln!(out, "queue      peak {}/{}, {} dropped", s.queue_peak, s.queue_len, s.queue_drops);
-    let _ = writeln!(
+    let _ = write!(
         out,
         "lua heap   peak {} of {} device bytes (host: {})",
         s.heap_peak_bytes, s.heap_limit_bytes, s.host_heap_peak_bytes
     );
+    if s.heap_drops > 0 {
+        let _ = write!(out, ", {} messages dropped (too big for the heap)", s.heap_drops);
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out, "region     {} of {} bytes", s.region_bytes, s.region_limit_bytes);
     let e = &s.energy;
     let total = s.simulated_us.max(1) as f64;

@@ -19,7 +19,8 @@ pub struct Vfs {
 }
 
 impl Vfs {
-    /// Mounts every file below `dir` at `/scripts`.
+    /// Mounts every file below `dir` at `/scripts`; from the host, only regular files found
+    /// without leaving `dir`, within bounds (`scenario::hostfs`, `docs/security.md`).
     pub fn mount_folder(dir: &Path, files: &dyn Files) -> Result<Vfs, String> {
         let found = files.read_folder(dir).map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
         Ok(Vfs { files: found.into_iter().map(|(rel, bytes)| (format!("{SCRIPTS_DIR}/{rel}"), bytes)).collect() })

@@ -203,7 +203,8 @@ fn read_scripts(paths: &[PathBuf]) -> Result<Vec<Script>, CheckError> {
     let mut scripts: Vec<Script> = Vec::new();
     for path in paths {
         let host = path.display().to_string();
-        let source = std::fs::read(path).map_err(|source| CheckError::Read { path: host.clone(), source })?;
+        let source = crate::scenario::hostfs::read_file(path)
+            .map_err(|source| CheckError::Read { path: host.clone(), source })?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let device_path = format!("{SCRIPTS_DIR}/{name}");
         if let Some(other) = scripts.iter().find(|s| s.device_path == device_path) {

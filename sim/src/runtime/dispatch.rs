@@ -1,6 +1,7 @@
 //! What the device's Lua task does with a message from the rtos queue that is not for the
 //! script's own loop: run a firmware callback (in the Lua state of the generation that made
-//! it, after checking that generation may still run), or start a reload.
+//! it, after checking that generation may still run), or start a reload. A callback whose data
+//! does not fit in the Lua heap is dropped and counted, and the task goes on.
 
 use super::host::{host, with_world};
 use super::state::CALL_PROTECTED;
@@ -8,7 +9,7 @@ use crate::bindings::convert::json_to_lua;
 use crate::bindings::CALLBACKS_KEY;
 use crate::trace::EventKind;
 use crate::world::{CallbackArgs, Halt, Listener, Message};
-use mlua::{Function, IntoLua, Lua, MultiValue, Table, Value};
+use mlua::{Function, Lua, MultiValue, Table, Value};
 
 /// The outcome of taking a message off the queue.
 pub enum Taken {
@@ -57,9 +58,24 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
     else {
         return Ok(());
     };
+    let values = match callback_values(&target, &args) {
+        Ok(values) => values,
+        Err(mlua::Error::MemoryError(_)) => {
+            let (tag, text) = match &args {
+                CallbackArgs::Mqtt { topic, payload } => (
+                    "mqtt",
+                    format!("message dropped (does not fit in the Lua heap): {topic} ({} bytes)", payload.len()),
+                ),
+                _ => ("firmware", format!("callback dropped (its data does not fit in the Lua heap): {what}")),
+            };
+            with_world(lua, |w| w.drop_too_big(tag, text));
+            return Ok(());
+        }
+        Err(other) => return Err(other),
+    };
     with_world(lua, |w| w.record(EventKind::Callback { id, generation, what: what.clone() }));
     let mut call_args = vec![Value::Function(callback)];
-    call_args.extend(callback_values(&target, args)?);
+    call_args.extend(values);
     let protected: Function = target.named_registry_value(CALL_PROTECTED)?;
     let failure = match protected.call::<(bool, Value)>(MultiValue::from_vec(call_args)) {
         Ok((true, _)) => None,
@@ -76,10 +92,14 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
     Ok(())
 }
 
-fn callback_values(lua: &Lua, args: CallbackArgs) -> mlua::Result<Vec<Value>> {
+/// The values the callback is called with, made in its state's heap; a memory error means the
+/// message does not fit and is dropped.
+fn callback_values(lua: &Lua, args: &CallbackArgs) -> mlua::Result<Vec<Value>> {
     Ok(match args {
         CallbackArgs::None => vec![],
-        CallbackArgs::Event(data) => vec![json_to_lua(lua, &data)?],
-        CallbackArgs::Mqtt { topic, payload } => vec![topic.into_lua(lua)?, payload.into_lua(lua)?],
+        CallbackArgs::Event(data) => vec![json_to_lua(lua, data)?],
+        CallbackArgs::Mqtt { topic, payload } => {
+            vec![Value::String(lua.create_string(topic)?), Value::String(lua.create_string(payload)?)]
+        }
     })
 }

@@ -10,6 +10,7 @@ mod host;
 mod loader;
 mod pool;
 mod proto_arrays;
+mod sandbox;
 mod state;
 pub mod watchdog;
 
@@ -17,7 +18,8 @@ pub use dispatch::{take_message, Taken};
 pub use heap::{device_heap, host_heap};
 pub use host::{host, with_world, Host};
 pub use loader::{compile, syntax_check, READER_PIECE};
-pub use state::{REMOVED, SYS_LUA};
+pub use sandbox::REMOVED;
+pub use state::SYS_LUA;
 
 use crate::bindings::args::type_name;
 use crate::expect::{Check, Measures, Outcome};
@@ -56,6 +58,8 @@ pub struct Stats {
     /// The same on this 64-bit host, sampled at rtos calls and every 1000 instructions.
     pub host_heap_peak_bytes: usize,
     pub heap_limit_bytes: usize,
+    /// Firmware messages dropped because their data did not fit in the Lua heap.
+    pub heap_drops: u64,
     /// Sleep-region bytes in use at the end, and its size.
     pub region_bytes: usize,
     pub region_limit_bytes: usize,
@@ -156,6 +160,16 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
     Ok(report(scenario, world, end_reason))
 }
 
+/// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
+/// run yet), and hands it to `f`. For audits of the sandbox: `tests/tests/sandbox.rs` walks
+/// everything a script can reach from it.
+pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Result<R, RunError> {
+    let host = Host::new(World::new(scenario.setup(), Recorder::new(false, Vec::new())));
+    host.with_world(|w| w.boot(WakeCause::PowerOn, ""));
+    let device = state::new_state(host.clone(), scenario.seed)?;
+    Ok(f(&device.lua))
+}
+
 /// One generation: a fresh state runs `main.lua`, then `rules.lua`; if they return, the
 /// firmware's Lua task keeps taking messages until the device halts. Returns the state when
 /// a naive reload must keep it alive.
@@ -222,12 +236,18 @@ pub fn describe_error(err: &Value) -> String {
         // As lua.c says it, rather than a host address (`table: 0x55...`) that differs per run.
         other => format!("(error object is a {} value)", type_name(other)),
     };
-    let text = match text.find("\n\t[C]: in function 'xpcall'") {
+    // The prelude's xpcall frame: named as the global, or as the prelude's upvalue once a
+    // script has removed the global.
+    let cut = XPCALL_FRAMES.iter().filter_map(|frame| text.find(frame)).min();
+    let text = match cut {
         Some(cut) => &text[..cut],
         None => &text,
     };
     without_binding_frames(text)
 }
+
+/// How a traceback names the prelude's `xpcall`, where the boot machinery's frames start.
+const XPCALL_FRAMES: [&str; 2] = ["\n\t[C]: in function 'xpcall'", "\n\t[C]: in upvalue 'xpcall'"];
 
 /// Drops the frames of the Lua wrapper that raises binding errors (`bindings::function`): the
 /// device raises them from C, so its traceback has no such frames.
@@ -264,6 +284,7 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         heap_peak_bytes: world.heap_peak(),
         host_heap_peak_bytes: world.host_heap_peak(),
         heap_limit_bytes: world.profile.heap_limit(),
+        heap_drops: world.heap_drops(),
         region_bytes: world.rtc.used(),
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),

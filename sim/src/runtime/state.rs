@@ -5,10 +5,11 @@
 use super::heap::DeviceHeap;
 use super::host::{with_world, Host};
 use super::loader;
+use super::sandbox;
 use crate::bindings;
 use crate::trace::EventKind;
 use crate::vfs;
-use mlua::{ffi, Function, Lua, LuaOptions, MultiValue, Result, StdLib, Table, Value};
+use mlua::{Function, Lua, LuaOptions, MultiValue, Result, StdLib, Table, Value};
 use std::rc::Rc;
 
 /// `sys.lua` exactly as the firmware embeds it.
@@ -20,28 +21,6 @@ pub const PRELUDE_LUA: &str = include_str!("../../../lua/prelude.lua");
 pub const RUN_SCRIPT: &str = "luasim.run_script";
 /// Registry slot of the prelude's `call_protected(fn, ...)`.
 pub const CALL_PROTECTED: &str = "luasim.call_protected";
-
-/// Names scripts must not reach: host files, processes, environment, binary chunks, VM
-/// internals. `debug` comes back holding only `traceback`.
-pub const REMOVED: &[&str] = &[
-    "io",
-    "debug",
-    "dofile",
-    "loadfile",
-    "os.execute",
-    "os.exit",
-    "os.getenv",
-    "os.remove",
-    "os.rename",
-    "os.setlocale",
-    "os.tmpname",
-    "string.dump",
-    "package.cpath",
-    "package.loadlib",
-    "package.path",
-    "package.searchers",
-    "package.searchpath",
-];
 
 /// A device Lua state with its heap accounts. Fields drop in order: the state closes before
 /// the accounts its allocator uses go away.
@@ -104,26 +83,18 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
     }
     super::watchdog::install(lua)?;
 
+    let traceback = sandbox::enclose(lua)?;
     let globals = lua.globals();
-    let debug: Table = globals.get("debug")?;
-    let traceback: Function = debug.get("traceback")?;
-    let raw_load: Function = globals.get("load")?;
-    let os: Table = globals.get("os")?;
-    let raw_date: Function = os.get("date")?;
-    remove_all(lua, &globals)?;
-    let safe_debug = lua.create_table()?;
-    safe_debug.set("traceback", traceback.clone())?;
-    globals.set("debug", safe_debug)?;
     if let Some(math) = globals.get::<Option<Table>>("math")? {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
 
     bindings::install_all(lua, false)?;
+    let text_load = sandbox::stand_ins(lua)?;
 
-    let native_load = lua.create_function(native_load)?;
+    let native_load = sandbox::native_load(lua, lua.create_function(native_load)?)?;
     let prelude = compile_builtin(lua, PRELUDE_LUA, "@prelude.lua")?;
-    let (run_script, call_protected): (Function, Function) =
-        prelude.call((native_load, traceback, raw_load, raw_date))?;
+    let (run_script, call_protected): (Function, Function) = prelude.call((native_load, traceback, text_load))?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
     lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
 
@@ -146,7 +117,7 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     for name in ["dofile", "loadfile", "load"] {
         globals.set(name, Value::Nil)?;
     }
-    remove_all(lua, &globals)?;
+    sandbox::remove_all(lua, &globals)?;
     if let Some(math) = globals.get::<Option<Table>>("math")? {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
@@ -176,35 +147,6 @@ fn compile_builtin(lua: &Lua, source: &str, name: &str) -> Result<Function> {
     loader::compile(lua, source.as_bytes(), name, None)?.map_err(mlua::Error::runtime)
 }
 
-/// Clears every `REMOVED` path, in one protected raw call (no metatables are set yet).
-fn remove_all(lua: &Lua, globals: &Table) -> Result<()> {
-    let push = bindings::push_str;
-    // SAFETY: works on the stack exec_raw hands over (the globals at 1), leaves nothing.
-    unsafe {
-        lua.exec_raw(globals, |state| {
-            for path in REMOVED {
-                match path.split_once('.') {
-                    None => {
-                        push(state, path);
-                        ffi::lua_pushnil(state);
-                        ffi::lua_rawset(state, 1);
-                    }
-                    Some((lib, field)) => {
-                        push(state, lib);
-                        if ffi::lua_rawget(state, 1) == ffi::LUA_TTABLE {
-                            push(state, field);
-                            ffi::lua_pushnil(state);
-                            ffi::lua_rawset(state, -3);
-                        }
-                        ffi::lua_pop(state, 1);
-                    }
-                }
-            }
-            ffi::lua_settop(state, 0);
-        })
-    }
-}
-
 /// `native_load(path [, env])`: compiles a file of the device's flash. Returns the chunk, or
 /// `nil, message, missing` where `missing` is true when there is no such file.
 fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiValue> {
@@ -222,10 +164,18 @@ fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiV
     with_world(lua, |w| w.record(EventKind::Script { path: device_path.clone(), bytes }));
     match loader::compile(lua, &source, &format!("@{device_path}"), env)? {
         Ok(chunk) => Ok(MultiValue::from_vec(vec![Value::Function(chunk)])),
-        Err(message) => Ok(MultiValue::from_vec(vec![
-            Value::Nil,
-            Value::String(lua.create_string(message)?),
-            Value::Boolean(false),
-        ])),
+        Err(message) => {
+            // Lua's refusal of a binary chunk does not name the file.
+            let message =
+                if message.starts_with(BINARY_REFUSAL) { format!("{device_path}: {message}") } else { message };
+            Ok(MultiValue::from_vec(vec![
+                Value::Nil,
+                Value::String(lua.create_string(message)?),
+                Value::Boolean(false),
+            ]))
+        }
     }
 }
+
+/// How Lua's parser starts its refusal of a binary chunk in text mode.
+const BINARY_REFUSAL: &str = "attempt to load a binary chunk";

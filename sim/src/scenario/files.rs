@@ -1,5 +1,6 @@
 //! Where scenario files and script folders are read from: the host disk, or the files compiled
-//! into the binary (the built-in default scenario). Only scenario loading reads files.
+//! into the binary (the built-in default scenario). Only scenario loading reads files, and the
+//! host's disk only through `hostfs`.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -11,34 +12,18 @@ pub trait Files {
     fn read_folder(&self, dir: &Path) -> io::Result<Vec<(String, Vec<u8>)>>;
 }
 
-/// The host file system.
+/// The host file system, read under the rules of `hostfs` (regular files only, bounded walks).
 pub struct HostFiles;
 
 impl Files for HostFiles {
     fn read(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+        String::from_utf8(super::hostfs::read_file(path)?)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
     }
 
     fn read_folder(&self, dir: &Path) -> io::Result<Vec<(String, Vec<u8>)>> {
-        let mut out = Vec::new();
-        walk(dir, dir, &mut out)?;
-        out.sort();
-        Ok(out)
+        super::hostfs::read_folder(dir)
     }
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(root, &path, out)?;
-        } else {
-            let rel = path.strip_prefix(root).expect("walked below root");
-            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            out.push((rel, std::fs::read(&path)?));
-        }
-    }
-    Ok(())
 }
 
 /// Files compiled into the binary, addressed by repository-relative paths.

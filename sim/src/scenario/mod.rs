@@ -6,6 +6,7 @@
 
 mod doc;
 mod files;
+pub mod hostfs;
 
 pub use files::{Embedded, Files, HostFiles};
 

@@ -130,6 +130,8 @@ pub struct World {
     reloads: u32,
     heap_peak: usize,
     host_heap_peak: usize,
+    /// Firmware messages dropped because their data did not fit in the Lua heap.
+    heap_drops: u64,
 }
 
 impl World {
@@ -166,6 +168,7 @@ impl World {
             reloads: 0,
             heap_peak: 0,
             host_heap_peak: 0,
+            heap_drops: 0,
         }
     }
 
@@ -300,6 +303,17 @@ impl World {
 
     pub fn heap_peak(&self) -> usize {
         self.heap_peak
+    }
+
+    /// A firmware message whose data does not fit in the Lua heap is dropped, as the device's
+    /// Lua task drops it: a `W/<tag> <text>` line, and counted; the task goes on.
+    pub fn drop_too_big(&mut self, tag: &str, text: String) {
+        self.heap_drops += 1;
+        self.record(EventKind::Log { level: crate::trace::Level::Warn, tag: tag.into(), text });
+    }
+
+    pub fn heap_drops(&self) -> u64 {
+        self.heap_drops
     }
 
     /// Counts Lua instructions; returns true once the watchdog budget is exhausted.
