@@ -44,7 +44,7 @@ pub struct ScenarioDoc {
     /// Battery capacity in mAh, for the battery-life estimate in the summary.
     #[serde(default)]
     pub battery_mah: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_steps")]
     pub steps: Vec<StepDoc>,
     #[serde(default)]
     pub expect: Vec<ExpectDoc>,
@@ -313,6 +313,55 @@ impl TryFrom<StepFields> for StepDoc {
         }
         Ok(StepDoc { repeat, every, ..single_step(f)? })
     }
+}
+
+/// Most steps a scenario's schedule may hold once `repeat` is expanded.
+pub const MAX_STEPS: u64 = 1_000_000;
+
+/// The `steps` list, refused at the step that takes the schedule past `MAX_STEPS` (with
+/// `repeat` counted), while it is being read rather than once all of it is in memory.
+fn bounded_steps<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<StepDoc>, D::Error> {
+    /// One step, counted into the schedule's total as it is read. The count is checked inside
+    /// the step's own mapping so that serde_yaml gives the error that step's line and column.
+    struct Counted<'a>(&'a mut u64);
+    impl<'de> de::DeserializeSeed<'de> for Counted<'_> {
+        type Value = StepDoc;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<StepDoc, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Counted<'_> {
+        type Value = StepDoc;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a step: a mapping with `at` and one action")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<StepDoc, A::Error> {
+            let step = StepDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            *self.0 = self.0.saturating_add((step.steps.len() as u64).saturating_mul(step.repeat));
+            if *self.0 > MAX_STEPS {
+                return Err(de::Error::custom(format!(
+                    "with `repeat` the schedule holds {} steps so far; a scenario holds at most {MAX_STEPS} steps",
+                    self.0
+                )));
+            }
+            Ok(step)
+        }
+    }
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<StepDoc>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of steps")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<StepDoc>, A::Error> {
+            let (mut steps, mut total) = (Vec::new(), 0u64);
+            while let Some(step) = seq.next_element_seed(Counted(&mut total))? {
+                steps.push(step);
+            }
+            Ok(steps)
+        }
+    }
+    d.deserialize_seq(V)
 }
 
 /// `1h` or `-1h` in microseconds.
