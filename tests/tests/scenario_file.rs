@@ -98,6 +98,18 @@ fn a_long_list_of_steps_is_refused_while_it_is_read() {
 }
 
 #[test]
+fn config_keys_are_at_most_32_parts_deep() {
+    let step = |parts: usize| {
+        let key = vec!["k"; parts].join(".");
+        format!("{HEAD}duration: 1s\nsteps:\n  - {{ at: 1s, config: {{ {key}: 1 }} }}\n")
+    };
+    Scenario::parse(&step(32), "s.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
+    let e = parse_err(&step(33));
+    assert_eq!((e.line, e.column), (Some(7), Some(5)), "{e}");
+    assert!(e.message.contains("has 33 dotted parts; a key has at most 32"), "{e}");
+}
+
+#[test]
 fn steps_and_expectations_are_validated() {
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publsh: [a]\n"));
     assert_eq!(e.line, Some(8));

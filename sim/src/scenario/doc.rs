@@ -315,6 +315,12 @@ impl TryFrom<StepFields> for StepDoc {
     }
 }
 
+/// Most dotted parts in a `config` step's key (`a.b.c` has 3). Each part is one level of
+/// nesting in the configuration, which is walked recursively when it is converted, printed or
+/// dropped; with serde_yaml's 128 levels for the value this keeps every walk far from the
+/// stack's end.
+pub const MAX_CONFIG_KEY_PARTS: usize = 32;
+
 /// Most steps a scenario's schedule may hold once `repeat` is expanded.
 pub const MAX_STEPS: u64 = 1_000_000;
 
@@ -438,6 +444,13 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
     } else if let Some(jump) = f.clock_jump {
         one(Action::ClockJump { by_us: signed_duration(&jump.by)? })
     } else if let Some(values) = f.config {
+        if let Some(deep) = values.keys().find(|path| path.split('.').count() > MAX_CONFIG_KEY_PARTS) {
+            return Err(format!(
+                "config key `{}...` has {} dotted parts; a key has at most {MAX_CONFIG_KEY_PARTS}",
+                deep.chars().take(40).collect::<String>(),
+                deep.split('.').count()
+            ));
+        }
         let steps =
             values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
         Ok(StepDoc { steps, read_file: None, repeat: 1, every: 0 })
