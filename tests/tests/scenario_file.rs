@@ -110,6 +110,15 @@ fn config_keys_are_at_most_32_parts_deep() {
 }
 
 #[test]
+fn runs_have_an_event_budget_a_scenario_may_change() {
+    let parse =
+        |extra: &str| Scenario::parse(&format!("{HEAD}duration: 1s\n{extra}"), "s.yaml", Path::new("."), &HostFiles);
+    assert_eq!(parse("").unwrap().max_events, luasim::world::MAX_EVENTS);
+    assert_eq!(parse("max_events: 7\n").unwrap().max_events, 7);
+    assert!(parse("max_events: 0\n").unwrap_err().message.contains("at least 1 event"));
+}
+
+#[test]
 fn steps_and_expectations_are_validated() {
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publsh: [a]\n"));
     assert_eq!(e.line, Some(8));

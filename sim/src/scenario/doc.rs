@@ -44,6 +44,10 @@ pub struct ScenarioDoc {
     /// Battery capacity in mAh, for the battery-life estimate in the summary.
     #[serde(default)]
     pub battery_mah: Option<f64>,
+    /// Most trace events the run may record before it is stopped as a runaway (default
+    /// `world::MAX_EVENTS`).
+    #[serde(default)]
+    pub max_events: Option<u64>,
     #[serde(default, deserialize_with = "bounded_steps")]
     pub steps: Vec<StepDoc>,
     #[serde(default)]

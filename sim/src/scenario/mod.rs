@@ -41,6 +41,8 @@ pub struct Scenario {
     pub radio: bool,
     /// Battery capacity for the battery-life estimate.
     pub battery_mah: Option<f64>,
+    /// Most trace events the run may record (`max_events:`, default `world::MAX_EVENTS`).
+    pub max_events: u64,
 }
 
 impl Scenario {
@@ -56,6 +58,7 @@ impl Scenario {
             gnss_fix: self.gnss.clone(),
             ip: self.ip.clone(),
             radio: self.radio,
+            max_events: self.max_events,
         }
     }
 }
@@ -224,6 +227,11 @@ impl Scenario {
             }
         }
         steps.sort_by_key(|s| s.at);
+        let max_events = match doc.max_events {
+            Some(0) => return Err(ScenarioError::whole_file(origin, "max_events: a run records at least 1 event")),
+            Some(n) => n,
+            None => crate::world::MAX_EVENTS,
+        };
         let mut profile = doc.device.0;
         if let Some(modules) = doc.modules {
             profile.modules = modules;
@@ -244,6 +252,7 @@ impl Scenario {
             ip: doc.ip.unwrap_or_else(|| DEFAULT_IP.to_string()),
             radio: doc.radio,
             battery_mah: doc.battery_mah,
+            max_events,
         })
     }
 }
