@@ -31,7 +31,9 @@ fn read_limited(
     mut each: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<u64, serde_json::Error> {
     let since_event = Rc::new(Cell::new(0u64));
-    let reader = PerEventLimit { inner: BufReader::new(input), limit, since_event: since_event.clone() };
+    // The buffer sits above the limit, so the parser reads from memory; the limit counts what
+    // the buffer pulls from the file, within one buffer (8 KB) of what the event took.
+    let reader = BufReader::new(PerEventLimit { inner: input, limit, since_event: since_event.clone() });
     let mut de = serde_json::Deserializer::from_reader(reader);
     let count = de.deserialize_seq(Events { since_event, each: &mut each })?;
     de.end()?;
