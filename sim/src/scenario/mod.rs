@@ -192,7 +192,7 @@ impl Scenario {
             expect.push(Expectation::implicit_no_errors());
         }
         let mut steps: Vec<Step> = Vec::new();
-        let mut total_bytes = 0u64;
+        let (mut total_steps, mut total_bytes) = (0u64, 0u64);
         for (index, doc_step) in doc.steps.into_iter().enumerate() {
             let mut parts = doc_step.steps;
             if let Some(file) = doc_step.read_file {
@@ -206,17 +206,19 @@ impl Scenario {
                 }
             }
             // Check the schedule's data fits before `repeat` copies anything (the step count
-            // was bounded while parsing).
+            // alone was bounded while parsing).
             let copies = doc_step.repeat;
+            total_steps = total_steps.saturating_add((parts.len() as u64).saturating_mul(copies));
             let bytes: u64 = parts.iter().map(|p| step_bytes(&p.action)).sum();
             total_bytes = total_bytes.saturating_add(bytes.saturating_mul(copies));
             if total_bytes > MAX_SCHEDULE_BYTES {
                 return Err(ScenarioError::whole_file(
                     origin,
                     format!(
-                        "steps[{index}]: with `repeat` the schedule holds {} MB of step data so far; a scenario \
-                         holds at most {} MB",
+                        "steps[{index}]: with `repeat` the schedule holds {total_steps} steps of {} MB so far; a \
+                         scenario holds at most {} steps and {} MB of step data",
                         total_bytes / 1_000_000,
+                        doc::MAX_STEPS,
                         MAX_SCHEDULE_BYTES / 1_000_000
                     ),
                 ));
