@@ -1,10 +1,14 @@
 //! Fuzzes the scenario parser: any text, as a scenario file with inline scripts, either loads
 //! or gives a `ScenarioError`, never a panic, and never reads the host's disk (script folders
-//! and `write: { file: ... }` resolve against an empty file set).
+//! and `write: { file: ... }` resolve against an empty file set). A scenario that loads is
+//! within the input limits (`docs/limits.md`): at most a million steps, config keys of at most
+//! 32 parts, an event budget of at least one; run with `-rss_limit_mb=1024` so that an input
+//! whose aliases expand past the YAML budget shows up as an out-of-memory finding.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use luasim::scenario::{Embedded, Scenario};
+use luasim::world::Action;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,6 +17,13 @@ fuzz_target!(|data: &[u8]| {
         Ok(scenario) => {
             let setup = scenario.setup();
             assert!(setup.steps.windows(2).all(|w| w[0].at <= w[1].at), "steps are sorted");
+            assert!(setup.steps.len() <= 1_000_000, "{} steps", setup.steps.len());
+            for step in &setup.steps {
+                if let Action::Config { path, .. } = &step.action {
+                    assert!(path.split('.').count() <= 32, "config key {path}");
+                }
+            }
+            assert!(setup.max_events >= 1);
         }
         Err(err) => assert!(err.to_string().starts_with("fuzz.yaml")),
     }

@@ -182,7 +182,7 @@ pub struct Check {
 }
 
 /// The verdict of one expectation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub expectation: String,
     pub passed: bool,

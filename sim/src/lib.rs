@@ -21,6 +21,7 @@ pub mod suite;
 pub mod summary;
 pub mod time;
 pub mod trace;
+pub mod tracefile;
 pub mod tui;
 pub mod vfs;
 pub mod world;

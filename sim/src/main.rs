@@ -20,6 +20,9 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run every scenario in a folder on all cores and report (JUnit XML, JSON).
     Test(cli::test::TestArgs),
+    /// One scenario of `luasim test`, run in its own process; prints its result as JSON.
+    #[command(hide = true)]
+    SuiteChild(cli::test::ChildArgs),
     /// Write a scenario as the blob the QEMU firmware plays (docs/pack-format.md).
     Pack(cli::pack::PackArgs),
     /// Measure how fast the simulator runs (docs/BENCHMARKS.md).
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cli::run::execute(args),
         Command::Test(args) => cli::test::execute(args),
+        Command::SuiteChild(args) => cli::test::child(args),
         Command::Bench(args) => cli::bench::execute(args),
         Command::Pack(args) => cli::pack::execute(args),
         Command::Trace(command) => cli::trace::execute(command),

@@ -3,10 +3,17 @@
 //! tokio drives this edge only: each scenario runs start to finish on one blocking thread (a
 //! Lua state never moves between threads), at most `jobs` at once; results arrive in completion
 //! order for progress and are reported sorted by path, so the report is deterministic.
+//!
+//! A scenario runs either in this process (`run_one`) or isolated in a child process
+//! (`run_isolated`: the `luasim` binary runs it and prints its entry as JSON), so that one that
+//! crashes the simulator, exhausts memory or hits the host-time limit becomes an error row
+//! with its reason while every other result is kept.
 
 use crate::runtime::{self, RunOptions, RunReport};
 use crate::scenario::{HostFiles, Scenario};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,16 +44,18 @@ impl SuiteEntry {
     }
 }
 
-/// Every `*.yaml` below `dir`, sorted.
+/// Every `*.yaml` below `dir`, sorted. Links to folders are not followed (a link back up the
+/// tree would run the same scenarios again and again); links to files are.
 pub fn find_scenarios(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
         for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && path.is_file() {
                 found.push(path);
             }
         }
@@ -55,27 +64,86 @@ pub fn find_scenarios(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Loads and runs one scenario file, timing it.
+/// Loads and runs one scenario file in this process, timing it.
 pub fn run_one(path: &Path) -> SuiteEntry {
     let started = Instant::now();
+    let ChildResult { name, result } = run_for_child(path);
+    SuiteEntry { name, path: path.display().to_string(), result, wall: started.elapsed() }
+}
+
+/// What a scenario run in a child process prints: its name and report, or why it could not run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChildResult {
+    pub name: String,
+    pub result: Result<RunReport, String>,
+}
+
+/// Loads and runs one scenario: the work of the child process `run_isolated` starts.
+pub fn run_for_child(path: &Path) -> ChildResult {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let (name, result) = match Scenario::load(path, &HostFiles) {
-        Err(e) => (stem, Err(e.to_string())),
+    match Scenario::load(path, &HostFiles) {
+        Err(e) => ChildResult { name: stem, result: Err(e.to_string()) },
         Ok(scenario) => {
             let result = runtime::run(&scenario, &RunOptions::default()).map_err(|e| e.to_string());
-            (scenario.name, result)
+            ChildResult { name: scenario.name, result }
         }
+    }
+}
+
+/// Runs one scenario file in a child process: `luasim` (the executable `exe`) with the
+/// arguments `args` and the path, which prints a `ChildResult` as JSON. A child that crashes,
+/// is killed or prints no result gives an error entry saying how it ended and what it said.
+pub fn run_isolated(exe: &Path, args: &[&str], path: &Path) -> SuiteEntry {
+    let started = Instant::now();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let output = Command::new(exe).args(args).arg(path).stdin(std::process::Stdio::null()).output();
+    let (name, result) = match output {
+        Err(e) => (stem, Err(format!("could not start {}: {e}", exe.display()))),
+        Ok(out) => match serde_json::from_slice::<ChildResult>(&out.stdout) {
+            Ok(child) => (child.name, child.result),
+            Err(_) => (stem, Err(child_failure(&out))),
+        },
     };
     SuiteEntry { name, path: path.display().to_string(), result, wall: started.elapsed() }
 }
 
-/// Runs `paths` with up to `jobs` at once; `progress(done, total, entry)` sees each result as
-/// it completes. Returns the entries sorted by path.
+/// How a child that printed no result ended, with the last lines of its stderr.
+fn child_failure(out: &std::process::Output) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let ended = match (out.status.code(), out.status.signal()) {
+        (Some(code), _) => format!("the run ended with exit code {code} and no result"),
+        (None, Some(signal)) => format!("the run crashed (signal {signal}{})", signal_name(signal)),
+        (None, None) => "the run ended without an exit code".to_string(),
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = last[last.len().saturating_sub(3)..].join(" / ");
+    if tail.is_empty() {
+        ended
+    } else {
+        format!("{ended}: {tail}")
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        6 => ", SIGABRT: an abort, such as running out of memory",
+        9 => ", SIGKILL",
+        11 => ", SIGSEGV: a memory fault",
+        _ => "",
+    }
+}
+
+/// Runs `paths` through `run` (`run_one`, or a closure around `run_isolated`) with up to
+/// `jobs` at once; `progress(done, total, entry)` sees each result as it completes. Returns
+/// the entries sorted by path.
 pub fn run_all(
     paths: Vec<PathBuf>,
     jobs: usize,
+    run: impl Fn(&Path) -> SuiteEntry + Send + Sync + 'static,
     mut progress: impl FnMut(usize, usize, &SuiteEntry),
 ) -> Vec<SuiteEntry> {
+    let run = Arc::new(run);
     let total = paths.len();
     let jobs = jobs.max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -87,10 +155,10 @@ pub fn run_all(
         let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for path in paths {
-            let (permits, tx) = (permits.clone(), tx.clone());
+            let (permits, tx, run) = (permits.clone(), tx.clone(), run.clone());
             tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await.expect("semaphore stays open");
-                let entry = tokio::task::spawn_blocking(move || run_one(&path)).await;
+                let entry = tokio::task::spawn_blocking(move || run(&path)).await;
                 let _ = tx.send(entry);
             });
         }

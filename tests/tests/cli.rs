@@ -118,3 +118,98 @@ fn tui_refuses_files_that_are_not_traces_or_scenarios() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a scenario (.yaml, .yml) or a trace (.json)"));
 }
+
+/// A folder with a passing, a hanging (a pattern that backtracks inside C, past the host-time
+/// limit) and a failing scenario, and a link from a subfolder back to the folder itself.
+fn hostile_suite() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let scenario = |name: &str, main: &str| {
+        format!("name: {name}\ndevice: {{ profile: esp32, boot_ms: 1 }}\nduration: 1s\nscripts:\n  main.lua: |\n    {main}\n")
+    };
+    std::fs::write(dir.join("a_pass.yaml"), scenario("a_pass", "print('hi')")).unwrap();
+    let hang = r#"print(string.find(string.rep("a", 40), string.rep("a*", 40) .. "b"))"#;
+    std::fs::write(dir.join("b_hang.yaml"), scenario("b_hang", hang)).unwrap();
+    std::fs::write(dir.join("c_fail.yaml"), scenario("c_fail", "error('boom')")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+    dir
+}
+
+#[test]
+fn a_suite_survives_a_scenario_that_hangs_and_does_not_follow_links_into_loops() {
+    let dir = hostile_suite();
+    let junit = dir.join("report.xml");
+    let out = Command::new(luasim_binary())
+        .args(["test", dir.to_str().unwrap(), "--jobs", "2", "--junit", junit.to_str().unwrap()])
+        .env("LUASIM_HOST_TIME_LIMIT", "1s")
+        .output()
+        .expect("luasim runs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{table}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(table.contains("3 scenarios, 1 passed, 2 failed"), "each scenario once: {table}");
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with(['a', 'b', 'c'])).collect();
+    assert!(rows[0].starts_with("a_pass") && rows[0].contains("PASS"), "{table}");
+    assert!(rows[1].starts_with("b_hang") && rows[1].contains("ERROR"), "{table}");
+    assert!(rows[2].starts_with("c_fail") && rows[2].contains("FAIL"), "{table}");
+    assert!(table.contains("host time limit: no progress for"), "the reason is in the table: {table}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"3\" failures=\"1\" errors=\"1\""), "{xml}");
+    assert!(xml.contains("<testcase name=\"c_fail\""), "{xml}");
+    let json = Command::new(luasim_binary())
+        .args(["test", dir.to_str().unwrap(), "--json"])
+        .env("LUASIM_HOST_TIME_LIMIT", "1s")
+        .output()
+        .unwrap();
+    let items: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON results");
+    let verdicts: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts, ["PASS", "ERROR", "FAIL"]);
+    assert_eq!(items[2]["report"]["stats"]["end_reason"], "duration reached");
+}
+
+#[test]
+fn a_crashed_child_is_an_error_row_with_its_signal() {
+    let path = write_scenario("crash.yaml", "name: crash\n");
+    let entry = luasim::suite::run_isolated(std::path::Path::new("/bin/sh"), &["-c", "kill -SEGV $$", "sh"], &path);
+    let error = entry.result.expect_err("no result");
+    assert!(error.starts_with("the run crashed (signal 11, SIGSEGV"), "{error}");
+    assert_eq!(entry.name, "crash");
+}
+
+#[test]
+fn two_outputs_may_not_name_the_same_file() {
+    let trace = write_scenario("same.json", "");
+    let same = format!("{}/./same.json", trace.parent().unwrap().display());
+    let out = run(&["run", "-q", "scenarios/blink.yaml", "--trace-json", trace.to_str().unwrap(), "--perfetto", &same]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--trace-json and --perfetto both name"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&trace).unwrap(), "", "nothing was written");
+}
+
+#[test]
+fn outputs_are_renamed_into_place_and_exports_match_the_trace() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-outputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (trace, perfetto, exported) = (dir.join("t.json"), dir.join("p.json"), dir.join("e.json"));
+    let arg = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let out = run(&[
+        "run",
+        "-q",
+        "scenarios/heartbeat_day.yaml",
+        "--trace-json",
+        &arg(&trace),
+        "--perfetto",
+        &arg(&perfetto),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["trace", "export", &arg(&trace), "-o", &arg(&exported)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The streamed export of the saved trace is the file `--perfetto` wrote, byte for byte,
+    // except for the title (the scenario's name there, the trace file's name here).
+    let (direct, again) = (std::fs::read_to_string(&perfetto).unwrap(), std::fs::read_to_string(&exported).unwrap());
+    assert_eq!(direct.replacen("\"heartbeat_day\"", "\"t\"", 1), again);
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 3, "no temporary file is left: {names:?}");
+}

@@ -23,7 +23,7 @@ fn scenario_dir() -> PathBuf {
 #[test]
 fn junit_has_one_testcase_per_scenario_with_failures_and_errors() {
     let dir = scenario_dir();
-    let entries = suite::run_all(suite::find_scenarios(&dir).unwrap(), 2, |_, _, _| {});
+    let entries = suite::run_all(suite::find_scenarios(&dir).unwrap(), 2, suite::run_one, |_, _, _| {});
     let xml = junit::render("scenarios", &entries);
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
     let root = doc.root_element();
@@ -53,8 +53,9 @@ sys.timerStart(function() end, 700)
 sys.run()
 "#,
     );
-    let text = perfetto::render("demo", &r.events);
-    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let mut text = Vec::new();
+    perfetto::write("demo", &r.events, &mut text).expect("written to memory");
+    let json: serde_json::Value = serde_json::from_slice(&text).expect("valid JSON");
     let events = json["traceEvents"].as_array().expect("traceEvents array");
     assert!(!events.is_empty());
     for e in events {

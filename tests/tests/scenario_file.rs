@@ -48,6 +48,77 @@ fn tabs_in_indentation_are_reported_where_they_are() {
 }
 
 #[test]
+fn tabs_after_a_block_scalars_indentation_are_content() {
+    // YAML 1.2 indents with spaces only, but inside a block scalar every character after the
+    // block's indentation is content, tabs included: a Lua line indented with a tab.
+    let text = "name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n    if true then\n    \tprint(\"tab\")\n    end\n\n    \t\n";
+    let scenario = Scenario::parse(text, "s.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
+    let main = scenario.files.read(luasim::vfs::MAIN_SCRIPT).expect("main.lua");
+    assert_eq!(main, b"if true then\n\tprint(\"tab\")\nend\n\n\t\n");
+    // A tab before the block's indentation is indentation: refused, naming the line.
+    let e = parse_err("name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n    a = 1\n  \tb = 2\n");
+    assert_eq!((e.line, e.column), (Some(7), Some(3)), "{e}");
+    assert!(e.message.contains("YAML indents with spaces, also inside a block scalar"), "{e}");
+    // The first line decides the block's indentation, so a tab there is indentation too.
+    let e = parse_err("name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n\tb = 2\n");
+    assert_eq!((e.line, e.column), (Some(6), Some(1)), "{e}");
+    // Past the block, tabs indent nothing either.
+    let e = parse_err("scripts:\n  main.lua: |\n    a = 1\nname: x\nsteps:\n\t- x\n");
+    assert_eq!((e.line, e.column), (Some(6), Some(1)), "{e}");
+    assert_eq!(e.message, "tab character in indentation; YAML indents with spaces");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_document() {
+    let text = format!("\u{feff}{HEAD}duration: 1s\n");
+    let scenario = Scenario::parse(&text, "s.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scenario.name, "x");
+    // Positions are counted without it.
+    let e = parse_err(&format!("\u{feff}{HEAD}duration: 10\n"));
+    assert_eq!((e.line, e.column), (Some(5), Some(11)), "{e}");
+}
+
+#[test]
+fn a_long_list_of_steps_is_refused_while_it_is_read() {
+    // 450,000 written-out steps of 5 nodes each: 2.25 million YAML nodes, refused by the expansion budget at the
+    // step where the limit is crossed rather than after serde_yaml has built all of them.
+    let mut text = format!("{HEAD}duration: 1s\nsteps:\n");
+    for _ in 0..450_000 {
+        text.push_str("  - { at: 1s, gpio: 1 }\n");
+    }
+    let e = parse_err(&text);
+    assert!(e.message.contains("more than 2000000 YAML nodes"), "{e}");
+    let line = e.line.expect("a line");
+    assert!((399_000..401_000).contains(&line), "{e}");
+    // With `repeat`, the step that takes the schedule past a million steps is named.
+    let repeated = format!("{HEAD}duration: 1s\nsteps:\n{}", "  - { at: 1s, gpio: 1, repeat: 400000 }\n".repeat(3));
+    let e = parse_err(&repeated);
+    assert_eq!((e.line, e.column), (Some(9), Some(5)), "{e}");
+    assert!(e.message.starts_with("steps[2]: with `repeat` the schedule holds 1200000 steps"), "{e}");
+}
+
+#[test]
+fn config_keys_are_at_most_32_parts_deep() {
+    let step = |parts: usize| {
+        let key = vec!["k"; parts].join(".");
+        format!("{HEAD}duration: 1s\nsteps:\n  - {{ at: 1s, config: {{ {key}: 1 }} }}\n")
+    };
+    Scenario::parse(&step(32), "s.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
+    let e = parse_err(&step(33));
+    assert_eq!((e.line, e.column), (Some(7), Some(5)), "{e}");
+    assert!(e.message.contains("has 33 dotted parts; a key has at most 32"), "{e}");
+}
+
+#[test]
+fn runs_have_an_event_budget_a_scenario_may_change() {
+    let parse =
+        |extra: &str| Scenario::parse(&format!("{HEAD}duration: 1s\n{extra}"), "s.yaml", Path::new("."), &HostFiles);
+    assert_eq!(parse("").unwrap().max_events, luasim::world::MAX_EVENTS);
+    assert_eq!(parse("max_events: 7\n").unwrap().max_events, 7);
+    assert!(parse("max_events: 0\n").unwrap_err().message.contains("at least 1 event"));
+}
+
+#[test]
 fn steps_and_expectations_are_validated() {
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publsh: [a]\n"));
     assert_eq!(e.line, Some(8));

@@ -33,7 +33,7 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
             run_one(path);
         }
     });
-    let (entries, parallel) = timed(|| run_all(paths.clone(), cores, |_, _, _| {}));
+    let (entries, parallel) = timed(|| run_all(paths.clone(), cores, run_one, |_, _, _| {}));
     let _ = std::fs::remove_dir_all(&dir);
     let failed = entries.iter().filter(|e| e.verdict() != crate::suite::Verdict::Pass).count();
     if failed > 0 {

@@ -4,9 +4,17 @@
 //! Lua names only the line (`rules.lua:1200: unexpected symbol near 'x'`); the column is found by
 //! looking for the token the message names on that line. When it occurs more than once, each
 //! candidate is tried by parsing the file cut just after it: the parser fails the same way at the
-//! token it really stopped at, and differently (or not yet) at earlier ones.
+//! token it really stopped at, and differently (or not yet) at earlier ones. Since every cut
+//! from the real token on fails the same way, the first such cut is found by bisection: a
+//! one-line minified script with thousands of candidates takes a few parses, not thousands.
+//!
+//! A candidate larger than any device's flash is refused before it is parsed.
 
 use crate::runtime::syntax_check;
+
+/// Largest script a candidate may be: the largest ESP32 flash chip (16 MB), of which the
+/// scripts' file system is only a part.
+pub const MAX_SCRIPT_BYTES: usize = 16 << 20;
 
 /// Why a script does not parse, where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +27,14 @@ pub struct SyntaxError {
 
 /// Parses `source` as the device file `device_path`; `None` when it parses.
 pub fn syntax_error(source: &[u8], device_path: &str) -> mlua::Result<Option<SyntaxError>> {
+    if source.len() > MAX_SCRIPT_BYTES {
+        let message = format!(
+            "the script is {} bytes, more than a device's flash holds (at most {} MB, {MAX_SCRIPT_BYTES} bytes)",
+            source.len(),
+            MAX_SCRIPT_BYTES >> 20
+        );
+        return Ok(Some(SyntaxError { line: 1, column: None, message }));
+    }
     let chunk_name = format!("@{device_path}");
     let Err(full) = syntax_check(source, &chunk_name)? else { return Ok(None) };
     let Some((line, message)) = split_location(&full) else {
@@ -66,8 +82,10 @@ fn column(source: &[u8], line: usize, message: &str, fails_same: impl Fn(&[u8]) 
         [] => return None,
         [only] => *only,
         several => {
+            // `fails_same` is false before the real token and true from it on: bisect.
             let cut = |off: usize| &source[..start + off + token.len()];
-            several.iter().copied().find(|off| fails_same(cut(*off))).unwrap_or(several[0])
+            let first = several.partition_point(|off| !fails_same(cut(*off)));
+            several.get(first).copied().unwrap_or(several[0])
         }
     };
     Some(chars(&text[..pick]) + 1)
@@ -129,6 +147,34 @@ mod tests {
         let e = error("function f()\n  return 1\n");
         assert_eq!((e.line, e.column), (3, Some(1)), "{e:?}");
         assert!(e.message.starts_with("'end' expected"), "{e:?}");
+    }
+
+    #[test]
+    fn a_minified_line_with_many_candidates_takes_few_parses() {
+        let line =
+            format!("local t = {{{}) }}\n", (0..20_000).map(|i| format!("f({i})")).collect::<Vec<_>>().join(","));
+        let started = std::time::Instant::now();
+        let e = error(&line);
+        assert_eq!((e.line, e.column), (1, Some(line.len() - 3)), "{e:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+        let parses = std::cell::Cell::new(0);
+        let (_, text) = line_bytes(line.as_bytes(), 1).unwrap();
+        let real = text.len() - 3;
+        column(line.as_bytes(), 1, "'}' expected near ')'", |prefix| {
+            parses.set(parses.get() + 1);
+            prefix.len() > real
+        });
+        assert!(parses.get() <= 16, "{} parses for 20,000 candidates", parses.get());
+    }
+
+    #[test]
+    fn a_script_bigger_than_any_flash_is_refused_unparsed() {
+        let big = vec![b' '; MAX_SCRIPT_BYTES + 1];
+        let e = syntax_error(&big, "/scripts/rules.lua").unwrap().expect("refused");
+        assert_eq!(
+            e.message,
+            "the script is 16777217 bytes, more than a device's flash holds (at most 16 MB, 16777216 bytes)"
+        );
     }
 
     #[test]

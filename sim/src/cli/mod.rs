@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod output;
 pub mod pack;
 pub mod run;
 pub mod test;
@@ -30,14 +31,19 @@ pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {
     Ok(Scenario::load(path, files)?)
 }
 
-/// Reads a trace written by `luasim run --trace-json`.
+/// Reads a trace written by `luasim run --trace-json`, event by event.
 pub fn load_trace(path: &Path) -> anyhow::Result<Vec<Event>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a luasim trace (JSON array of events)", path.display()))
+    let mut events = Vec::new();
+    for_each_event(path, |e| {
+        events.push(e);
+        Ok(())
+    })?;
+    Ok(events)
 }
 
-/// Writes `text` to `path`, naming the file in any error.
-pub fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+/// Streams the events of a trace file to `each`, naming the file in any error.
+pub fn for_each_event(path: &Path, each: impl FnMut(Event) -> std::io::Result<()>) -> anyhow::Result<u64> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    luasim::tracefile::read(file, each)
+        .with_context(|| format!("{} is not a luasim trace (JSON array of events)", path.display()))
 }

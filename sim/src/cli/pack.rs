@@ -1,7 +1,7 @@
 //! `luasim pack SCENARIO -o BLOB`: write a scenario as the blob the QEMU firmware plays
 //! (`docs/pack-format.md`).
 
-use super::load_scenario;
+use super::{load_scenario, output};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -17,6 +17,6 @@ pub struct PackArgs {
 pub fn execute(args: PackArgs) -> anyhow::Result<bool> {
     let scenario = load_scenario(Some(&args.scenario))?;
     let blob = luasim::pack::pack(&scenario);
-    std::fs::write(&args.out, blob).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
+    output::write(&args.out, |out| Ok(out.write_all(&blob)?))?;
     Ok(true)
 }

@@ -1,6 +1,6 @@
 //! `luasim run [SCENARIO]`: run one scenario, print its trace and summary, optionally export.
 
-use super::{load_scenario, write_file};
+use super::{load_scenario, output};
 use clap::Args;
 use luasim::export::perfetto;
 use luasim::runtime::{self, RunOptions};
@@ -27,16 +27,18 @@ pub struct RunArgs {
 }
 
 pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
+    output::distinct(&[("--trace-json", args.trace_json.as_deref()), ("--perfetto", args.perfetto.as_deref())])?;
     let scenario = load_scenario(args.scenario.as_deref())?;
     let keep_events = !args.quiet || args.trace_json.is_some() || args.perfetto.is_some();
     let started = Instant::now();
-    let report = runtime::run(&scenario, &RunOptions { keep_events })?;
+    let report = runtime::run(&scenario, &RunOptions { keep_events })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", scenario.origin))?;
     let wall = started.elapsed();
     if let Some(path) = &args.trace_json {
-        write_file(path, &serde_json::to_string_pretty(&report.events)?)?;
+        output::write(path, |out| Ok(luasim::tracefile::write(&report.events, out)?))?;
     }
     if let Some(path) = &args.perfetto {
-        write_file(path, &perfetto::render(&scenario.name, &report.events))?;
+        output::write(path, |out| Ok(perfetto::write(&scenario.name, &report.events, out)?))?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -1,13 +1,15 @@
 //! `luasim test [DIR]`: run a folder of scenarios on all cores, show progress, print a summary
-//! table, and write JUnit XML and JSON for CI systems.
+//! table, and write JUnit XML and JSON for CI systems. Each scenario runs in a child process
+//! (`luasim suite-child PATH`), so that one that crashes or hangs is an error row, not the end
+//! of the suite.
 
-use super::write_file;
+use super::output;
 use clap::Args;
 use luasim::export::junit;
 use luasim::suite::{self, SuiteEntry, Verdict};
 use luasim::time::Secs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Args)]
@@ -26,6 +28,21 @@ pub struct TestArgs {
     json: bool,
 }
 
+#[derive(Args)]
+pub struct ChildArgs {
+    /// The scenario file.
+    scenario: PathBuf,
+}
+
+/// The child's side: run one scenario and print its `ChildResult` as JSON on stdout.
+pub fn child(args: ChildArgs) -> anyhow::Result<bool> {
+    let result = suite::run_for_child(&args.scenario);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &result)?;
+    writeln!(out)?;
+    Ok(true)
+}
+
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "PASS",
@@ -39,13 +56,17 @@ pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("cannot read scenario folder {}: {e}", args.dir.display()))?;
     anyhow::ensure!(!paths.is_empty(), "no *.yaml scenarios in {}", args.dir.display());
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the luasim executable: {e}"))?;
+    let isolated = move |path: &Path| suite::run_isolated(&exe, &["suite-child"], path);
     let started = Instant::now();
-    let entries = suite::run_all(paths, jobs, |done, total, e| {
+    let entries = suite::run_all(paths, jobs, isolated, |done, total, e| {
         eprintln!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
     });
     let wall = started.elapsed();
     if let Some(path) = &args.junit {
-        write_file(path, &junit::render(&args.dir.display().to_string(), &entries))?;
+        output::write(path, |out| {
+            Ok(out.write_all(junit::render(&args.dir.display().to_string(), &entries).as_bytes())?)
+        })?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -1,6 +1,6 @@
 //! `luasim trace export --format perfetto TRACE.json -o OUT`: convert a saved trace.
 
-use super::{load_trace, write_file};
+use super::{for_each_event, output};
 use clap::{Args, Subcommand, ValueEnum};
 use luasim::export::perfetto;
 use std::path::PathBuf;
@@ -30,12 +30,25 @@ pub struct ExportArgs {
 
 pub fn execute(command: TraceCommand) -> anyhow::Result<bool> {
     let TraceCommand::Export(args) = command;
-    let events = load_trace(&args.trace)?;
-    let output = args.output.unwrap_or_else(|| args.trace.with_extension("perfetto.json"));
+    let target = args.output.unwrap_or_else(|| args.trace.with_extension("perfetto.json"));
     let title = args.trace.file_stem().map_or_else(|| "luasim".into(), |s| s.to_string_lossy().into_owned());
     match args.format {
-        Format::Perfetto => write_file(&output, &perfetto::render(&title, &events))?,
+        // Two passes over the file, so that neither the events nor the output are ever whole
+        // in memory: the first finds the timers the output names up front.
+        Format::Perfetto => {
+            let mut threads = perfetto::Threads::default();
+            for_each_event(&args.trace, |e| {
+                threads.see(&e);
+                Ok(())
+            })?;
+            output::write(&target, |out| {
+                let mut writer = perfetto::Writer::start(&title, threads, out)?;
+                for_each_event(&args.trace, |e| writer.event(&e))?;
+                writer.finish()?;
+                Ok(())
+            })?;
+        }
     }
-    eprintln!("wrote {}", output.display());
+    eprintln!("wrote {}", target.display());
     Ok(true)
 }

@@ -30,7 +30,7 @@ use crate::trace::{Event, EventKind};
 use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
 use crate::world::{EnergyReport, Halt, Recorder, Wait, WakeCause, World};
 use mlua::{Function, Lua, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 #[derive(Debug, Clone, Default)]
@@ -40,7 +40,7 @@ pub struct RunOptions {
 }
 
 /// Figures of a finished run. Deterministic: no wall-clock values.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub simulated_us: Micros,
     pub end_reason: String,
@@ -68,7 +68,7 @@ pub struct Stats {
     pub battery_days: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub scenario: String,
     pub stats: Stats,
@@ -90,6 +90,13 @@ impl RunReport {
 pub enum RunError {
     #[error("could not build the device's Lua state: {0}")]
     State(String),
+    #[error(
+        "the run recorded {limit} events (the `max_events` limit) by {} s of its {} s and was stopped as a \
+         runaway (a fast timer over a long duration?); `max_events:` in the scenario raises the limit",
+        crate::time::Secs(*at),
+        crate::time::Secs(*duration)
+    )]
+    TooManyEvents { limit: u64, at: Micros, duration: Micros },
 }
 
 impl From<mlua::Error> for RunError {
@@ -156,6 +163,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunEr
     drop(stale_states);
     tracing::debug!(scenario = %scenario.name, end_reason, "run ended");
     let mut world = host.into_world();
+    if let Some((limit, at)) = world.out_of_events() {
+        return Err(RunError::TooManyEvents { limit, at, duration: scenario.duration });
+    }
     world.record(EventKind::End { reason: end_reason.to_string() });
     Ok(report(scenario, world, end_reason))
 }

@@ -44,7 +44,11 @@ pub struct ScenarioDoc {
     /// Battery capacity in mAh, for the battery-life estimate in the summary.
     #[serde(default)]
     pub battery_mah: Option<f64>,
+    /// Most trace events the run may record before it is stopped as a runaway (default
+    /// `world::MAX_EVENTS`).
     #[serde(default)]
+    pub max_events: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_steps")]
     pub steps: Vec<StepDoc>,
     #[serde(default)]
     pub expect: Vec<ExpectDoc>,
@@ -315,6 +319,61 @@ impl TryFrom<StepFields> for StepDoc {
     }
 }
 
+/// Most dotted parts in a `config` step's key (`a.b.c` has 3). Each part is one level of
+/// nesting in the configuration, which is walked recursively when it is converted, printed or
+/// dropped; with serde_yaml's 128 levels for the value this keeps every walk far from the
+/// stack's end.
+pub const MAX_CONFIG_KEY_PARTS: usize = 32;
+
+/// Most steps a scenario's schedule may hold once `repeat` is expanded.
+pub const MAX_STEPS: u64 = 1_000_000;
+
+/// The `steps` list, refused at the step that takes the schedule past `MAX_STEPS` (with
+/// `repeat` counted), while it is being read rather than once all of it is in memory.
+fn bounded_steps<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<StepDoc>, D::Error> {
+    /// One step, counted into the schedule's total as it is read. The count is checked inside
+    /// the step's own mapping so that serde_yaml gives the error that step's line and column.
+    struct Counted<'a>(&'a mut u64);
+    impl<'de> de::DeserializeSeed<'de> for Counted<'_> {
+        type Value = StepDoc;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<StepDoc, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Counted<'_> {
+        type Value = StepDoc;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a step: a mapping with `at` and one action")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<StepDoc, A::Error> {
+            let step = StepDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            *self.0 = self.0.saturating_add((step.steps.len() as u64).saturating_mul(step.repeat));
+            if *self.0 > MAX_STEPS {
+                return Err(de::Error::custom(format!(
+                    "with `repeat` the schedule holds {} steps so far; a scenario holds at most {MAX_STEPS} steps",
+                    self.0
+                )));
+            }
+            Ok(step)
+        }
+    }
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<StepDoc>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of steps")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<StepDoc>, A::Error> {
+            let (mut steps, mut total) = (Vec::new(), 0u64);
+            while let Some(step) = seq.next_element_seed(Counted(&mut total))? {
+                steps.push(step);
+            }
+            Ok(steps)
+        }
+    }
+    d.deserialize_seq(V)
+}
+
 /// `1h` or `-1h` in microseconds.
 fn signed_duration(text: &str) -> Result<i64, String> {
     let (sign, magnitude) = match text.trim().strip_prefix('-') {
@@ -389,6 +448,13 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
     } else if let Some(jump) = f.clock_jump {
         one(Action::ClockJump { by_us: signed_duration(&jump.by)? })
     } else if let Some(values) = f.config {
+        if let Some(deep) = values.keys().find(|path| path.split('.').count() > MAX_CONFIG_KEY_PARTS) {
+            return Err(format!(
+                "config key `{}...` has {} dotted parts; a key has at most {MAX_CONFIG_KEY_PARTS}",
+                deep.chars().take(40).collect::<String>(),
+                deep.split('.').count()
+            ));
+        }
         let steps =
             values.into_iter().map(|(path, value)| Step { at, action: Action::Config { path, value } }).collect();
         Ok(StepDoc { steps, read_file: None, repeat: 1, every: 0 })

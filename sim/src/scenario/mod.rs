@@ -7,6 +7,7 @@
 mod doc;
 mod files;
 pub mod hostfs;
+mod yaml_budget;
 
 pub use files::{Embedded, Files, HostFiles};
 
@@ -41,6 +42,8 @@ pub struct Scenario {
     pub radio: bool,
     /// Battery capacity for the battery-life estimate.
     pub battery_mah: Option<f64>,
+    /// Most trace events the run may record (`max_events:`, default `world::MAX_EVENTS`).
+    pub max_events: u64,
 }
 
 impl Scenario {
@@ -56,6 +59,7 @@ impl Scenario {
             gnss_fix: self.gnss.clone(),
             ip: self.ip.clone(),
             radio: self.radio,
+            max_events: self.max_events,
         }
     }
 }
@@ -143,12 +147,14 @@ impl Scenario {
 
     /// Parses scenario text; a script folder is looked up relative to `base`.
     pub fn parse(text: &str, origin: &str, base: &Path, files: &dyn Files) -> Result<Scenario, ScenarioError> {
-        if let Some((line, column)) = first_tab(text) {
+        // A byte-order mark is not part of the document (YAML 1.2, 5.2).
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some((line, column, message)) = first_tab(text) {
             return Err(ScenarioError {
                 file: origin.to_string(),
                 line: Some(line),
                 column: Some(column),
-                message: "tab character in indentation; YAML indents with spaces".into(),
+                message: message.into(),
             });
         }
         if let Some((line, column)) = too_deep_flow(text) {
@@ -157,6 +163,14 @@ impl Scenario {
                 line: Some(line),
                 column: Some(column),
                 message: format!("`[` and `{{` nested deeper than {MAX_FLOW_DEPTH} levels"),
+            });
+        }
+        if let Err(over) = yaml_budget::check(text) {
+            return Err(ScenarioError {
+                file: origin.to_string(),
+                line: Some(over.line),
+                column: Some(over.column),
+                message: over.message,
             });
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
@@ -192,18 +206,20 @@ impl Scenario {
                     }
                 }
             }
-            // Check the schedule fits before `repeat` copies anything.
+            // Check the schedule's data fits before `repeat` copies anything (the step count
+            // alone was bounded while parsing).
             let copies = doc_step.repeat;
             total_steps = total_steps.saturating_add((parts.len() as u64).saturating_mul(copies));
             let bytes: u64 = parts.iter().map(|p| step_bytes(&p.action)).sum();
             total_bytes = total_bytes.saturating_add(bytes.saturating_mul(copies));
-            if total_steps > MAX_STEPS || total_bytes > MAX_SCHEDULE_BYTES {
+            if total_bytes > MAX_SCHEDULE_BYTES {
                 return Err(ScenarioError::whole_file(
                     origin,
                     format!(
                         "steps[{index}]: with `repeat` the schedule holds {total_steps} steps of {} MB so far; a \
-                         scenario holds at most {MAX_STEPS} steps and {} MB of step data",
+                         scenario holds at most {} steps and {} MB of step data",
                         total_bytes / 1_000_000,
+                        doc::MAX_STEPS,
                         MAX_SCHEDULE_BYTES / 1_000_000
                     ),
                 ));
@@ -214,6 +230,11 @@ impl Scenario {
             }
         }
         steps.sort_by_key(|s| s.at);
+        let max_events = match doc.max_events {
+            Some(0) => return Err(ScenarioError::whole_file(origin, "max_events: a run records at least 1 event")),
+            Some(n) => n,
+            None => crate::world::MAX_EVENTS,
+        };
         let mut profile = doc.device.0;
         if let Some(modules) = doc.modules {
             profile.modules = modules;
@@ -234,12 +255,11 @@ impl Scenario {
             ip: doc.ip.unwrap_or_else(|| DEFAULT_IP.to_string()),
             radio: doc.radio,
             battery_mah: doc.battery_mah,
+            max_events,
         })
     }
 }
 
-/// Most steps a scenario's schedule may hold once `repeat` is expanded.
-const MAX_STEPS: u64 = 1_000_000;
 /// Most host memory the expanded schedule may take (payloads, file contents, event data).
 const MAX_SCHEDULE_BYTES: u64 = 256_000_000;
 
@@ -298,21 +318,60 @@ fn too_deep_flow(text: &str) -> Option<(usize, usize)> {
             }
             previous = c;
         }
-        let content =
-            line[..content_end].trim_end().trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
-        if quote.is_none() && depth == 0 && (content.ends_with(" |") || content.ends_with(" >") || content == "|") {
+        if quote.is_none() && depth == 0 && opens_block(&line[..content_end]) {
             block_parent = Some(indent);
         }
     }
     None
 }
 
-/// Position of the first tab in leading whitespace, 1-based.
-fn first_tab(text: &str) -> Option<(usize, usize)> {
-    text.lines().enumerate().find_map(|(i, line)| {
+const TAB_INDENT: &str = "tab character in indentation; YAML indents with spaces";
+const TAB_IN_BLOCK: &str = "tab character in indentation; YAML indents with spaces, also inside a block scalar \
+     (`main.lua: |`), where a tab may follow the block's indentation";
+
+/// Whether a line's content (comment removed) opens a block scalar: `key: |`, `- >-`, `|2`.
+fn opens_block(content: &str) -> bool {
+    let content = content.trim_end().trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    content.ends_with(" |") || content.ends_with(" >") || content == "|" || content == ">"
+}
+
+/// Position (1-based) of the first tab YAML would take as indentation. YAML indents with
+/// spaces only; inside a block scalar (`main.lua: |`) a tab after the block's indentation is
+/// content, as YAML 1.2 allows, but a tab before it is still indentation. The message says
+/// which of the two cases it is.
+fn first_tab(text: &str) -> Option<(usize, usize, &'static str)> {
+    // An open block scalar: the indentation of its header line, and of its content once known.
+    let mut block: Option<(usize, Option<usize>)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[spaces..];
+        if let Some((parent, content)) = block {
+            match content {
+                Some(c) if spaces >= c => continue,
+                _ if rest.starts_with('\t') && (content.is_some() || spaces > parent) => {
+                    return Some((i + 1, spaces + 1, TAB_IN_BLOCK))
+                }
+                _ if rest.is_empty() => continue,
+                None if spaces > parent && !rest.starts_with('\t') => {
+                    block = Some((parent, Some(spaces)));
+                    continue;
+                }
+                _ => block = None,
+            }
+        }
         let indent = &line[..line.len() - line.trim_start().len()];
-        indent.find('\t').map(|col| (i + 1, col + 1))
-    })
+        if let Some(col) = indent.find('\t') {
+            return Some((i + 1, col + 1, TAB_INDENT));
+        }
+        let content = match line.find(" #") {
+            Some(cut) if !line[..cut].contains(['"', '\'']) => &line[..cut],
+            _ => line,
+        };
+        if opens_block(content) {
+            block = Some((spaces, None));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::profile::Currents;
 use crate::time::{Micros, MICROS_PER_SEC};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PowerState {
@@ -37,7 +37,7 @@ pub struct EnergyMeter {
 }
 
 /// Time per state and the charge it cost.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnergyReport {
     pub boot_us: Micros,
     pub active_us: Micros,

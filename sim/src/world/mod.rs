@@ -89,7 +89,15 @@ pub struct Setup {
     pub ip: String,
     /// Whether Wi-Fi is on while awake (awake time is charged at the radio current).
     pub radio: bool,
+    /// Most events the run may record before it is stopped as a runaway.
+    pub max_events: u64,
 }
+
+/// Most trace events a run records unless its scenario says otherwise (`max_events:`). A run
+/// that goes past it is stopped as a runaway (a 1 ms timer over a thousand years would run for
+/// months of host time): 50 times a year of minute wakes (1 M events), twice the hour of the
+/// timer-storm benchmark (23 M); a debug build takes about 265 s of CPU time to get there.
+pub const MAX_EVENTS: u64 = 50_000_000;
 
 pub struct World {
     pub profile: Profile,
@@ -124,6 +132,9 @@ pub struct World {
     next_step: usize,
     end_at: Micros,
     halt: Option<Halt>,
+    max_events: u64,
+    /// The run recorded `max_events` events and was stopped where it was.
+    out_of_events: bool,
     /// Lua VM instructions run since Lua last blocked on the queue (watchdog).
     busy_instructions: u64,
     boots: u32,
@@ -163,6 +174,8 @@ impl World {
             next_step: 0,
             end_at: setup.duration,
             halt: None,
+            max_events: setup.max_events,
+            out_of_events: false,
             busy_instructions: 0,
             boots: 0,
             reloads: 0,
@@ -177,6 +190,17 @@ impl World {
         let (at, tick) = (self.clock.now(), self.clock.tick32());
         crate::hostlimit::beat(at);
         self.recorder.record(at, tick, kind);
+        if self.recorder.event_count() >= self.max_events && !self.out_of_events {
+            // The run ends here: every wait and sleep stops at `end_at`.
+            self.out_of_events = true;
+            self.end_at = at;
+            self.request_halt(Halt::EndOfRun);
+        }
+    }
+
+    /// The run was stopped after `max_events` events: (the limit, the virtual time), if so.
+    pub fn out_of_events(&self) -> Option<(u64, Micros)> {
+        self.out_of_events.then_some((self.max_events, self.end_at))
     }
 
     pub fn end_at(&self) -> Micros {
@@ -363,7 +387,7 @@ impl World {
         while let Some(next) = self.next_deadline().filter(|&n| n <= until) {
             self.clock.advance_to(next);
             self.process_due();
-            if self.power_interrupted() {
+            if self.power_interrupted() || self.out_of_events {
                 return;
             }
         }
