@@ -15,8 +15,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-reference=${1:-$repo/target/debug/luasim}
+reference=${1:-target/debug/luasim}
 [ -x "$reference" ] || cargo build --quiet --bin luasim
+reference=$(realpath "$reference")
 scratch=$(mktemp -d /tmp/luasim-install.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 export CARGO_TARGET_DIR="$scratch/target"
@@ -30,16 +31,18 @@ cargo install --quiet --locked --git "file://$scratch/src" luasim --root "$scrat
 scenario="$scratch/src/scenarios/crosscheck/device_lua_build.yaml"
 # The trace: every line before the summary's blank line (the summary has wall-clock figures).
 trace_of() {
-    (cd "$scratch" && "$1" run "$scenario") | sed '/^$/q'
+    (cd "$scratch" && "$1" run "$scenario" >"$scratch/full.txt")
+    sed '/^$/q' "$scratch/full.txt"
 }
 trace_of "$reference" >"$scratch/reference.txt"
 grep -q "pcall depth" "$scratch/reference.txt"
 status=0
 for binary in "$scratch/path-root/bin/luasim" "$scratch/git-root/bin/luasim"; do
     for run in 1 2; do
-        if ! trace_of "$binary" | cmp -s - "$scratch/reference.txt"; then
+        trace_of "$binary" >"$scratch/installed.txt"
+        if ! cmp -s "$scratch/installed.txt" "$scratch/reference.txt"; then
             echo "install-check: FAIL: $binary (run $run) traces differently from the repository's build:" >&2
-            diff <(trace_of "$binary") "$scratch/reference.txt" >&2 || true
+            diff "$scratch/installed.txt" "$scratch/reference.txt" >&2 || true
             status=1
         fi
     done
