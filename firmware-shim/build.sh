@@ -3,8 +3,8 @@
 #
 # Locates FreeRTOS-Kernel (crate `freertos-next`) and Lua (crate `lua-src`) through
 # `cargo metadata`, so Cargo.lock pins both and the device runs the very Lua release the
-# simulator is built from; reads the Lua defines from .cargo/config.toml ([env] CFLAGS) so both
-# builds use the same LUAI_MAXCCALLS and string-hash seed; then runs make. Needs
+# simulator is built from; reads the Lua defines from lua/device-lua-defines.txt, as sim/build.rs does, so both
+# builds use the same LUAI_MAXCCALLS, string-hash seed and sort pivot; then runs make. Needs
 # gcc-riscv64-unknown-elf and picolibc-riscv64-unknown-elf (ci/crosscheck.sh installs them).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,16 +38,17 @@ if [ "${#lua_dirs[@]}" != 1 ] || [ ! -f "${lua_dirs[0]}/lua.h" ]; then
 fi
 lua_dir="${lua_dirs[0]}"
 
-# CFLAGS = "..." under [env] in .cargo/config.toml; each word single-quoted for make's shell.
-cflags=$(sed -n 's/^CFLAGS *= *"\(.*\)"$/\1/p' .cargo/config.toml)
-if [ -z "$cflags" ]; then
-    echo "build.sh: no CFLAGS in .cargo/config.toml" >&2
+# The device's Lua defines, one a line in lua/device-lua-defines.txt (the list sim/build.rs
+# compiles the simulator's Lua with); each single-quoted for make's shell.
+lua_defines=""
+while read -r word; do
+    case "$word" in ''|'#'*) continue ;; esac
+    lua_defines+=" '$word'"
+done < lua/device-lua-defines.txt
+if [ -z "$lua_defines" ]; then
+    echo "build.sh: no defines in lua/device-lua-defines.txt" >&2
     exit 2
 fi
-lua_defines=""
-for word in $cflags; do
-    lua_defines+=" '$word'"
-done
 
 out="$repo/target/firmware"
 echo "build.sh: FreeRTOS $(sed -n 's/.*tskKERNEL_VERSION_NUMBER *"\(.*\)"/\1/p' "$freertos_dir/include/task.h") from $freertos_dir"

@@ -1,6 +1,7 @@
 //! `luasim`: the command line. A thin layer over the library: parse arguments, hand each
 //! subcommand to its file under `cli/`, and map the result to an exit code (0 pass,
-//! 1 expectations failed, 2 error).
+//! 1 expectations failed, 2 error). Before anything runs, a self-check proves this build's Lua is
+//! the device's (`runtime::device_lua`); a build that is not refuses to run.
 
 mod cli;
 
@@ -42,6 +43,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Err(err) = luasim::runtime::device_lua::self_check() {
+        eprintln!("luasim: refusing to run: this build's Lua is not the device's: {err}");
+        return ExitCode::from(2);
+    }
     if let Err(err) = luasim::hostlimit::enable_from_env() {
         eprintln!("luasim: {err}");
         return ExitCode::from(2);

@@ -4,6 +4,7 @@
 //! This is the only place that creates and drops Lua states. The `World` lives in a `Host`
 //! shared by every state, so it outlives every boot and reload.
 
+pub mod device_lua;
 mod dispatch;
 mod heap;
 mod host;
