@@ -241,6 +241,8 @@ impl World {
         self.timers.clear();
         self.queue.retain(|m| !matches!(m, Message::Timer { .. }));
         self.busy_instructions = 0;
+        // `Node.wakeCause()` tells the scripts they were reloaded, not booted.
+        self.wake_cause = WakeCause::Reload;
         self.record(EventKind::Reload { generation: self.generation, trigger: trigger.to_string() });
     }
 
