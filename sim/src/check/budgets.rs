@@ -67,6 +67,7 @@ pub fn judge(
     );
     let figures = ScenarioFigures {
         name: scenario.name.clone(),
+        device: scenario.profile.name.clone(),
         path: scenario.origin.clone(),
         expectations_held: expectations(scenario, run, "").is_empty(),
         simulated_us: stats.simulated_us,
@@ -142,6 +143,9 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
     for event in &run.events {
         let finding = match &event.kind {
             EventKind::Error { what, message } => {
+                // Where the finding goes: the first script frame the message names, or for out
+                // of memory (no traceback) the line the allocator refused at.
+                let mut place = message.clone();
                 let (code, text) = if what == "watchdog" {
                     let text = error_text(message);
                     let text = text.rsplit_once(", at /scripts/").map_or(text.as_str(), |(before, _)| before);
@@ -149,13 +153,18 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
                 } else if message.contains("sleep region") {
                     ("sleep-region", format!("sleep region: {}", error_text(message)))
                 } else if message.contains("not enough memory") {
+                    if let Some((_, _, line)) =
+                        run.out_of_memory_at.iter().find(|(at, w, _)| *at == event.at_us && w == what)
+                    {
+                        place = line.clone();
+                    }
                     ("heap", format!("heap: out of memory in {what}: the live data does not fit {heap}"))
                 } else {
                     ("runtime-error", format!("error in {what}: {}", error_text(message)))
                 };
-                let f = located(Finding::new(Severity::Error, code, text), message, file);
+                let f = located(Finding::new(Severity::Error, code, text), &place, file);
                 match (f.file.is_none(), what.strip_prefix("script ")) {
-                    // No line in the message (out of memory has no traceback): the script at least.
+                    // No line known: the script at least.
                     (true, Some(path)) => Finding { file: Some(file(path)), ..f },
                     _ => f,
                 }

@@ -12,7 +12,7 @@
 
 use crate::runtime::{self, RunError, RunOptions, RunReport};
 use crate::scenario::Scenario;
-use crate::time::MICROS_PER_MS;
+use crate::time::{Micros, MICROS_PER_MS};
 use crate::world::{Action, Step};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -36,20 +36,40 @@ impl Runs {
     }
 }
 
-/// `scenario` with the scripts in `files` (device path, source) replacing those it has.
-pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> Scenario {
+/// A scenario step that wrote over a candidate: when, and which device path.
+pub struct Overwrite {
+    pub at_us: Micros,
+    pub path: String,
+}
+
+/// `scenario` with the scripts in `files` (device path, source) replacing those it has. The
+/// candidate stays the candidate: a `write` step to a candidate's path writes the candidate's
+/// bytes instead of its own, and is returned so the check can say so.
+pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> (Scenario, Vec<Overwrite>) {
     let mut s = scenario.clone();
     for (path, source) in files {
         if s.files.contains(path) {
             s.files.write(path, source.clone());
         }
     }
-    s
+    let mut overwrites = Vec::new();
+    for step in &mut s.steps {
+        if let Action::Write { path, bytes } = &mut step.action {
+            if let Some((_, source)) = files.iter().find(|(p, _)| p == path) {
+                overwrites.push(Overwrite { at_us: step.at, path: path.clone() });
+                *bytes = source.clone();
+            }
+        }
+    }
+    (s, overwrites)
 }
 
-/// Whether `scenario` has any of the device paths in `files`.
+/// Whether `scenario` has any of the device paths in `files`, or writes one.
 pub fn uses_any(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> bool {
-    files.iter().any(|(path, _)| scenario.files.contains(path))
+    files.iter().any(|(path, _)| {
+        scenario.files.contains(path)
+            || scenario.steps.iter().any(|s| matches!(&s.action, Action::Write { path: p, .. } if p == path))
+    })
 }
 
 /// The real firmware's reload, expectations dropped (only the trace is compared).

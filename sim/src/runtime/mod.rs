@@ -71,6 +71,9 @@ pub struct RunReport {
     pub outcomes: Vec<Outcome>,
     #[serde(skip)]
     pub events: Vec<Event>,
+    /// (virtual time, what failed, script line) of out-of-memory errors (`World::out_of_memory_at`).
+    #[serde(skip)]
+    pub out_of_memory_at: Vec<(Micros, String, String)>,
 }
 
 impl RunReport {
@@ -176,6 +179,7 @@ fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<state::DeviceStat
             Err(err) => Some(err.to_string()),
         };
         if let Some(message) = failure {
+            note_out_of_memory(lua, &format!("script {path}"), &message);
             host.with_world(|w| {
                 if w.halt().is_none() {
                     w.record(EventKind::Error { what: format!("script {path}"), message });
@@ -194,6 +198,18 @@ fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<state::DeviceStat
     let kept = keep.then_some(device);
     host.prune_states();
     Ok(kept)
+}
+
+/// After an error of `what`: when it is Lua running out of memory, notes the script line the
+/// allocator refused at (the error itself carries no traceback).
+pub(crate) fn note_out_of_memory(lua: &Lua, what: &str, message: &str) {
+    let Some(line) = heap::take_refusal(lua) else { return };
+    if message.contains("not enough memory") {
+        with_world(lua, |w| {
+            let at = w.clock.now();
+            w.out_of_memory_at.push((at, what.to_string(), line));
+        });
+    }
 }
 
 /// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
@@ -248,7 +264,7 @@ fn without_binding_frames(text: &str) -> String {
     kept.join("\n")
 }
 
-fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
+fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport {
     let stats = Stats {
         simulated_us: world.clock.now(),
         end_reason: end_reason.to_string(),
@@ -285,11 +301,13 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         queue: stats.queue_peak as u64,
         drops: stats.queue_drops,
     };
+    let out_of_memory_at = std::mem::take(&mut world.out_of_memory_at);
     let (events, checks) = world.recorder.finish();
     RunReport {
         scenario: scenario.name.clone(),
         stats,
         outcomes: checks.iter().map(|c| c.outcome(&measures)).collect(),
         events,
+        out_of_memory_at,
     }
 }

@@ -130,6 +130,9 @@ pub struct World {
     reloads: u32,
     heap_peak: usize,
     host_heap_peak: usize,
+    /// (virtual time, what failed, `/scripts/x.lua:N`) of each out-of-memory error whose line
+    /// the allocator knew: not traced (the device prints no line), read by `luasim check`.
+    pub out_of_memory_at: Vec<(Micros, String, String)>,
 }
 
 impl World {
@@ -157,6 +160,7 @@ impl World {
             rtc_torn: false,
             mqtt_down_until: 0,
             wall_offset_us: 0,
+            out_of_memory_at: Vec::new(),
             steps: setup.steps,
             next_step: 0,
             end_at: setup.duration,
