@@ -94,6 +94,8 @@ struct Script {
     host: String,
     device_path: String,
     source: Vec<u8>,
+    /// The host folder it is in (canonical), to find the scenarios written for it.
+    folder: Option<PathBuf>,
 }
 
 /// One run to make: a scenario with the candidates in place, on a device.
@@ -123,7 +125,13 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     };
     let files: Vec<(String, Vec<u8>)> = scripts.iter().map(|s| (s.device_path.clone(), s.source.clone())).collect();
     let total = scenarios.len();
-    let relevant: Vec<Scenario> = scenarios.into_iter().filter(|s| runs::uses_any(s, &files)).collect();
+    let uses: Vec<Vec<usize>> = scripts.iter().map(|s| scenarios_for(s, &scenarios)).collect();
+    let relevant: Vec<Scenario> = scenarios
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| uses.iter().any(|u| u.contains(i)))
+        .map(|(_, s)| s)
+        .collect();
     let host_name = |device_path: &str| {
         scripts
             .iter()
@@ -153,10 +161,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
             let found = lint_all(&scripts, &relevant, Some(target));
             findings.extend(found.into_iter().map(|f| f.on(&target.name)));
         }
-        let unused: Vec<&Script> = scripts
-            .iter()
-            .filter(|s| !relevant.iter().any(|sc| runs::uses_any(sc, &[(s.device_path.clone(), Vec::new())])))
-            .collect();
+        let unused: Vec<&Script> = scripts.iter().zip(&uses).filter(|(_, u)| u.is_empty()).map(|(s, _)| s).collect();
         findings.extend(unused.iter().map(|s| not_in_scenarios(s, &found, options.strict)));
         let mut plan = Vec::new();
         for scenario in &relevant {
@@ -209,6 +214,24 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     report.findings = report::merge(kept);
     report.suppressed = suppressed;
     Ok(report)
+}
+
+/// The scenarios (indices into `all`) a candidate is checked in: those written for it, when
+/// any is (they mount the candidate's own folder, or a `write` step deploys exactly its bytes);
+/// else those with a file at the candidate's device path, or a `write` step to it.
+fn scenarios_for(script: &Script, all: &[Scenario]) -> Vec<usize> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let own_folder = |sc: &Scenario| {
+        let mounted = sc.scripts_dir.as_deref().and_then(canonical);
+        (mounted.is_some() && mounted == script.folder && sc.files.contains(&script.device_path))
+            || runs::writes_bytes(sc, &script.source)
+    };
+    let mine: Vec<usize> = (0..all.len()).filter(|&i| own_folder(&all[i])).collect();
+    if !mine.is_empty() {
+        return mine;
+    }
+    let path = [(script.device_path.clone(), Vec::new())];
+    (0..all.len()).filter(|&i| runs::uses_any(&all[i], &path)).collect()
 }
 
 /// The warning (or with `--strict`, the error) for a candidate no scenario uses.
@@ -327,7 +350,7 @@ fn overwritten(scenario: &str, o: &runs::Overwrite, host_name: &dyn Fn(&str) -> 
         ),
     )
     .at(&host_name(&o.path), 1, None)
-    .help("to check the file that step writes, give it as a candidate too (with --as where it goes)")
+    .help("the scenario's own expectations were not judged here (they describe the file the step writes); budgets and errors were. To check that file, give it as a candidate (with --as where it goes)")
     .seen_in(scenario, Some(o.at_us))
 }
 
@@ -361,7 +384,8 @@ fn read_scripts(paths: &[PathBuf], places: &[String]) -> Result<Vec<Script>, Che
         if let Some(other) = scripts.iter().find(|s| s.device_path == device_path) {
             return Err(CheckError::SameName(other.host.clone(), host, device_path));
         }
-        scripts.push(Script { host, device_path, source });
+        let folder = std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
+        scripts.push(Script { host, device_path, source, folder });
     }
     Ok(scripts)
 }
@@ -419,16 +443,36 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
         .flat_map(|sc| sc.files.files())
         .filter(|(path, _)| path.ends_with(".lua") && !scripts.iter().any(|s| s.device_path == *path))
         .collect();
+    let mut reads_of_others = BTreeSet::new();
     for (_, source) in others {
         if let Ok(scan) = scan::scan(&String::from_utf8_lossy(source)) {
             note_assigned(&scan, &mut assigned);
+            note_read(&scan, &mut reads_of_others);
         }
     }
     for (script, scan) in &scans {
-        let cx = lints::LintContext { file: &script.host, scan, api: DeviceApi::get(), target, assigned: &assigned };
+        let mut read_elsewhere = reads_of_others.clone();
+        for (_, other) in scans.iter().filter(|(s, _)| s.device_path != script.device_path) {
+            note_read(other, &mut read_elsewhere);
+        }
+        let cx = lints::LintContext {
+            file: &script.host,
+            scan,
+            api: DeviceApi::get(),
+            target,
+            assigned: &assigned,
+            read_elsewhere: &read_elsewhere,
+        };
         findings.extend(lints::lint(&cx));
     }
     findings
+}
+
+/// Records the globals a script reads (`x` of `x`, `x.y` or `x(...)`).
+fn note_read(scan: &Scan, read: &mut BTreeSet<String>) {
+    for u in scan.uses.iter().filter(|u| !matches!(u.access, Access::Write) || u.path.len() > 1) {
+        read.insert(u.path[0].clone());
+    }
 }
 
 /// Records what a script assigns: `x`, `sys.helper`, and `x` for `_G.x`.

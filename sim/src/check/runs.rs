@@ -44,24 +44,36 @@ pub struct Overwrite {
 
 /// `scenario` with the scripts in `files` (device path, source) replacing those it has. The
 /// candidate stays the candidate: a `write` step to a candidate's path writes the candidate's
-/// bytes instead of its own, and is returned so the check can say so.
+/// bytes instead of its own, and is returned so the check can say so; the scenario's own
+/// expectations are then dropped (they describe the file the step wrote), the budgets and
+/// "no errors" stay. A candidate that the scenario itself writes (a step deploying exactly
+/// these bytes) arrives when the step says, as written.
 pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> (Scenario, Vec<Overwrite>) {
     let mut s = scenario.clone();
-    for (path, source) in files {
+    let mut overwrites = Vec::new();
+    for (path, source) in files.iter().filter(|(_, source)| !writes_bytes(scenario, source)) {
         if s.files.contains(path) {
             s.files.write(path, source.clone());
         }
-    }
-    let mut overwrites = Vec::new();
-    for step in &mut s.steps {
-        if let Action::Write { path, bytes } = &mut step.action {
-            if let Some((_, source)) = files.iter().find(|(p, _)| p == path) {
-                overwrites.push(Overwrite { at_us: step.at, path: path.clone() });
-                *bytes = source.clone();
+        for step in &mut s.steps {
+            if let Action::Write { path: written, bytes } = &mut step.action {
+                if written == path {
+                    overwrites.push(Overwrite { at_us: step.at, path: path.clone() });
+                    *bytes = source.clone();
+                }
             }
         }
     }
+    if !overwrites.is_empty() {
+        s.expect.retain(|e| e.implicit);
+    }
+    overwrites.sort_by_key(|o| o.at_us);
     (s, overwrites)
+}
+
+/// Whether a `write` step of `scenario` writes exactly `source`.
+pub fn writes_bytes(scenario: &Scenario, source: &[u8]) -> bool {
+    scenario.steps.iter().any(|s| matches!(&s.action, Action::Write { bytes, .. } if bytes == source))
 }
 
 /// Whether `scenario` has any of the device paths in `files`, or writes one.
@@ -117,8 +129,14 @@ pub fn run_all(
             plan.push((i, Slot::Deployed, d.clone()));
         }
     }
-    let results = parallel(&plan, jobs, |(_, _, scenario)| {
-        runtime::run(scenario, &RunOptions { keep_events: true }).map_err(|e| (scenario.name.clone(), e))
+    // The candidate's runs note the script line of each output, for the reload finding.
+    let results = parallel(&plan, jobs, |(_, slot, scenario)| {
+        let options = RunOptions { keep_events: true };
+        match slot {
+            Slot::Deployed => runtime::run(scenario, &options),
+            _ => runtime::run_noting_lines(scenario, &options),
+        }
+        .map_err(|e| (scenario.name.clone(), e))
     });
     let mut runs: Vec<[Option<RunReport>; 4]> = (0..candidates.len()).map(|_| Default::default()).collect();
     for ((i, slot, _), result) in plan.iter().zip(results) {

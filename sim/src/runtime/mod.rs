@@ -74,6 +74,10 @@ pub struct RunReport {
     /// (virtual time, what failed, script line) of out-of-memory errors (`World::out_of_memory_at`).
     #[serde(skip)]
     pub out_of_memory_at: Vec<(Micros, String, String)>,
+    /// (event number, script line) of events recorded during binding calls, for runs made by
+    /// `run_noting_lines` (empty otherwise).
+    #[serde(skip)]
+    pub call_lines: Vec<(u64, String)>,
 }
 
 impl RunReport {
@@ -102,8 +106,20 @@ const END_WATCHDOG: &str = "watchdog";
 
 /// Runs `scenario` to its end.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with(scenario, options, false)
+}
+
+/// `run`, also noting the script line of every binding call and the events it recorded
+/// (`RunReport::call_lines`), at the cost of a stack walk per call; the trace is the same.
+pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with(scenario, options, true)
+}
+
+fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Result<RunReport, RunError> {
     let checks = scenario.expect.iter().cloned().map(Check::new).collect();
-    let host = Host::new(World::new(scenario.setup(), Recorder::new(options.keep_events, checks)));
+    let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, checks));
+    world.note_call_lines = note_lines;
+    let host = Host::new(world);
     let _watch = hostlimit::watch(&scenario.origin);
     let boot_ms = scenario.profile.boot_ms;
     let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
@@ -302,6 +318,7 @@ fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport 
         drops: stats.queue_drops,
     };
     let out_of_memory_at = std::mem::take(&mut world.out_of_memory_at);
+    let call_lines = std::mem::take(&mut world.call_lines);
     let (events, checks) = world.recorder.finish();
     RunReport {
         scenario: scenario.name.clone(),
@@ -309,5 +326,6 @@ fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport 
         outcomes: checks.iter().map(|c| c.outcome(&measures)).collect(),
         events,
         out_of_memory_at,
+        call_lines,
     }
 }
