@@ -112,7 +112,12 @@ fn behaviour_that_changes_after_reloads_is_an_error() {
     let e = the_error(&report);
     assert_eq!((e.code.as_str(), place(e)), ("reload-behaviour", ("reload_state/rules.lua".into(), Some(9), None)));
     assert!(e.message.contains("the first diverging output, after the step `event sensor.temperature {\"value\":85}` at 1.000000 s, is `mqtt boiler1/alert overtemp 85 (load 3)` where a fresh boot has `mqtt boiler1/alert overtemp 85 (load 1)`"), "{e:#?}");
-    assert!(e.notes.iter().any(|n| n.ends_with("two reloads at boot, then event sensor.temperature {\"value\":85} at 1.000000 s")), "{e:#?}");
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.ends_with("two reloads at boot, then event sensor.temperature {\"value\":85} at 1.000000 s")),
+        "{e:#?}"
+    );
 }
 
 #[test]

@@ -126,12 +126,8 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let files: Vec<(String, Vec<u8>)> = scripts.iter().map(|s| (s.device_path.clone(), s.source.clone())).collect();
     let total = scenarios.len();
     let uses: Vec<Vec<usize>> = scripts.iter().map(|s| scenarios_for(s, &scenarios)).collect();
-    let relevant: Vec<Scenario> = scenarios
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| uses.iter().any(|u| u.contains(i)))
-        .map(|(_, s)| s)
-        .collect();
+    let relevant: Vec<Scenario> =
+        scenarios.into_iter().enumerate().filter(|(i, _)| uses.iter().any(|u| u.contains(i))).map(|(_, s)| s).collect();
     let host_name = |device_path: &str| {
         scripts
             .iter()

@@ -9,8 +9,8 @@
 //! that changes after reloads: for some scenario step the device sends, logs or fails
 //! differently once reloaded (state carried through the sleep region, say).
 
-use super::diff::out_line;
 use super::budgets::located;
+use super::diff::out_line;
 use super::report::{Finding, OutLine, Severity};
 use crate::runtime::RunReport;
 use crate::time::{Micros, Secs};
@@ -50,8 +50,9 @@ pub fn compare(
         out.push(f);
     }
     if let Some(change) = first_change(&baseline.events, &reloaded.events) {
-        let show =
-            |l: &Option<(usize, OutLine)>| l.as_ref().map_or("nothing".to_string(), |(_, l)| format!("`{} {}`", l.kind, l.text));
+        let show = |l: &Option<(usize, OutLine)>| {
+            l.as_ref().map_or("nothing".to_string(), |(_, l)| format!("`{} {}`", l.kind, l.text))
+        };
         let line_of = |run: &RunReport, l: &Option<(usize, OutLine)>| {
             let (index, _) = l.as_ref()?;
             run.call_lines.iter().find(|(n, _)| *n == *index as u64).map(|(_, line)| line.clone())
