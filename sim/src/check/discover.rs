@@ -36,13 +36,22 @@ pub fn find(given: Option<&Path>, candidate_dir: &Path) -> Found {
     loop {
         let here = dir.join("scenarios");
         if here.is_dir() {
-            return Found::Above(here);
+            return Found::Above(relative_to_cwd(here));
         }
         let repository_root = dir.join(".git").exists();
         match dir.parent() {
             Some(up) if !repository_root => dir = up,
             _ => return Found::Nowhere { from: start.clone(), to: dir.to_path_buf() },
         }
+    }
+}
+
+/// `path` relative to the current folder when it is below it (for messages), else as is.
+fn relative_to_cwd(path: PathBuf) -> PathBuf {
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    match cwd.ok().and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf)) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel,
+        _ => path,
     }
 }
 

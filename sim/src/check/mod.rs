@@ -1,11 +1,15 @@
-//! `luasim check`: the pre-flight check before an OTA push of device scripts.
+//! `luasim check`: the pre-flight check before an OTA push of device scripts. A gate is only
+//! worth its worst answer: every candidate is executed, and every failure of a run is an error.
 //!
-//! Six steps, each in its own file: parse every script as the device would (`parse`); lint it
-//! against the device API described as data (`api`, `scan`, `lints`); run the scenarios that use
-//! the scripts with the candidates in place (`runs`); judge the device's budgets from those runs
-//! (`budgets`); check that a hot reload changes nothing (`reload`); and with `--against`, show
-//! where the behaviour differs from the deployed scripts (`diff`). `report` gathers the findings.
-//! A script that does not parse stops the check after step one: nothing else would be meaningful.
+//! Each step in its own file: parse every script as the device would (`parse`); lint it against
+//! the device API described as data (`api`, `scan`, `lints`); find the scenarios from the
+//! candidates' folder (`discover`); run those that use the candidates, on their own device or
+//! each `--device`, and the built-in smoke run for candidates none uses (`runs`, `smoke`); judge
+//! the device's budgets from those runs (`budgets`); check that a hot reload changes nothing
+//! (`reload`); with `--against`, show where the behaviour differs from the deployed scripts
+//! (`diff`). `policy` applies allow comments and `--deny`/`--warn`; `report` folds and orders
+//! the findings root cause first; `format` prints them for CI (GitHub annotations, SARIF). A
+//! script that does not parse stops the check after step one: nothing else would be meaningful.
 
 pub mod api;
 mod budgets;
