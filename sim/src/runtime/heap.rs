@@ -92,8 +92,9 @@ struct Accounts {
     refused_at: Option<String>,
 }
 
-/// The script line running in `main` when the allocator refuses, read with `lua_getinfo`
-/// ("Sln" reads the call chain and line tables and allocates nothing). The innermost frame
+/// The script line running in `main` when the allocator refuses a new block, read with
+/// `lua_getinfo` ("Sln" reads the call chain and line tables and allocates nothing; every
+/// frame is consistent when a new block is asked for). The innermost frame
 /// from a script on flash names it; a `resume` below it means a coroutine (a `sys` task) was
 /// running, whose frames are not on this thread.
 ///
@@ -160,7 +161,9 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
     let new = device_bytes(osize, nsize, old);
     let old_device = old.unwrap_or(0);
     if new > old_device && a.used - old_device + new > a.limit {
-        a.refused_at = running_line(a.main);
+        // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
+        // the frames' stack pointers as offsets, so no frame may be read then.
+        a.refused_at = if ptr.is_null() { running_line(a.main) } else { None };
         return std::ptr::null_mut();
     }
     let p = if ours {
