@@ -77,7 +77,7 @@ fn telegram_on_a_build_without_it_is_an_error_for_that_device_only() {
 fn a_65th_concurrent_timer_breaks_the_timer_budget() {
     let report = check_candidate(&["timers_65/rules.lua"], None);
     let e = the_error(&report);
-    assert_eq!(e.code, "timers");
+    assert_eq!((e.code.as_str(), place(e)), ("timers", ("timers_65/rules.lua".into(), Some(5), None)));
     assert!(e.message.contains("timer number 65 was refused in the callback EventBus sensor.temperature"), "{e:#?}");
     assert!(e.message.contains("all 64 rtos timer slots were busy"), "{e:#?}");
     assert_eq!((e.scenarios.as_slice(), e.at_us), (&["boiler_busy".to_string()][..], Some(330_000_000)));

@@ -88,7 +88,7 @@ pub fn judge(
     if !expects_errors {
         out.extend(errors(run, name, &heap, file));
     }
-    out.extend(timers_and_queue(run, name));
+    out.extend(timers_and_queue(run, name, file));
     let near = |used: f64, of: f64| of > 0.0 && used > of * NEAR;
     if near(stats.region_bytes as f64, stats.region_limit_bytes as f64) && !failed(&out, "sleep-region") {
         out.push(Finding::new(
@@ -201,26 +201,41 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
 }
 
 /// A refused timer (all slots busy) and dropped queue messages, with what was running then.
-fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
+fn timers_and_queue(run: &RunReport, name: &str, file: &dyn Fn(&str) -> String) -> Vec<Finding> {
     let mut context = String::from("at boot");
     // (virtual time, what was running) of each refusal; (virtual time, message) of each drop.
     let mut refused: Vec<(Micros, String)> = Vec::new();
     let mut drops: Vec<(Micros, String)> = Vec::new();
-    for event in &run.events {
+    // The script line of the first refusal and the first drop, when a binding call made them.
+    let (mut refused_at, mut dropped_at) = (None, None);
+    let line_of = |index: usize| run.call_lines.iter().find(|(n, _)| *n == index as u64).map(|(_, l)| l.clone());
+    for (index, event) in run.events.iter().enumerate() {
         match &event.kind {
             EventKind::Script { path, .. } => context = format!("while running {path}"),
             EventKind::Callback { what, .. } => context = format!("in the callback {what}"),
             EventKind::TimerReject { reason: RejectReason::NoFreeSlot, .. } => {
+                if refused.is_empty() {
+                    refused_at = line_of(index);
+                }
                 refused.push((event.at_us, context.clone()))
             }
-            EventKind::QueueDrop { message, .. } => drops.push((event.at_us, message.clone())),
+            EventKind::QueueDrop { message, .. } => {
+                if drops.is_empty() {
+                    dropped_at = line_of(index);
+                }
+                drops.push((event.at_us, message.clone()))
+            }
             _ => {}
         }
     }
+    let place = |f: Finding, line: &Option<String>| match line {
+        Some(line) => located(f, line, file),
+        None => f,
+    };
     let stats = &run.stats;
     let mut out = Vec::new();
     if let Some((at, context)) = refused.first() {
-        out.push(
+        out.push(place(
             Finding::new(
                 Severity::Error,
                 "timers",
@@ -234,7 +249,8 @@ fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
             )
             .help("stop timers you no longer need (sys.timerStop), or share one periodic timer")
             .seen_in(name, Some(*at)),
-        );
+            &refused_at,
+        ));
     } else if stats.timers_peak as f64 > stats.timer_slots as f64 * NEAR {
         out.push(Finding::new(
             Severity::Warning,
@@ -243,7 +259,7 @@ fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
         ));
     }
     if let Some((at, message)) = drops.first() {
-        out.push(
+        out.push(place(
             Finding::new(
                 Severity::Error,
                 "queue",
@@ -255,7 +271,8 @@ fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
                 ),
             )
             .seen_in(name, Some(*at)),
-        );
+            &dropped_at,
+        ));
     } else if stats.queue_peak as f64 > stats.queue_len as f64 * NEAR {
         out.push(Finding::new(
             Severity::Warning,
