@@ -163,6 +163,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
         }
         let unused: Vec<&Script> = scripts.iter().zip(&uses).filter(|(_, u)| u.is_empty()).map(|(s, _)| s).collect();
         findings.extend(unused.iter().map(|s| not_in_scenarios(s, &found, options.strict)));
+        let deployed_files = options.against.as_deref().map(read_deployed).transpose()?;
         let mut plan = Vec::new();
         for scenario in &relevant {
             let on = |s: Scenario| -> Vec<Scenario> {
@@ -172,21 +173,11 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
                     targets.iter().map(|t| on_device(s.clone(), t)).collect()
                 }
             };
-            let deployed = match &options.against {
-                Some(dir) => Some(on(runs::with_files(scenario, &read_deployed(dir)?).0)),
-                None => None,
-            };
+            let deployed = deployed_files.as_ref().map(|d| on(runs::with_files(scenario, d).0));
             let (with_candidates, overwrites) = runs::with_files(scenario, &files);
             for (i, s) in on(with_candidates).into_iter().enumerate() {
                 let deployed = deployed.as_ref().map(|d| d[i].clone());
-                plan.push(Planned {
-                    scenario: s,
-                    deployed,
-                    overwrites: overwrites
-                        .iter()
-                        .map(|o| runs::Overwrite { at_us: o.at_us, path: o.path.clone() })
-                        .collect(),
-                });
+                plan.push(Planned { scenario: s, deployed, overwrites: overwrites.clone() });
             }
         }
         if !unused.is_empty() {

@@ -37,6 +37,7 @@ impl Runs {
 }
 
 /// A scenario step that wrote over a candidate: when, and which device path.
+#[derive(Debug, Clone)]
 pub struct Overwrite {
     pub at_us: Micros,
     pub path: String,
