@@ -306,12 +306,8 @@ fn run_plan(
     report: &mut CheckReport,
 ) -> Result<Vec<Finding>, CheckError> {
     let candidates: Vec<Scenario> = plan.iter().map(|p| p.scenario.clone()).collect();
-    let deployed: Option<Vec<Scenario>> = options
-        .against
-        .as_ref()
-        .map(|_| plan.iter().map(|p| p.deployed.clone().unwrap_or_else(|| p.scenario.clone())).collect());
-    let all =
-        runs::run_all(&candidates, deployed.as_deref(), options.jobs).map_err(|(name, e)| CheckError::Run(name, e))?;
+    let deployed: Vec<Option<Scenario>> = plan.iter().map(|p| p.deployed.clone()).collect();
+    let all = runs::run_all(&candidates, &deployed, options.jobs).map_err(|(name, e)| CheckError::Run(name, e))?;
     let limits = budgets::Limits { device: None, max_mah_per_day: options.max_mah_per_day };
     let mut findings = Vec::new();
     for (planned, runs) in plan.iter().zip(&all) {
@@ -322,7 +318,7 @@ fn run_plan(
         found.extend(reload::compare(&scenario.name, runs.baseline(), &runs.reloaded, host_name));
         found.extend(planned.overwrites.iter().map(|o| overwritten(&scenario.name, o, host_name)));
         findings.extend(found.into_iter().map(|f| f.on(&device)));
-        if let (Some(deployed), true) = (&runs.deployed, planned.deployed.is_some()) {
+        if let Some(deployed) = &runs.deployed {
             report.divergences.push(diff::diverge(&scenario.name, &deployed.events, &runs.candidate.events));
         }
     }

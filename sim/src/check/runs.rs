@@ -112,11 +112,11 @@ enum Slot {
     Deployed,
 }
 
-/// Runs everything for `candidates` (and the matching `deployed` scenarios) on up to `jobs`
-/// threads. `Err` names the scenario the simulator could not run at all.
+/// Runs everything for `candidates` (and the matching `deployed` scenarios, where there is one)
+/// on up to `jobs` threads. `Err` names the scenario the simulator could not run at all.
 pub fn run_all(
     candidates: &[Scenario],
-    deployed: Option<&[Scenario]>,
+    deployed: &[Option<Scenario>],
     jobs: usize,
 ) -> Result<Vec<Runs>, (String, RunError)> {
     let mut plan: Vec<(usize, Slot, Scenario)> = Vec::new();
@@ -126,7 +126,7 @@ pub fn run_all(
             plan.push((i, Slot::RealReload, real_reload(scenario)));
         }
         plan.push((i, Slot::Reloaded, with_reloads(scenario)));
-        if let Some(d) = deployed.and_then(|d| d.get(i)) {
+        if let Some(d) = deployed.get(i).and_then(Option::as_ref) {
             plan.push((i, Slot::Deployed, d.clone()));
         }
     }
