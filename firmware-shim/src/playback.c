@@ -34,8 +34,8 @@ static uint32_t generation = 1;
 TaskHandle_t g_lua_task;
 
 /* Why this boot runs (sim WakeCause; Node.wakeCause() and the boot line). */
-enum wake { WAKE_POWER_ON, WAKE_TIMER, WAKE_GPIO, WAKE_RESET, WAKE_BROWNOUT };
-static const char *const WAKE_NAMES[] = { "power-on", "timer", "gpio", "reset", "brownout" };
+enum wake { WAKE_POWER_ON, WAKE_TIMER, WAKE_GPIO, WAKE_RESET, WAKE_BROWNOUT, WAKE_RELOAD };
+static const char *const WAKE_NAMES[] = { "power-on", "timer", "gpio", "reset", "brownout", "reload" };
 static enum wake wake_cause = WAKE_POWER_ON;
 static char boot_cause[64] = "power-on";
 
@@ -91,6 +91,8 @@ uint32_t playback_generation(void)
 
 uint32_t playback_next_generation(void)
 {
+    /* World::reload: Node.wakeCause() says the scripts were reloaded, not booted. */
+    wake_cause = WAKE_RELOAD;
     return ++generation;
 }
 

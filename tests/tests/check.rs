@@ -77,7 +77,7 @@ fn telegram_on_a_build_without_it_is_an_error_for_that_device_only() {
 fn a_65th_concurrent_timer_breaks_the_timer_budget() {
     let report = check_candidate(&["timers_65/rules.lua"], None);
     let e = the_error(&report);
-    assert_eq!(e.code, "timers");
+    assert_eq!((e.code.as_str(), place(e)), ("timers", ("timers_65/rules.lua".into(), Some(5), None)));
     assert!(e.message.contains("timer number 65 was refused in the callback EventBus sensor.temperature"), "{e:#?}");
     assert!(e.message.contains("all 64 rtos timer slots were busy"), "{e:#?}");
     assert_eq!((e.scenarios.as_slice(), e.at_us), (&["boiler_busy".to_string()][..], Some(330_000_000)));
@@ -110,8 +110,14 @@ fn a_rule_registered_twice_fires_twice_for_one_event() {
 fn behaviour_that_changes_after_reloads_is_an_error() {
     let report = check_candidate(&["reload_state/rules.lua"], None);
     let e = the_error(&report);
-    assert_eq!(e.code, "reload-behaviour");
-    assert!(e.message.contains("`mqtt boiler1/alert overtemp 85 (load 3)` where a fresh boot does `mqtt boiler1/alert overtemp 85 (load 1)`"), "{e:#?}");
+    assert_eq!((e.code.as_str(), place(e)), ("reload-behaviour", ("reload_state/rules.lua".into(), Some(9), None)));
+    assert!(e.message.contains("the first diverging output, after the step `event sensor.temperature {\"value\":85}` at 1.000000 s, is `mqtt boiler1/alert overtemp 85 (load 3)` where a fresh boot has `mqtt boiler1/alert overtemp 85 (load 1)`"), "{e:#?}");
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.ends_with("two reloads at boot, then event sensor.temperature {\"value\":85} at 1.000000 s")),
+        "{e:#?}"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! firmware timer (not one of the 64 rtos timer slots) that calls `fn()` on the virtual clock.
 //! `deepSleep(ms)` ends this boot (nil: sleep until a GPIO wake), `lightSleep(ms)` pauses with
 //! everything kept and returns the wake cause, `wakeCause()` says why the device runs:
-//! `power-on`, `timer`, `gpio`, `reset` or `brownout`.
+//! `power-on`, `timer`, `gpio`, `reset`, `brownout`, or `reload` after a hot reload.
 
 use super::{check_running, function, global_table, halting, keep_callback, Args, BindResult, Binding};
 use crate::runtime::with_world;

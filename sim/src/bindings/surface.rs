@@ -123,7 +123,17 @@ pub fn finish(lua: &Lua) -> mlua::Result<()> {
             _ => return Err(mlua::Error::runtime("binding dispatcher called without its number")),
         };
         let entry = &entries[n];
-        match (entry.call)(lua, Args::new(values.into_iter().collect())) {
+        // For `luasim check`: the script line this call comes from, given to what it records.
+        let noting = crate::runtime::with_world(lua, |w| w.note_call_lines);
+        let outer = noting.then(|| {
+            let line = crate::runtime::watchdog::script_location(lua);
+            crate::runtime::with_world(lua, |w| std::mem::replace(&mut w.call_line, line))
+        });
+        let result = (entry.call)(lua, Args::new(values.into_iter().collect()));
+        if let Some(outer) = outer {
+            crate::runtime::with_world(lua, |w| w.call_line = outer);
+        }
+        match result {
             Ok(results) => Ok(results),
             Err(Fail::Lua(e)) => Err(e),
             Err(Fail::Raise(message)) => marked(lua, &RAISE_MARK, None, message),

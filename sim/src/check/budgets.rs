@@ -67,6 +67,7 @@ pub fn judge(
     );
     let figures = ScenarioFigures {
         name: scenario.name.clone(),
+        device: scenario.profile.name.clone(),
         path: scenario.origin.clone(),
         expectations_held: expectations(scenario, run, "").is_empty(),
         simulated_us: stats.simulated_us,
@@ -87,7 +88,7 @@ pub fn judge(
     if !expects_errors {
         out.extend(errors(run, name, &heap, file));
     }
-    out.extend(timers_and_queue(run, name));
+    out.extend(timers_and_queue(run, name, file));
     let near = |used: f64, of: f64| of > 0.0 && used > of * NEAR;
     if near(stats.region_bytes as f64, stats.region_limit_bytes as f64) && !failed(&out, "sleep-region") {
         out.push(Finding::new(
@@ -142,6 +143,9 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
     for event in &run.events {
         let finding = match &event.kind {
             EventKind::Error { what, message } => {
+                // Where the finding goes: the first script frame the message names, or for out
+                // of memory (no traceback) the line the allocator refused at.
+                let mut place = message.clone();
                 let (code, text) = if what == "watchdog" {
                     let text = error_text(message);
                     let text = text.rsplit_once(", at /scripts/").map_or(text.as_str(), |(before, _)| before);
@@ -149,13 +153,18 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
                 } else if message.contains("sleep region") {
                     ("sleep-region", format!("sleep region: {}", error_text(message)))
                 } else if message.contains("not enough memory") {
+                    if let Some((_, _, line)) =
+                        run.out_of_memory_at.iter().find(|(at, w, _)| *at == event.at_us && w == what)
+                    {
+                        place = line.clone();
+                    }
                     ("heap", format!("heap: out of memory in {what}: the live data does not fit {heap}"))
                 } else {
                     ("runtime-error", format!("error in {what}: {}", error_text(message)))
                 };
-                let f = located(Finding::new(Severity::Error, code, text), message, file);
+                let f = located(Finding::new(Severity::Error, code, text), &place, file);
                 match (f.file.is_none(), what.strip_prefix("script ")) {
-                    // No line in the message (out of memory has no traceback): the script at least.
+                    // No line known: the script at least.
                     (true, Some(path)) => Finding { file: Some(file(path)), ..f },
                     _ => f,
                 }
@@ -192,26 +201,41 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
 }
 
 /// A refused timer (all slots busy) and dropped queue messages, with what was running then.
-fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
+fn timers_and_queue(run: &RunReport, name: &str, file: &dyn Fn(&str) -> String) -> Vec<Finding> {
     let mut context = String::from("at boot");
     // (virtual time, what was running) of each refusal; (virtual time, message) of each drop.
     let mut refused: Vec<(Micros, String)> = Vec::new();
     let mut drops: Vec<(Micros, String)> = Vec::new();
-    for event in &run.events {
+    // The script line of the first refusal and the first drop, when a binding call made them.
+    let (mut refused_at, mut dropped_at) = (None, None);
+    let line_of = |index: usize| run.call_lines.iter().find(|(n, _)| *n == index as u64).map(|(_, l)| l.clone());
+    for (index, event) in run.events.iter().enumerate() {
         match &event.kind {
             EventKind::Script { path, .. } => context = format!("while running {path}"),
             EventKind::Callback { what, .. } => context = format!("in the callback {what}"),
             EventKind::TimerReject { reason: RejectReason::NoFreeSlot, .. } => {
+                if refused.is_empty() {
+                    refused_at = line_of(index);
+                }
                 refused.push((event.at_us, context.clone()))
             }
-            EventKind::QueueDrop { message, .. } => drops.push((event.at_us, message.clone())),
+            EventKind::QueueDrop { message, .. } => {
+                if drops.is_empty() {
+                    dropped_at = line_of(index);
+                }
+                drops.push((event.at_us, message.clone()))
+            }
             _ => {}
         }
     }
+    let place = |f: Finding, line: &Option<String>| match line {
+        Some(line) => located(f, line, file),
+        None => f,
+    };
     let stats = &run.stats;
     let mut out = Vec::new();
     if let Some((at, context)) = refused.first() {
-        out.push(
+        out.push(place(
             Finding::new(
                 Severity::Error,
                 "timers",
@@ -225,7 +249,8 @@ fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
             )
             .help("stop timers you no longer need (sys.timerStop), or share one periodic timer")
             .seen_in(name, Some(*at)),
-        );
+            &refused_at,
+        ));
     } else if stats.timers_peak as f64 > stats.timer_slots as f64 * NEAR {
         out.push(Finding::new(
             Severity::Warning,
@@ -234,7 +259,7 @@ fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
         ));
     }
     if let Some((at, message)) = drops.first() {
-        out.push(
+        out.push(place(
             Finding::new(
                 Severity::Error,
                 "queue",
@@ -246,7 +271,8 @@ fn timers_and_queue(run: &RunReport, name: &str) -> Vec<Finding> {
                 ),
             )
             .seen_in(name, Some(*at)),
-        );
+            &dropped_at,
+        ));
     } else if stats.queue_peak as f64 > stats.queue_len as f64 * NEAR {
         out.push(Finding::new(
             Severity::Warning,

@@ -9,6 +9,7 @@
 //! that changes after reloads: for some scenario step the device sends, logs or fails
 //! differently once reloaded (state carried through the sleep region, say).
 
+use super::budgets::located;
 use super::diff::out_line;
 use super::report::{Finding, OutLine, Severity};
 use crate::runtime::RunReport;
@@ -49,25 +50,51 @@ pub fn compare(
         out.push(f);
     }
     if let Some(change) = first_change(&baseline.events, &reloaded.events) {
-        let show =
-            |l: &Option<OutLine>| l.as_ref().map_or("nothing".to_string(), |l| format!("`{} {}`", l.kind, l.text));
-        out.push(
-            Finding::new(
-                Severity::Error,
-                "reload-behaviour",
-                format!(
-                    "after two reloads the device behaves differently: after the step `{}` at {} s it does {} where a fresh boot does {}",
-                    change.step,
-                    Secs(change.at_us),
-                    show(&change.reloaded),
-                    show(&change.fresh)
-                ),
-            )
-            .help("a reload must start from the same state as a boot: keep nothing in RTC that changes what the rules do")
-            .seen_in(scenario, Some(change.at_us)),
-        );
+        let show = |l: &Option<(usize, OutLine)>| {
+            l.as_ref().map_or("nothing".to_string(), |(_, l)| format!("`{} {}`", l.kind, l.text))
+        };
+        let line_of = |run: &RunReport, l: &Option<(usize, OutLine)>| {
+            let (index, _) = l.as_ref()?;
+            run.call_lines.iter().find(|(n, _)| *n == *index as u64).map(|(_, line)| line.clone())
+        };
+        let source = line_of(reloaded, &change.reloaded).or_else(|| line_of(baseline, &change.fresh));
+        let mut f = Finding::new(
+            Severity::Error,
+            "reload-behaviour",
+            format!(
+                "after two reloads the device behaves differently: the first diverging output, after the step `{}` at {} s, is {} where a fresh boot has {}",
+                change.step,
+                Secs(change.at_us),
+                show(&change.reloaded),
+                show(&change.fresh)
+            ),
+        )
+        .help("a reload must start from the same state as a boot: keep nothing in RTC that changes what the rules do")
+        .seen_in(scenario, Some(change.at_us));
+        if let Some(line) = &source {
+            f = located(f, line, file).note(format!("the diverging output is sent from {}", strip_scripts(line, file)));
+        }
+        let inputs: Vec<String> = change.inputs.iter().map(|(at, step)| format!("{step} at {} s", Secs(*at))).collect();
+        let shown = inputs.len().saturating_sub(MAX_INPUTS);
+        let more = if shown > 0 { format!("{shown} earlier, then ") } else { String::new() };
+        f = f.note(format!(
+            "the inputs that led there (reloaded run): two reloads at boot, then {more}{}",
+            if inputs.is_empty() { "none".to_string() } else { inputs[shown..].join(", ") }
+        ));
+        out.push(f);
     }
     out
+}
+
+/// Inputs listed before the diverging output, at most.
+const MAX_INPUTS: usize = 5;
+
+/// `file:line` with the device path replaced by the name the user knows.
+fn strip_scripts(line: &str, file: &dyn Fn(&str) -> String) -> String {
+    match super::budgets::script_location(line) {
+        Some((path, n)) => format!("{}:{n}", file(&path)),
+        None => line.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -156,23 +183,23 @@ fn double_fire(events: &[Event]) -> Option<DoubleFire> {
     None
 }
 
-/// What followed one scenario step.
+/// What followed one scenario step: the device's outputs with their event numbers.
 struct Segment {
     step: String,
     at_us: Micros,
-    lines: Vec<OutLine>,
+    lines: Vec<(usize, OutLine)>,
 }
 
 fn segments(events: &[Event]) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::new();
-    for event in events {
+    for (index, event) in events.iter().enumerate() {
         match &event.kind {
             EventKind::Inject { step } => {
                 out.push(Segment { step: step.clone(), at_us: event.at_us, lines: Vec::new() })
             }
             _ => {
                 if let (Some(line), Some(last)) = (out_line(event), out.last_mut()) {
-                    last.lines.push(line);
+                    last.lines.push((index, line));
                 }
             }
         }
@@ -183,8 +210,10 @@ fn segments(events: &[Event]) -> Vec<Segment> {
 struct Change {
     step: String,
     at_us: Micros,
-    fresh: Option<OutLine>,
-    reloaded: Option<OutLine>,
+    fresh: Option<(usize, OutLine)>,
+    reloaded: Option<(usize, OutLine)>,
+    /// The scenario's steps up to this one, with their times (the extra reloads left out).
+    inputs: Vec<(Micros, String)>,
 }
 
 /// The first step after which the reloaded run did something else. The reloaded run has two
@@ -192,18 +221,22 @@ struct Change {
 fn first_change(fresh: &[Event], reloaded: &[Event]) -> Option<Change> {
     let fresh = segments(fresh);
     let mut next = 0;
+    let mut inputs = Vec::new();
     for r in segments(reloaded) {
         let Some(f) = fresh.get(next) else { break };
         if (f.at_us, &f.step) != (r.at_us, &r.step) {
             continue;
         }
         next += 1;
-        if let Some(i) = (0..f.lines.len().max(r.lines.len())).find(|&i| f.lines.get(i) != r.lines.get(i)) {
+        inputs.push((f.at_us, f.step.clone()));
+        let same = |i: usize| f.lines.get(i).map(|(_, l)| l) == r.lines.get(i).map(|(_, l)| l);
+        if let Some(i) = (0..f.lines.len().max(r.lines.len())).find(|&i| !same(i)) {
             return Some(Change {
                 step: f.step.clone(),
                 at_us: f.at_us,
                 fresh: f.lines.get(i).cloned(),
                 reloaded: r.lines.get(i).cloned(),
+                inputs,
             });
         }
     }

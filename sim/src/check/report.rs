@@ -52,8 +52,10 @@ pub struct Finding {
     pub message: String,
     pub help: Option<String>,
     pub notes: Vec<String>,
-    /// Scenarios in which it happened (run-time findings).
+    /// Scenarios in which it happened (run-time findings; `smoke` is the built-in smoke run).
     pub scenarios: Vec<String>,
+    /// Device profiles it was found on (run-time findings, and lints for a `--device`).
+    pub devices: Vec<String>,
     /// Virtual time of its first occurrence in the first of those scenarios.
     pub at_us: Option<Micros>,
 }
@@ -70,6 +72,7 @@ impl Finding {
             help: None,
             notes: Vec::new(),
             scenarios: Vec::new(),
+            devices: Vec::new(),
             at_us: None,
         }
     }
@@ -98,6 +101,19 @@ impl Finding {
         self
     }
 
+    /// Found on the device profile `device`.
+    pub fn on(mut self, device: &str) -> Finding {
+        if !self.devices.iter().any(|d| d == device) {
+            self.devices.push(device.to_string());
+        }
+        self
+    }
+
+    /// Found by a run (a scenario or the smoke run), not by reading the scripts.
+    pub fn from_run(&self) -> bool {
+        !self.scenarios.is_empty()
+    }
+
     /// `file:line:column`, as far as known.
     pub fn location(&self) -> Option<String> {
         let file = self.file.as_ref()?;
@@ -114,47 +130,71 @@ impl Finding {
     }
 }
 
-/// Codes of run-time errors that a static finding at the same line explains.
-const RUNTIME_ERROR: &str = "runtime-error";
-
-/// Folds repeated findings together and run-time errors into the static finding at their line,
-/// then orders them: errors first, then by file and line.
+/// Folds repeated findings together (the same problem in several scenarios or on several
+/// devices) and each run finding into the finding from reading the scripts at its line, which
+/// is its root cause; the folded finding keeps the worse severity, so a warning never hides an
+/// error. Then orders them root cause first: what reading the scripts found (syntax, lints),
+/// then what the runs found; within each, errors first, then by file and line.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
     let mut merged: Vec<Finding> = Vec::new();
     for f in findings {
         match merged.iter_mut().find(|m| m.same_problem(&f)) {
             Some(m) => {
-                for s in f.scenarios {
-                    if !m.scenarios.contains(&s) {
-                        m.scenarios.push(s);
-                    }
-                }
+                union(&mut m.scenarios, f.scenarios);
+                union(&mut m.devices, f.devices);
             }
             None => merged.push(f),
         }
     }
-    let (runtime, mut kept): (Vec<Finding>, Vec<Finding>) = merged.into_iter().partition(|f| f.code == RUNTIME_ERROR);
-    for r in runtime {
-        let explained = kept
-            .iter_mut()
-            .find(|k| k.code != RUNTIME_ERROR && k.file.is_some() && k.file == r.file && k.line == r.line);
-        match explained {
+    let (run, mut kept): (Vec<Finding>, Vec<Finding>) = merged.into_iter().partition(Finding::from_run);
+    let statics = kept.len();
+    for r in run {
+        let cause = kept[..statics].iter_mut().find(|k| k.file.is_some() && k.file == r.file && k.line == r.line);
+        match cause {
             Some(k) => {
                 let at = r.at_us.map(|t| format!(" at {} s", Secs(t))).unwrap_or_default();
                 let scenario = r.scenarios.first().map(|s| format!(" in {s}")).unwrap_or_default();
-                k.notes.push(format!("seen at run time{scenario}{at}: {}", r.message));
+                let device = match r.devices.as_slice() {
+                    [] => String::new(),
+                    d => format!(" on {}", d.join(", ")),
+                };
+                let note = format!("seen at run time{scenario}{device}{at}: {}", r.message);
+                if !k.notes.contains(&note) {
+                    k.notes.push(note);
+                }
+                k.severity = k.severity.min(r.severity);
+                union(&mut k.devices, r.devices);
             }
             None => kept.push(r),
         }
     }
-    kept.sort_by(|a, b| (a.severity, &a.file, a.line, a.column).cmp(&(b.severity, &b.file, b.line, b.column)));
+    kept.sort_by(|a, b| {
+        (a.from_run(), a.severity, &a.file, a.line, a.column).cmp(&(
+            b.from_run(),
+            b.severity,
+            &b.file,
+            b.line,
+            b.column,
+        ))
+    });
     kept
+}
+
+/// Adds what `more` has that `into` lacks, in order.
+fn union(into: &mut Vec<String>, more: Vec<String>) {
+    for m in more {
+        if !into.contains(&m) {
+            into.push(m);
+        }
+    }
 }
 
 /// One scenario's figures from the candidate's run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioFigures {
     pub name: String,
+    /// The device profile it ran on.
+    pub device: String,
     pub path: String,
     /// The scenario's own expectations held.
     pub expectations_held: bool,
@@ -222,6 +262,8 @@ pub struct CheckReport {
     pub against: Option<String>,
     pub divergences: Vec<Divergence>,
     pub findings: Vec<Finding>,
+    /// Findings the scripts allow (`-- luasim: allow(code)`): not shown, counted.
+    pub suppressed: Vec<Finding>,
 }
 
 impl CheckReport {
@@ -253,13 +295,19 @@ impl CheckReport {
             let label = paint(f.severity.colour(), &format!("{}[{}]", f.severity.label(), f.code));
             let place = f.location().map(|l| format!("{l}: ")).unwrap_or_default();
             let _ = writeln!(out, "{label}: {place}{}", f.message);
+            let devices = match f.devices.as_slice() {
+                [] => String::new(),
+                d => format!(" on {}", d.join(", ")),
+            };
             if let Some(first) = f.scenarios.first() {
                 let at = f.at_us.map(|t| format!(" at {} s", Secs(t))).unwrap_or_default();
                 let more = match f.scenarios.len() {
                     1 => String::new(),
                     n => format!(" (and {} more: {})", n - 1, f.scenarios[1..].join(", ")),
                 };
-                let _ = writeln!(out, "  = in scenario {first}{at}{more}");
+                let _ = writeln!(out, "  = in scenario {first}{at}{more}{devices}");
+            } else if !devices.is_empty() {
+                let _ = writeln!(out, "  ={devices}");
             }
             if let Some(help) = &f.help {
                 let _ = writeln!(out, "  = help: {help}");
@@ -282,21 +330,26 @@ impl CheckReport {
         } else {
             paint(Severity::Error.colour(), "not ready to push")
         };
-        let _ = writeln!(out, "{verdict}: {}, {}", plural(errors, "error"), plural(warnings, "warning"));
+        let allowed = match self.suppressed.len() {
+            0 => String::new(),
+            n => format!(" ({n} allowed by `-- luasim: allow` comments)"),
+        };
+        let _ = writeln!(out, "{verdict}: {}, {}{allowed}", plural(errors, "error"), plural(warnings, "warning"));
         out
     }
 
     fn render_figures(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "{:<28} {:>9} {:>7} {:>13} {:>17} {:>13} {:>9}",
-            "scenario", "expect", "timers", "queue (drops)", "heap KB", "region B", "mAh/day"
+            "{:<28} {:<8} {:>9} {:>7} {:>13} {:>17} {:>13} {:>9}",
+            "scenario", "device", "expect", "timers", "queue (drops)", "heap KB", "region B", "mAh/day"
         );
         for s in &self.scenarios {
             let _ = writeln!(
                 out,
-                "{:<28} {:>9} {:>7} {:>13} {:>17} {:>13} {:>9.3}",
+                "{:<28} {:<8} {:>9} {:>7} {:>13} {:>17} {:>13} {:>9.3}",
                 s.name,
+                s.device,
                 if s.expectations_held { "held" } else { "FAILED" },
                 format!("{}/{}", s.timers_peak, s.timer_slots),
                 format!("{}/{} ({})", s.queue_peak, s.queue_len, s.queue_drops),
@@ -345,7 +398,7 @@ mod tests {
             Some(10),
         );
         let runtime = |scenario: &str| {
-            Finding::new(Severity::Error, RUNTIME_ERROR, "attempt to call a nil value (field 'brodcast')")
+            Finding::new(Severity::Error, "runtime-error", "attempt to call a nil value (field 'brodcast')")
                 .at("r.lua", 3, None)
                 .seen_in(scenario, Some(1_000_000))
         };
@@ -358,5 +411,27 @@ mod tests {
             ["seen at run time in a at 1.000000 s: attempt to call a nil value (field 'brodcast')"]
         );
         assert_eq!(merged[1], other);
+    }
+
+    #[test]
+    fn a_run_error_folded_into_a_lint_warning_makes_it_an_error_and_static_findings_come_first() {
+        let lint = Finding::new(Severity::Warning, "missing-module", "`GNSS` exists only on builds with gnss").at(
+            "r.lua",
+            4,
+            Some(3),
+        );
+        let reached = Finding::new(Severity::Error, "runtime-error", "attempt to index a nil value (global 'GNSS')")
+            .at("r.lua", 4, None)
+            .seen_in("smoke", Some(2_000_000))
+            .on("esp32c3");
+        let expectation = Finding::new(Severity::Error, "expectation", "the scenario expects x").seen_in("a", None);
+        let leak = Finding::new(Severity::Warning, "global-leak", "x").at("r.lua", 9, Some(1));
+        let merged = merge(vec![expectation.clone(), reached, leak.clone(), lint]);
+        assert_eq!(merged.len(), 3, "{merged:#?}");
+        assert_eq!((merged[0].code.as_str(), merged[0].severity), ("missing-module", Severity::Error));
+        assert_eq!(merged[0].devices, ["esp32c3"]);
+        assert!(merged[0].notes[0].starts_with("seen at run time in smoke on esp32c3 at 2.000000 s:"), "{merged:#?}");
+        assert_eq!(merged[1], leak, "static findings first, even a warning");
+        assert_eq!(merged[2], expectation);
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::runtime::{self, RunError, RunOptions, RunReport};
 use crate::scenario::Scenario;
-use crate::time::MICROS_PER_MS;
+use crate::time::{Micros, MICROS_PER_MS};
 use crate::world::{Action, Step};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -36,20 +36,53 @@ impl Runs {
     }
 }
 
-/// `scenario` with the scripts in `files` (device path, source) replacing those it has.
-pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> Scenario {
+/// A scenario step that wrote over a candidate: when, and which device path.
+#[derive(Debug, Clone)]
+pub struct Overwrite {
+    pub at_us: Micros,
+    pub path: String,
+}
+
+/// `scenario` with the scripts in `files` (device path, source) replacing those it has. The
+/// candidate stays the candidate: a `write` step to a candidate's path writes the candidate's
+/// bytes instead of its own, and is returned so the check can say so; the scenario's own
+/// expectations are then dropped (they describe the file the step wrote), the budgets and
+/// "no errors" stay. A candidate that the scenario itself writes (a step deploying exactly
+/// these bytes) arrives when the step says, as written.
+pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> (Scenario, Vec<Overwrite>) {
     let mut s = scenario.clone();
-    for (path, source) in files {
+    let mut overwrites = Vec::new();
+    for (path, source) in files.iter().filter(|(_, source)| !writes_bytes(scenario, source)) {
         if s.files.contains(path) {
             s.files.write(path, source.clone());
         }
+        for step in &mut s.steps {
+            if let Action::Write { path: written, bytes } = &mut step.action {
+                if written == path {
+                    overwrites.push(Overwrite { at_us: step.at, path: path.clone() });
+                    *bytes = source.clone();
+                }
+            }
+        }
     }
-    s
+    if !overwrites.is_empty() {
+        s.expect.retain(|e| e.implicit);
+    }
+    overwrites.sort_by_key(|o| o.at_us);
+    (s, overwrites)
 }
 
-/// Whether `scenario` has any of the device paths in `files`.
+/// Whether a `write` step of `scenario` writes exactly `source`.
+pub fn writes_bytes(scenario: &Scenario, source: &[u8]) -> bool {
+    scenario.steps.iter().any(|s| matches!(&s.action, Action::Write { bytes, .. } if bytes == source))
+}
+
+/// Whether `scenario` has any of the device paths in `files`, or writes one.
 pub fn uses_any(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> bool {
-    files.iter().any(|(path, _)| scenario.files.contains(path))
+    files.iter().any(|(path, _)| {
+        scenario.files.contains(path)
+            || scenario.steps.iter().any(|s| matches!(&s.action, Action::Write { path: p, .. } if p == path))
+    })
 }
 
 /// The real firmware's reload, expectations dropped (only the trace is compared).
@@ -79,11 +112,11 @@ enum Slot {
     Deployed,
 }
 
-/// Runs everything for `candidates` (and the matching `deployed` scenarios) on up to `jobs`
-/// threads. `Err` names the scenario the simulator could not run at all.
+/// Runs everything for `candidates` (and the matching `deployed` scenarios, where there is one)
+/// on up to `jobs` threads. `Err` names the scenario the simulator could not run at all.
 pub fn run_all(
     candidates: &[Scenario],
-    deployed: Option<&[Scenario]>,
+    deployed: &[Option<Scenario>],
     jobs: usize,
 ) -> Result<Vec<Runs>, (String, RunError)> {
     let mut plan: Vec<(usize, Slot, Scenario)> = Vec::new();
@@ -93,12 +126,18 @@ pub fn run_all(
             plan.push((i, Slot::RealReload, real_reload(scenario)));
         }
         plan.push((i, Slot::Reloaded, with_reloads(scenario)));
-        if let Some(d) = deployed.and_then(|d| d.get(i)) {
+        if let Some(d) = deployed.get(i).and_then(Option::as_ref) {
             plan.push((i, Slot::Deployed, d.clone()));
         }
     }
-    let results = parallel(&plan, jobs, |(_, _, scenario)| {
-        runtime::run(scenario, &RunOptions { keep_events: true }).map_err(|e| (scenario.name.clone(), e))
+    // The candidate's runs note the script line of each output, for the reload finding.
+    let results = parallel(&plan, jobs, |(_, slot, scenario)| {
+        let options = RunOptions { keep_events: true };
+        match slot {
+            Slot::Deployed => runtime::run(scenario, &options),
+            _ => runtime::run_noting_lines(scenario, &options),
+        }
+        .map_err(|e| (scenario.name.clone(), e))
     });
     let mut runs: Vec<[Option<RunReport>; 4]> = (0..candidates.len()).map(|_| Default::default()).collect();
     for ((i, slot, _), result) in plan.iter().zip(results) {

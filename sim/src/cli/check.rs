@@ -1,26 +1,47 @@
 //! `luasim check SCRIPTS...`: the pre-flight check before an OTA push. Parses, lints, runs the
-//! scenarios that use the scripts, judges budgets and reload safety, diffs against the deployed
-//! scripts, and prints a report (or JSON). Exit 0 ready to push, 1 problems found, 2 could not
-//! check.
+//! scenarios that use the scripts and a built-in smoke run for those none uses, judges budgets
+//! and reload safety, diffs against the deployed scripts, and prints a report (human, JSON,
+//! GitHub annotations or SARIF). Exit 0 ready to push, 1 not ready, 2 could not check.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use luasim::check::api::DeviceApi;
-use luasim::check::{self, CheckOptions};
+use luasim::check::policy::Severities;
+use luasim::check::{self, format, CheckOptions};
+use luasim::time::parse_duration;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Where scenarios are looked for when `--scenarios` is not given.
-const DEFAULT_SCENARIOS: &str = "scenarios";
+/// How the report is printed.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// For people (coloured on a terminal unless NO_COLOR is set).
+    Human,
+    /// The report as JSON.
+    Json,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
 
 #[derive(Args)]
+#[command(after_help = "Exit status: 0 ready to push (warnings allowed), 1 not ready (errors found), \
+2 could not check (unreadable script, unknown --device or finding code, broken scenario file).\n\
+Allow a finding in a script with `-- luasim: allow(CODE) reason` on its line (or alone on the line \
+above), or `-- luasim: allow-file(CODE) reason` in the comments that open the file.")]
 pub struct CheckArgs {
     /// The candidate scripts (rules.lua, main.lua, ...); each replaces the scenario file of its name.
     #[arg(required_unless_present = "api")]
     scripts: Vec<PathBuf>,
-    /// The build the scripts are for (esp32, esp32s3, esp32c3): its optional modules and heap.
-    #[arg(long, value_name = "PROFILE")]
+    /// Where a candidate goes on the device (`--as /scripts/rules.lua`), one per candidate in order.
+    #[arg(long = "as", value_name = "DEVICE_PATH")]
+    places: Vec<String>,
+    /// The builds the scripts are for, comma-separated (esp32,esp32s3,esp32c3) [default: each
+    /// scenario's own; the smoke run on every built-in build].
+    #[arg(long, value_name = "PROFILES")]
     device: Option<String>,
-    /// Scenarios to run the scripts in [default: scenarios/ if present].
+    /// Scenarios to run the scripts in [default: the nearest scenarios/ folder from the first
+    /// script's folder upward, up to the repository root].
     #[arg(long, value_name = "DIR")]
     scenarios: Option<PathBuf>,
     /// The deployed scripts: show where the candidates' behaviour differs from theirs.
@@ -29,7 +50,22 @@ pub struct CheckArgs {
     /// Fail when a scenario draws more charge per day than this.
     #[arg(long, value_name = "MAH")]
     max_mah_per_day: Option<f64>,
-    /// Print the report as JSON.
+    /// How long the built-in smoke run idles after boot (for candidates no scenario uses).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    smoke_for: u64,
+    /// A candidate no scenario uses is an error, not a warning.
+    #[arg(long)]
+    strict: bool,
+    /// Findings with this code are errors (repeatable).
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+    /// Findings with this code are warnings (repeatable; not for codes that say a device fails).
+    #[arg(long, value_name = "CODE")]
+    warn: Vec<String>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Print the report as JSON (the same as --format json).
     #[arg(long)]
     json: bool,
     /// Scenario runs at once (default: all cores).
@@ -46,25 +82,33 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
         out.write_all(DeviceApi::get().markdown().as_bytes())?;
         return Ok(true);
     }
-    let scenarios = args.scenarios.or_else(|| {
-        let default = Path::new(DEFAULT_SCENARIOS);
-        default.is_dir().then(|| default.to_path_buf())
-    });
     let options = CheckOptions {
         scripts: args.scripts,
+        places: args.places,
         device: args.device,
-        scenarios,
+        scenarios: args.scenarios,
         against: args.against,
         max_mah_per_day: args.max_mah_per_day,
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        smoke_for: Some(args.smoke_for),
+        strict: args.strict,
+        severities: Severities { deny: args.deny, warn: args.warn },
     };
     let report = check::check(&options)?;
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        let colour = out.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        out.write_all(report.render(colour).as_bytes())?;
+    match if args.json { Format::Json } else { args.format } {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &format::sarif(&report))?;
+            writeln!(out)?;
+        }
+        Format::Github => out.write_all(format::github(&report).as_bytes())?,
+        Format::Human => {
+            let colour = out.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            out.write_all(report.render(colour).as_bytes())?;
+        }
     }
     Ok(report.ready())
 }

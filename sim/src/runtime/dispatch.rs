@@ -83,6 +83,7 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
         Err(err) => Some(err.to_string()),
     };
     if let Some(message) = failure {
+        super::note_out_of_memory(&target, &format!("callback {what}"), &message);
         with_world(lua, |w| {
             if w.halt().is_none() {
                 w.record(EventKind::Error { what: format!("callback {what}"), message });

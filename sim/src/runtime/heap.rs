@@ -84,6 +84,41 @@ struct Accounts {
     /// Set once the state is closing: its figures are final and the pool goes as a whole, so
     /// freeing a pool block is left undone.
     closing: bool,
+    /// The state's main thread, whose running frame a refusal names.
+    main: *mut ffi::lua_State,
+    /// `/scripts/x.lua:N` running in the main thread when an allocation was last refused
+    /// (`None` inside a `sys` task, or outside the scripts): Lua's out-of-memory error carries
+    /// no traceback, so this is the only place that knows the line.
+    refused_at: Option<String>,
+}
+
+/// The script line running in `main` when the allocator refuses a new block, read with
+/// `lua_getinfo` ("Sln" reads the call chain and line tables and allocates nothing; every
+/// frame is consistent when a new block is asked for). The innermost frame
+/// from a script on flash names it; a `resume` below it means a coroutine (a `sys` task) was
+/// running, whose frames are not on this thread.
+///
+/// # Safety
+/// `main` is the live main thread of the state whose allocator is running.
+unsafe fn running_line(main: *mut ffi::lua_State) -> Option<String> {
+    for level in 0..64 {
+        let mut ar: ffi::lua_Debug = std::mem::zeroed();
+        if ffi::lua_getstack(main, level, &mut ar) == 0 || ffi::lua_getinfo(main, c"Sln".as_ptr(), &mut ar) == 0 {
+            return None;
+        }
+        let text = |p: *const std::ffi::c_char| {
+            (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+        };
+        if text(ar.name).as_deref() == Some("resume") && text(ar.what).as_deref() == Some("C") {
+            return None;
+        }
+        if let Some(path) = text(ar.source).and_then(|s| s.strip_prefix('@').map(str::to_string)) {
+            if path.starts_with("/scripts/") && ar.currentline > 0 {
+                return Some(format!("{path}:{}", ar.currentline));
+            }
+        }
+    }
+    None
 }
 
 /// The device size booked for a block Lua allocates (`old` is `None`, `osize` its type)
@@ -126,6 +161,9 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
     let new = device_bytes(osize, nsize, old);
     let old_device = old.unwrap_or(0);
     if new > old_device && a.used - old_device + new > a.limit {
+        // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
+        // the frames' stack pointers as offsets, so no frame may be read then.
+        a.refused_at = if ptr.is_null() { running_line(a.main) } else { None };
         return std::ptr::null_mut();
     }
     let p = if ours {
@@ -198,6 +236,15 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
     }
 }
 
+/// Where the last refused allocation was made (`/scripts/x.lua:N`), if known; clears it.
+pub fn take_refusal(lua: &Lua) -> Option<String> {
+    let probe = lua.app_data_ref::<HeapProbe>().map(|p| p.0)?;
+    // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
+    // not running (this is a Rust call on the state's thread).
+    let a = unsafe { &mut *probe };
+    a.refused_at.take()
+}
+
 /// The device heap peak of the state `lua` so far.
 pub fn peak(lua: &Lua) -> usize {
     device_heap(lua).1
@@ -232,6 +279,8 @@ impl DeviceHeap {
                 pool: Pool::new(),
                 host_used: lua.used_memory(),
                 closing: false,
+                main: state,
+                refused_at: None,
                 used: NEW_STATE_DEVICE_BYTES,
                 peak: NEW_STATE_DEVICE_BYTES,
                 limit,

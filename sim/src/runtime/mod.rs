@@ -76,6 +76,13 @@ pub struct RunReport {
     pub outcomes: Vec<Outcome>,
     #[serde(skip)]
     pub events: Vec<Event>,
+    /// (virtual time, what failed, script line) of out-of-memory errors (`World::out_of_memory_at`).
+    #[serde(skip)]
+    pub out_of_memory_at: Vec<(Micros, String, String)>,
+    /// (event number, script line) of events recorded during binding calls, for runs made by
+    /// `run_noting_lines` (empty otherwise).
+    #[serde(skip)]
+    pub call_lines: Vec<(u64, String)>,
 }
 
 impl RunReport {
@@ -111,8 +118,20 @@ const END_WATCHDOG: &str = "watchdog";
 
 /// Runs `scenario` to its end.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with(scenario, options, false)
+}
+
+/// `run`, also noting the script line of every binding call and the events it recorded
+/// (`RunReport::call_lines`), at the cost of a stack walk per call; the trace is the same.
+pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with(scenario, options, true)
+}
+
+fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Result<RunReport, RunError> {
     let checks = scenario.expect.iter().cloned().map(Check::new).collect();
-    let host = Host::new(World::new(scenario.setup(), Recorder::new(options.keep_events, checks)));
+    let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, checks));
+    world.note_call_lines = note_lines;
+    let host = Host::new(world);
     let _watch = hostlimit::watch(&scenario.origin);
     let boot_ms = scenario.profile.boot_ms;
     let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
@@ -201,6 +220,7 @@ fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<state::DeviceStat
             Err(err) => Some(err.to_string()),
         };
         if let Some(message) = failure {
+            note_out_of_memory(lua, &format!("script {path}"), &message);
             host.with_world(|w| {
                 if w.halt().is_none() {
                     w.record(EventKind::Error { what: format!("script {path}"), message });
@@ -219,6 +239,18 @@ fn run_generation(host: &Rc<Host>, seed: u64) -> Result<Option<state::DeviceStat
     let kept = keep.then_some(device);
     host.prune_states();
     Ok(kept)
+}
+
+/// After an error of `what`: when it is Lua running out of memory, notes the script line the
+/// allocator refused at (the error itself carries no traceback).
+pub(crate) fn note_out_of_memory(lua: &Lua, what: &str, message: &str) {
+    let Some(line) = heap::take_refusal(lua) else { return };
+    if message.contains("not enough memory") {
+        with_world(lua, |w| {
+            let at = w.clock.now();
+            w.out_of_memory_at.push((at, what.to_string(), line));
+        });
+    }
 }
 
 /// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
@@ -279,7 +311,7 @@ fn without_binding_frames(text: &str) -> String {
     kept.join("\n")
 }
 
-fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
+fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport {
     let stats = Stats {
         simulated_us: world.clock.now(),
         end_reason: end_reason.to_string(),
@@ -317,11 +349,15 @@ fn report(scenario: &Scenario, world: World, end_reason: &str) -> RunReport {
         queue: stats.queue_peak as u64,
         drops: stats.queue_drops,
     };
+    let out_of_memory_at = std::mem::take(&mut world.out_of_memory_at);
+    let call_lines = std::mem::take(&mut world.call_lines);
     let (events, checks) = world.recorder.finish();
     RunReport {
         scenario: scenario.name.clone(),
         stats,
         outcomes: checks.iter().map(|c| c.outcome(&measures)).collect(),
         events,
+        out_of_memory_at,
+        call_lines,
     }
 }

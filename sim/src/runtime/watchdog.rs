@@ -54,7 +54,7 @@ fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
 
 /// `file:line` of the innermost running frame of a script on the device's flash, so that a
 /// loop that spends its time in a binding's Lua wrapper or in `sys.lua` names the script's line.
-fn script_location(lua: &Lua) -> Option<String> {
+pub(crate) fn script_location(lua: &Lua) -> Option<String> {
     (0..).map_while(|level| lua.inspect_stack(level, device_frame)).flatten().next()
 }
 

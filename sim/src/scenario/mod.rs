@@ -30,6 +30,8 @@ pub struct Scenario {
     pub origin: String,
     pub profile: Profile,
     pub files: Vfs,
+    /// The host folder its scripts were mounted from (`scripts: DIR`); `None` for inline ones.
+    pub scripts_dir: Option<PathBuf>,
     pub seed: u64,
     pub duration: Micros,
     pub start_tick: u32,
@@ -174,13 +176,14 @@ impl Scenario {
             });
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
-        let flash = match doc.scripts {
+        let (flash, scripts_dir) = match doc.scripts {
             ScriptsDoc::Folder(dir) => {
                 let dir: PathBuf = base.join(dir);
-                Vfs::mount_folder(&dir, files)
-                    .map_err(|e| ScenarioError::whole_file(origin, format!("scripts: {e}")))?
+                let flash = Vfs::mount_folder(&dir, files)
+                    .map_err(|e| ScenarioError::whole_file(origin, format!("scripts: {e}")))?;
+                (flash, Some(dir))
             }
-            ScriptsDoc::Inline(map) => Vfs::from_inline(map),
+            ScriptsDoc::Inline(map) => (Vfs::from_inline(map), None),
         };
         if !flash.contains(crate::vfs::MAIN_SCRIPT) {
             return Err(ScenarioError::whole_file(
@@ -245,6 +248,7 @@ impl Scenario {
             origin: origin.to_string(),
             profile,
             files: flash,
+            scripts_dir,
             seed: doc.seed,
             duration: doc.duration.0,
             start_tick: doc.start_tick,

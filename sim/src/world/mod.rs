@@ -143,6 +143,16 @@ pub struct World {
     host_heap_peak: usize,
     /// Firmware messages dropped because their data did not fit in the Lua heap.
     heap_drops: u64,
+    /// (virtual time, what failed, `/scripts/x.lua:N`) of each out-of-memory error whose line
+    /// the allocator knew: not traced (the device prints no line), read by `luasim check`.
+    pub out_of_memory_at: Vec<(Micros, String, String)>,
+    /// Note the script line of each binding call (`runtime::run_noting_lines`).
+    pub note_call_lines: bool,
+    /// `/scripts/x.lua:N` of the binding call running now, when noting.
+    pub call_line: Option<String>,
+    /// (event number, script line) of each event recorded during a binding call, when noting:
+    /// not traced (the device's trace has no lines), read by `luasim check`.
+    pub call_lines: Vec<(u64, String)>,
 }
 
 impl World {
@@ -170,6 +180,10 @@ impl World {
             rtc_torn: false,
             mqtt_down_until: 0,
             wall_offset_us: 0,
+            out_of_memory_at: Vec::new(),
+            note_call_lines: false,
+            call_line: None,
+            call_lines: Vec::new(),
             steps: setup.steps,
             next_step: 0,
             end_at: setup.duration,
@@ -189,6 +203,9 @@ impl World {
     pub fn record(&mut self, kind: EventKind) {
         let (at, tick) = (self.clock.now(), self.clock.tick32());
         crate::hostlimit::beat(at);
+        if let Some(line) = &self.call_line {
+            self.call_lines.push((self.recorder.event_count(), line.clone()));
+        }
         self.recorder.record(at, tick, kind);
         if self.recorder.event_count() >= self.max_events && !self.out_of_events {
             // The run ends here: every wait and sleep stops at `end_at`.
@@ -268,6 +285,8 @@ impl World {
         self.timers.clear();
         self.queue.retain(|m| !matches!(m, Message::Timer { .. }));
         self.busy_instructions = 0;
+        // `Node.wakeCause()` tells the scripts they were reloaded, not booted.
+        self.wake_cause = WakeCause::Reload;
         self.record(EventKind::Reload { generation: self.generation, trigger: trigger.to_string() });
     }
 

@@ -17,6 +17,8 @@ pub enum WakeCause {
     Gpio,
     Reset,
     Brownout,
+    /// A hot reload: the scripts run again in a fresh state, the device did not reset.
+    Reload,
 }
 
 impl WakeCause {
@@ -28,6 +30,7 @@ impl WakeCause {
             WakeCause::Gpio => "gpio",
             WakeCause::Reset => "reset",
             WakeCause::Brownout => "brownout",
+            WakeCause::Reload => "reload",
         }
     }
 }

@@ -4,7 +4,7 @@
 local prefix = Config.get("mqtt.prefix")
 local gen = (GEN_SEEN or 0) + 1
 GEN_SEEN = gen
-Log.info("main.lua, generation seen by Lua: " .. gen)
+Log.info("main.lua, generation seen by Lua: " .. gen .. ", wake cause " .. Node.wakeCause())
 
 MQTT.subscribe(prefix .. "/cmd/+", function(topic, payload)
   local cmd, err = JSON.decode(payload)

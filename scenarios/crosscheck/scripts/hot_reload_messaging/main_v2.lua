@@ -1,5 +1,5 @@
 -- main.lua after the write step: no sys.run, so the firmware's Lua task runs the callbacks.
-Log.info("main_v2, prefix " .. tostring(Config.get("mqtt.prefix")) .. ", temp " .. Config.get("limits.temp"))
+Log.info("main_v2 after a " .. Node.wakeCause() .. ", prefix " .. tostring(Config.get("mqtt.prefix")) .. ", temp " .. Config.get("limits.temp"))
 Log.info("config " .. JSON.encode(Config.get("limits")) .. " " .. JSON.encode(Config.get("new")))
 EventBus.subscribe("sensor.temperature", function(d)
   Log.info("v2 temperature " .. d.value)

@@ -1,7 +1,8 @@
 //! Globals a script sets at its top level. They are shared by every script of the Lua state
 //! (main.lua, rules.lua, sys.lua, every callback) and start from nothing at each reload, so a
 //! forgotten `local` couples scripts by accident; assigning a device global (`print`, `Log`,
-//! `sys`) replaces it for everyone.
+//! `sys`) replaces it for everyone. A global another script reads (`RULES_VERSION`, set by
+//! rules.lua and reported by main.lua) is shared on purpose and not a leak.
 
 use super::{first_of_each, more_uses, Lint, LintContext};
 use crate::check::report::{Finding, Severity};
@@ -20,6 +21,7 @@ impl Lint for GlobalLeak {
                 && u.top_level
                 && u.path.len() == 1
                 && !cx.api.settings.contains_key(&u.path[0])
+                && (cx.api.globals.contains_key(&u.path[0]) || !cx.read_elsewhere.contains(&u.path[0]))
         });
         for (u, more) in first_of_each(writes, |u| u.path[0].clone()) {
             let name = &u.path[0];

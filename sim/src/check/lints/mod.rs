@@ -30,6 +30,9 @@ pub struct LintContext<'a> {
     pub target: Option<&'a Profile>,
     /// Globals and fields the scripts assign themselves (`RULES_VERSION`, `sys.helper`).
     pub assigned: &'a BTreeSet<String>,
+    /// Globals that the other scripts (the other candidates, and the other files of the
+    /// scenarios they run in) read: shared on purpose.
+    pub read_elsewhere: &'a BTreeSet<String>,
 }
 
 impl LintContext<'_> {
@@ -112,12 +115,14 @@ pub(super) mod tests {
         let scan = scan(source).expect("test sources parse");
         let target = device.map(|d| Profile::built_in(d).expect("a built-in profile"));
         let assigned: BTreeSet<String> = assigned.iter().map(|s| s.to_string()).collect();
+        let read_elsewhere = BTreeSet::new();
         let cx = LintContext {
             file: "rules.lua",
             scan: &scan,
             api: DeviceApi::get(),
             target: target.as_ref(),
             assigned: &assigned,
+            read_elsewhere: &read_elsewhere,
         };
         lint(&cx)
             .into_iter()
