@@ -1,7 +1,7 @@
 //! Fuzzes the scenario parser: any text, as a scenario file with inline scripts, either loads
 //! or gives a `ScenarioError`, never a panic, and never reads the host's disk (script folders
 //! and `write: { file: ... }` resolve against an empty file set). A scenario that loads is
-//! within the input limits (`docs/limits.md`): at most a million steps, config keys of at most
+//! within the input limits (`docs/security.md`, Limits): at most a million steps, config keys of at most
 //! 32 parts, an event budget of at least one; run with `-rss_limit_mb=1024` so that an input
 //! whose aliases expand past the YAML budget shows up as an out-of-memory finding.
 #![no_main]
