@@ -4,8 +4,7 @@
 //! cross-check scenario dumps must be what `sim/api/device.yaml` lists. The cross-check runs the
 //! same scenario on the firmware, so the C modules are held to the same API.
 
-use luasim::check::api::{DeviceApi, Entry, Kind};
-use luasim::check::signature::Base;
+use luasim::check::api::DeviceApi;
 use luasim::contract::{c_header, markdown};
 use luasim::runtime::{self, RunOptions};
 use luasim::scenario::{HostFiles, Scenario};
@@ -81,19 +80,6 @@ fn the_diff_shows_the_changed_lines() {
 /// The cross-check scenario that dumps the global surface (`have NAME TYPE` lines).
 const SURFACE: &str = "scenarios/crosscheck/global_surface.yaml";
 
-/// The Lua type an entry of device.yaml stands for.
-fn lua_type(entry: &Entry) -> &'static str {
-    match &entry.kind {
-        Kind::Function(_) => "function",
-        Kind::Table { .. } => "table",
-        Kind::Value(ty) => match ty.bases() {
-            [Base::String] => "string",
-            [Base::Boolean] => "boolean",
-            _ => "number",
-        },
-    }
-}
-
 #[test]
 fn the_surface_the_crosscheck_dumps_is_device_yaml() {
     let path = repo_root().join(SURFACE);
@@ -105,9 +91,9 @@ fn the_surface_the_crosscheck_dumps_is_device_yaml() {
     let api = DeviceApi::get();
     let mut listed = BTreeSet::new();
     for (name, entry) in &api.globals {
-        listed.insert(format!("{name} {}", lua_type(entry)));
+        listed.insert(format!("{name} {}", entry.lua_type()));
         for (field, e) in entry.fields().into_iter().flatten() {
-            listed.insert(format!("{name}.{field} {}", lua_type(e)));
+            listed.insert(format!("{name}.{field} {}", e.lua_type()));
         }
     }
     // The device runs Lua 5.4: on 5.3 and 5.5 builds only the device's own modules compare.

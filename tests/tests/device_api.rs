@@ -5,7 +5,7 @@
 //! the device's `bad argument` error for a missing or mistyped required argument exactly where
 //! its signature says. The standard library is compared in full on Lua 5.4, the device's Lua.
 
-use luasim::check::api::{DeviceApi, Entry, Kind};
+use luasim::check::api::{DeviceApi, Entry};
 use luasim::check::signature::{Base, Param};
 use luasim_tests::{log_lines, run_yaml};
 use std::collections::BTreeSet;
@@ -46,19 +46,6 @@ fn have(lines: &[String]) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// The Lua type an entry stands for.
-fn lua_type(entry: &Entry) -> &'static str {
-    match &entry.kind {
-        Kind::Function(_) => "function",
-        Kind::Table { .. } => "table",
-        Kind::Value(ty) => match ty.bases() {
-            [Base::String] => "string",
-            [Base::Boolean] => "boolean",
-            _ => "number",
-        },
-    }
-}
-
 /// Whether the whole standard library is compared (the device runs Lua 5.4).
 const FULL: bool = cfg!(feature = "lua54");
 
@@ -73,10 +60,10 @@ fn every_listed_global_and_field_exists_and_every_one_the_state_has_is_listed() 
     let ours = binding_names();
     let mut expected = BTreeSet::new();
     for (name, entry) in &api.globals {
-        expected.insert((name.clone(), lua_type(entry).to_string()));
+        expected.insert((name.clone(), entry.lua_type().to_string()));
         if let Some(fields) = entry.fields() {
             for (field, e) in fields {
-                expected.insert((format!("{name}.{field}"), lua_type(e).to_string()));
+                expected.insert((format!("{name}.{field}"), e.lua_type().to_string()));
             }
         }
     }

@@ -7,7 +7,7 @@
 //! a real device state and checks the two agree, so this description cannot drift from the
 //! runtime.
 
-use super::signature::{Signature, Type};
+use super::signature::{Base, Signature, Type};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -90,6 +90,19 @@ impl Entry {
         match &self.kind {
             Kind::Function(sig) => Some(sig),
             _ => None,
+        }
+    }
+
+    /// What `type()` says of the value a script finds here.
+    pub fn lua_type(&self) -> &'static str {
+        match &self.kind {
+            Kind::Function(_) => "function",
+            Kind::Table { .. } => "table",
+            Kind::Value(ty) => match ty.bases() {
+                [Base::String] => "string",
+                [Base::Boolean] => "boolean",
+                _ => "number",
+            },
         }
     }
 }
