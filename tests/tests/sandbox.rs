@@ -159,7 +159,6 @@ print(pcall(g))
 mod reach {
     use luasim::mlua::{ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Value};
     use std::collections::{BTreeMap, BTreeSet, VecDeque};
-    use std::ffi::CStr;
 
     /// A reachable C function: its first path, and its `lua_CFunction` address.
     pub struct CFunction {
@@ -307,7 +306,12 @@ mod reach {
 
     /// Every upvalue of `f`, named (`?` for a C function's, numbered).
     fn upvalues(lua: &Lua, f: &Function) -> Vec<(String, Value)> {
-        // SAFETY: the function is at 1; leaves name, value pairs.
+        // SAFETY: the function is at 1; leaves name, value pairs, checking stack room for each.
+        // Upvalue names are NUL-terminated strings of the function's prototype, alive while it
+        // is on the stack, and Lua copies them. The walked state has a device heap limit, so a
+        // push may raise a memory error: it `longjmp`s to exec_raw's protected call over this
+        // closure, which therefore holds no Rust value with a destructor (the name is formatted
+        // by Lua, not into a `String`).
         let values = unsafe {
             lua.exec_raw::<MultiValue>(f.clone(), |state| {
                 let mut n = 1;
@@ -317,9 +321,11 @@ mod reach {
                     if name.is_null() {
                         break;
                     }
-                    let name = CStr::from_ptr(name).to_string_lossy();
-                    let name = if name.is_empty() { format!("{n}") } else { name.into_owned() };
-                    luasim::bindings::push_str(state, &name);
+                    if *name == 0 {
+                        ffi::lua_pushfstring(state, c"%d".as_ptr(), n);
+                    } else {
+                        ffi::lua_pushstring(state, name);
+                    }
                     ffi::lua_rotate(state, -2, 1);
                     n += 1;
                 }

@@ -77,9 +77,14 @@ pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
 /// Pushes `text` as a Lua string (Lua copies it), for the raw calls that build tables.
 ///
 /// # Safety
-/// `state` is a live Lua state with a free stack slot, inside a protected call.
+/// `state` is a live Lua state with a free stack slot, inside a protected call (Lua may raise
+/// a memory error, which `longjmp`s to it across the caller's frames: they must hold nothing
+/// that needs dropping).
 pub unsafe fn push_str(state: *mut ffi::lua_State, text: &str) {
-    ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
+    // SAFETY: the state and the free slot are the caller's promise; `text` is valid for its
+    // length and Lua copies it before returning. A memory error raised here is caught by the
+    // caller's protected call, and nothing in this frame needs dropping.
+    unsafe { ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len()) };
 }
 
 /// A module table with the given functions, set as a global.

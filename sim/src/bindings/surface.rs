@@ -43,31 +43,43 @@ fn key(k: &'static u8) -> *const c_void {
 /// becomes a string error at the caller's position, a bad argument goes to `luaL_argerror`.
 ///
 /// No Rust value with a destructor is live in here: Lua errors pass through by `longjmp`.
+///
+/// # Safety
+/// Called only by Lua as a `lua_CFunction`: `state` is the running thread, with this call's
+/// arguments on its stack and `LUA_MINSTACK` free slots above them.
 unsafe extern "C-unwind" fn trampoline<const N: usize>(state: *mut ffi::lua_State) -> c_int {
-    // a C function has LUA_MINSTACK free slots above its arguments; two are used here
-    ffi::lua_rawgetp(state, ffi::LUA_REGISTRYINDEX, key(&DISPATCHER_KEY));
-    ffi::lua_pushinteger(state, N as ffi::lua_Integer);
-    ffi::lua_rotate(state, 1, 2);
-    let nargs = ffi::lua_gettop(state) - 1;
-    ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-    let top = ffi::lua_gettop(state);
-    if top == 2 || top == 3 {
-        let mark = ffi::lua_touserdata(state, 1) as *const c_void;
-        if top == 3 && mark == key(&ARG_MARK) {
-            let n = ffi::lua_tointeger(state, 2) as c_int;
-            ffi::luaL_argerror(state, n, ffi::lua_tostring(state, 3));
+    // SAFETY: `state` is the live thread that called this C function (the caller's promise);
+    // two of its `LUA_MINSTACK` free slots are used before the call and `lua_call` makes room
+    // for the results. The marks are compared by address before their slots are read, so
+    // `lua_tointeger`/`lua_tostring` see what `marked` put there. Errors (the dispatcher's,
+    // and the ones raised here on purpose) `longjmp` out of this frame, which holds no Rust
+    // value with a destructor; a Rust panic in the dispatcher never crosses it (mlua turns it
+    // into a Lua error at its boundary). Without a dispatcher `lua_call` raises a Lua error.
+    unsafe {
+        ffi::lua_rawgetp(state, ffi::LUA_REGISTRYINDEX, key(&DISPATCHER_KEY));
+        ffi::lua_pushinteger(state, N as ffi::lua_Integer);
+        ffi::lua_rotate(state, 1, 2);
+        let nargs = ffi::lua_gettop(state) - 1;
+        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+        let top = ffi::lua_gettop(state);
+        if top == 2 || top == 3 {
+            let mark = ffi::lua_touserdata(state, 1) as *const c_void;
+            if top == 3 && mark == key(&ARG_MARK) {
+                let n = ffi::lua_tointeger(state, 2) as c_int;
+                ffi::luaL_argerror(state, n, ffi::lua_tostring(state, 3));
+            }
+            if top == 2 && mark == key(&RAISE_MARK) {
+                ffi::luaL_where(state, 1);
+                ffi::lua_rotate(state, 2, 1);
+                ffi::lua_concat(state, 2);
+                ffi::lua_error(state);
+            }
+            if top == 2 && mark == key(&THROW_MARK) {
+                ffi::lua_error(state);
+            }
         }
-        if top == 2 && mark == key(&RAISE_MARK) {
-            ffi::luaL_where(state, 1);
-            ffi::lua_rotate(state, 2, 1);
-            ffi::lua_concat(state, 2);
-            ffi::lua_error(state);
-        }
-        if top == 2 && mark == key(&THROW_MARK) {
-            ffi::lua_error(state);
-        }
+        top
     }
-    top
 }
 
 macro_rules! trampolines {
@@ -103,7 +115,8 @@ where
     let trampoline = TRAMPOLINES
         .get(n)
         .ok_or_else(|| mlua::Error::runtime(format!("more than {} binding functions", TRAMPOLINES.len())))?;
-    // SAFETY: the trampoline follows the C function protocol and touches only its own frame.
+    // SAFETY: the trampoline follows the C function protocol (its `# Safety` is exactly how
+    // Lua calls a C function) and touches only its own frame and the dispatcher's registry key.
     unsafe { lua.create_c_function(*trampoline) }
 }
 
@@ -141,7 +154,8 @@ pub fn finish(lua: &Lua) -> mlua::Result<()> {
             Err(Fail::Arg(n, message)) => marked(lua, &ARG_MARK, Some(n), message),
         }
     })?;
-    // SAFETY: stores the one argument in the registry; nothing else is touched.
+    // SAFETY: exec_raw hands over the dispatcher at 1 and `lua_rawsetp` pops it into the
+    // registry (always a table); run in a protected call, a memory error is caught there.
     unsafe {
         lua.exec_raw::<()>(dispatcher, |state| {
             ffi::lua_rawsetp(state, ffi::LUA_REGISTRYINDEX, key(&DISPATCHER_KEY));

@@ -99,15 +99,26 @@ struct Accounts {
 /// running, whose frames are not on this thread.
 ///
 /// # Safety
-/// `main` is the live main thread of the state whose allocator is running.
+/// `main` is the live main thread of the state whose allocator is running, called for a new
+/// block (not a resize, during which a frame's stack pointers are offsets and must not be read).
 unsafe fn running_line(main: *mut ffi::lua_State) -> Option<String> {
     for level in 0..64 {
-        let mut ar: ffi::lua_Debug = std::mem::zeroed();
-        if ffi::lua_getstack(main, level, &mut ar) == 0 || ffi::lua_getinfo(main, c"Sln".as_ptr(), &mut ar) == 0 {
+        // SAFETY: `lua_Debug` is a C struct of integers, pointers and a char array, for which
+        // all zeroes is a valid value (what C code gets from `= {0}`).
+        let mut ar: ffi::lua_Debug = unsafe { std::mem::zeroed() };
+        // SAFETY: `main` is live and its frames consistent (the caller's promise); `ar` is
+        // filled by `lua_getstack` before `lua_getinfo` reads it. Neither raises an error nor
+        // allocates, so no `longjmp` can cross this frame and the allocator is not re-entered.
+        let found = unsafe {
+            ffi::lua_getstack(main, level, &mut ar) != 0 && ffi::lua_getinfo(main, c"Sln".as_ptr(), &mut ar) != 0
+        };
+        if !found {
             return None;
         }
         let text = |p: *const std::ffi::c_char| {
-            (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+            // SAFETY: the strings `lua_getinfo` sets are null or NUL-terminated and live as
+            // long as the function they describe, which outlives this loop iteration.
+            (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned())
         };
         if text(ar.name).as_deref() == Some("resume") && text(ar.what).as_deref() == Some("C") {
             return None;
@@ -135,13 +146,24 @@ fn device_bytes(osize: usize, nsize: usize, old: Option<usize>) -> usize {
     }
 }
 
-/// The allocator Lua calls. Must not unwind.
+/// The allocator Lua calls. Must not unwind (it is `extern "C"`: a panic aborts the process).
+///
+/// # Safety
+/// Called only by Lua as the `lua_Alloc` of the state `DeviceHeap::install` set it on, with
+/// that call's `ud` (the state's `Accounts`, alive until the state is closed) and the
+/// `lua_Alloc` contract: `ptr` is null (then `osize` is a type tag) or a live block of `osize`
+/// bytes this allocator or the one before it returned.
 unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
-    let a = &mut *(ud as *mut Accounts);
+    // SAFETY: `ud` is the `Accounts` `install` leaked for this state, freed only after the
+    // state is closed. Lua runs one allocation at a time, on one thread, and no other
+    // reference to the accounts is live meanwhile: the probe's readers, `rebook` and `closing`
+    // make theirs outside allocator calls and drop them before Lua runs again.
+    let a = unsafe { &mut *(ud as *mut Accounts) };
     let ours = !ptr.is_null() && a.pool.owns(ptr as *mut u8, osize);
     let old = match (ptr.is_null(), ours) {
         (true, _) => None,
-        (false, true) => Some(*Pool::word(ptr as *mut u8)),
+        // SAFETY: `ptr` is a live block of the pool (`owns`), so its word is there.
+        (false, true) => Some(unsafe { *Pool::word(ptr as *mut u8) }),
         (false, false) => Some(initial_device_size(osize)),
     };
     let old_host = if ptr.is_null() { 0 } else { osize };
@@ -152,34 +174,48 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
         a.host_used -= old_host;
         if ours {
             a.used -= old.unwrap_or(0);
-            a.pool.free(ptr as *mut u8, osize);
+            // SAFETY: Lua frees a live block of `osize` bytes, which the pool owns, and never
+            // touches it again.
+            unsafe { a.pool.free(ptr as *mut u8, osize) };
             return std::ptr::null_mut();
         }
         // a block from before the wrapper: part of NEW_STATE_DEVICE_BYTES, or mlua's own
-        return (a.inner)(a.inner_ud, ptr, osize, nsize);
+        // SAFETY: the block came from the previous allocator; it is handed back to it with
+        // its own `ud`, under the same `lua_Alloc` contract Lua called this one with.
+        return unsafe { (a.inner)(a.inner_ud, ptr, osize, nsize) };
     }
     let new = device_bytes(osize, nsize, old);
     let old_device = old.unwrap_or(0);
     if new > old_device && a.used - old_device + new > a.limit {
         // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
         // the frames' stack pointers as offsets, so no frame may be read then.
-        a.refused_at = if ptr.is_null() { running_line(a.main) } else { None };
+        // SAFETY: `a.main` is this state's main thread, alive while its allocator runs, and
+        // this is a new block (`ptr` is null), not a resize.
+        a.refused_at = if ptr.is_null() { unsafe { running_line(a.main) } } else { None };
         return std::ptr::null_mut();
     }
     let p = if ours {
-        a.pool.realloc(ptr as *mut u8, osize, nsize)
+        // SAFETY: `ptr` is the pool's live block of `osize` bytes; on success Lua uses only
+        // the returned block, on failure (null) it keeps the old one, as `realloc` does.
+        unsafe { a.pool.realloc(ptr as *mut u8, osize, nsize) }
     } else {
         let fresh = a.pool.alloc(nsize);
         if !fresh.is_null() && !ptr.is_null() {
-            std::ptr::copy_nonoverlapping(ptr as *const u8, fresh, osize.min(nsize));
-            (a.inner)(a.inner_ud, ptr, osize, 0);
+            // SAFETY: `ptr` is a live block of `osize` bytes from the previous allocator and
+            // `fresh` a distinct new one of `nsize`; the smaller length fits both. The old
+            // block goes back to its allocator with its own `ud` and is not used again.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr as *const u8, fresh, osize.min(nsize));
+                (a.inner)(a.inner_ud, ptr, osize, 0);
+            }
         }
         fresh
     };
     if p.is_null() {
         return std::ptr::null_mut();
     }
-    *Pool::word(p) = new;
+    // SAFETY: `p` is a live block of the pool just allocated or moved.
+    unsafe { *Pool::word(p) = new };
     a.used = a.used - old_device + new;
     a.peak = a.peak.max(a.used);
     a.host_used = a.host_used - old_host + nsize;
@@ -200,7 +236,7 @@ impl HeapProbe {
 
     /// Host bytes in use.
     pub fn host_used(self) -> usize {
-        // SAFETY: as in `read`.
+        // SAFETY: as in `read`: the probe's accounts are alive and only read here.
         unsafe { (*self.0).host_used }
     }
 }
@@ -225,7 +261,8 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
         if host == 0 || !a.pool.owns(block, host) {
             continue;
         }
-        // SAFETY: the pool owns the block, so it has its word.
+        // SAFETY: the pool owns the block and it is live (the caller found it in a prototype
+        // the state still holds), so it has its word; no other reference to it exists.
         let word = unsafe { &mut *Pool::word(block) };
         taken += word.saturating_sub(device);
         a.used = a.used - *word + device;
@@ -264,13 +301,19 @@ pub struct DeviceHeap {
 impl DeviceHeap {
     /// Puts the wrapper in front of `lua`'s allocator with a limit of `limit` device bytes.
     /// Everything allocated before is booked as `NEW_STATE_DEVICE_BYTES`.
-    pub fn install(lua: &Lua, limit: usize) -> DeviceHeap {
+    ///
+    /// # Safety
+    /// The returned value outlives the Lua state of `lua` (every clone of it included): Lua
+    /// calls the allocator, whose data this value frees on drop, until the state is closed.
+    pub unsafe fn install(lua: &Lua, limit: usize) -> DeviceHeap {
         // mlua treats every allocation as fallible once a limit is set; ours is the real one.
         let _ = lua.set_memory_limit(isize::MAX as usize);
         let state = lua.state();
         let mut inner_ud = std::ptr::null_mut();
-        // SAFETY: `state` is the live main state of `lua`; the accounts are freed only after
-        // the state is closed (see the type's documentation).
+        // SAFETY: `state` is the live main state of `lua`, and no Lua code runs during this Rust
+        // call, so no allocation is under way while the allocator is swapped; the previous one
+        // and its `ud` are kept for the blocks it made. The accounts are freed only after the
+        // state is closed (the caller's promise).
         unsafe {
             let inner = ffi::lua_getallocf(state, &mut inner_ud);
             let accounts = Box::into_raw(Box::new(Accounts {
@@ -301,7 +344,8 @@ impl DeviceHeap {
 
 impl Drop for DeviceHeap {
     fn drop(&mut self) {
-        // SAFETY: created by Box::into_raw in `install`; the Lua state using it is closed.
+        // SAFETY: created by Box::into_raw in `install` and freed only here; the Lua state
+        // whose allocator used it is closed (the promise `install`'s caller made).
         unsafe { drop(Box::from_raw(self.accounts)) }
     }
 }

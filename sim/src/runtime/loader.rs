@@ -69,13 +69,21 @@ struct Pieces<'a> {
     offset: usize,
 }
 
+///
+/// # Safety
+/// Called only by `lua_load` from `parse_in_pieces`, with the `Pieces` given to it as `ud`
+/// and a writable `size`, as the `lua_Reader` contract says.
 unsafe extern "C-unwind" fn next_piece(_: *mut ffi::lua_State, ud: *mut c_void, size: *mut usize) -> *const c_char {
-    // SAFETY: `ud` is the `Pieces` lua_load was given, alive for the whole call.
-    let pieces = &mut *(ud as *mut Pieces);
+    // SAFETY: `ud` is the `Pieces` on `parse_in_pieces`'s stack, alive for the whole
+    // `lua_load`, and nothing else touches it while the reader runs.
+    let pieces = unsafe { &mut *(ud as *mut Pieces) };
     let rest = &pieces.source[pieces.offset..];
     let n = rest.len().min(READER_PIECE);
     pieces.offset += n;
-    *size = n;
+    // SAFETY: `lua_load` passes a valid place for the piece's length.
+    unsafe { *size = n };
+    // The piece points into `source`, which outlives `lua_load`; Lua reads it only until the
+    // next call to the reader, as the contract allows.
     rest.as_ptr().cast()
 }
 
@@ -91,7 +99,9 @@ fn parse_in_pieces(
     let mut pieces = Pieces { source, offset: 0 };
     let has_env = env.is_some();
     // SAFETY: the closure works on the stack exec_raw hands over (`env` or nil at 1) and leaves
-    // the chunk, or nil and the message.
+    // the chunk, or nil and the message; it uses at most two slots of the three exec_raw
+    // checked. exec_raw runs it in a protected call, and `lua_load` catches the parser's
+    // errors itself, so no Lua error unwinds past `pieces` or `name`, which outlive the call.
     let (chunk, message): (Option<Function>, Option<String>) = unsafe {
         lua.exec_raw(env, |state| {
             let status = ffi::lua_load(

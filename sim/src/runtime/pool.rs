@@ -75,19 +75,22 @@ impl Pool {
     pub fn alloc(&mut self, size: usize) -> *mut u8 {
         if size > SMALL_MAX {
             let Some(layout) = large_layout(size) else { return null_mut() };
-            // SAFETY: the layout has a non-zero size.
+            // SAFETY: `alloc` needs a layout of non-zero size: it is HEADER + size bytes.
             let start = unsafe { alloc(layout) };
             if start.is_null() {
                 return start;
             }
             self.large.insert((start as usize, size));
-            // SAFETY: the block is HEADER + size bytes long.
+            // SAFETY: `start` is a live allocation of HEADER + size bytes, so HEADER bytes on
+            // stays inside it.
             return unsafe { start.add(HEADER) };
         }
         let class = class_of(size);
         let head = self.free[class];
         let start = if head != 0 {
-            // SAFETY: `head` is a free block of this pool; its first word is the next one.
+            // SAFETY: `head` heads this class's free list, so it is the start of a block inside
+            // one of this pool's live chunks (at least GRAIN bytes, GRAIN-aligned) that `free`
+            // wrote the next block's address into; nothing else uses a free block.
             self.free[class] = unsafe { *(head as *const usize) };
             head
         } else {
@@ -102,7 +105,8 @@ impl Pool {
     /// `bytes` more from the newest chunk, starting a new chunk when it is used up.
     fn carve(&mut self, bytes: usize) -> Option<usize> {
         if self.bump_end - self.bump < bytes {
-            // SAFETY: CHUNK is non-zero and GRAIN a power of two.
+            // SAFETY: the layout's preconditions hold: GRAIN is a power of two and CHUNK, a
+            // multiple of it, is non-zero (so `alloc` gets a non-zero size too).
             let chunk = unsafe { alloc(Layout::from_size_align_unchecked(CHUNK, GRAIN)) } as usize;
             if chunk == 0 {
                 return None;
@@ -128,42 +132,60 @@ impl Pool {
     }
 
     /// Gives back a block of `size` bytes from this pool.
-    pub fn free(&mut self, ptr: *mut u8, size: usize) {
+    ///
+    /// # Safety
+    /// `ptr` came from this pool's `alloc` or `realloc` with this `size` (`owns(ptr, size)` is
+    /// true), was not given back since, and is not used after this call.
+    pub unsafe fn free(&mut self, ptr: *mut u8, size: usize) {
         let start = ptr as usize - HEADER;
         if size > SMALL_MAX {
             self.large.remove(&(start, size));
             let layout = large_layout(size).expect("the layout it was allocated with");
-            // SAFETY: allocated in `alloc` with this layout.
+            // SAFETY: by the caller's promise `start` was allocated in `alloc` with
+            // `large_layout(size)`, the same layout, and is not freed yet; it has just left
+            // `large`, so `drop` will not free it again.
             unsafe { dealloc(start as *mut u8, layout) };
             return;
         }
         let class = class_of(size);
-        // SAFETY: the block is at least GRAIN bytes and no longer in use.
+        // SAFETY: by the caller's promise `start` begins a block of this class inside a live
+        // chunk (at least GRAIN bytes, GRAIN-aligned, so a usize fits) that nobody uses any more.
         unsafe { *(start as *mut usize) = self.free[class] };
         self.free[class] = start;
     }
 
     /// Moves a block of `old` bytes from this pool to one of `new` bytes, keeping its contents
     /// and owner's word; null (the old block kept) when out of memory.
-    pub fn realloc(&mut self, ptr: *mut u8, old: usize, new: usize) -> *mut u8 {
+    ///
+    /// # Safety
+    /// As for `free`: `ptr` is a live block of this pool of `old` bytes. On success it is
+    /// given back and only the returned pointer may be used.
+    pub unsafe fn realloc(&mut self, ptr: *mut u8, old: usize, new: usize) -> *mut u8 {
         if old <= SMALL_MAX && new <= SMALL_MAX && class_of(old) == class_of(new) {
             return ptr;
         }
         let fresh = self.alloc(new);
         if !fresh.is_null() {
-            // SAFETY: both blocks are live, distinct, and at least min(old, new) bytes long;
-            // the header word is copied with them.
+            // SAFETY: `ptr` is a live block of `old` bytes (the caller's promise) and `fresh` a
+            // new one of `new` bytes, distinct because `ptr` is not free; both have HEADER bytes
+            // in front, so HEADER + min(old, new) bytes from each header are inside each block.
             unsafe {
                 std::ptr::copy_nonoverlapping(ptr.sub(HEADER), fresh.sub(HEADER), HEADER + old.min(new));
             }
-            self.free(ptr, old);
+            // SAFETY: `ptr` is this pool's block of `old` bytes; the caller uses `fresh` from now.
+            unsafe { self.free(ptr, old) };
         }
         fresh
     }
 
     /// The owner's word of a block of this pool.
-    pub fn word(ptr: *mut u8) -> *mut usize {
-        // SAFETY: every block of the pool has HEADER bytes in front of it.
+    ///
+    /// # Safety
+    /// `ptr` is a live block of a pool (from `alloc` or `realloc`, not given back); the word
+    /// may be used while the block lives.
+    pub unsafe fn word(ptr: *mut u8) -> *mut usize {
+        // SAFETY: every block of a pool has HEADER bytes of its allocation in front of it (the
+        // caller's promise that `ptr` is one), so stepping back stays inside that allocation.
         unsafe { ptr.sub(HEADER) as *mut usize }
     }
 }
@@ -171,11 +193,13 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         for &(start, size) in &self.large {
-            // SAFETY: allocated in `alloc` with this layout and not freed since.
+            // SAFETY: `large` holds exactly the system blocks `alloc` made with
+            // `large_layout(size)` and `free` has not given back; each is freed once here.
             unsafe { dealloc(start as *mut u8, large_layout(size).expect("as allocated")) };
         }
         for &chunk in &self.chunks {
-            // SAFETY: allocated in `carve` with this layout.
+            // SAFETY: each chunk was allocated once in `carve` with this layout and is freed only
+            // here, when no block of the pool can be used any more.
             unsafe { dealloc(chunk as *mut u8, Layout::from_size_align_unchecked(CHUNK, GRAIN)) };
         }
     }
@@ -189,16 +213,22 @@ mod tests {
     fn small_blocks_are_reused_by_class_and_keep_their_word() {
         let mut pool = Pool::new();
         let a = pool.alloc(24);
+        // SAFETY: `a` is a live block of the pool.
         unsafe { *Pool::word(a) = 7 };
         assert!(pool.owns(a, 24));
-        pool.free(a, 24);
+        // SAFETY: `a` is the pool's block of 24 bytes and is not used again.
+        unsafe { pool.free(a, 24) };
         let b = pool.alloc(30); // same 16-byte class as 24 with the header
         assert_eq!(a, b, "the freed block of the class comes back first");
-        let c = pool.realloc(b, 30, 32);
+        // SAFETY: `b` is the pool's block of 30 bytes; only `c` is used from here.
+        let c = unsafe { pool.realloc(b, 30, 32) };
         assert_eq!(b, c, "growing within the class stays in place");
+        // SAFETY: `c` is a live block of the pool.
         unsafe { *Pool::word(c) = 9 };
-        let d = pool.realloc(c, 32, 500);
+        // SAFETY: `c` is the pool's block of 32 bytes; only `d` is used from here.
+        let d = unsafe { pool.realloc(c, 32, 500) };
         assert_ne!(c, d);
+        // SAFETY: `d` is a live block of the pool.
         assert_eq!(unsafe { *Pool::word(d) }, 9, "the word moves with the block");
     }
 
@@ -206,13 +236,18 @@ mod tests {
     fn large_blocks_and_foreign_blocks() {
         let mut pool = Pool::new();
         let big = pool.alloc(100_000);
+        // SAFETY: `big` is a live block of 100,000 bytes.
         unsafe { big.write_bytes(1, 100_000) };
         assert!(pool.owns(big, 100_000));
         assert!(!pool.owns(big, 99_999), "a large block is known with its size");
-        let small = pool.realloc(big, 100_000, 10);
+        // SAFETY: `big` is the pool's block of 100,000 bytes; only `small` is used from here.
+        let small = unsafe { pool.realloc(big, 100_000, 10) };
+        // SAFETY: `small` is a live block of 10 bytes, its first byte copied from `big`.
         assert_eq!(unsafe { *small }, 1, "contents survive shrinking into a class");
         let foreign = Box::into_raw(Box::new([0u8; 64])) as *mut u8;
+        // SAFETY: HEADER (16) bytes into a 64-byte allocation stays inside it.
         assert!(!pool.owns(unsafe { foreign.add(HEADER) }, 32));
+        // SAFETY: `foreign` came from `Box::into_raw` of this type and is dropped once.
         drop(unsafe { Box::from_raw(foreign as *mut [u8; 64]) });
     }
 
@@ -222,7 +257,8 @@ mod tests {
         let blocks: Vec<_> = (0..20_000).map(|i| (pool.alloc(8 + i % 900), 8 + i % 900)).collect();
         assert!(blocks.iter().all(|&(p, s)| pool.owns(p, s)));
         for &(p, s) in &blocks {
-            pool.free(p, s);
+            // SAFETY: each block is the pool's, of this size, freed once and not used after.
+            unsafe { pool.free(p, s) };
         }
     }
 }

@@ -74,13 +74,19 @@ pub fn rebook(lua: &Lua, chunk: &Function, peak_before: usize) {
         return;
     }
     let mut blocks = Vec::new();
-    // SAFETY: a Lua function's pointer is its LClosure, whose prototype tree lives as long as
-    // the function, which the caller holds; the layouts are Lua 5.4's.
+    // SAFETY: this is a Lua 5.4 build (checked above), where a Lua function's pointer is its
+    // `LClosure` (a chunk from `load` is never a C function), laid out as above; its prototype
+    // tree lives as long as the function, which the caller holds, and no Lua code runs here.
     unsafe { collect(&*(*closure).p, &mut blocks) };
     heap::rebook(lua, &blocks, peak_before);
 }
 
 /// Adds `(block, host bytes, device bytes)` of `proto`'s pointer arrays and its nested ones'.
+///
+/// # Safety
+/// `proto` is a live Lua 5.4 prototype (so laid out as `Proto` above), its `p` array holds
+/// `sizep` prototype pointers (each null or live), and the tree is not changed or collected
+/// during the call (the caller holds the closure and runs no Lua meanwhile).
 unsafe fn collect(proto: &Proto, blocks: &mut Vec<(*const c_void, usize, usize)>) {
     let mut add = |ptr: *const c_void, count: c_int, (host, device): (usize, usize)| {
         if !ptr.is_null() && count > 0 {
@@ -91,9 +97,12 @@ unsafe fn collect(proto: &Proto, blocks: &mut Vec<(*const c_void, usize, usize)>
     add(proto.locvars, proto.sizelocvars, LOCVAR);
     add(proto.upvalues, proto.sizeupvalues, UPVALDESC);
     for i in 0..proto.sizep.max(0) as usize {
-        let nested = *proto.p.add(i);
+        // SAFETY: `i < sizep`, the length of the live `p` array (the caller's promise).
+        let nested = unsafe { *proto.p.add(i) };
         if !nested.is_null() {
-            collect(&*nested, blocks);
+            // SAFETY: a non-null entry of `p` is a nested prototype of the same live tree,
+            // kept alive by its parent, so the promise holds for it too.
+            unsafe { collect(&*nested, blocks) };
         }
     }
 }

@@ -64,8 +64,10 @@ pub fn enclose(lua: &Lua) -> Result<Function> {
 pub fn stand_ins(lua: &Lua) -> Result<Function> {
     let os: Table = lua.globals().get("os")?;
     lua.set_named_registry_value(&to_str(VIRTUAL_TIME), os.get::<Function>("time")?)?;
-    // SAFETY: both follow the C function protocol and touch only their own frame.
+    // SAFETY: `utc_date` follows the C function protocol (its `# Safety` is exactly how Lua
+    // calls a C function) and touches only its own frame and the registry slots set above.
     os.set("date", unsafe { lua.create_c_function(utc_date) }?)?;
+    // SAFETY: as for `utc_date`; `text_load` reads the registry slot `enclose` set.
     unsafe { lua.create_c_function(text_load) }
 }
 
@@ -73,7 +75,8 @@ pub fn stand_ins(lua: &Lua) -> Result<Function> {
 /// registry, so neither it nor its upvalue is reachable from any function a script holds.
 pub fn native_load(lua: &Lua, rust_native_load: Function) -> Result<Function> {
     lua.set_named_registry_value(&to_str(NATIVE_LOAD), rust_native_load)?;
-    // SAFETY: follows the C function protocol and touches only its own frame.
+    // SAFETY: `forward_native_load` follows the C function protocol (its `# Safety` is exactly
+    // how Lua calls a C function) and touches only its own frame and the slot set above.
     unsafe { lua.create_c_function(forward_native_load) }
 }
 
@@ -96,7 +99,9 @@ fn align_loaded(globals: &Table) -> Result<()> {
 /// Clears every `REMOVED` path, in one protected raw call (no metatables are set yet).
 pub(super) fn remove_all(lua: &Lua, globals: &Table) -> Result<()> {
     let push = bindings::push_str;
-    // SAFETY: works on the stack exec_raw hands over (the globals at 1), leaves nothing.
+    // SAFETY: works on the stack exec_raw hands over (the globals at 1), at most three slots
+    // above it (exec_raw checked three), and leaves nothing. exec_raw runs it in a protected
+    // call; a memory error `longjmp`s over this closure, which holds only borrowed `&str`s.
     unsafe {
         lua.exec_raw(globals, |state| {
             for path in REMOVED {
@@ -127,55 +132,99 @@ pub(super) fn remove_all(lua: &Lua, globals: &Table) -> Result<()> {
 /// function; `env` counts as given when present, even nil, as in `load`.
 ///
 /// No Rust value with a destructor is live in here: Lua errors pass through by `longjmp`.
+///
+/// # Safety
+/// Called only by Lua as a `lua_CFunction`: `state` is the running thread, with this call's
+/// arguments on its stack and `LUA_MINSTACK` free slots above them.
 unsafe extern "C-unwind" fn text_load(state: *mut ffi::lua_State) -> c_int {
-    let with_env = ffi::lua_gettop(state) >= 3;
-    ffi::lua_settop(state, if with_env { 3 } else { 2 });
-    ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, RAW_LOAD.as_ptr());
-    ffi::lua_pushvalue(state, 1);
-    ffi::lua_pushvalue(state, 2);
-    ffi::lua_pushstring(state, c"t".as_ptr());
-    if with_env {
-        ffi::lua_pushvalue(state, 3);
+    // SAFETY: `state` is the live thread that called this C function (the caller's promise).
+    // The frame never holds more than eight slots (three arguments after `lua_settop`, the raw
+    // `load` and its four arguments), within the `LUA_MINSTACK` (20) Lua guarantees a C
+    // function. The registry slot holds Lua's `load`, put there by `enclose`; were it missing,
+    // `lua_call` would raise a Lua error, not misbehave.
+    // Errors raised in here (by the called function, or out of memory) `longjmp` out of this
+    // frame, which holds no Rust value with a destructor; a Rust panic in a called function
+    // never crosses it (mlua turns it into a Lua error at its boundary).
+    unsafe {
+        let with_env = ffi::lua_gettop(state) >= 3;
+        ffi::lua_settop(state, if with_env { 3 } else { 2 });
+        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, RAW_LOAD.as_ptr());
+        ffi::lua_pushvalue(state, 1);
+        ffi::lua_pushvalue(state, 2);
+        ffi::lua_pushstring(state, c"t".as_ptr());
+        if with_env {
+            ffi::lua_pushvalue(state, 3);
+        }
+        ffi::lua_call(state, if with_env { 4 } else { 3 }, ffi::LUA_MULTRET);
+        ffi::lua_gettop(state) - if with_env { 3 } else { 2 }
     }
-    ffi::lua_call(state, if with_env { 4 } else { 3 }, ffi::LUA_MULTRET);
-    ffi::lua_gettop(state) - if with_env { 3 } else { 2 }
 }
 
 /// Calls the registry's `native_load` with this call's arguments and returns its results.
+///
+/// # Safety
+/// Called only by Lua as a `lua_CFunction`: `state` is the running thread, with this call's
+/// arguments on its stack and `LUA_MINSTACK` free slots above them.
 unsafe extern "C-unwind" fn forward_native_load(state: *mut ffi::lua_State) -> c_int {
-    let nargs = ffi::lua_gettop(state);
-    ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, NATIVE_LOAD.as_ptr());
-    ffi::lua_rotate(state, 1, 1);
-    ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-    ffi::lua_gettop(state)
+    // SAFETY: `state` is the live thread that called this C function (the caller's promise).
+    // One slot is used above the arguments (the function), within the `LUA_MINSTACK` free
+    // slots Lua guarantees a C function. The registry slot holds the Rust `native_load` put
+    // there by `native_load`; were it missing, `lua_call` would raise a Lua error.
+    // Errors raised in here (by the called function, or out of memory) `longjmp` out of this
+    // frame, which holds no Rust value with a destructor; a Rust panic in a called function
+    // never crosses it (mlua turns it into a Lua error at its boundary).
+    unsafe {
+        let nargs = ffi::lua_gettop(state);
+        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, NATIVE_LOAD.as_ptr());
+        ffi::lua_rotate(state, 1, 1);
+        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+        ffi::lua_gettop(state)
+    }
 }
 
 /// `os.date([format [, time]])` in UTC on the virtual clock: a format without a leading `!`
 /// gets one (the device has no time zone), and `time` defaults to the virtual `os.time()`.
 /// A format that is neither string nor number goes to Lua's `os.date` as it is, for its error.
+///
+/// # Safety
+/// Called only by Lua as a `lua_CFunction`: `state` is the running thread, with this call's
+/// arguments on its stack and `LUA_MINSTACK` free slots above them.
 unsafe extern "C-unwind" fn utc_date(state: *mut ffi::lua_State) -> c_int {
-    ffi::lua_settop(state, 2);
-    ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, RAW_DATE.as_ptr());
-    if ffi::lua_toboolean(state, 1) == 0 {
-        ffi::lua_pushstring(state, c"!%c".as_ptr());
-    } else {
-        ffi::lua_pushvalue(state, 1);
-        let t = ffi::lua_type(state, -1);
-        if t == ffi::LUA_TSTRING || t == ffi::LUA_TNUMBER {
-            let text = ffi::lua_tolstring(state, -1, std::ptr::null_mut());
-            if *text != b'!' as std::ffi::c_char {
-                ffi::lua_pushstring(state, c"!".as_ptr());
-                ffi::lua_rotate(state, -2, 1);
-                ffi::lua_concat(state, 2);
+    // SAFETY: `state` is the live thread that called this C function (the caller's promise).
+    // The frame never holds more than five slots (two arguments after `lua_settop`, the raw
+    // `os.date`, the format and a `!` to concatenate), within the `LUA_MINSTACK` (20) Lua
+    // guarantees a C function. The registry slots hold Lua's `os.date` (from `enclose`) and
+    // the virtual `os.time` (from `stand_ins`); were one missing, `lua_call` would raise a
+    // Lua error, not misbehave.
+    // Errors raised in here (by the called function, or out of memory) `longjmp` out of this
+    // frame, which holds no Rust value with a destructor; a Rust panic in a called function
+    // never crosses it (mlua turns it into a Lua error at its boundary).
+    unsafe {
+        ffi::lua_settop(state, 2);
+        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, RAW_DATE.as_ptr());
+        if ffi::lua_toboolean(state, 1) == 0 {
+            ffi::lua_pushstring(state, c"!%c".as_ptr());
+        } else {
+            ffi::lua_pushvalue(state, 1);
+            let t = ffi::lua_type(state, -1);
+            if t == ffi::LUA_TSTRING || t == ffi::LUA_TNUMBER {
+                // a string or number converts to a NUL-terminated string, so its first byte
+                // can be read (it is the NUL for an empty one)
+                let text = ffi::lua_tolstring(state, -1, std::ptr::null_mut());
+                if *text != b'!' as std::ffi::c_char {
+                    ffi::lua_pushstring(state, c"!".as_ptr());
+                    ffi::lua_rotate(state, -2, 1);
+                    ffi::lua_concat(state, 2);
+                }
             }
         }
+        if ffi::lua_toboolean(state, 2) == 0 {
+            ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, VIRTUAL_TIME.as_ptr());
+            ffi::lua_call(state, 0, 1);
+        } else {
+            ffi::lua_pushvalue(state, 2);
+        }
+        ffi::lua_call(state, 2, ffi::LUA_MULTRET);
+        ffi::lua_gettop(state) - 2
     }
-    if ffi::lua_toboolean(state, 2) == 0 {
-        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, VIRTUAL_TIME.as_ptr());
-        ffi::lua_call(state, 0, 1);
-    } else {
-        ffi::lua_pushvalue(state, 2);
-    }
-    ffi::lua_call(state, 2, ffi::LUA_MULTRET);
-    ffi::lua_gettop(state) - 2
 }

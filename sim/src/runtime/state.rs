@@ -68,10 +68,14 @@ pub fn new_state(host: Rc<Host>, seed: u64) -> Result<DeviceState> {
         let p = &w.profile;
         (p.vm_in_sleep_region, p.heap_limit(), libraries(p.vm_in_sleep_region, &p.vm_libs))
     });
-    // SAFETY: the state is created bare; `debug` is opened below for `debug.traceback` only and
-    // the sandbox removes the rest of it before any script runs.
+    // SAFETY: the constructor is unsafe because it allows `debug` and C modules. The state is
+    // created bare; `debug` is opened below for `debug.traceback` only and the sandbox removes
+    // the rest of it, and `package.loadlib`/`cpath`, before any script runs.
     let lua = unsafe { Lua::unsafe_new_with(StdLib::NONE, LuaOptions::new()) };
-    let heap = DeviceHeap::install(&lua, heap_limit);
+    // SAFETY: `DeviceState` declares `lua` before `heap`, so the state closes before the
+    // accounts go (and its `Drop` calls `closing` first). Other handles to this state are weak
+    // (`Host::add_state`) or temporaries within one callback, so none outlives the pair.
+    let heap = unsafe { DeviceHeap::install(&lua, heap_limit) };
     // From here on the pair drops in the right order, on errors too.
     let state = DeviceState { lua, heap };
     let lua = &state.lua;

@@ -61,8 +61,10 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn new(text: &'a [u8]) -> Option<Parser<'a>> {
         let mut sys = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
-        // SAFETY: `initialize` fills the zeroed struct; on failure nothing was allocated. The
-        // input outlives the parser (`_text` borrows it) and the box never moves its contents.
+        // SAFETY: `initialize` zeroes the uninitialised struct before filling it in, so it
+        // reads nothing uninitialised; on failure nothing was allocated. The input must stay
+        // valid while the parser exists: `_text` borrows it for the parser's lifetime. libyaml
+        // keeps a pointer to the struct itself, which the box never moves.
         unsafe {
             if unsafe_sys::yaml_parser_initialize(sys.as_mut_ptr()).fail {
                 return None;
@@ -76,8 +78,10 @@ impl<'a> Parser<'a> {
     /// The next event and its 0-based (line, column); `None` on a syntax error.
     fn next(&mut self) -> Option<(Step, (usize, usize))> {
         let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
-        // SAFETY: the parser is initialised; a successful `parse` fills `event`, whose fields
-        // are read according to its type and which is freed before returning.
+        // SAFETY: the parser is initialised (`new`) and not yet deleted (`drop`); a successful
+        // `parse` fills `event`, whose union is read only through the member its `type_` names,
+        // and whose anchors are null or NUL-terminated strings owned by the event, copied out
+        // by `c_bytes` before `yaml_event_delete` frees them. On failure `event` is not read.
         unsafe {
             let parser = self.sys.as_mut_ptr();
             if unsafe_sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
@@ -107,7 +111,7 @@ impl<'a> Parser<'a> {
 
 impl Drop for Parser<'_> {
     fn drop(&mut self) {
-        // SAFETY: initialised in `new`, deleted once.
+        // SAFETY: initialised in `new` (a `Parser` exists only then) and deleted once, here.
         unsafe { unsafe_sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
     }
 }
@@ -120,7 +124,8 @@ unsafe fn c_bytes(ptr: *const u8) -> Option<Vec<u8>> {
     if ptr.is_null() {
         return None;
     }
-    // SAFETY: the caller promises a NUL-terminated string.
+    // SAFETY: the caller promises a NUL-terminated string, valid for this call; the bytes are
+    // copied before returning.
     Some(unsafe { std::ffi::CStr::from_ptr(ptr.cast()) }.to_bytes().to_vec())
 }
 
