@@ -22,7 +22,10 @@ fn the_probe_scenario_sees_what_the_self_check_sees() {
     let seen = observe().expect("probe");
     let pairs = format!("I/lua pairs: {}", seen.pairs_order);
     let sort = format!("I/lua sort: {}", seen.sort_order);
-    assert!(lines.contains(&pairs), "{lines:#?}");
+    // Lua 5.3 and 5.5 draw a new string-hash seed per state (README, "Determinism").
+    if cfg!(feature = "lua54") {
+        assert!(lines.contains(&pairs), "{lines:#?}");
+    }
     assert!(lines.contains(&sort), "{lines:#?}");
     assert!(lines.iter().any(|l| l.starts_with("I/lua pcall depth: ")), "{lines:#?}");
 }
