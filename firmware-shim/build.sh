@@ -3,7 +3,7 @@
 #
 # Locates FreeRTOS-Kernel (crate `freertos-next`) and Lua (crate `lua-src`) through
 # `cargo metadata`, so Cargo.lock pins both and the device runs the very Lua release the
-# simulator is built from; reads the Lua defines from lua/device-lua-defines.txt, as sim/build.rs does, so both
+# simulator is built from; reads the Lua defines from lua/device-lua-defines.txt, as sim/core/build.rs does, so both
 # builds use the same LUAI_MAXCCALLS, string-hash seed and sort pivot; then runs make. Needs
 # gcc-riscv64-unknown-elf and picolibc-riscv64-unknown-elf (ci/crosscheck.sh installs them).
 set -euo pipefail
@@ -38,7 +38,7 @@ if [ "${#lua_dirs[@]}" != 1 ] || [ ! -f "${lua_dirs[0]}/lua.h" ]; then
 fi
 lua_dir="${lua_dirs[0]}"
 
-# The device's Lua defines, one a line in lua/device-lua-defines.txt (the list sim/build.rs
+# The device's Lua defines, one a line in lua/device-lua-defines.txt (the list sim/core/build.rs
 # compiles the simulator's Lua with); each single-quoted for make's shell.
 lua_defines=""
 while read -r word; do

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use luasim::bindings::convert::{json_to_lua, lua_to_json};
+use luasim_core::bindings::convert::{json_to_lua, lua_to_json};
 use mlua::Lua;
 
 thread_local! {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use luasim::world::rtc::{decode, encode};
+use luasim_core::sleep_region_image::{decode, encode};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(store) = decode(data) {

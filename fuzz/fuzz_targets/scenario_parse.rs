@@ -7,8 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use luasim::scenario::{Embedded, Scenario};
-use luasim::world::Action;
+use luasim_core::scenario::{Action, Embedded, Scenario};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,8 +7,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use luasim::export::perfetto;
-use luasim::trace::Event;
-use luasim::tracefile;
+use luasim_core::trace::Event;
+use luasim_core::tracefile;
 
 fuzz_target!(|data: &[u8]| {
     let mut streamed = Vec::new();

@@ -43,11 +43,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Err(err) = luasim::runtime::device_lua::self_check() {
+    if let Err(err) = luasim_core::runtime::device_lua::self_check() {
         eprintln!("luasim: refusing to run: this build's Lua is not the device's: {err}");
         return ExitCode::from(2);
     }
-    if let Err(err) = luasim::hostlimit::enable_from_env() {
+    if let Err(err) = luasim_core::hostlimit::enable_from_env() {
         eprintln!("luasim: {err}");
         return ExitCode::from(2);
     }

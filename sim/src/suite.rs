@@ -9,8 +9,8 @@
 //! crashes the simulator, exhausts memory or hits the host-time limit becomes an error row
 //! with its reason while every other result is kept.
 
-use crate::runtime::{self, RunOptions, RunReport};
-use crate::scenario::{HostFiles, Scenario};
+use luasim_core::runtime::{self, RunOptions, RunReport};
+use luasim_core::scenario::{HostFiles, Scenario};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,26 +42,6 @@ impl SuiteEntry {
             Err(_) => Verdict::Error,
         }
     }
-}
-
-/// Every `*.yaml` below `dir`, sorted. Links to folders are not followed (a link back up the
-/// tree would run the same scenarios again and again); links to files are.
-pub fn find_scenarios(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let entry = entry?;
-            let path = entry.path();
-            if entry.file_type()?.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && path.is_file() {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 /// Loads and runs one scenario file in this process, timing it.

@@ -1,9 +1,9 @@
 //! Helpers shared by the integration tests in `tests/tests/`: run inline scenarios and look at
 //! their traces, or find the `luasim` binary to run it as a user does.
 
-use luasim::runtime::{self, RunOptions, RunReport};
-use luasim::scenario::{HostFiles, Scenario};
-use luasim::time::Micros;
+use luasim_core::runtime::{self, RunOptions, RunReport};
+use luasim_core::scenario::{HostFiles, Scenario};
+use luasim_core::time::Micros;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

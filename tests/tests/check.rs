@@ -2,7 +2,7 @@
 //! specific error naming its file and line, or the budget it breaks; the good one is ready to
 //! push; `--against` shows what a changed threshold does; the binary's exit codes and JSON.
 
-use luasim::check::{check, CheckOptions, CheckReport, Finding, Severity};
+use luasim_check::{check, CheckOptions, CheckReport, Finding, Severity};
 use luasim_tests::luasim_binary;
 use std::path::PathBuf;
 use std::process::Command;

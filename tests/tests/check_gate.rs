@@ -4,7 +4,7 @@
 //! are ready; placement (`--as`), allow comments, severities and the CI formats (GitHub
 //! annotations, SARIF 2.1.0, validated against the published schema when a validator is here).
 
-use luasim::check::{check, CheckOptions, CheckReport, Finding, Severity};
+use luasim_check::{check, CheckOptions, CheckReport, Finding, Severity};
 use luasim_tests::{luasim_binary, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,13 +1,14 @@
-//! The simulator↔firmware contract (`sim/src/contract/`) against its committed copies: the
+//! The simulator↔firmware contract (`sim/core/src/contract/`) against its committed copies: the
 //! firmware's generated `contract.h` and the tables of the format docs must be exactly what the
 //! contract generates (`UPDATE_CONTRACT=1` rewrites them), and the global surface the
-//! cross-check scenario dumps must be what `sim/api/device.yaml` lists. The cross-check runs the
+//! cross-check scenario dumps must be what `sim/check/api/device.yaml` lists. The cross-check runs the
 //! same scenario on the firmware, so the C modules are held to the same API.
 
-use luasim::check::api::DeviceApi;
-use luasim::contract::{c_header, markdown};
-use luasim::runtime::{self, RunOptions};
-use luasim::scenario::{HostFiles, Scenario};
+use luasim_check::api::DeviceApi;
+use luasim_core::c_header;
+use luasim_core::contract::markdown;
+use luasim_core::runtime::{self, RunOptions};
+use luasim_core::scenario::{HostFiles, Scenario};
 use luasim_tests::{log_lines, repo_root};
 use std::collections::BTreeSet;
 
@@ -42,7 +43,7 @@ fn committed_equals(path: &str, generated: &str) {
     let committed = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(
         committed == generated,
-        "{path} differs from what the contract (sim/src/contract/) generates:\n{}\nregenerate it with `{}`",
+        "{path} differs from what the contract (sim/core/src/contract/) generates:\n{}\nregenerate it with `{}`",
         diff(&committed, generated),
         c_header::REGENERATE
     );
@@ -97,11 +98,11 @@ fn the_surface_the_crosscheck_dumps_is_device_yaml() {
         }
     }
     // The device runs Lua 5.4: on 5.3 and 5.5 builds only the device's own modules compare.
-    let ours: BTreeSet<&str> = luasim::contract::bindings().map(|(name, _)| name).chain(["print", "sys"]).collect();
+    let ours: BTreeSet<&str> = luasim_core::bindings::ALL.iter().map(|b| b.name).chain(["print", "sys"]).collect();
     let in_scope =
         |line: &&String| cfg!(feature = "lua54") || line.split([' ', '.']).next().is_some_and(|m| ours.contains(m));
     let missing: Vec<_> = listed.iter().filter(in_scope).filter(|l| !have.contains(*l)).collect();
     let unlisted: Vec<_> = have.iter().filter(in_scope).filter(|l| !listed.contains(*l)).collect();
-    assert!(missing.is_empty(), "listed in sim/api/device.yaml but not dumped by {SURFACE}: {missing:#?}");
-    assert!(unlisted.is_empty(), "dumped by {SURFACE} but not listed in sim/api/device.yaml: {unlisted:#?}");
+    assert!(missing.is_empty(), "listed in sim/check/api/device.yaml but not dumped by {SURFACE}: {missing:#?}");
+    assert!(unlisted.is_empty(), "dumped by {SURFACE} but not listed in sim/check/api/device.yaml: {unlisted:#?}");
 }

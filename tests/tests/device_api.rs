@@ -1,12 +1,12 @@
-//! The device API description (`sim/api/device.yaml`) against a real device state, so the data
+//! The device API description (`sim/check/api/device.yaml`) against a real device state, so the data
 //! the lint and the docs use cannot drift from the runtime: every listed global and field exists
 //! with its kind, every global and module field the state has is listed, optional modules exist
 //! only on builds with them, what the sandbox removes is gone, and every binding function raises
 //! the device's `bad argument` error for a missing or mistyped required argument exactly where
 //! its signature says. The standard library is compared in full on Lua 5.4, the device's Lua.
 
-use luasim::check::api::{DeviceApi, Entry};
-use luasim::check::signature::{Base, Param};
+use luasim_check::api::{DeviceApi, Entry};
+use luasim_check::signature::{Base, Param};
 use luasim_tests::{log_lines, run_yaml};
 use std::collections::BTreeSet;
 
@@ -50,7 +50,7 @@ fn have(lines: &[String]) -> BTreeSet<(String, String)> {
 const FULL: bool = cfg!(feature = "lua54");
 
 fn binding_names() -> BTreeSet<&'static str> {
-    luasim::bindings::ALL.iter().map(|b| b.name).chain(["print", "sys"]).collect()
+    luasim_core::bindings::ALL.iter().map(|b| b.name).chain(["print", "sys"]).collect()
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn every_listed_global_and_field_exists_and_every_one_the_state_has_is_listed() 
     let missing: Vec<_> = expected.iter().filter(|(n, _)| in_scope(n)).filter(|e| !have.contains(e)).collect();
     assert!(missing.is_empty(), "listed in device.yaml but not in a device state (or of another kind): {missing:#?}");
     let unlisted: Vec<_> = have.iter().filter(|(n, _)| in_scope(n)).filter(|e| !expected.contains(e)).collect();
-    assert!(unlisted.is_empty(), "in a device state but not listed in sim/api/device.yaml: {unlisted:#?}");
+    assert!(unlisted.is_empty(), "in a device state but not listed in sim/check/api/device.yaml: {unlisted:#?}");
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn optional_modules_exist_only_on_builds_with_them() {
             entry.needs
         );
     }
-    for binding in luasim::bindings::ALL {
+    for binding in luasim_core::bindings::ALL {
         let entry =
             api.globals.get(binding.name).unwrap_or_else(|| panic!("binding `{}` is not in device.yaml", binding.name));
         assert_eq!(
@@ -112,10 +112,10 @@ fn what_the_sandbox_removes_is_gone_and_described() {
             "`{path}` is listed as removed or script-set but the state has it"
         );
     }
-    for path in luasim::runtime::REMOVED {
+    for path in luasim_core::runtime::REMOVED {
         let segments: Vec<&str> = path.split('.').collect();
         let described =
-            api.removed.contains_key(*path) || matches!(api.lookup(&segments), luasim::check::api::Lookup::Found(_));
+            api.removed.contains_key(*path) || matches!(api.lookup(&segments), luasim_check::api::Lookup::Found(_));
         assert!(
             described,
             "the sandbox removes `{path}`: list it under `removed` (or the device's replacement under `globals`)"

@@ -3,9 +3,9 @@
 //! sees what the self-check holds the build to. `ci/install-check.sh` proves the same for
 //! `cargo install --path` and `--git` builds, and that a build with other defines refuses to run.
 
-use luasim::runtime::device_lua::{observe, self_check};
-use luasim::runtime::{self, RunOptions};
-use luasim::scenario::{HostFiles, Scenario};
+use luasim_core::runtime::device_lua::{observe, self_check};
+use luasim_core::runtime::{self, RunOptions};
+use luasim_core::scenario::{HostFiles, Scenario};
 use std::path::Path;
 
 #[test]

@@ -23,7 +23,7 @@ fn scenario_dir() -> PathBuf {
 #[test]
 fn junit_has_one_testcase_per_scenario_with_failures_and_errors() {
     let dir = scenario_dir();
-    let entries = suite::run_all(suite::find_scenarios(&dir).unwrap(), 2, suite::run_one, |_, _, _| {});
+    let entries = suite::run_all(luasim_core::scenario::find_scenarios(&dir).unwrap(), 2, suite::run_one, |_, _, _| {});
     let xml = junit::render("scenarios", &entries);
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
     let root = doc.root_element();

@@ -2,7 +2,7 @@
 //! re-delivers nothing, a task-watchdog reset reboots with wake cause `reset`, and a clock jump
 //! moves `os.time()` but not the tick count.
 
-use luasim::scenario::{HostFiles, Scenario};
+use luasim_core::scenario::{HostFiles, Scenario};
 use luasim_tests::*;
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! Inputs the fuzz targets (`fuzz/`, `docs/fuzzing.md`) found problems with, kept in the
 //! default test run with the property each target asserts.
 
-use luasim::scenario::{HostFiles, Scenario};
-use luasim::trace::Event;
+use luasim_core::scenario::{HostFiles, Scenario};
+use luasim_core::trace::Event;
 use luasim_tests::*;
 use std::path::Path;
 

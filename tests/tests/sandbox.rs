@@ -1,7 +1,7 @@
 //! The sandboxed device state: no host files, processes or binary chunks; the watchdog stops
 //! runaway Lua in virtual CPU time even through `pcall`; the heap limit holds.
 
-use luasim::scenario::{HostFiles, Scenario};
+use luasim_core::scenario::{HostFiles, Scenario};
 use luasim_tests::*;
 use std::path::Path;
 
@@ -157,7 +157,7 @@ print(pcall(g))
 /// (what `debug.getupvalue` would hand out if a script ever got it). Each C function is named by
 /// the first path that reaches it, breadth first in key order.
 mod reach {
-    use luasim::mlua::{ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Value};
+    use luasim_core::mlua::{ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Value};
     use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
     /// A reachable C function: its first path, and its `lua_CFunction` address.
@@ -178,7 +178,7 @@ mod reach {
             ("string", Value::String(lua.create_string("").unwrap())),
             ("function", Value::Function(lua.create_function(|_, ()| Ok(())).unwrap())),
             ("thread", Value::Thread(thread)),
-            ("lightuserdata", Value::LightUserData(luasim::mlua::LightUserData(std::ptr::null_mut()))),
+            ("lightuserdata", Value::LightUserData(luasim_core::mlua::LightUserData(std::ptr::null_mut()))),
         ];
         for (name, sample) in samples {
             let meta = raw_metatable(lua, &sample);
@@ -205,7 +205,7 @@ mod reach {
                     let mut entries: Vec<(String, Value, Value)> = t
                         .pairs::<Value, Value>()
                         .map(|pair| pair.map(|(k, v)| (label(&k), k, v)))
-                        .collect::<luasim::mlua::Result<_>>()
+                        .collect::<luasim_core::mlua::Result<_>>()
                         .unwrap();
                     entries.sort_by(|a, b| a.0.cmp(&b.0));
                     for (name, key, child) in entries {
@@ -496,7 +496,7 @@ fn unexpected_c_functions(device: &str) -> Vec<String> {
     let yaml = scenario(device, "1s", "-- nothing");
     let scenario = Scenario::parse(&yaml, "inline.yaml", Path::new("."), &HostFiles).unwrap();
     let standard = reach::standard_functions();
-    luasim::runtime::with_fresh_state(&scenario, |lua| {
+    luasim_core::runtime::with_fresh_state(&scenario, |lua| {
         reach::c_functions(lua)
             .into_iter()
             .filter_map(|f| match standard.get(&f.address) {
@@ -528,8 +528,8 @@ fn the_walk_finds_what_a_script_could_reach() {
     let yaml = scenario("esp32s3", "1s", "-- nothing");
     let scenario = Scenario::parse(&yaml, "inline.yaml", Path::new("."), &HostFiles).unwrap();
     let standard = reach::standard_functions();
-    let names = luasim::runtime::with_fresh_state(&scenario, |lua| {
-        let hidden: luasim::mlua::Function = lua.named_registry_value("luasim.raw_load").unwrap();
+    let names = luasim_core::runtime::with_fresh_state(&scenario, |lua| {
+        let hidden: luasim_core::mlua::Function = lua.named_registry_value("luasim.raw_load").unwrap();
         lua.globals()
             .set("leak", lua.create_table_from([("deep", lua.create_table_from([("f", hidden)]).unwrap())]).unwrap())
             .unwrap();
@@ -679,7 +679,7 @@ fn a_scenario_file_that_is_a_pipe_is_refused() {
 
 #[test]
 fn mounting_is_bounded_in_depth_files_and_bytes() {
-    use luasim::scenario::hostfs::{MAX_FILE_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_DEPTH, MAX_FOLDER_FILES};
+    use luasim_core::scenario::hostfs::{MAX_FILE_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_DEPTH, MAX_FOLDER_FILES};
     let dir = scratch("deep");
     let deep = (0..=MAX_FOLDER_DEPTH).fold(dir.join("scripts"), |p, i| p.join(format!("d{i}")));
     std::fs::create_dir_all(&deep).unwrap();
@@ -856,7 +856,7 @@ print(os.date("%H:%M:%S"))
 #[test]
 fn binary_chunks_load_through_no_path() {
     let dir = scratch("bytecode");
-    let host = luasim::mlua::Lua::new();
+    let host = luasim_core::mlua::Lua::new();
     let real = host.load("return 'escaped'").into_function().unwrap().dump(false);
     std::fs::write(dir.join("scripts/real.lua"), &real).unwrap();
     std::fs::write(dir.join("scripts/forged.lua"), b"\x1bLuaT\x00\x19\x93\r\n\x1a\n\x04\x08\x08\xff\xff\xff\xff")
@@ -877,7 +877,7 @@ print(load("\27Lua", "=s", "b", {}))
     )
     .unwrap();
     let scenario = Scenario::load(&dir.join("scenario.yaml"), &HostFiles).unwrap();
-    let r = luasim::runtime::run(&scenario, &luasim::runtime::RunOptions { keep_events: true }).unwrap();
+    let r = luasim_core::runtime::run(&scenario, &luasim_core::runtime::RunOptions { keep_events: true }).unwrap();
     let lines = log_lines(&r);
     assert_eq!(lines.len(), 8, "{lines:?}");
     for (line, name) in lines[..6].iter().zip(["real", "real", "real", "forged", "forged", "forged"]) {

@@ -1,7 +1,7 @@
 //! Scenario files: errors name file, line and column and say what was expected; times need
 //! units; the default "no errors" expectation.
 
-use luasim::scenario::{HostFiles, Scenario, ScenarioError};
+use luasim_core::scenario::{HostFiles, Scenario, ScenarioError, ScenarioErrorKind};
 use luasim_tests::run_yaml;
 use std::path::Path;
 
@@ -21,6 +21,21 @@ fn durations_need_units_and_errors_point_at_the_value() {
         e.to_string(),
         "s.yaml:5:11: duration: unknown time unit `parsecs` in `10 parsecs` (units: us, ms, s, m, h, d)"
     );
+}
+
+#[test]
+fn errors_say_what_kind_of_problem_they_are() {
+    let kind = |yaml: &str| parse_err(yaml).kind;
+    assert_eq!(kind(&format!("{HEAD}duration: 10\n")), ScenarioErrorKind::Document);
+    assert_eq!(kind("name: x\n\tdevice: esp32\n"), ScenarioErrorKind::Document);
+    assert_eq!(kind(&format!("{HEAD}duration: 1s\nmax_events: 0\n")), ScenarioErrorKind::Invalid);
+    assert_eq!(kind("name: x\ndevice: esp32\nduration: 1s\nscripts:\n  rules.lua: \"\"\n"), ScenarioErrorKind::Invalid);
+    let deep = format!("{HEAD}duration: 1s\nsteps: {}{}\n", "[".repeat(300), "]".repeat(300));
+    assert_eq!(kind(&deep), ScenarioErrorKind::Limit);
+    let missing = Scenario::load(Path::new("/nonexistent/luasim/s.yaml"), &HostFiles).expect_err("no such file");
+    assert_eq!(missing.kind, ScenarioErrorKind::Read);
+    let folder = "name: x\ndevice: esp32\nduration: 1s\nscripts: /nonexistent/luasim/folder\n";
+    assert_eq!(kind(folder), ScenarioErrorKind::Read);
 }
 
 #[test]
@@ -53,7 +68,7 @@ fn tabs_after_a_block_scalars_indentation_are_content() {
     // block's indentation is content, tabs included: a Lua line indented with a tab.
     let text = "name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n    if true then\n    \tprint(\"tab\")\n    end\n\n    \t\n";
     let scenario = Scenario::parse(text, "s.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
-    let main = scenario.files.read(luasim::vfs::MAIN_SCRIPT).expect("main.lua");
+    let main = scenario.files.read(luasim_core::vfs::MAIN_SCRIPT).expect("main.lua");
     assert_eq!(main, b"if true then\n\tprint(\"tab\")\nend\n\n\t\n");
     // A tab before the block's indentation is indentation: refused, naming the line.
     let e = parse_err("name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n    a = 1\n  \tb = 2\n");
@@ -113,7 +128,7 @@ fn config_keys_are_at_most_32_parts_deep() {
 fn runs_have_an_event_budget_a_scenario_may_change() {
     let parse =
         |extra: &str| Scenario::parse(&format!("{HEAD}duration: 1s\n{extra}"), "s.yaml", Path::new("."), &HostFiles);
-    assert_eq!(parse("").unwrap().max_events, luasim::world::MAX_EVENTS);
+    assert_eq!(parse("").unwrap().max_events, luasim_core::scenario::MAX_EVENTS);
     assert_eq!(parse("max_events: 7\n").unwrap().max_events, 7);
     assert!(parse("max_events: 0\n").unwrap_err().message.contains("at least 1 event"));
 }

@@ -3,9 +3,9 @@
 //! or to pass is snapshotted as what it printed, never a panic inside the glob; the bundled
 //! library must pass, and each run twice must give byte-identical output.
 
-use luasim::runtime::{self, RunOptions};
-use luasim::scenario::{HostFiles, Scenario};
-use luasim::summary;
+use luasim_core::runtime::{self, RunOptions};
+use luasim_core::scenario::{HostFiles, Scenario};
+use luasim_core::summary;
 use std::path::Path;
 
 /// Traces longer than this are stored as head, tail and a hash.

@@ -3,7 +3,7 @@
 
 use luasim_tests::*;
 
-fn steps(device: &str, duration: &str, main_lua: &str, steps: &str) -> luasim::runtime::RunReport {
+fn steps(device: &str, duration: &str, main_lua: &str, steps: &str) -> luasim_core::runtime::RunReport {
     run_yaml(&format!("{}steps:\n{steps}", scenario(device, duration, main_lua)))
 }
 

@@ -2,9 +2,9 @@
 //! dispatch order, waitUntil(Ext), one-shot and loop timers, errors outside and inside tasks,
 //! LuatOS-style scripts with exact timings, the taskInitEx mailbox family, and determinism.
 
-use luasim::runtime::RunReport;
-use luasim::time::Micros;
-use luasim::trace::EventKind;
+use luasim_core::runtime::RunReport;
+use luasim_core::time::Micros;
+use luasim_core::trace::EventKind;
 use luasim_tests::*;
 
 /// Log lines with their virtual time (µs), as owned pairs for whole-sequence comparisons.

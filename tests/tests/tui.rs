@@ -2,9 +2,9 @@
 //! an `App` over the trace of a real run, each screen drawn on ratatui's `TestBackend` and kept
 //! as an insta snapshot (text only; colours are not compared).
 
-use luasim::trace::Event;
-use luasim::tui::{draw, App, Flow, Mode};
+use luasim_core::trace::Event;
 use luasim_tests::*;
+use luasim_tui::{draw, App, Flow, Mode};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
@@ -174,7 +174,7 @@ fn help_lists_every_key() {
     let mut app = demo();
     keys(&mut app, "?");
     let help = screen(&mut app, 80, 24);
-    for (keys, what) in luasim::tui::HELP {
+    for (keys, what) in luasim_tui::HELP {
         assert!(help.contains(keys) && help.contains(what), "{keys} missing:\n{help}");
     }
     insta::assert_snapshot!("help", help);
@@ -291,9 +291,10 @@ fn small_terminals_and_empty_traces_do_not_panic() {
 fn a_million_events_stay_responsive() {
     use std::time::{Duration, Instant};
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/minute_task_year.yaml");
-    let scenario = luasim::scenario::Scenario::load(&path, &luasim::scenario::HostFiles).expect("scenario");
-    let events =
-        luasim::runtime::run(&scenario, &luasim::runtime::RunOptions { keep_events: true }).expect("run").events;
+    let scenario = luasim_core::scenario::Scenario::load(&path, &luasim_core::scenario::HostFiles).expect("scenario");
+    let events = luasim_core::runtime::run(&scenario, &luasim_core::runtime::RunOptions { keep_events: true })
+        .expect("run")
+        .events;
     let count = events.len();
     let started = Instant::now();
     let mut app = App::new(events, "year".into());

@@ -3,7 +3,7 @@
 //! the simulator's overhead on the same Lua work. Target: at most 1.5x.
 
 use super::{run_yaml, timed, BenchResult, Size};
-use crate::runtime::SYS_LUA;
+use luasim_core::runtime::SYS_LUA;
 use mlua::Lua;
 
 const MAIN: &str = r#"

@@ -55,12 +55,18 @@ fn secs(d: Duration) -> String {
 }
 
 /// An inline scenario (YAML text).
-fn parse_yaml(yaml: &str) -> Result<crate::scenario::Scenario, String> {
-    crate::scenario::Scenario::parse(yaml, "bench.yaml", std::path::Path::new("."), &crate::scenario::HostFiles)
-        .map_err(|e| e.to_string())
+fn parse_yaml(yaml: &str) -> Result<luasim_core::scenario::Scenario, String> {
+    luasim_core::scenario::Scenario::parse(
+        yaml,
+        "bench.yaml",
+        std::path::Path::new("."),
+        &luasim_core::scenario::HostFiles,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Runs an inline scenario (YAML text) to its end without keeping events.
-fn run_yaml(yaml: &str) -> Result<crate::runtime::RunReport, String> {
-    crate::runtime::run(&parse_yaml(yaml)?, &crate::runtime::RunOptions::default()).map_err(|e| e.to_string())
+fn run_yaml(yaml: &str) -> Result<luasim_core::runtime::RunReport, String> {
+    luasim_core::runtime::run(&parse_yaml(yaml)?, &luasim_core::runtime::RunOptions::default())
+        .map_err(|e| e.to_string())
 }

@@ -2,7 +2,7 @@
 //! script through the 256-byte reader, against `Lua::new()` and `load` of the same text.
 
 use super::{secs, timed, BenchResult, Size};
-use crate::runtime::SYS_LUA;
+use luasim_core::runtime::SYS_LUA;
 use mlua::Lua;
 
 const SCRIPT: &str = "local t = {}\nfor i = 1, 10 do t[i] = i * i end\nlog.info('boot', #t)\n";

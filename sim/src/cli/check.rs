@@ -4,10 +4,10 @@
 //! GitHub annotations or SARIF). Exit 0 ready to push, 1 not ready, 2 could not check.
 
 use clap::{Args, ValueEnum};
-use luasim::check::api::DeviceApi;
-use luasim::check::policy::Severities;
-use luasim::check::{self, format, CheckOptions};
-use luasim::time::parse_duration;
+use luasim_check::api::DeviceApi;
+use luasim_check::policy::Severities;
+use luasim_check::{format, CheckOptions};
+use luasim_core::time::parse_duration;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -71,7 +71,7 @@ pub struct CheckArgs {
     /// Scenario runs at once (default: all cores).
     #[arg(long, short)]
     jobs: Option<usize>,
-    /// Print the device API reference (Markdown, from sim/api/device.yaml) and exit.
+    /// Print the device API reference (Markdown, from sim/check/api/device.yaml) and exit.
     #[arg(long, conflicts_with_all = ["scripts", "json"])]
     api: bool,
 }
@@ -94,7 +94,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
         strict: args.strict,
         severities: Severities { deny: args.deny, warn: args.warn },
     };
-    let report = check::check(&options)?;
+    let report = luasim_check::check(&options)?;
     match if args.json { Format::Json } else { args.format } {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &report)?;

@@ -11,8 +11,8 @@ pub mod trace;
 pub mod tui;
 
 use anyhow::Context;
-use luasim::scenario::{Embedded, Files, HostFiles, Scenario};
-use luasim::trace::Event;
+use luasim_core::scenario::{Embedded, Files, HostFiles, Scenario};
+use luasim_core::trace::Event;
 use std::path::Path;
 
 /// The scenario `luasim run` runs when given none, with its scripts, compiled in.
@@ -44,6 +44,6 @@ pub fn load_trace(path: &Path) -> anyhow::Result<Vec<Event>> {
 /// Streams the events of a trace file to `each`, naming the file in any error.
 pub fn for_each_event(path: &Path, each: impl FnMut(Event) -> std::io::Result<()>) -> anyhow::Result<u64> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    luasim::tracefile::read(file, each)
+    luasim_core::tracefile::read(file, each)
         .with_context(|| format!("{} is not a luasim trace (JSON array of events)", path.display()))
 }

@@ -3,7 +3,7 @@
 use super::{load_scenario, output};
 use clap::Args;
 use luasim::export::perfetto;
-use luasim::runtime::{self, RunOptions};
+use luasim_core::runtime::{self, RunOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,7 +35,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", scenario.origin))?;
     let wall = started.elapsed();
     if let Some(path) = &args.trace_json {
-        output::write(path, |out| Ok(luasim::tracefile::write(&report.events, out)?))?;
+        output::write(path, |out| Ok(luasim_core::tracefile::write(&report.events, out)?))?;
     }
     if let Some(path) = &args.perfetto {
         output::write(path, |out| Ok(perfetto::write(&scenario.name, &report.events, out)?))?;
@@ -51,7 +51,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
             }
             writeln!(out)?;
         }
-        write!(out, "{}", luasim::summary::render(&report, Some(wall)))?;
+        write!(out, "{}", luasim_core::summary::render(&report, Some(wall)))?;
     }
     Ok(report.passed())
 }

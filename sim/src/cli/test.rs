@@ -7,7 +7,7 @@ use super::output;
 use clap::Args;
 use luasim::export::junit;
 use luasim::suite::{self, SuiteEntry, Verdict};
-use luasim::time::Secs;
+use luasim_core::time::Secs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -52,7 +52,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
-    let paths = suite::find_scenarios(&args.dir)
+    let paths = luasim_core::scenario::find_scenarios(&args.dir)
         .map_err(|e| anyhow::anyhow!("cannot read scenario folder {}: {e}", args.dir.display()))?;
     anyhow::ensure!(!paths.is_empty(), "no *.yaml scenarios in {}", args.dir.display());
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -4,7 +4,7 @@
 use super::{load_scenario, load_trace};
 use anyhow::bail;
 use clap::Args;
-use luasim::runtime::{self, RunOptions};
+use luasim_core::runtime::{self, RunOptions};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -25,6 +25,6 @@ pub fn execute(args: TuiArgs) -> anyhow::Result<bool> {
         Some("json") => (load_trace(path)?, path.display().to_string()),
         _ => bail!("{}: expected a scenario (.yaml, .yml) or a trace (.json)", path.display()),
     };
-    luasim::tui::run(events, title)?;
+    luasim_tui::run(events, title)?;
     Ok(true)
 }

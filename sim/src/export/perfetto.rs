@@ -8,7 +8,7 @@
 //! so a first pass (`Threads`) collects the ids, and the second writes each event as it comes.
 //! Memory stays bounded by the number of timer ids, whatever the number of events.
 
-use crate::trace::{Body, Event, EventKind};
+use luasim_core::trace::{Body, Event, EventKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};

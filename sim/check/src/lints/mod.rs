@@ -1,0 +1,152 @@
+//! The lints: one file each, each implementing `Lint`, all registered in `ALL`.
+//!
+//! A lint looks at the uses of globals one script makes (`scan`) against the device API
+//! (`api`), the target build when `--device` names one, and the globals the scripts themselves
+//! assign, and reports findings at file, line and column.
+
+mod argument_count;
+mod argument_type;
+mod binary_load;
+mod global_leak;
+mod missing_module;
+mod sandboxed;
+mod unknown_field;
+mod unknown_global;
+
+use super::api::DeviceApi;
+use super::report::{Finding, Severity};
+use super::scan::{Pos, Scan, Use};
+use luasim_core::profile::Profile;
+use luasim_core::suggest::edit_distance;
+use std::collections::BTreeSet;
+
+/// What a lint sees of one script.
+pub struct LintContext<'a> {
+    /// The script as the user named it.
+    pub file: &'a str,
+    pub scan: &'a Scan,
+    pub api: &'a DeviceApi,
+    /// The build the scripts are for (`--device`), if known.
+    pub target: Option<&'a Profile>,
+    /// Globals and fields the scripts assign themselves (`RULES_VERSION`, `sys.helper`).
+    pub assigned: &'a BTreeSet<String>,
+    /// Globals that the other scripts (the other candidates, and the other files of the
+    /// scenarios they run in) read: shared on purpose.
+    pub read_elsewhere: &'a BTreeSet<String>,
+}
+
+impl LintContext<'_> {
+    pub fn finding(&self, severity: Severity, code: &str, at: Pos, message: impl Into<String>) -> Finding {
+        Finding::new(severity, code, message).at(self.file, at.line, Some(at.column))
+    }
+}
+
+/// One check of a script against the device API.
+pub trait Lint: Sync {
+    /// The code findings carry (`unknown-field`).
+    fn code(&self) -> &'static str;
+    fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>);
+}
+
+/// Every lint, in the order they run.
+pub const ALL: &[&dyn Lint] = &[
+    &unknown_global::UnknownGlobal,
+    &unknown_field::UnknownField,
+    &missing_module::MissingModule,
+    &sandboxed::Sandboxed,
+    &argument_count::ArgumentCount,
+    &argument_type::ArgumentType,
+    &binary_load::BinaryLoad,
+    &global_leak::GlobalLeak,
+];
+
+/// Runs every lint on one script.
+pub fn lint(cx: &LintContext<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for lint in ALL {
+        lint.check(cx, &mut out);
+    }
+    out
+}
+
+/// The first use for each key, with how many more uses share it: one finding per name, not one
+/// per line that repeats the mistake.
+fn first_of_each<'a, K: Ord>(uses: impl Iterator<Item = &'a Use>, key: impl Fn(&Use) -> K) -> Vec<(&'a Use, usize)> {
+    let mut seen: Vec<(K, &'a Use, usize)> = Vec::new();
+    for u in uses {
+        let k = key(u);
+        match seen.iter_mut().find(|(sk, _, _)| *sk == k) {
+            Some((_, _, more)) => *more += 1,
+            None => seen.push((k, u, 0)),
+        }
+    }
+    seen.into_iter().map(|(_, u, more)| (u, more)).collect()
+}
+
+/// " (and 3 more uses)".
+fn more_uses(more: usize) -> String {
+    match more {
+        0 => String::new(),
+        1 => " (and 1 more use)".into(),
+        n => format!(" (and {n} more uses)"),
+    }
+}
+
+/// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
+pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let folded = name.to_lowercase();
+    candidates
+        .map(|c| {
+            let case_only = c.to_lowercase() == folded;
+            (if case_only { 0 } else { edit_distance(&folded, &c.to_lowercase()) }, c)
+        })
+        .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::scan::scan;
+
+    /// Findings of every lint for `source`, as `line:column code message`.
+    pub fn lint_source(source: &str, device: Option<&str>, assigned: &[&str]) -> Vec<String> {
+        let scan = scan(source).expect("test sources parse");
+        let target = device.map(|d| Profile::built_in(d).expect("a built-in profile"));
+        let assigned: BTreeSet<String> = assigned.iter().map(|s| s.to_string()).collect();
+        let read_elsewhere = BTreeSet::new();
+        let cx = LintContext {
+            file: "rules.lua",
+            scan: &scan,
+            api: DeviceApi::get(),
+            target: target.as_ref(),
+            assigned: &assigned,
+            read_elsewhere: &read_elsewhere,
+        };
+        lint(&cx)
+            .into_iter()
+            .map(|f| format!("{}:{} {} {}", f.line.unwrap_or(0), f.column.unwrap_or(0), f.code, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn suggestions_catch_typos_and_case() {
+        let names = ["broadcast", "send"];
+        assert_eq!(suggest("brodcast", names.into_iter()), Some("broadcast"));
+        assert_eq!(suggest("SEND", names.into_iter()), Some("send"));
+        assert_eq!(suggest("publish", names.into_iter()), None);
+        assert_eq!(suggest("mqtt", ["MQTT", "math"].into_iter()), Some("MQTT"));
+    }
+
+    #[test]
+    fn a_clean_script_has_no_findings() {
+        let source = "local prefix = Config.get('mqtt.prefix') or 'device'\n\
+                      EventBus.subscribe('sensor.temperature', function(data)\n\
+                        if Telegram then Telegram.broadcast('hot ' .. data.value) end\n\
+                        MQTT.publish(prefix .. '/t', tostring(data.value))\n\
+                        sys.timerStart(function() log.info('x', 1) end, 1000)\n\
+                      end)\n";
+        assert_eq!(lint_source(source, Some("esp32"), &[]), Vec::<String>::new());
+    }
+}

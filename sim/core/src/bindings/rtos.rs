@@ -1,0 +1,120 @@
+//! `rtos`: the C layer under `sys.lua`: the message queue and the software-timer pool.
+//!
+//! `receive(timeout)` blocks the Lua task on the queue: virtual time jumps to the next timer
+//! expiry, firmware timeout or scenario step. It returns `MSG_TIMER, id, repeat` for a timer,
+//! `MSG_PUBLISH, topic, args...` for a message the firmware posted for `sys.publish`,
+//! `MSG_CALLBACK` after running a firmware callback (so `sys.run` dispatches what it published),
+//! and `MSG_TIMEOUT` when `timeout` ms pass first (`INF_TIMEOUT` waits forever).
+
+use super::dispatch::{take_message, Taken};
+use super::{check_running, function, global_table, halting, set_constants, Args, BindResult, Binding};
+use crate::device::with_world;
+use crate::memory::{device_heap, host_heap};
+use crate::time;
+use crate::world::{Arg, Halt, Message, Wait};
+use mlua::{IntoLua, Lua, MultiValue, Value};
+
+pub const BINDING: Binding = Binding { name: "rtos", module: None, lean: false, install };
+
+pub use crate::contract::rtos::constant::{INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
+use crate::contract::rtos::{constant, VERSION};
+
+fn install(lua: &Lua) -> mlua::Result<()> {
+    let t = global_table(
+        lua,
+        "rtos",
+        vec![
+            ("receive", function(lua, "receive", receive)?),
+            ("timer_start", function(lua, "timer_start", timer_start)?),
+            ("timer_stop", function(lua, "timer_stop", timer_stop)?),
+            ("meminfo", function(lua, "meminfo", meminfo)?),
+            ("version", function(lua, "version", |_, _| Ok(VERSION))?),
+            ("reboot", function(lua, "reboot", reboot)?),
+        ],
+    )?;
+    let constants: Vec<(&str, i64)> = constant::SET.tags.iter().map(|c| (c.name, c.value)).collect();
+    set_constants(lua, &t, &constants)
+}
+
+fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
+    check_running(lua)?;
+    let timeout = args.opt_integer(1)?;
+    if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {
+        return Err(args.error(1, format!("timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms}")));
+    }
+    let used = host_heap(lua);
+    let wait = with_world(lua, |w| {
+        w.note_host_heap(used);
+        let deadline = match timeout {
+            None | Some(INF_TIMEOUT) => None,
+            Some(ms) => {
+                let ticks = time::ms_to_ticks(ms, w.clock.tick_hz()).unwrap_or(if ms == 0 { 0 } else { u32::MAX });
+                Some(w.clock.tick_time(w.clock.ticks_since_boot() + ticks as u64))
+            }
+        };
+        w.wait_for_message(deadline)
+    });
+    let message = match wait {
+        Wait::Halted => return Err(halting(lua)),
+        Wait::Timeout => return Ok(MultiValue::from_vec(vec![Value::Integer(MSG_TIMEOUT)])),
+        Wait::Message(message) => message,
+    };
+    match take_message(lua, message)? {
+        Taken::Handled => {
+            check_running(lua)?;
+            Ok(MultiValue::from_vec(vec![Value::Integer(MSG_CALLBACK)]))
+        }
+        Taken::ForScript(Message::Timer { id, repeat }) => {
+            Ok(MultiValue::from_vec(vec![Value::Integer(MSG_TIMER), Value::Integer(id), Value::Integer(repeat)]))
+        }
+        Taken::ForScript(Message::Publish { topic, args }) => {
+            let mut values = vec![Value::Integer(MSG_PUBLISH), topic.into_lua(lua)?];
+            for arg in args {
+                values.push(arg_to_lua(lua, arg)?);
+            }
+            Ok(MultiValue::from_vec(values))
+        }
+        Taken::ForScript(other) => unreachable!("take_message handles {other}"),
+    }
+}
+
+fn arg_to_lua(lua: &Lua, arg: Arg) -> mlua::Result<Value> {
+    match arg {
+        Arg::Bool(b) => Ok(Value::Boolean(b)),
+        Arg::Int(i) => Ok(Value::Integer(i)),
+        Arg::Float(f) => Ok(Value::Number(f)),
+        Arg::Str(s) => s.into_lua(lua),
+    }
+}
+
+fn timer_start(lua: &Lua, args: Args) -> BindResult<i64> {
+    let id = args.integer(1)?;
+    let ms = args.integer(2)?;
+    let repeat = args.opt_integer(3)?.unwrap_or(0);
+    check_running(lua)?;
+    let used = host_heap(lua);
+    Ok(i64::from(with_world(lua, |w| {
+        w.note_host_heap(used);
+        w.timer_start(id, ms, repeat)
+    })))
+}
+
+fn timer_stop(lua: &Lua, args: Args) -> BindResult<()> {
+    let id = args.integer(1)?;
+    with_world(lua, |w| w.timer_stop(id));
+    Ok(())
+}
+
+/// `total, used, max_used` in device bytes of the Lua heap (`docs/memory.md`).
+fn meminfo(lua: &Lua, _: Args) -> BindResult<(i64, i64, i64)> {
+    let (used, peak) = device_heap(lua);
+    Ok(with_world(lua, |w| {
+        w.note_heap(peak);
+        (w.profile.heap_limit() as i64, used as i64, peak as i64)
+    }))
+}
+
+fn reboot(lua: &Lua, _: Args) -> BindResult<()> {
+    with_world(lua, |w| w.request_halt(Halt::Reboot { cause: "rtos.reboot".into() }));
+    Err(halting(lua))
+}

@@ -1,0 +1,164 @@
+//! How binding functions reach Rust: as light C functions, like the firmware's.
+//!
+//! The firmware registers each binding as a plain C function (`luaL_setfuncs`): no allocation,
+//! `[C]: in function 'rtos.timer_start'` in tracebacks, and argument errors raised with the
+//! caller's position (`luaL_argerror`). Here every binding function is one of a fixed set of
+//! light C functions, `trampoline::<N>`, which calls the state's single Rust dispatcher with
+//! `N` and the arguments, and raises `Fail::Raise` messages itself as strings at the caller's
+//! line and bad arguments through `luaL_argerror`, which names the function from its call site. A fresh state therefore gets its whole API with one Rust callback instead of one per
+//! function (installation was a fifth of a deep-sleep wake), and calls skip a Lua wrapper.
+
+use super::args::{Args, BindResult, Fail};
+use mlua::{ffi, Function, IntoLuaMulti, LightUserData, Lua, MultiValue, Value};
+use std::ffi::{c_int, c_void};
+use std::rc::Rc;
+
+/// A binding function's implementation, its results already converted.
+type Call = Box<dyn Fn(&Lua, Args) -> BindResult<MultiValue>>;
+
+/// One binding function of a state.
+struct Entry {
+    call: Call,
+}
+
+/// The functions collected while a state's bindings install, in trampoline order.
+#[derive(Default)]
+pub struct Collecting(Vec<Entry>);
+
+/// Registry key of the state's dispatcher (its address is the key).
+static DISPATCHER_KEY: u8 = 1;
+/// First result of the dispatcher when the binding raised a message (the second result), to be
+/// prefixed with the caller's position...
+static RAISE_MARK: u8 = 2;
+/// ...or raised as it is (the device halting: no Rust error object, no traceback to build)...
+static THROW_MARK: u8 = 3;
+/// ...or, with the argument's number before the message, raised by `luaL_argerror`.
+static ARG_MARK: u8 = 4;
+
+fn key(k: &'static u8) -> *const c_void {
+    k as *const u8 as *const c_void
+}
+
+/// Binding function `N`: the dispatcher with `N` in front of the arguments; a raised message
+/// becomes a string error at the caller's position, a bad argument goes to `luaL_argerror`.
+///
+/// No Rust value with a destructor is live in here: Lua errors pass through by `longjmp`.
+///
+/// # Safety
+/// Called only by Lua as a `lua_CFunction`: `state` is the running thread, with this call's
+/// arguments on its stack and `LUA_MINSTACK` free slots above them.
+unsafe extern "C-unwind" fn trampoline<const N: usize>(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: `state` is the live thread that called this C function (the caller's promise);
+    // two of its `LUA_MINSTACK` free slots are used before the call and `lua_call` makes room
+    // for the results. The marks are compared by address before their slots are read, so
+    // `lua_tointeger`/`lua_tostring` see what `marked` put there. Errors (the dispatcher's,
+    // and the ones raised here on purpose) `longjmp` out of this frame, which holds no Rust
+    // value with a destructor; a Rust panic in the dispatcher never crosses it (mlua turns it
+    // into a Lua error at its boundary). Without a dispatcher `lua_call` raises a Lua error.
+    unsafe {
+        ffi::lua_rawgetp(state, ffi::LUA_REGISTRYINDEX, key(&DISPATCHER_KEY));
+        ffi::lua_pushinteger(state, N as ffi::lua_Integer);
+        ffi::lua_rotate(state, 1, 2);
+        let nargs = ffi::lua_gettop(state) - 1;
+        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+        let top = ffi::lua_gettop(state);
+        if top == 2 || top == 3 {
+            let mark = ffi::lua_touserdata(state, 1) as *const c_void;
+            if top == 3 && mark == key(&ARG_MARK) {
+                let n = ffi::lua_tointeger(state, 2) as c_int;
+                ffi::luaL_argerror(state, n, ffi::lua_tostring(state, 3));
+            }
+            if top == 2 && mark == key(&RAISE_MARK) {
+                ffi::luaL_where(state, 1);
+                ffi::lua_rotate(state, 2, 1);
+                ffi::lua_concat(state, 2);
+                ffi::lua_error(state);
+            }
+            if top == 2 && mark == key(&THROW_MARK) {
+                ffi::lua_error(state);
+            }
+        }
+        top
+    }
+}
+
+macro_rules! trampolines {
+    ($($n:literal)*) => { [$(trampoline::<$n> as ffi::lua_CFunction),*] };
+}
+
+/// Room for every binding function of the largest build (53 today).
+const TRAMPOLINES: [ffi::lua_CFunction; 64] = trampolines!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
+);
+
+/// Starts collecting the binding functions of a state being built.
+pub fn begin(lua: &Lua) {
+    lua.set_app_data(Collecting::default());
+}
+
+/// A binding function implemented by `f`; only while the state's bindings install (between
+/// `begin` and `finish`). `name` is for the error when that is not the case.
+pub fn function<R, F>(lua: &Lua, name: &'static str, f: F) -> mlua::Result<Function>
+where
+    R: IntoLuaMulti,
+    F: Fn(&Lua, Args) -> BindResult<R> + 'static,
+{
+    let call: Call = Box::new(move |lua: &Lua, args: Args| f(lua, args).and_then(|r| Ok(r.into_lua_multi(lua)?)));
+    let n = {
+        let mut collecting = lua
+            .app_data_mut::<Collecting>()
+            .ok_or_else(|| mlua::Error::runtime(format!("binding '{name}' created outside installation")))?;
+        collecting.0.push(Entry { call });
+        collecting.0.len() - 1
+    };
+    let trampoline = TRAMPOLINES
+        .get(n)
+        .ok_or_else(|| mlua::Error::runtime(format!("more than {} binding functions", TRAMPOLINES.len())))?;
+    // SAFETY: the trampoline follows the C function protocol (its `# Safety` is exactly how
+    // Lua calls a C function) and touches only its own frame and the dispatcher's registry key.
+    unsafe { lua.create_c_function(*trampoline) }
+}
+
+/// The dispatcher's results for a failure: the mark, an argument number if any, the message.
+fn marked(lua: &Lua, mark: &'static u8, arg: Option<usize>, message: String) -> mlua::Result<MultiValue> {
+    let mark = Value::LightUserData(LightUserData(key(mark) as *mut c_void));
+    let message = Value::String(lua.create_string(message)?);
+    Ok(MultiValue::from_iter([Some(mark), arg.map(|n| Value::Integer(n as i64)), Some(message)].into_iter().flatten()))
+}
+
+/// Ends the installation: the dispatcher that serves this state's trampolines goes in.
+pub fn finish(lua: &Lua) -> mlua::Result<()> {
+    let entries = Rc::new(lua.remove_app_data::<Collecting>().unwrap_or_default().0);
+    let dispatcher = lua.create_function(move |lua, mut values: MultiValue| {
+        let n = match values.pop_front() {
+            Some(Value::Integer(n)) => n as usize,
+            _ => return Err(mlua::Error::runtime("binding dispatcher called without its number")),
+        };
+        let entry = &entries[n];
+        // For `luasim check`: the script line this call comes from, given to what it records.
+        let noting = crate::device::with_world(lua, |w| w.note_call_lines);
+        let outer = noting.then(|| {
+            let line = crate::device::watchdog::script_location(lua);
+            crate::device::with_world(lua, |w| std::mem::replace(&mut w.call_line, line))
+        });
+        let result = (entry.call)(lua, Args::new(values.into_iter().collect()));
+        if let Some(outer) = outer {
+            crate::device::with_world(lua, |w| w.call_line = outer);
+        }
+        match result {
+            Ok(results) => Ok(results),
+            Err(Fail::Lua(e)) => Err(e),
+            Err(Fail::Raise(message)) => marked(lua, &RAISE_MARK, None, message),
+            Err(Fail::Halt(message)) => marked(lua, &THROW_MARK, None, message),
+            Err(Fail::Arg(n, message)) => marked(lua, &ARG_MARK, Some(n), message),
+        }
+    })?;
+    // SAFETY: exec_raw hands over the dispatcher at 1 and `lua_rawsetp` pops it into the
+    // registry (always a table); run in a protected call, a memory error is caught there.
+    unsafe {
+        lua.exec_raw::<()>(dispatcher, |state| {
+            ffi::lua_rawsetp(state, ffi::LUA_REGISTRYINDEX, key(&DISPATCHER_KEY));
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! The device a Lua state runs on, as the state reaches it: what the firmware keeps outside
+//! every Lua state (the `World`, and the Lua states that are still alive, by generation) and
+//! the task watchdog. A layer under both the runtime and the bindings.
+//!
+//! Each Lua state carries an `Rc<Device>` as app data, so bindings of any state reach the one
+//! World. Normally only the current generation is alive; with `naive_reload` the old states are
+//! kept (as the seed's buggy firmware did) and their callbacks can still be called.
+
+pub mod watchdog;
+
+use crate::memory;
+use crate::world::World;
+use mlua::{Lua, WeakLua};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Compiled chunks by chunk name, then exact source → bytecode. Looked up at every boot, so a
+/// lookup copies nothing.
+type ChunkCache = BTreeMap<String, Vec<(Vec<u8>, Rc<[u8]>)>>;
+
+pub struct Device {
+    world: RefCell<World>,
+    states: RefCell<BTreeMap<u32, WeakLua>>,
+    /// Bytecode of every chunk compiled so far, by chunk name and exact source.
+    chunks: RefCell<ChunkCache>,
+}
+
+impl Device {
+    pub fn new(world: World) -> Rc<Device> {
+        Rc::new(Device {
+            world: RefCell::new(world),
+            states: RefCell::new(BTreeMap::new()),
+            chunks: RefCell::new(BTreeMap::new()),
+        })
+    }
+
+    /// Runs `f` with the world borrowed; `f` must not call into Lua.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut world = self.world.borrow_mut();
+        crate::hostlimit::beat(world.clock.now());
+        f(&mut world)
+    }
+
+    /// Registers the state of a generation so callbacks made in it can be found.
+    pub fn add_state(&self, generation: u32, lua: &Lua) {
+        self.states.borrow_mut().insert(generation, lua.weak());
+    }
+
+    /// The live state of `generation`, if it has not been torn down.
+    pub fn state(&self, generation: u32) -> Option<Lua> {
+        self.states.borrow().get(&generation).and_then(WeakLua::try_upgrade)
+    }
+
+    /// Bytecode of `source` compiled as `name` earlier in this run.
+    pub fn cached_chunk(&self, name: &str, source: &[u8]) -> Option<Rc<[u8]>> {
+        let chunks = self.chunks.borrow();
+        let versions = chunks.get(name)?;
+        versions.iter().find(|(text, _)| text.as_slice() == source).map(|(_, bytecode)| bytecode.clone())
+    }
+
+    pub fn keep_chunk(&self, name: &str, source: &[u8], bytecode: Vec<u8>) {
+        self.chunks.borrow_mut().entry(name.to_string()).or_default().push((source.to_vec(), bytecode.into()));
+    }
+
+    /// Forgets states that have been dropped.
+    pub fn prune_states(&self) {
+        self.states.borrow_mut().retain(|_, weak| weak.try_upgrade().is_some());
+    }
+
+    pub fn into_world(self: Rc<Device>) -> World {
+        match Rc::try_unwrap(self) {
+            Ok(device) => device.world.into_inner(),
+            Err(_) => panic!("a Lua state outlived the run"),
+        }
+    }
+}
+
+/// The device of the state `lua`.
+pub fn device(lua: &Lua) -> Rc<Device> {
+    lua.app_data_ref::<Rc<Device>>().expect("every device Lua state carries its device").clone()
+}
+
+/// Runs `f` with the world of the state `lua`; `f` must not call into Lua.
+pub fn with_world<R>(lua: &Lua, f: impl FnOnce(&mut World) -> R) -> R {
+    device(lua).with_world(f)
+}
+
+/// After an error of `what`: when it is Lua running out of memory, notes the script line the
+/// allocator refused at (the error itself carries no traceback).
+pub fn note_out_of_memory(lua: &Lua, what: &str, message: &str) {
+    let Some(line) = memory::take_refusal(lua) else { return };
+    if message.contains("not enough memory") {
+        with_world(lua, |w| {
+            let at = w.clock.now();
+            w.out_of_memory_at.push((at, what.to_string(), line));
+        });
+    }
+}

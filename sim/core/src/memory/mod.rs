@@ -1,0 +1,373 @@
+//! Device-accurate Lua heap accounting: the lowest layer under the runtime and the bindings.
+//!
+//! A 64-bit host spends more bytes on the same Lua objects than the 32-bit device (pointers,
+//! and the headers made of them). This allocator replaces mlua's: every block
+//! is booked at its device size, the profile's heap limit is enforced on device bytes (Lua then
+//! sees "not enough memory" exactly when the device would), and the peak is kept.
+//!
+//! How a host block maps to a device block (`docs/memory.md` has the method and its limits):
+//! Lua 5.4 passes the object's type tag when it allocates a new object, and each object type
+//! has a fixed header whose 64-bit and 32-bit sizes were measured by compiling Lua's own
+//! headers for both targets. Other blocks (arrays of values, hash nodes, bytecode, buffers)
+//! have the same size on both, except arrays of pointers, which are counted at host size.
+//! Blocks of mlua's Rust callbacks (userdata, C closures) have no device counterpart and are
+//! not counted. The blocks themselves come from the state's `Pool`.
+
+mod pool;
+pub mod proto_arrays;
+
+use mlua::ffi;
+use mlua::Lua;
+use pool::Pool;
+use std::ffi::c_void;
+
+// Lua 5.4 type variants (lobject.h), as passed in `osize` for new objects.
+const VSHRSTR: usize = 4;
+const VLNGSTR: usize = 4 | (1 << 4);
+const VTABLE: usize = 5;
+const VLCL: usize = 6;
+const VCCL: usize = 6 | (2 << 4);
+const VUSERDATA: usize = 7;
+const VTHREAD: usize = 8;
+const VUPVAL: usize = 9;
+const VPROTO: usize = 10;
+
+/// What the device allocates before the wrapper goes in: `lua_newstate` and the base library,
+/// measured on the firmware (RV32, the same Lua and configuration) with the heap probe of
+/// `docs/memory.md`: 3,311 bytes after `lua_newstate`, 4,832 after `luaopen_base`.
+pub const NEW_STATE_DEVICE_BYTES: usize = 4_832;
+
+/// Host size of the string table `lua_newstate` allocates (MINSTRTABSIZE = 128 pointers): the
+/// one block from before the wrapper whose device size differs, and the only one of this size.
+const INITIAL_STRING_TABLE: usize = 128 * 8;
+
+/// The device size of a block allocated before the wrapper went in (part of
+/// `NEW_STATE_DEVICE_BYTES`): the string table is an array of pointers, half the host size; the
+/// others (stacks, the registry's array) are arrays of values, the same size on both.
+fn initial_device_size(host: usize) -> usize {
+    if host == INITIAL_STRING_TABLE {
+        host / 2
+    } else {
+        host
+    }
+}
+
+/// The device size of a new object of type `tag` that takes `host` bytes here.
+fn device_size(tag: usize, host: usize) -> usize {
+    match tag {
+        VSHRSTR | VLNGSTR => host - 8,
+        VTABLE => host - 24,
+        VLCL => 16 + (host - 32) / 2,
+        VCCL | VUSERDATA => host - 16,
+        VUPVAL => host - 8,
+        VPROTO => host - 44,
+        VTHREAD => host - 88,
+        _ => host,
+    }
+}
+
+/// Whether a new object of this tag is host-only machinery: userdata and C closures are how
+/// mlua implements Rust functions (device scripts cannot create userdata, and the firmware's C
+/// functions are light, like the bindings' here).
+fn host_only(tag: usize) -> bool {
+    matches!(tag, VCCL | VUSERDATA)
+}
+
+struct Accounts {
+    /// mlua's allocator, for the blocks allocated before the wrapper went in.
+    inner: ffi::lua_Alloc,
+    inner_ud: *mut c_void,
+    /// Every block allocated since; each keeps its device size in its pool word.
+    pool: Pool,
+    used: usize,
+    peak: usize,
+    limit: usize,
+    /// Host bytes Lua holds (what mlua's own count would say).
+    host_used: usize,
+    /// Set once the state is closing: its figures are final and the pool goes as a whole, so
+    /// freeing a pool block is left undone.
+    closing: bool,
+    /// The state's main thread, whose running frame a refusal names.
+    main: *mut ffi::lua_State,
+    /// `/scripts/x.lua:N` running in the main thread when an allocation was last refused
+    /// (`None` inside a `sys` task, or outside the scripts): Lua's out-of-memory error carries
+    /// no traceback, so this is the only place that knows the line.
+    refused_at: Option<String>,
+}
+
+/// The script line running in `main` when the allocator refuses a new block, read with
+/// `lua_getinfo` ("Sln" reads the call chain and line tables and allocates nothing; every
+/// frame is consistent when a new block is asked for). The innermost frame
+/// from a script on flash names it; a `resume` below it means a coroutine (a `sys` task) was
+/// running, whose frames are not on this thread.
+///
+/// # Safety
+/// `main` is the live main thread of the state whose allocator is running, called for a new
+/// block (not a resize, during which a frame's stack pointers are offsets and must not be read).
+unsafe fn running_line(main: *mut ffi::lua_State) -> Option<String> {
+    for level in 0..64 {
+        // SAFETY: `lua_Debug` is a C struct of integers, pointers and a char array, for which
+        // all zeroes is a valid value (what C code gets from `= {0}`).
+        let mut ar: ffi::lua_Debug = unsafe { std::mem::zeroed() };
+        // SAFETY: `main` is live and its frames consistent (the caller's promise); `ar` is
+        // filled by `lua_getstack` before `lua_getinfo` reads it. Neither raises an error nor
+        // allocates, so no `longjmp` can cross this frame and the allocator is not re-entered.
+        let found = unsafe {
+            ffi::lua_getstack(main, level, &mut ar) != 0 && ffi::lua_getinfo(main, c"Sln".as_ptr(), &mut ar) != 0
+        };
+        if !found {
+            return None;
+        }
+        let text = |p: *const std::ffi::c_char| {
+            // SAFETY: the strings `lua_getinfo` sets are null or NUL-terminated and live as
+            // long as the function they describe, which outlives this loop iteration.
+            (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned())
+        };
+        if text(ar.name).as_deref() == Some("resume") && text(ar.what).as_deref() == Some("C") {
+            return None;
+        }
+        if let Some(path) = text(ar.source).and_then(|s| s.strip_prefix('@').map(str::to_string)) {
+            if path.starts_with("/scripts/") && ar.currentline > 0 {
+                return Some(format!("{path}:{}", ar.currentline));
+            }
+        }
+    }
+    None
+}
+
+/// The device size booked for a block Lua allocates (`old` is `None`, `osize` its type)
+/// or resizes from `osize` host and `old` device bytes to `nsize` host bytes.
+fn device_bytes(osize: usize, nsize: usize, old: Option<usize>) -> usize {
+    match old {
+        None if host_only(osize) => 0,
+        None => device_size(osize, nsize),
+        // a growing or shrinking array keeps its host/device proportion
+        Some(old) => match nsize.checked_mul(old) {
+            Some(product) => product / osize.max(1),
+            None => (nsize as u128 * old as u128 / osize.max(1) as u128) as usize,
+        },
+    }
+}
+
+/// The allocator Lua calls. Must not unwind (it is `extern "C"`: a panic aborts the process).
+///
+/// # Safety
+/// Called only by Lua as the `lua_Alloc` of the state `DeviceHeap::install` set it on, with
+/// that call's `ud` (the state's `Accounts`, alive until the state is closed) and the
+/// `lua_Alloc` contract: `ptr` is null (then `osize` is a type tag) or a live block of `osize`
+/// bytes this allocator or the one before it returned.
+unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
+    // SAFETY: `ud` is the `Accounts` `install` leaked for this state, freed only after the
+    // state is closed. Lua runs one allocation at a time, on one thread, and no other
+    // reference to the accounts is live meanwhile: the probe's readers, `rebook` and `closing`
+    // make theirs outside allocator calls and drop them before Lua runs again.
+    let a = unsafe { &mut *(ud as *mut Accounts) };
+    let ours = !ptr.is_null() && a.pool.owns(ptr as *mut u8, osize);
+    let old = match (ptr.is_null(), ours) {
+        (true, _) => None,
+        // SAFETY: `ptr` is a live block of the pool (`owns`), so its word is there.
+        (false, true) => Some(unsafe { *Pool::word(ptr as *mut u8) }),
+        (false, false) => Some(initial_device_size(osize)),
+    };
+    let old_host = if ptr.is_null() { 0 } else { osize };
+    if nsize == 0 {
+        if ours && a.closing {
+            return std::ptr::null_mut();
+        }
+        a.host_used -= old_host;
+        if ours {
+            a.used -= old.unwrap_or(0);
+            // SAFETY: Lua frees a live block of `osize` bytes, which the pool owns, and never
+            // touches it again.
+            unsafe { a.pool.free(ptr as *mut u8, osize) };
+            return std::ptr::null_mut();
+        }
+        // a block from before the wrapper: part of NEW_STATE_DEVICE_BYTES, or mlua's own
+        // SAFETY: the block came from the previous allocator; it is handed back to it with
+        // its own `ud`, under the same `lua_Alloc` contract Lua called this one with.
+        return unsafe { (a.inner)(a.inner_ud, ptr, osize, nsize) };
+    }
+    let new = device_bytes(osize, nsize, old);
+    let old_device = old.unwrap_or(0);
+    if new > old_device && a.used - old_device + new > a.limit {
+        // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
+        // the frames' stack pointers as offsets, so no frame may be read then.
+        // SAFETY: `a.main` is this state's main thread, alive while its allocator runs, and
+        // this is a new block (`ptr` is null), not a resize.
+        a.refused_at = if ptr.is_null() { unsafe { running_line(a.main) } } else { None };
+        return std::ptr::null_mut();
+    }
+    let p = if ours {
+        // SAFETY: `ptr` is the pool's live block of `osize` bytes; on success Lua uses only
+        // the returned block, on failure (null) it keeps the old one, as `realloc` does.
+        unsafe { a.pool.realloc(ptr as *mut u8, osize, nsize) }
+    } else {
+        let fresh = a.pool.alloc(nsize);
+        if !fresh.is_null() && !ptr.is_null() {
+            // SAFETY: `ptr` is a live block of `osize` bytes from the previous allocator and
+            // `fresh` a distinct new one of `nsize`; the smaller length fits both. The old
+            // block goes back to its allocator with its own `ud` and is not used again.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr as *const u8, fresh, osize.min(nsize));
+                (a.inner)(a.inner_ud, ptr, osize, 0);
+            }
+        }
+        fresh
+    };
+    if p.is_null() {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: `p` is a live block of the pool just allocated or moved.
+    unsafe { *Pool::word(p) = new };
+    a.used = a.used - old_device + new;
+    a.peak = a.peak.max(a.used);
+    a.host_used = a.host_used - old_host + nsize;
+    p as *mut c_void
+}
+
+/// Read access to a state's accounts from its bindings (kept in the state's app data).
+#[derive(Clone, Copy)]
+pub struct HeapProbe(*mut Accounts);
+
+impl HeapProbe {
+    /// Device bytes in use and the peak so far.
+    pub fn read(self) -> (usize, usize) {
+        // SAFETY: the accounts outlive the state whose app data holds this probe.
+        let a = unsafe { &*self.0 };
+        (a.used, a.peak)
+    }
+
+    /// Host bytes in use.
+    pub fn host_used(self) -> usize {
+        // SAFETY: as in `read`: the probe's accounts are alive and only read here.
+        unsafe { (*self.0).host_used }
+    }
+}
+
+/// The device heap of the state `lua`: (in use, peak).
+pub fn device_heap(lua: &Lua) -> (usize, usize) {
+    lua.app_data_ref::<HeapProbe>().map_or((0, 0), |p| p.read())
+}
+
+/// Books each `(block, host bytes, device bytes)` at its device size: blocks whose layout the
+/// wrapper could not know when they were allocated (see `proto_arrays`). Blocks the wrapper does
+/// not own are left alone. A peak above `peak_before` was reached while these blocks existed
+/// and drops with them.
+pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: usize) {
+    let Some(probe) = lua.app_data_ref::<HeapProbe>().map(|p| p.0) else { return };
+    // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
+    // not running (this is a Rust call on the state's thread).
+    let a = unsafe { &mut *probe };
+    let mut taken = 0;
+    for &(ptr, host, device) in blocks {
+        let block = ptr as *mut u8;
+        if host == 0 || !a.pool.owns(block, host) {
+            continue;
+        }
+        // SAFETY: the pool owns the block and it is live (the caller found it in a prototype
+        // the state still holds), so it has its word; no other reference to it exists.
+        let word = unsafe { &mut *Pool::word(block) };
+        taken += word.saturating_sub(device);
+        a.used = a.used - *word + device;
+        *word = device;
+    }
+    if a.peak > peak_before {
+        a.peak = peak_before.max(a.peak - taken).max(a.used);
+    }
+}
+
+/// Where the last refused allocation was made (`/scripts/x.lua:N`), if known; clears it.
+pub fn take_refusal(lua: &Lua) -> Option<String> {
+    let probe = lua.app_data_ref::<HeapProbe>().map(|p| p.0)?;
+    // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
+    // not running (this is a Rust call on the state's thread).
+    let a = unsafe { &mut *probe };
+    a.refused_at.take()
+}
+
+/// The device heap peak of the state `lua` so far.
+pub fn peak(lua: &Lua) -> usize {
+    device_heap(lua).1
+}
+
+/// Host bytes the state `lua` holds.
+pub fn host_heap(lua: &Lua) -> usize {
+    lua.app_data_ref::<HeapProbe>().map_or(0, |p| p.host_used())
+}
+
+/// The device-heap accounts of one Lua state. Must outlive the state (declare it first, so it
+/// drops last), because Lua frees its blocks through it when it closes.
+pub struct DeviceHeap {
+    accounts: *mut Accounts,
+}
+
+impl DeviceHeap {
+    /// Puts the wrapper in front of `lua`'s allocator with a limit of `limit` device bytes.
+    /// Everything allocated before is booked as `NEW_STATE_DEVICE_BYTES`.
+    ///
+    /// # Safety
+    /// The returned value outlives the Lua state of `lua` (every clone of it included): Lua
+    /// calls the allocator, whose data this value frees on drop, until the state is closed.
+    pub unsafe fn install(lua: &Lua, limit: usize) -> DeviceHeap {
+        // mlua treats every allocation as fallible once a limit is set; ours is the real one.
+        let _ = lua.set_memory_limit(isize::MAX as usize);
+        let state = lua.state();
+        let mut inner_ud = std::ptr::null_mut();
+        // SAFETY: `state` is the live main state of `lua`, and no Lua code runs during this Rust
+        // call, so no allocation is under way while the allocator is swapped; the previous one
+        // and its `ud` are kept for the blocks it made. The accounts are freed only after the
+        // state is closed (the caller's promise).
+        unsafe {
+            let inner = ffi::lua_getallocf(state, &mut inner_ud);
+            let accounts = Box::into_raw(Box::new(Accounts {
+                inner,
+                inner_ud,
+                pool: Pool::new(),
+                host_used: lua.used_memory(),
+                closing: false,
+                main: state,
+                refused_at: None,
+                used: NEW_STATE_DEVICE_BYTES,
+                peak: NEW_STATE_DEVICE_BYTES,
+                limit,
+            }));
+            ffi::lua_setallocf(state, device_alloc, accounts as *mut c_void);
+            lua.set_app_data(HeapProbe(accounts));
+            DeviceHeap { accounts }
+        }
+    }
+
+    /// The state is about to close (see `Accounts::closing`).
+    pub fn closing(&self) {
+        // SAFETY: owned by this value; Lua calls the allocator only on this thread and not
+        // while this runs.
+        unsafe { (*self.accounts).closing = true }
+    }
+}
+
+impl Drop for DeviceHeap {
+    fn drop(&mut self) {
+        // SAFETY: created by Box::into_raw in `install` and freed only here; the Lua state
+        // whose allocator used it is closed (the promise `install`'s caller made).
+        unsafe { drop(Box::from_raw(self.accounts)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_headers_shrink_to_their_32_bit_size() {
+        // measured sizes: TString contents at 24 vs 16, Table 56 vs 32, LClosure 32+8n vs 16+4n,
+        // CClosure 32+16n vs 16+16n, UpVal 40 vs 32, Proto 128 vs 84, thread 208 vs 120
+        assert_eq!(device_size(VSHRSTR, 24 + 6), 16 + 6);
+        assert_eq!(device_size(VTABLE, 56), 32);
+        assert_eq!(device_size(VLCL, 32 + 3 * 8), 16 + 3 * 4);
+        assert_eq!(device_size(VCCL, 48), 32);
+        assert_eq!(device_size(VUPVAL, 40), 32);
+        assert_eq!(device_size(VPROTO, super::proto_arrays::PROTO_HOST_BYTES), 84);
+        assert_eq!(device_size(VTHREAD, 208), 120);
+        assert_eq!(device_size(0, 160), 160);
+    }
+}

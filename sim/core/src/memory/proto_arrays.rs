@@ -1,0 +1,108 @@
+//! Function prototypes' arrays of pointer-sized entries, booked at their device size.
+//!
+//! A Lua 5.4 prototype keeps its nested prototypes (`p`, one pointer each), its local variables
+//! (`locvars`: a name pointer and two ints) and its upvalue descriptions (`upvalues`: a name
+//! pointer and three bytes) in arrays the parser and `lundump.c` allocate without a type tag,
+//! so the heap wrapper books them at host size: 8, 16 and 16 bytes an entry against the
+//! device's 4, 12 and 8. For `sys.lua` that was about 2 KB too much. After a chunk loads, this
+//! walks its prototypes (the layouts below mirror Lua 5.4's `lobject.h`; their sizes are
+//! checked against the sizes Lua allocates) and books those arrays at their device size.
+//!
+//! Only Lua 5.4 builds do this; with `lua53`/`lua55` the arrays stay at host size.
+
+use super as heap;
+use mlua::{Function, Lua};
+use std::ffi::{c_int, c_void};
+
+/// `LClosure` up to its prototype.
+#[repr(C)]
+struct LClosure {
+    next: *const c_void,
+    tt: u8,
+    marked: u8,
+    nupvalues: u8,
+    gclist: *const c_void,
+    p: *const Proto,
+}
+
+#[repr(C)]
+struct Proto {
+    next: *const c_void,
+    tt: u8,
+    marked: u8,
+    numparams: u8,
+    is_vararg: u8,
+    maxstacksize: u8,
+    sizeupvalues: c_int,
+    sizek: c_int,
+    sizecode: c_int,
+    sizelineinfo: c_int,
+    sizep: c_int,
+    sizelocvars: c_int,
+    sizeabslineinfo: c_int,
+    linedefined: c_int,
+    lastlinedefined: c_int,
+    k: *const c_void,
+    code: *const c_void,
+    p: *const *const Proto,
+    upvalues: *const c_void,
+    lineinfo: *const c_void,
+    abslineinfo: *const c_void,
+    locvars: *const c_void,
+    source: *const c_void,
+    gclist: *const c_void,
+}
+
+/// Host size of a `Proto` (what Lua 5.4 allocates for one; see heap.rs's measured sizes).
+pub const PROTO_HOST_BYTES: usize = 128;
+const _: () = assert!(size_of::<Proto>() == PROTO_HOST_BYTES);
+
+/// (host, device) bytes per entry of `p`, `locvars` and `upvalues`.
+const NESTED: (usize, usize) = (8, 4);
+const LOCVAR: (usize, usize) = (16, 12);
+const UPVALDESC: (usize, usize) = (16, 8);
+
+/// Books the pointer arrays of every prototype of `chunk` (a Lua function just loaded) at device size;
+/// `peak_before` is the heap peak before the chunk was loaded (a peak reached while loading
+/// drops with the correction).
+pub fn rebook(lua: &Lua, chunk: &Function, peak_before: usize) {
+    if !cfg!(feature = "lua54") {
+        return;
+    }
+    let closure = chunk.to_pointer() as *const LClosure;
+    if closure.is_null() {
+        return;
+    }
+    let mut blocks = Vec::new();
+    // SAFETY: this is a Lua 5.4 build (checked above), where a Lua function's pointer is its
+    // `LClosure` (a chunk from `load` is never a C function), laid out as above; its prototype
+    // tree lives as long as the function, which the caller holds, and no Lua code runs here.
+    unsafe { collect(&*(*closure).p, &mut blocks) };
+    heap::rebook(lua, &blocks, peak_before);
+}
+
+/// Adds `(block, host bytes, device bytes)` of `proto`'s pointer arrays and its nested ones'.
+///
+/// # Safety
+/// `proto` is a live Lua 5.4 prototype (so laid out as `Proto` above), its `p` array holds
+/// `sizep` prototype pointers (each null or live), and the tree is not changed or collected
+/// during the call (the caller holds the closure and runs no Lua meanwhile).
+unsafe fn collect(proto: &Proto, blocks: &mut Vec<(*const c_void, usize, usize)>) {
+    let mut add = |ptr: *const c_void, count: c_int, (host, device): (usize, usize)| {
+        if !ptr.is_null() && count > 0 {
+            blocks.push((ptr, count as usize * host, count as usize * device));
+        }
+    };
+    add(proto.p as *const c_void, proto.sizep, NESTED);
+    add(proto.locvars, proto.sizelocvars, LOCVAR);
+    add(proto.upvalues, proto.sizeupvalues, UPVALDESC);
+    for i in 0..proto.sizep.max(0) as usize {
+        // SAFETY: `i < sizep`, the length of the live `p` array (the caller's promise).
+        let nested = unsafe { *proto.p.add(i) };
+        if !nested.is_null() {
+            // SAFETY: a non-null entry of `p` is a nested prototype of the same live tree,
+            // kept alive by its parent, so the promise holds for it too.
+            unsafe { collect(&*nested, blocks) };
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Device profiles: what a given ESP32 build looks like to Lua, as data.
+//!
+//! Profiles are YAML files under `sim/core/profiles/`, compiled into the binary so `luasim` needs no
+//! files beside it. A scenario names a profile and may override single fields
+//! (`device: { profile: esp32, tick_hz: 1000 }`).
+
+use serde::{Deserialize, Serialize};
+
+/// One device build: chip, FreeRTOS configuration, Lua budgets and compiled-in modules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub chip: String,
+    pub lua_version: String,
+    /// FreeRTOS `configTICK_RATE_HZ`.
+    pub tick_hz: u32,
+    /// Length of the rtos message queue.
+    pub queue_len: usize,
+    /// Number of FreeRTOS software timers the `rtos` module may use at once.
+    pub timer_slots: usize,
+    /// Bytes the Lua allocator may hand out before Lua sees "not enough memory".
+    pub lua_heap_bytes: usize,
+    /// Estimated Lua VM instructions per millisecond of CPU time on this chip.
+    pub lua_instructions_per_ms: u64,
+    /// Task watchdog period: Lua running longer than this without yielding is stopped.
+    pub watchdog_ms: u64,
+    /// Time from reset to the first line of `main.lua`.
+    pub boot_ms: u64,
+    /// Optional firmware modules compiled into this build (`telegram`, `gnss`).
+    pub modules: Vec<String>,
+    /// Bytes of RTC memory that survive deep sleep (the sleep region).
+    pub sleep_region_bytes: usize,
+    /// Supply currents per power state.
+    pub currents: Currents,
+    /// Reproduce the seed's buggy hot reload: old Lua states and their callbacks stay alive.
+    #[serde(default)]
+    pub naive_reload: bool,
+    /// Keep the whole Lua VM in the sleep region: the heap is capped at the region's size, the
+    /// state survives deep sleep, and only a lean firmware surface is loaded.
+    #[serde(default)]
+    pub vm_in_sleep_region: bool,
+    /// Extra standard libraries of the lean whole-VM state (`string`, `table`, `math`, `utf8`,
+    /// `coroutine`); it always has the base library.
+    #[serde(default)]
+    pub vm_libs: Vec<String>,
+}
+
+/// Supply current in each power state, in mA (datasheet-typical figures; see `docs/energy.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Currents {
+    /// Awake, CPU running, radio off.
+    pub active_ma: f64,
+    /// Awake with Wi-Fi on (average, not TX peaks).
+    pub radio_ma: f64,
+    pub light_sleep_ma: f64,
+    /// RTC timer and RTC memory on.
+    pub deep_sleep_ma: f64,
+    /// From reset until `main.lua` runs (`boot_ms` long).
+    pub boot_ma: f64,
+}
+
+const BUILT_IN: [(&str, &str); 3] = [
+    ("esp32", include_str!("../profiles/esp32.yaml")),
+    ("esp32s3", include_str!("../profiles/esp32s3.yaml")),
+    ("esp32c3", include_str!("../profiles/esp32c3.yaml")),
+];
+
+/// Names of the profiles compiled into this binary.
+pub fn built_in_names() -> impl Iterator<Item = &'static str> {
+    BUILT_IN.iter().map(|(name, _)| *name)
+}
+
+/// The built-in profile's YAML text, or `None` for an unknown name.
+pub fn built_in_yaml(name: &str) -> Option<&'static str> {
+    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+impl Profile {
+    /// Loads a built-in profile by name.
+    pub fn built_in(name: &str) -> Option<Profile> {
+        let text = built_in_yaml(name)?;
+        Some(serde_yaml::from_str(text).expect("built-in profiles are valid (tested)"))
+    }
+
+    /// The Lua heap limit in device bytes: the sleep region when the whole VM lives there.
+    pub fn heap_limit(&self) -> usize {
+        if self.vm_in_sleep_region {
+            self.sleep_region_bytes
+        } else {
+            self.lua_heap_bytes
+        }
+    }
+
+    /// Watchdog budget in Lua VM instructions.
+    pub fn watchdog_instructions(&self) -> u64 {
+        self.watchdog_ms.saturating_mul(self.lua_instructions_per_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_profile_parses_and_matches_its_name() {
+        for name in built_in_names() {
+            let p = Profile::built_in(name).unwrap();
+            assert_eq!(p.name, name);
+            assert_eq!(p.queue_len, 256);
+            assert_eq!(p.timer_slots, 64);
+        }
+        assert!(Profile::built_in("esp8266").is_none());
+    }
+}

@@ -1,0 +1,301 @@
+//! Runs a scenario: boots the device, runs `main.lua` then `rules.lua` in a fresh Lua state,
+//! lets virtual time run to the end, reloads and reboots when asked, and reports.
+//!
+//! This is the only place that creates and drops Lua states. The `World` lives in a `Device`
+//! shared by every state, so it outlives every boot and reload.
+
+pub mod device_lua;
+mod loader;
+mod sandbox;
+mod state;
+
+pub use loader::{compile, syntax_check, READER_PIECE};
+pub use sandbox::REMOVED;
+pub use state::SYS_LUA;
+
+use crate::bindings::{describe_error, take_message};
+use crate::device::Device;
+use crate::device::{note_out_of_memory, with_world};
+use crate::expect::{Check, Measures, Outcome};
+use crate::hostlimit;
+use crate::memory;
+use crate::scenario::Scenario;
+use crate::time::Micros;
+use crate::trace::{Event, EventKind};
+use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
+use crate::world::{EnergyReport, Halt, Recorder, Wait, WakeCause, World};
+use mlua::{Function, Lua, Value};
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Keep every event in the report (for printing and export). Expectations are checked either way.
+    pub keep_events: bool,
+}
+
+/// Figures of a finished run. Deterministic: no wall-clock values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub simulated_us: Micros,
+    pub end_reason: String,
+    pub boots: u32,
+    pub reloads: u32,
+    pub events: u64,
+    pub errors: u64,
+    pub timers_peak: usize,
+    pub timer_slots: usize,
+    pub queue_peak: usize,
+    pub queue_len: usize,
+    pub queue_drops: u64,
+    /// Largest Lua heap in device (32-bit) bytes, exact (`docs/memory.md`).
+    pub heap_peak_bytes: usize,
+    /// The same on this 64-bit host, sampled at rtos calls and every 1000 instructions.
+    pub host_heap_peak_bytes: usize,
+    pub heap_limit_bytes: usize,
+    /// Firmware messages dropped because their data did not fit in the Lua heap.
+    pub heap_drops: u64,
+    /// Sleep-region bytes in use at the end, and its size.
+    pub region_bytes: usize,
+    pub region_limit_bytes: usize,
+    pub energy: EnergyReport,
+    /// Days the scenario's `battery_mah` lasts at this run's average draw.
+    pub battery_days: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    pub scenario: String,
+    pub stats: Stats,
+    pub outcomes: Vec<Outcome>,
+    #[serde(skip)]
+    pub events: Vec<Event>,
+    /// (virtual time, what failed, script line) of out-of-memory errors (`World::out_of_memory_at`).
+    #[serde(skip)]
+    pub out_of_memory_at: Vec<(Micros, String, String)>,
+    /// (event number, script line) of events recorded during binding calls, for runs made by
+    /// `run_noting_lines` (empty otherwise).
+    #[serde(skip)]
+    pub call_lines: Vec<(u64, String)>,
+}
+
+impl RunReport {
+    /// Every expectation held. (A watchdog trip is an error event, so it fails the default
+    /// "no errors" unless the scenario expects it.)
+    pub fn passed(&self) -> bool {
+        self.outcomes.iter().all(|o| o.passed)
+    }
+}
+
+/// The device could not be simulated at all (not a script error, which is traced).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Held as text: `mlua::Error` is not `Send`, and the gate runs scenarios on threads.
+    #[error("could not build the device's Lua state: {0}")]
+    State(String),
+    #[error(
+        "the run recorded {limit} events (the `max_events` limit) by {} s of its {} s and was stopped as a \
+         runaway (a fast timer over a long duration?); `max_events:` in the scenario raises the limit",
+        crate::time::Secs(*at),
+        crate::time::Secs(*duration)
+    )]
+    TooManyEvents { limit: u64, at: Micros, duration: Micros },
+}
+
+impl From<mlua::Error> for RunError {
+    fn from(e: mlua::Error) -> RunError {
+        RunError::State(e.to_string())
+    }
+}
+
+const END_DURATION: &str = "duration reached";
+const END_WATCHDOG: &str = "watchdog";
+
+/// Runs `scenario` to its end.
+pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with(scenario, options, false)
+}
+
+/// `run`, also noting the script line of every binding call and the events it recorded
+/// (`RunReport::call_lines`), at the cost of a stack walk per call; the trace is the same.
+pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with(scenario, options, true)
+}
+
+fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Result<RunReport, RunError> {
+    let checks = scenario.expect.iter().cloned().map(Check::new).collect();
+    let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, checks));
+    world.note_call_lines = note_lines;
+    let device = Device::new(world);
+    let _watch = hostlimit::watch(&scenario.origin);
+    let boot_ms = scenario.profile.boot_ms;
+    let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
+    // With `naive_reload`, torn-down states are kept alive here until the next reboot.
+    let mut stale_states: Vec<state::DeviceState> = Vec::new();
+    let end_reason = 'boot: loop {
+        tracing::debug!(scenario = %scenario.name, cause = wake.as_str(), "boot");
+        device.with_world(|w| {
+            w.boot(wake, &detail);
+            w.pass_boot_time(boot_ms);
+        });
+        stale_states.clear();
+        loop {
+            if device.with_world(|w| w.halt().is_none()) {
+                if let Some(kept) = run_generation(&device, scenario.seed)? {
+                    stale_states.push(kept);
+                }
+            }
+            let halt = device.with_world(World::take_halt);
+            (wake, detail) = match halt {
+                Some(Halt::Reload { trigger }) => {
+                    device.with_world(|w| w.reload(&trigger));
+                    continue;
+                }
+                Some(Halt::Reboot { cause }) => (WakeCause::Reset, cause),
+                Some(Halt::DeepSleep { ms }) => (device.with_world(|w| w.deep_sleep(ms)), String::new()),
+                Some(Halt::PowerCut(cut)) => (device.with_world(|w| w.after_power_cut(cut)), String::new()),
+                Some(Halt::VmLost(cause)) => (cause, String::new()),
+                Some(Halt::Watchdog { location }) => {
+                    device.with_world(|w| {
+                        let p = &w.profile;
+                        let message = format!(
+                            "Lua ran for more than {} ms of CPU time (~{} instructions) without yielding, at {location}",
+                            p.watchdog_ms,
+                            p.watchdog_instructions()
+                        );
+                        w.record(EventKind::Error { what: "watchdog".into(), message });
+                    });
+                    break 'boot END_WATCHDOG;
+                }
+                Some(Halt::EndOfRun) | None => break 'boot END_DURATION,
+            };
+            if device.with_world(|w| w.halt() == Some(&Halt::EndOfRun)) {
+                break 'boot END_DURATION;
+            }
+            continue 'boot;
+        }
+    };
+    drop(stale_states);
+    tracing::debug!(scenario = %scenario.name, end_reason, "run ended");
+    let mut world = device.into_world();
+    if let Some((limit, at)) = world.out_of_events() {
+        return Err(RunError::TooManyEvents { limit, at, duration: scenario.duration });
+    }
+    world.record(EventKind::End { reason: end_reason.to_string() });
+    Ok(report(scenario, world, end_reason))
+}
+
+/// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
+/// run yet), and hands it to `f`. For audits of the sandbox: `tests/tests/sandbox.rs` walks
+/// everything a script can reach from it.
+pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Result<R, RunError> {
+    let device = Device::new(World::new(scenario.setup(), Recorder::new(false, Vec::new())));
+    device.with_world(|w| w.boot(WakeCause::PowerOn, ""));
+    let booted = state::new_state(device.clone(), scenario.seed)?;
+    Ok(f(&booted.lua))
+}
+
+/// One generation: a fresh state runs `main.lua`, then `rules.lua`; if they return, the
+/// firmware's Lua task keeps taking messages until the device halts. Returns the state when
+/// a naive reload must keep it alive.
+fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::DeviceState>, RunError> {
+    let generation = device.with_world(|w| w.generation);
+    let booted = state::new_state(device.clone(), seed)?;
+    let lua = &booted.lua;
+    device.add_state(generation, lua);
+    let run_script: Function = lua.named_registry_value(state::RUN_SCRIPT)?;
+    for path in [MAIN_SCRIPT, RULES_SCRIPT] {
+        hostlimit::doing(|| format!("running {path}"));
+        if device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
+            continue;
+        }
+        let failure = match run_script.call::<(bool, Value)>(path) {
+            Ok((true, _)) => None,
+            Ok((false, err)) => Some(describe_error(&err)),
+            Err(err) => Some(err.to_string()),
+        };
+        if let Some(message) = failure {
+            note_out_of_memory(lua, &format!("script {path}"), &message);
+            device.with_world(|w| {
+                if w.halt().is_none() {
+                    w.record(EventKind::Error { what: format!("script {path}"), message });
+                }
+            });
+        }
+    }
+    drain_until_halt(lua)?;
+    hostlimit::doing(|| "closing the Lua state (its __gc finalizers run)".into());
+    let (host_used, (_, device_peak)) = (memory::host_heap(lua), memory::device_heap(lua));
+    let keep = device.with_world(|w| {
+        w.note_host_heap(host_used);
+        w.note_heap(device_peak);
+        w.profile.naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
+    });
+    let kept = keep.then_some(booted);
+    device.prune_states();
+    Ok(kept)
+}
+
+/// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
+fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
+    loop {
+        match with_world(lua, |w| w.wait_for_message(None)) {
+            Wait::Halted => return Ok(()),
+            Wait::Timeout => {}
+            Wait::Message(message) => {
+                take_message(lua, message)?;
+            }
+        }
+    }
+}
+
+fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport {
+    let stats = Stats {
+        simulated_us: world.clock.now(),
+        end_reason: end_reason.to_string(),
+        boots: world.boots(),
+        reloads: world.reloads(),
+        events: world.recorder.event_count(),
+        errors: world.recorder.error_count(),
+        timers_peak: world.timers.peak(),
+        timer_slots: world.timers.capacity(),
+        queue_peak: world.queue.peak(),
+        queue_len: world.profile.queue_len,
+        queue_drops: world.queue.drops(),
+        heap_peak_bytes: world.heap_peak(),
+        host_heap_peak_bytes: world.host_heap_peak(),
+        heap_limit_bytes: world.profile.heap_limit(),
+        heap_drops: world.heap_drops(),
+        region_bytes: world.rtc.used(),
+        region_limit_bytes: world.rtc.capacity(),
+        energy: world.energy_report(),
+        battery_days: None,
+    };
+    let stats = Stats {
+        battery_days: scenario
+            .battery_mah
+            .filter(|_| stats.energy.mah_per_day > 0.0)
+            .map(|b| b / stats.energy.mah_per_day),
+        ..stats
+    };
+    let measures = Measures {
+        boots: stats.boots as u64,
+        heap_bytes: stats.heap_peak_bytes as u64,
+        region_bytes: stats.region_bytes as u64,
+        mah_per_day: stats.energy.mah_per_day,
+        timers: stats.timers_peak as u64,
+        queue: stats.queue_peak as u64,
+        drops: stats.queue_drops,
+    };
+    let out_of_memory_at = std::mem::take(&mut world.out_of_memory_at);
+    let call_lines = std::mem::take(&mut world.call_lines);
+    let (events, checks) = world.recorder.finish();
+    RunReport {
+        scenario: scenario.name.clone(),
+        stats,
+        outcomes: checks.iter().map(|c| c.outcome(&measures)).collect(),
+        events,
+        out_of_memory_at,
+        call_lines,
+    }
+}
