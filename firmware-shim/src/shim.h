@@ -32,7 +32,7 @@ struct pack_arg {
     uint32_t str_len;
 };
 
-/* ---- JSON values (src/json.c) ------------------------------------------------------------ */
+/* ---- JSON values (src/json_value.c, json_parse.c, json_float.c) -------------------------- */
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_INT, JSON_FLOAT, JSON_STR, JSON_ARRAY, JSON_OBJECT };
 
