@@ -329,7 +329,7 @@ void bindings_install_all(struct lua_State *L);
 void lua_task(void *arg);
 extern TaskHandle_t g_lua_task;
 
-/* The task watchdog (src/lua_task.c): Lua blocked on the queue, the budget starts again. */
+/* The task watchdog (src/lua_watchdog.c): Lua blocked on the queue, the budget starts again. */
 void lua_watchdog_feed(void);
 
 /* The Lua state of `generation` while it is alive (the current one; older ones with
@@ -342,7 +342,7 @@ bool lua_halting(void);
 /* The error text of a failed protected call, as sim/src/runtime/mod.rs describe_error. */
 void lua_trace_error(struct lua_State *L, const char *what, const char *arg, size_t arg_len);
 
-/* Lua heap accounting in device bytes (src/lua_task.c): this state's use and peak; the run's
+/* Lua heap accounting in device bytes (src/lua_heap.c): this state's use and peak; the run's
  * peak over every state. */
 size_t lua_heap_used(struct lua_State *L);
 size_t lua_heap_state_peak(struct lua_State *L);
