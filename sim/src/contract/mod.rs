@@ -118,7 +118,7 @@ pub fn bindings() -> impl Iterator<Item = (&'static str, Option<&'static str>)> 
 }
 
 /// What the sandbox removes from every state (`runtime::REMOVED`), which the firmware's
-/// `lua_task.c` removes too.
+/// `lua_sandbox.c` removes too.
 pub fn sandbox_removed() -> &'static [&'static str] {
     crate::runtime::REMOVED
 }
@@ -174,10 +174,10 @@ mod tests {
 
     #[test]
     fn removed_library_names_fit_the_firmwares_buffer() {
-        // lua_task.c copies the library part of `lib.field` into a 16-byte buffer.
+        // lua_sandbox.c copies the library part of `lib.field` into a 16-byte buffer.
         for path in sandbox_removed() {
             let lib = path.split_once('.').map_or("", |(lib, _)| lib);
-            assert!(lib.len() < 16, "`{path}`: the library name fits lua_task.c's buffer");
+            assert!(lib.len() < 16, "`{path}`: the library name fits lua_sandbox.c's buffer");
         }
     }
 }
