@@ -3,8 +3,8 @@
  * Errors go through luaL_argerror, which names the function from its call site
  * (`bad argument #1 to 'publish' (string expected, got nil)`, `'?'` under pcall) and
  * carries the calling line; the simulator raises its binding errors the same way
- * (sim/src/bindings/surface.rs). The checks accept what the simulator's
- * sim/src/bindings/args.rs accepts. */
+ * (sim/core/src/bindings/surface.rs). The checks accept what the simulator's
+ * sim/core/src/bindings/args.rs accepts. */
 #include <string.h>
 
 #include "lauxlib.h"

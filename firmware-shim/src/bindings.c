@@ -1,6 +1,6 @@
 /* bindings.c: the one list of firmware modules a fresh Lua state gets.
  *
- * The list is contract.h's BINDINGS, generated from the simulator's (sim/src/bindings/mod.rs
+ * The list is contract.h's BINDINGS, generated from the simulator's (sim/core/src/bindings/mod.rs
  * ALL), so globals are created in the same order on both sides; an optional module installs
  * only when the packed build lists it. */
 #include "lauxlib.h"

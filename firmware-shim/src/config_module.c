@@ -1,4 +1,4 @@
-/* config_module.c: the firmware's `Config` binding (sim/src/bindings/config.rs).
+/* config_module.c: the firmware's `Config` binding (sim/core/src/bindings/config.rs).
  *
  * `Config.get("a.b.c")` reads the device configuration (the scenario's `config:` tree, changed
  * by `config` steps) at a dotted path, as a fresh Lua value; a missing path gives nil. */

@@ -1,4 +1,4 @@
-/* eventbus_module.c: the firmware's `EventBus` binding (sim/src/bindings/eventbus.rs).
+/* eventbus_module.c: the firmware's `EventBus` binding (sim/core/src/bindings/eventbus.rs).
  *
  * `EventBus.subscribe(event, fn)` registers `fn(data)` for a firmware event (an `event` step
  * of the scenario: `sensor.temperature` with its data table), stamped with the generation. */

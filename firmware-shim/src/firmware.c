@@ -1,5 +1,5 @@
-/* firmware.c: the firmware's side of the bindings, mirroring sim/src/world/firmware.rs and the
- * step handling of sim/src/world/steps.rs.
+/* firmware.c: the firmware's side of the bindings, mirroring sim/core/src/world/firmware.rs and the
+ * step handling of sim/core/src/world/steps.rs.
  *
  * Registrations made from Lua (EventBus, MQTT, Node.setTimeout) are stamped with the
  * generation of the state that made them and traced (`sub`). An event, incoming MQTT message

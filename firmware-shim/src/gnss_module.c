@@ -1,4 +1,4 @@
-/* gnss_module.c: the firmware's optional `GNSS` binding (sim/src/bindings/gnss.rs).
+/* gnss_module.c: the firmware's optional `GNSS` binding (sim/core/src/bindings/gnss.rs).
  *
  * Only on builds with the `gnss` module (bindings.c checks the packed module list).
  * `GNSS.lastFix()` returns the last position fix as a fresh table (`lat`, `lon`, and whatever

@@ -1,6 +1,6 @@
-/* json_module.c: the firmware's `JSON` binding (sim/src/bindings/json.rs and convert.rs).
+/* json_module.c: the firmware's `JSON` binding (sim/core/src/bindings/json.rs and convert.rs).
  *
- * `JSON.decode(text)` gives the value (src/json.c parses exactly like serde_json) or `nil,
+ * `JSON.decode(text)` gives the value (src/json_parse.c parses exactly like serde_json) or `nil,
  * "JSON.decode: <serde_json's message>"`. `JSON.encode(value)` prints like serde_json's
  * to_string of the simulator's conversion: a table whose pairs are exactly 1..#t is an array,
  * any other table an object with keys sorted (integer and float keys as Lua prints them, the

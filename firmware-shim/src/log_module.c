@@ -1,6 +1,6 @@
 /* log_module.c: LuatOS's `log` module, Lua's `print` and the firmware's `Log` binding.
  *
- * Same text as the simulator (sim/src/bindings/luatos_log.rs and log.rs): `log.info(tag, ...)`
+ * Same text as the simulator (sim/core/src/bindings/luatos_log.rs and log.rs): `log.info(tag, ...)`
  * prints `I/user.<tag> <values joined by spaces>` (D/W/E for the other levels), filtered by
  * `log.setLevel`; `print(...)` prints its values joined by tabs; `Log.info(msg, ...)` prints
  * `I/lua <msg> <values>`. Values are converted like Lua's tostring. */

@@ -1,4 +1,4 @@
-/* mqtt_module.c: the firmware's `MQTT` binding (sim/src/bindings/mqtt.rs).
+/* mqtt_module.c: the firmware's `MQTT` binding (sim/core/src/bindings/mqtt.rs).
  *
  * `MQTT.publish(topic, payload)` is captured as an `mqtt>` trace line (there is no broker
  * under QEMU; the scenario is the broker); `MQTT.subscribe(filter, fn)` registers `fn(topic,

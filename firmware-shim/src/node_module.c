@@ -1,7 +1,7 @@
-/* node_module.c: the firmware's `Node` binding: the device itself (sim/src/bindings/node.rs).
+/* node_module.c: the firmware's `Node` binding: the device itself (sim/core/src/bindings/node.rs).
  *
  * `Node.uptime()` is milliseconds since boot from the tick count (ticks * 1000 / tick rate,
- * as sim/src/bindings/node.rs computes it); `Node.ip()` is the scenario's address or nil;
+ * as sim/core/src/bindings/node.rs computes it); `Node.ip()` is the scenario's address or nil;
  * `Node.restart()` resets the device like rtos.reboot; `Node.setTimeout(ms, fn)` is a one-shot
  * firmware timer on the virtual clock (src/firmware.c), not one of the rtos timer slots;
  * `Node.deepSleep(ms)` ends this boot (nil: until a gpio wake), `Node.lightSleep(ms)` pauses

@@ -1,4 +1,4 @@
-/* pack.c: reads the packed scenario (format: docs/pack-format.md, writer: sim/src/pack.rs).
+/* pack.c: reads the packed scenario (format: docs/pack-format.md, writer: sim/core/src/pack.rs).
  *
  * The host places the blob in RAM (`-device loader,file=blob.bin,addr=0x81000000` on QEMU), so
  * one firmware build serves every scenario. Strings and file contents are used in place;
@@ -154,46 +154,9 @@ static bool read_value(struct cursor *c, struct json *v, int depth)
     }
 }
 
-static bool read_step(struct cursor *c, struct pack_step *st, const char **error)
+/* A publish step's topic and arguments (u32 count, then each: u32 tag and its value). */
+static bool read_publish(struct cursor *c, struct pack_step *st, const char **error)
 {
-    st->at_us = read_u64(c);
-    st->kind = read_u32(c);
-    st->text = read_str(c, &st->text_len);
-    switch (st->kind) {
-    case PACK_STEP_PUBLISH:
-        break;
-    case PACK_STEP_MQTT:
-    case PACK_STEP_WRITE:
-        st->topic = read_str(c, &st->topic_len);
-        st->payload = read_str(c, &st->payload_len);
-        return c->ok || fail(error, "bad step");
-    case PACK_STEP_EVENT:
-    case PACK_STEP_CONFIG:
-        st->topic = read_str(c, &st->topic_len);
-        return (c->ok && read_value(c, &st->value, 0)) || fail(error, "bad step value");
-    case PACK_STEP_GPIO:
-        st->pin = read_u32(c);
-        return c->ok || fail(error, "bad step");
-    case PACK_STEP_POWER_LOSS:
-        st->off_us = read_u64(c);
-        st->during_write = read_u32(c);
-        return c->ok || fail(error, "bad step");
-    case PACK_STEP_MQTT_DISCONNECT:
-        st->off_us = read_u64(c);
-        return c->ok || fail(error, "bad step");
-    case PACK_STEP_GNSS:
-        st->fix_lost = read_u32(c) == 0;
-        return (c->ok && (st->fix_lost || read_value(c, &st->value, 0))) || fail(error, "bad gnss step");
-    case PACK_STEP_CLOCK_JUMP:
-        st->jump_us = (int64_t)read_u64(c);
-        return c->ok || fail(error, "bad step");
-    case PACK_STEP_RELOAD:
-    case PACK_STEP_BROWNOUT:
-    case PACK_STEP_WATCHDOG_RESET:
-        return c->ok || fail(error, "bad step");
-    default:
-        return fail(error, "unknown step kind (packed by a newer luasim?)");
-    }
     st->topic = read_str(c, &st->topic_len);
     st->argc = read_u32(c);
     if (!c->ok || st->argc > 4096u) {
@@ -226,35 +189,222 @@ static bool read_step(struct cursor *c, struct pack_step *st, const char **error
     return c->ok || fail(error, "bad publish step");
 }
 
-/* u32 naive_reload, u32 module count, the module names. */
-static bool read_build(struct cursor *c, struct scenario *s)
+/* A step: u64 at, u32 kind, string text, then the kind's own fields (docs/pack-format.md). */
+static bool read_step(struct cursor *c, struct pack_step *st, const char **error)
 {
-    s->naive_reload = read_u32(c) != 0;
-    s->module_count = read_u32(c);
-    if (!c->ok || s->module_count > c->len / 8) {
-        return false;
+    st->at_us = read_u64(c);
+    st->kind = read_u32(c);
+    st->text = read_str(c, &st->text_len);
+    switch (st->kind) {
+    case PACK_STEP_PUBLISH:
+        return read_publish(c, st, error);
+    case PACK_STEP_MQTT:
+    case PACK_STEP_WRITE:
+        st->topic = read_str(c, &st->topic_len);
+        st->payload = read_str(c, &st->payload_len);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_EVENT:
+    case PACK_STEP_CONFIG:
+        st->topic = read_str(c, &st->topic_len);
+        return (c->ok && read_value(c, &st->value, 0)) || fail(error, "bad step value");
+    case PACK_STEP_GPIO:
+        st->pin = read_u32(c);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_POWER_LOSS:
+        st->off_us = read_u64(c);
+        st->during_write = read_u32(c);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_MQTT_DISCONNECT:
+        st->off_us = read_u64(c);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_GNSS:
+        st->fix_lost = read_u32(c) == 0;
+        return (c->ok && (st->fix_lost || read_value(c, &st->value, 0))) || fail(error, "bad gnss step");
+    case PACK_STEP_CLOCK_JUMP:
+        st->jump_us = (int64_t)read_u64(c);
+        return c->ok || fail(error, "bad step");
+    case PACK_STEP_RELOAD:
+    case PACK_STEP_BROWNOUT:
+    case PACK_STEP_WATCHDOG_RESET:
+        return c->ok || fail(error, "bad step");
+    default:
+        return fail(error, "unknown step kind (packed by a newer luasim?)");
     }
-    s->modules = json_alloc(sizeof *s->modules * (s->module_count ? s->module_count : 1));
-    for (uint32_t i = 0; i < s->module_count; i++) {
-        s->modules[i] = read_str(c, NULL);
-    }
-    return c->ok;
 }
 
-bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const char **error)
+/* ---- Sections: one reader each ----------------------------------------------------------- */
+
+/* One pass over the sections. The first (`fill` false) only counts files and steps, so that
+ * the second can allocate their tables first and fill them. */
+struct pass {
+    struct scenario *s;
+    bool fill;
+    uint32_t files, steps; /* file and step sections seen so far */
+    const char **error;
+};
+
+/* Each reads its section's payload from `in`; false (with *error set) stops the read. A
+ * reader that reads its payload only when filling marks it all read on both passes. */
+
+static bool read_profile_name(struct cursor *in, struct pass *p)
 {
-    memset(s, 0, sizeof *s);
+    p->s->profile = read_str(in, NULL);
+    return true;
+}
+
+static bool read_file(struct cursor *in, struct pass *p)
+{
+    if (p->fill) {
+        struct pack_file *f = &p->s->files[p->files];
+        f->path = read_str(in, NULL);
+        f->data = (const uint8_t *)read_str(in, &f->len);
+    }
+    p->files++;
+    return true;
+}
+
+static bool read_step_section(struct cursor *in, struct pass *p)
+{
+    struct pack_step *steps = p->s->steps;
+    if (p->fill && !read_step(in, &steps[p->steps], p->error)) {
+        return false;
+    }
+    if (p->fill && p->steps > 0 && steps[p->steps].at_us < steps[p->steps - 1].at_us) {
+        return fail(p->error, "steps are not sorted by time");
+    }
+    p->steps++;
+    return true;
+}
+
+static bool read_ip(struct cursor *in, struct pass *p)
+{
+    p->s->ip = read_str(in, NULL);
+    return true;
+}
+
+static bool read_watchdog(struct cursor *in, struct pass *p)
+{
+    p->s->watchdog_ms = read_u64(in);
+    p->s->instructions_per_ms = read_u64(in);
+    return true;
+}
+
+static bool read_config(struct cursor *in, struct pass *p)
+{
+    if (p->fill && !read_value(in, &p->s->config, 0)) {
+        return fail(p->error, "bad configuration section");
+    }
+    in->pos = in->len;
+    return true;
+}
+
+/* u32 naive_reload, u32 module count, the module names. */
+static bool read_build(struct cursor *in, struct pass *p)
+{
+    struct scenario *s = p->s;
+    if (p->fill) {
+        s->naive_reload = read_u32(in) != 0;
+        s->module_count = read_u32(in);
+        if (!in->ok || s->module_count > in->len / 8) {
+            return fail(p->error, "bad build section");
+        }
+        s->modules = json_alloc(sizeof *s->modules * (s->module_count ? s->module_count : 1));
+        for (uint32_t i = 0; i < s->module_count; i++) {
+            s->modules[i] = read_str(in, NULL);
+        }
+        if (!in->ok) {
+            return fail(p->error, "bad build section");
+        }
+    }
+    in->pos = in->len;
+    return true;
+}
+
+static bool read_sleep_region(struct cursor *in, struct pass *p)
+{
+    p->s->sleep_region_bytes = read_u32(in);
+    p->s->sleep_flags = read_u32(in);
+    return true;
+}
+
+static bool read_gnss(struct cursor *in, struct pass *p)
+{
+    if (p->fill && !read_value(in, &p->s->gnss, 0)) {
+        return fail(p->error, "bad GNSS section");
+    }
+    p->s->has_gnss = true;
+    in->pos = in->len;
+    return true;
+}
+
+static bool read_section(uint32_t tag, struct cursor *in, struct pass *p)
+{
+    switch (tag) {
+    case PACK_SECTION_PROFILE_NAME:
+        return read_profile_name(in, p);
+    case PACK_SECTION_FILE:
+        return read_file(in, p);
+    case PACK_SECTION_STEP:
+        return read_step_section(in, p);
+    case PACK_SECTION_IP:
+        return read_ip(in, p);
+    case PACK_SECTION_WATCHDOG:
+        return read_watchdog(in, p);
+    case PACK_SECTION_CONFIG:
+        return read_config(in, p);
+    case PACK_SECTION_BUILD:
+        return read_build(in, p);
+    case PACK_SECTION_SLEEP_REGION:
+        return read_sleep_region(in, p);
+    case PACK_SECTION_GNSS:
+        return read_gnss(in, p);
+    default:
+        in->pos = in->len; /* a newer section this firmware does not know: skipped */
+        return true;
+    }
+}
+
+/* The sections after the header, each a u32 tag, a u32 payload length (a multiple of 4) and the
+ * payload; when filling, a known section's payload must be read to its end. */
+static bool read_sections(const uint8_t *blob, uint32_t total, struct pass *p)
+{
+    struct cursor c = { blob, total, PACK_HEADER_LEN, true };
+    while (c.ok && c.pos < total) {
+        uint32_t tag = read_u32(&c);
+        uint32_t len = read_u32(&c);
+        const uint8_t *payload = take(&c, len);
+        if (!payload || (len & 3) != 0) {
+            return fail(p->error, "bad section header");
+        }
+        struct cursor in = { payload, len, 0, true };
+        if (!read_section(tag, &in, p)) {
+            return false;
+        }
+        if (!in.ok || (p->fill && in.pos != len)) {
+            return fail(p->error, "malformed section");
+        }
+    }
+    return c.ok || fail(p->error, "packed scenario is truncated");
+}
+
+/* ---- The blob ---------------------------------------------------------------------------- */
+
+/* The fixed header: magic, version, length and CRC checked, the profile's figures into `s`;
+ * the blob's total length in *total. */
+static bool read_header(const uint8_t *blob, size_t capacity, struct scenario *s, uint32_t *total,
+                        const char **error)
+{
     if (capacity < PACK_HEADER_LEN || memcmp(blob + PACK_AT_MAGIC, PACK_MAGIC, sizeof PACK_MAGIC - 1) != 0) {
         return fail(error, "no packed scenario at the blob address (bad magic)");
     }
     if (get_u32(blob + PACK_AT_VERSION) != PACK_VERSION) {
         return fail(error, "packed scenario has an unsupported format version");
     }
-    uint32_t total = get_u32(blob + PACK_AT_TOTAL_LEN);
-    if (total < PACK_HEADER_LEN || total > capacity) {
+    *total = get_u32(blob + PACK_AT_TOTAL_LEN);
+    if (*total < PACK_HEADER_LEN || *total > capacity) {
         return fail(error, "packed scenario length out of range");
     }
-    if (crc32_ieee(blob + PACK_CRC_START, total - PACK_CRC_START) != get_u32(blob + PACK_AT_CRC)) {
+    if (crc32_ieee(blob + PACK_CRC_START, *total - PACK_CRC_START) != get_u32(blob + PACK_AT_CRC)) {
         return fail(error, "packed scenario checksum mismatch");
     }
     s->crc = get_u32(blob + PACK_AT_CRC);
@@ -272,95 +422,33 @@ bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const c
     if (s->queue_len == 0 || s->queue_len > 65536u || s->timer_slots > 4096u) {
         return fail(error, "queue length or timer slots out of range");
     }
+    return true;
+}
 
-    /* First pass: count files and steps; second pass: fill the tables. */
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            s->files = calloc(s->file_count ? s->file_count : 1, sizeof *s->files);
-            s->steps = calloc(s->step_count ? s->step_count : 1, sizeof *s->steps);
-            if (!s->files || !s->steps) {
-                return fail(error, "out of memory reading the scenario");
-            }
-        }
-        uint32_t files = 0, steps = 0;
-        struct cursor c = { blob, total, PACK_HEADER_LEN, true };
-        while (c.ok && c.pos < total) {
-            uint32_t tag = read_u32(&c);
-            uint32_t len = read_u32(&c);
-            const uint8_t *payload = take(&c, len);
-            if (!payload || (len & 3) != 0) {
-                return fail(error, "bad section header");
-            }
-            struct cursor in = { payload, len, 0, true };
-            switch (tag) {
-            case PACK_SECTION_PROFILE_NAME:
-                s->profile = read_str(&in, NULL);
-                break;
-            case PACK_SECTION_IP:
-                s->ip = read_str(&in, NULL);
-                break;
-            case PACK_SECTION_WATCHDOG:
-                s->watchdog_ms = read_u64(&in);
-                s->instructions_per_ms = read_u64(&in);
-                break;
-            case PACK_SECTION_CONFIG:
-                if (pass == 1 && !read_value(&in, &s->config, 0)) {
-                    return fail(error, "bad configuration section");
-                }
-                in.pos = len;
-                break;
-            case PACK_SECTION_BUILD:
-                if (pass == 1 && !read_build(&in, s)) {
-                    return fail(error, "bad build section");
-                }
-                in.pos = len;
-                break;
-            case PACK_SECTION_SLEEP_REGION:
-                s->sleep_region_bytes = read_u32(&in);
-                s->sleep_flags = read_u32(&in);
-                break;
-            case PACK_SECTION_GNSS:
-                if (pass == 1 && !read_value(&in, &s->gnss, 0)) {
-                    return fail(error, "bad GNSS section");
-                }
-                s->has_gnss = true;
-                in.pos = len;
-                break;
-            case PACK_SECTION_FILE:
-                if (pass == 1) {
-                    struct pack_file *f = &s->files[files];
-                    f->path = read_str(&in, NULL);
-                    f->data = (const uint8_t *)read_str(&in, &f->len);
-                }
-                files++;
-                break;
-            case PACK_SECTION_STEP:
-                if (pass == 1 && !read_step(&in, &s->steps[steps], error)) {
-                    return false;
-                }
-                if (pass == 1 && steps > 0 && s->steps[steps].at_us < s->steps[steps - 1].at_us) {
-                    return fail(error, "steps are not sorted by time");
-                }
-                steps++;
-                break;
-            default:
-                in.pos = len; /* a newer section this firmware does not know: skipped */
-                break;
-            }
-            if (!in.ok || (pass == 1 && in.pos != len && tag <= PACK_SECTION_GNSS)) {
-                return fail(error, "malformed section");
-            }
-        }
-        if (!c.ok) {
-            return fail(error, "packed scenario is truncated");
-        }
-        if (pass == 0) {
-            if (files > 4096u || steps > 2000000u) {
-                return fail(error, "too many files or steps");
-            }
-            s->file_count = files;
-            s->step_count = steps;
-        }
+bool pack_read(const uint8_t *blob, size_t capacity, struct scenario *s, const char **error)
+{
+    memset(s, 0, sizeof *s);
+    uint32_t total;
+    if (!read_header(blob, capacity, s, &total, error)) {
+        return false;
+    }
+    struct pass count = { s, false, 0, 0, error };
+    if (!read_sections(blob, total, &count)) {
+        return false;
+    }
+    if (count.files > 4096u || count.steps > 2000000u) {
+        return fail(error, "too many files or steps");
+    }
+    s->file_count = count.files;
+    s->step_count = count.steps;
+    s->files = calloc(s->file_count ? s->file_count : 1, sizeof *s->files);
+    s->steps = calloc(s->step_count ? s->step_count : 1, sizeof *s->steps);
+    if (!s->files || !s->steps) {
+        return fail(error, "out of memory reading the scenario");
+    }
+    struct pass fill = { s, true, 0, 0, error };
+    if (!read_sections(blob, total, &fill)) {
+        return false;
     }
     if (!s->profile) {
         return fail(error, "packed scenario has no profile name");

@@ -1,7 +1,7 @@
 /* playback.c: plays a packed scenario on the real FreeRTOS kernel in virtual time.
  *
  * The simulator runs Lua in zero virtual time and jumps from deadline to deadline
- * (sim/src/world/mod.rs). To compare traces byte for byte, the firmware does the same on the
+ * (sim/core/src/world/mod.rs). To compare traces byte for byte, the firmware does the same on the
  * real kernel: there is no tick interrupt; this task, the lowest-priority one, runs only when
  * every other task is blocked, asks the kernel when the next blocked task wakes, and moves the
  * tick count exactly there (or to the next scenario step, or the end of the run). At each
@@ -14,7 +14,7 @@
  * A reboot is a real machine reset: the clock and the position in the scenario survive in the
  * board's retained memory, everything else (Lua state, queue, timers, tick count) starts over,
  * as in World::boot. Deep sleep is the same reset, after the sleep has been played here the
- * way sim/src/world/power.rs plays it: steps that arrive meanwhile are missed (traced; a broker
+ * way sim/core/src/world/power.rs plays it: steps that arrive meanwhile are missed (traced; a broker
  * outage is played, the broker being outside the device), a gpio step wakes the device early,
  * brownouts and power losses clear the sleep region (which also lives in retained memory,
  * src/sleep_region.c). Light sleep blocks the Lua task while this
@@ -123,7 +123,7 @@ bool shim_ms_to_ticks(int64_t ms, uint32_t tick_hz, uint32_t *ticks)
     return true;
 }
 
-/* sim/src/world/clock.rs tick_time: the µs at which tick `ticks` (since this boot) begins. */
+/* sim/core/src/world/clock.rs tick_time: the µs at which tick `ticks` (since this boot) begins. */
 static uint64_t tick_start_us(uint64_t ticks)
 {
     uint32_t hz = g_scenario.tick_hz;
@@ -131,7 +131,7 @@ static uint64_t tick_start_us(uint64_t ticks)
     return boot_origin_us + q * 1000000u + (r * 1000000u + hz - 1) / hz;
 }
 
-/* sim/src/world/clock.rs ticks_since_boot: whole ticks of this boot elapsed at `us`. */
+/* sim/core/src/world/clock.rs ticks_since_boot: whole ticks of this boot elapsed at `us`. */
 static uint64_t ticks_at(uint64_t us)
 {
     uint32_t hz = g_scenario.tick_hz;

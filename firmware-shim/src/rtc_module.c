@@ -1,6 +1,6 @@
 /* rtc_module.c: the firmware's `RTC` binding, the store in the sleep region.
  *
- * Same table as sim/src/bindings/rtc.rs (set, get, remove, keys, clear, used, free, status,
+ * Same table as sim/core/src/bindings/rtc.rs (set, get, remove, keys, clear, used, free, status,
  * created in that order) and the same semantics and error texts: set(key, value) stores
  * booleans, integers, floats, strings and nested tables (integer or string keys), nil removes;
  * functions, userdata, cycles and nesting deeper than 32 tables are refused, as is a write

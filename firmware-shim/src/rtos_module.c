@@ -1,7 +1,7 @@
 /* rtos_module.c: the `rtos` Lua module, the C layer under lua/sys.lua.
  *
  * One FreeRTOS queue (the profile's queue length, 256) and a pool of FreeRTOS software timers
- * (the profile's timer slots, 64), with the semantics sim/src/world/timers.rs and README.md
+ * (the profile's timer slots, 64), with the semantics sim/core/src/world/timers.rs and README.md
  * document: ms -> ticks rounded up (64-bit, >= 1 tick, <= 2^32-1 ticks); repeat 0 fires once,
  * -1 (any negative) forever, n > 0 n+1 times, each firing reporting the firings left; starting
  * an armed id re-arms it in its slot; the slot is freed at the last expiry. Expiries post

@@ -22,7 +22,7 @@ struct luaL_Reg;
 
 /* ---- Packed scenario (src/pack.c, docs/pack-format.md) ---------------------------------- */
 
-/* Tags, step kinds and offsets: contract.h (generated from sim/src/contract/). */
+/* Tags, step kinds and offsets: contract.h (generated from sim/core/src/contract/). */
 
 struct pack_arg {
     uint32_t tag;
@@ -32,7 +32,7 @@ struct pack_arg {
     uint32_t str_len;
 };
 
-/* ---- JSON values (src/json.c) ------------------------------------------------------------ */
+/* ---- JSON values (src/json_value.c, json_parse.c, json_float.c) -------------------------- */
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_INT, JSON_FLOAT, JSON_STR, JSON_ARRAY, JSON_OBJECT };
 
@@ -146,7 +146,7 @@ extern struct scenario g_scenario;
 
 /* ---- Time (src/playback.c) --------------------------------------------------------------- */
 
-/* ms -> ticks exactly as the simulator (sim/src/time.rs ms_to_ticks): round up, 64-bit,
+/* ms -> ticks exactly as the simulator (sim/core/src/time.rs ms_to_ticks): round up, 64-bit,
  * false for ms < 1 or more than 2^32-1 ticks. */
 bool shim_ms_to_ticks(int64_t ms, uint32_t tick_hz, uint32_t *ticks);
 /* Virtual time of the instant being processed, in µs since power-on. */
@@ -171,7 +171,7 @@ void shim_jump_ticks(TickType_t ticks);
 /* ---- Trace (src/trace.c) ----------------------------------------------------------------- */
 
 /* One trace line: `{secs:>14} {tick:>10} {kind:<8} ` then the formatted text, as
- * sim/src/trace.rs prints it. The text is printed as given. */
+ * sim/core/src/trace.rs prints it. The text is printed as given. */
 void trace_line(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A trace line whose text is `prefix` then `text` passed through the simulator's one_line()
  * (control characters escaped, invalid UTF-8 replaced by U+FFFD); `suffix` is printed as is. */
@@ -329,7 +329,7 @@ void bindings_install_all(struct lua_State *L);
 void lua_task(void *arg);
 extern TaskHandle_t g_lua_task;
 
-/* The task watchdog (src/lua_task.c): Lua blocked on the queue, the budget starts again. */
+/* The task watchdog (src/lua_watchdog.c): Lua blocked on the queue, the budget starts again. */
 void lua_watchdog_feed(void);
 
 /* The Lua state of `generation` while it is alive (the current one; older ones with
@@ -339,10 +339,10 @@ struct lua_State *lua_state_of(uint32_t generation);
  * starts the next generation. Returns (raises) when `L` is running Lua code. */
 void lua_request_reload(struct lua_State *L, const char *trigger);
 bool lua_halting(void);
-/* The error text of a failed protected call, as sim/src/runtime/mod.rs describe_error. */
+/* The error text of a failed protected call, as sim/core/src/bindings/error_text.rs describe_error. */
 void lua_trace_error(struct lua_State *L, const char *what, const char *arg, size_t arg_len);
 
-/* Lua heap accounting in device bytes (src/lua_task.c): this state's use and peak; the run's
+/* Lua heap accounting in device bytes (src/lua_heap.c): this state's use and peak; the run's
  * peak over every state. */
 size_t lua_heap_used(struct lua_State *L);
 size_t lua_heap_state_peak(struct lua_State *L);

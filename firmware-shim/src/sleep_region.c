@@ -6,7 +6,7 @@
  * builds the new payload beside it and writes it back in the documented three steps (header
  * with its CRC zeroed, payload, CRC), so its size is counted to the byte, header included,
  * against the profile's region size. A boot checks magic, version, length, CRC and structure,
- * like sim/src/world/rtc.rs boot_check: a torn image is reported `corrupt` and dropped. */
+ * like sim/core/src/world/rtc.rs boot_check: a torn image is reported `corrupt` and dropped. */
 #include <string.h>
 
 #include "board.h"

@@ -1,4 +1,4 @@
-/* telegram_module.c: the firmware's optional `Telegram` binding (sim/src/bindings/telegram.rs).
+/* telegram_module.c: the firmware's optional `Telegram` binding (sim/core/src/bindings/telegram.rs).
  *
  * Only on builds with the `telegram` module (bindings.c checks the packed module list);
  * `Telegram.send(chat, text)` and `Telegram.broadcast(text)` are captured as `telegram`

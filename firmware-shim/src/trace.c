@@ -1,6 +1,6 @@
 /* trace.c: prints trace events on the UART in exactly the simulator's text form.
  *
- * sim/src/trace.rs formats every event as `format!("{:>14} {:>10} ", secs, tick)` followed by
+ * sim/core/src/trace.rs formats every event as `format!("{:>14} {:>10} ", secs, tick)` followed by
  * the kind padded to eight columns and its details, and passes free text (log lines, error
  * messages) through one_line(): \n \t \r become backslash escapes, other control characters
  * `\u{..}`, invalid UTF-8 one U+FFFD per maximal invalid subsequence (Rust's

@@ -1,7 +1,7 @@
 //! The firmware's view of the contract: `firmware-shim/src/contract.h`, generated from the
 //! Rust description so the C sources use its constants instead of their own literals: the
 //! contract's tags and layouts, what the sandbox removes from every state (`runtime::REMOVED`,
-//! which the firmware's `lua_task.c` removes too) and the firmware modules in installation
+//! which the firmware's `lua_sandbox.c` removes too) and the firmware modules in installation
 //! order (`bindings::ALL`, which `bindings.c` follows so globals are created in the same order).
 
 use crate::contract::{layouts, pack, rtos, sleep_region, tag_sets, Layout, TagSet};
@@ -160,10 +160,10 @@ mod tests {
 
     #[test]
     fn removed_library_names_fit_the_firmwares_buffer() {
-        // lua_task.c copies the library part of `lib.field` into a 16-byte buffer.
+        // lua_sandbox.c copies the library part of `lib.field` into a 16-byte buffer.
         for path in sandbox_removed() {
             let lib = path.split_once('.').map_or("", |(lib, _)| lib);
-            assert!(lib.len() < 16, "`{path}`: the library name fits lua_task.c's buffer");
+            assert!(lib.len() < 16, "`{path}`: the library name fits lua_sandbox.c's buffer");
         }
     }
 }

@@ -53,7 +53,7 @@ struct Proto {
     gclist: *const c_void,
 }
 
-/// Host size of a `Proto` (what Lua 5.4 allocates for one; see heap.rs's measured sizes).
+/// Host size of a `Proto` (what Lua 5.4 allocates for one; see memory/mod.rs's measured sizes).
 pub const PROTO_HOST_BYTES: usize = 128;
 const _: () = assert!(size_of::<Proto>() == PROTO_HOST_BYTES);
 

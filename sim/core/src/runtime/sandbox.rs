@@ -8,7 +8,7 @@
 //! in the registry, out of every script's reach, and called only by two C functions that fix
 //! their dangerous arguments: `text_load` (text chunks only) and `utc_date` (UTC, virtual
 //! clock). No Lua function of the sandbox closes over a raw function, so even its upvalues lead
-//! nowhere. `lua_task.c` builds the very same surface.
+//! nowhere. `lua_sandbox.c` builds the very same surface.
 
 use crate::bindings;
 use mlua::{ffi, Function, Lua, Result, Table, Value};

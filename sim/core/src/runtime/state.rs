@@ -73,7 +73,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
     let lua = unsafe { Lua::unsafe_new_with(StdLib::NONE, LuaOptions::new()) };
     // SAFETY: `DeviceState` declares `lua` before `heap`, so the state closes before the
     // accounts go (and its `Drop` calls `closing` first). Other handles to this state are weak
-    // (`Host::add_state`) or temporaries within one callback, so none outlives the pair.
+    // (`Device::add_state`) or temporaries within one callback, so none outlives the pair.
     let heap = unsafe { DeviceHeap::install(&lua, heap_limit) };
     // From here on the pair drops in the right order, on errors too.
     let state = DeviceState { lua, heap };
