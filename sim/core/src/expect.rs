@@ -1,8 +1,9 @@
 //! Expectations: what a scenario says must (or must never) show up in the trace, and the
 //! checks that evaluate them event by event while the run goes.
 
+use crate::figures::Stats;
 use crate::time::{Micros, Secs};
-use crate::trace::Event;
+use crate::trace::{Event, Observer};
 use regex::Regex;
 use std::fmt;
 
@@ -75,29 +76,16 @@ impl Measure {
     }
 }
 
-/// The run's figures, handed to the checks at the end.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Measures {
-    pub boots: u64,
-    pub heap_bytes: u64,
-    pub region_bytes: u64,
-    pub mah_per_day: f64,
-    pub timers: u64,
-    pub queue: u64,
-    pub drops: u64,
-}
-
-impl Measures {
-    fn get(&self, m: Measure) -> f64 {
-        match m {
-            Measure::Boots => self.boots as f64,
-            Measure::HeapBytes => self.heap_bytes as f64,
-            Measure::RegionBytes => self.region_bytes as f64,
-            Measure::MahPerDay => self.mah_per_day,
-            Measure::Timers => self.timers as f64,
-            Measure::Queue => self.queue as f64,
-            Measure::Drops => self.drops as f64,
-        }
+/// The figure a `measure:` expectation judges.
+fn measured(stats: &Stats, m: Measure) -> f64 {
+    match m {
+        Measure::Boots => stats.boots as f64,
+        Measure::HeapBytes => stats.heap_peak_bytes as f64,
+        Measure::RegionBytes => stats.region_bytes as f64,
+        Measure::MahPerDay => stats.energy.mah_per_day,
+        Measure::Timers => stats.timers_peak as f64,
+        Measure::Queue => stats.queue_peak as f64,
+        Measure::Drops => stats.queue_drops as f64,
     }
 }
 
@@ -217,10 +205,10 @@ impl Check {
     }
 
     /// The verdict, given the run's figures.
-    pub fn outcome(&self, measures: &Measures) -> Outcome {
+    pub fn outcome(&self, stats: &Stats) -> Outcome {
         let (passed, seen) = match self.expectation.target {
             Target::Measure { what, min, max } => {
-                let v = measures.get(what);
+                let v = measured(stats, what);
                 (v >= min && v <= max, v)
             }
             _ => {
@@ -229,6 +217,32 @@ impl Check {
             }
         };
         Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first }
+    }
+}
+
+/// A scenario's expectations, checked event by event while the run goes (an `Observer` of
+/// its trace) and judged against the run's figures at its end.
+#[derive(Debug)]
+pub struct Judge {
+    checks: Vec<Check>,
+}
+
+impl Judge {
+    pub fn new(expectations: &[Expectation]) -> Judge {
+        Judge { checks: expectations.iter().cloned().map(Check::new).collect() }
+    }
+
+    /// Every expectation's verdict, in the scenario's order.
+    pub fn outcomes(&self, stats: &Stats) -> Vec<Outcome> {
+        self.checks.iter().map(|c| c.outcome(stats)).collect()
+    }
+}
+
+impl Observer for Judge {
+    fn observe(&mut self, event: &Event) {
+        for check in &mut self.checks {
+            check.observe(event);
+        }
     }
 }
 
@@ -254,7 +268,7 @@ mod tests {
         for e in [log(5, "ON"), log(10, "ON"), log(20, "LED ON"), log(21, "ON"), log(15, "OFF")] {
             c.observe(&e);
         }
-        let o = c.outcome(&Measures::default());
+        let o = c.outcome(&Stats::default());
         assert!(o.passed, "{o:?}");
         assert_eq!(o.first_at_us, Some(10));
         assert_eq!(o.expectation, r#"log "ON" exactly 2× within [0.000010s, 0.000020s]"#);
@@ -271,6 +285,6 @@ mod tests {
         };
         let mut c = Check::new(exp);
         c.observe(&log(1, "Count: 7"));
-        assert!(c.outcome(&Measures::default()).passed);
+        assert!(c.outcome(&Stats::default()).passed);
     }
 }

@@ -202,7 +202,6 @@ impl World {
     /// Appends an event at the current virtual time.
     pub fn record(&mut self, kind: EventKind) {
         let (at, tick) = (self.clock.now(), self.clock.tick32());
-        crate::hostlimit::beat(at);
         if let Some(line) = &self.call_line {
             self.call_lines.push((self.recorder.event_count(), line.clone()));
         }
