@@ -240,6 +240,7 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         host_heap_peak_bytes: world.host_heap_peak(),
         heap_limit_bytes: world.profile.heap_limit(),
         heap_drops: world.heap_drops(),
+        steps_missed: world.steps_missed(),
         region_bytes: world.rtc.used(),
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),
