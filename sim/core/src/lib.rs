@@ -14,6 +14,7 @@ pub mod device;
 pub mod expect;
 pub mod figures;
 pub mod hostlimit;
+mod lua54;
 pub mod memory;
 pub mod pack;
 pub mod profile;

@@ -54,6 +54,18 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     if let Some(days) = s.battery_days {
         let _ = writeln!(out, "battery    lasts {days:.1} days at this rate");
     }
+    if let Some(coverage) = &report.coverage {
+        let files: Vec<String> = coverage
+            .per_file()
+            .iter()
+            .map(|(file, run, total)| {
+                let share = if *total == 0 { 100.0 } else { 100.0 * *run as f64 / *total as f64 };
+                format!("{} {share:.1}% ({run}/{total} lines)", file.trim_start_matches("/scripts/"))
+            })
+            .collect();
+        let _ =
+            writeln!(out, "coverage   {}", if files.is_empty() { "no script lines".into() } else { files.join(", ") });
+    }
     for o in &report.outcomes {
         let verdict = if o.passed { "pass" } else { "FAIL" };
         let _ = writeln!(out, "expect     {verdict} {} (seen {})", o.expectation, o.seen);

@@ -14,6 +14,7 @@ pub use sandbox::REMOVED;
 pub use state::SYS_LUA;
 
 use crate::bindings::{describe_error, take_message};
+use crate::device::coverage::Coverage;
 use crate::device::Device;
 use crate::device::{note_out_of_memory, with_world};
 use crate::expect::{Judge, Outcome};
@@ -34,6 +35,8 @@ use std::rc::Rc;
 pub struct RunOptions {
     /// Keep every event in the report (for printing and export). Expectations are checked either way.
     pub keep_events: bool,
+    /// Count line coverage of the scripts (`RunReport::coverage`). The trace is the same.
+    pub coverage: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +53,9 @@ pub struct RunReport {
     /// `run_noting_lines` (empty otherwise).
     #[serde(skip)]
     pub call_lines: Vec<(u64, String)>,
+    /// Line coverage of the scripts, for runs with `RunOptions::coverage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl RunReport {
@@ -101,6 +107,9 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
     let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
     world.note_call_lines = note_lines;
     let device = Device::new(world);
+    if options.coverage {
+        device.start_coverage();
+    }
     let _watch = hostlimit::watch(&scenario.origin);
     let boot_ms = scenario.profile.boot_ms;
     let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
@@ -151,12 +160,13 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
     };
     drop(stale_states);
     tracing::debug!(scenario = %scenario.name, end_reason, "run ended");
+    let coverage = device.take_coverage();
     let mut world = device.into_world();
     if let Some((limit, at)) = world.out_of_events() {
         return Err(RunError::TooManyEvents { limit, at, duration: scenario.duration });
     }
     world.record(EventKind::End { reason: end_reason.to_string() });
-    Ok(report(scenario, world, &judge, end_reason))
+    Ok(RunReport { coverage, ..report(scenario, world, &judge, end_reason) })
 }
 
 /// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
@@ -263,5 +273,6 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         events,
         out_of_memory_at,
         call_lines,
+        coverage: None,
     }
 }
