@@ -1,11 +1,13 @@
 //! `luasim`: the command line. A thin layer over the library: parse arguments, hand each
 //! subcommand to its file under `cli/`, and map the result to an exit code (0 pass,
-//! 1 expectations failed, 2 error). Before anything runs, a self-check proves this build's Lua is
+//! 1 expectations failed, 2 error; 0 also when the reader of its output goes away, see
+//! `cli::pipe`). Before anything runs, a self-check proves this build's Lua is
 //! the device's (`runtime::device_lua`); a build that is not refuses to run.
 
 mod cli;
 
 use clap::{Parser, Subcommand};
+use cli::pipe::note;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -44,11 +46,11 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     if let Err(err) = luasim_core::runtime::device_lua::self_check() {
-        eprintln!("luasim: refusing to run: this build's Lua is not the device's: {err}");
+        note!("luasim: refusing to run: this build's Lua is not the device's: {err}");
         return ExitCode::from(2);
     }
     if let Err(err) = luasim_core::hostlimit::enable_from_env() {
-        eprintln!("luasim: {err}");
+        note!("luasim: {err}");
         return ExitCode::from(2);
     }
     let result = match cli.command {
@@ -64,8 +66,9 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        Err(err) if cli::pipe::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("luasim: {err:#}");
+            note!("luasim: {err:#}");
             ExitCode::from(2)
         }
     }

@@ -3,7 +3,7 @@
 
 use luasim_tests::{luasim_binary, repo_root};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> Output {
     Command::new(luasim_binary()).args(args).current_dir(repo_root()).output().expect("luasim runs")
@@ -212,4 +212,77 @@ fn outputs_are_renamed_into_place_and_exports_match_the_trace() {
     let names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 3, "no temporary file is left: {names:?}");
+}
+
+/// Runs luasim with its stdout a pipe whose reader has already gone, and its stderr the same
+/// pipe when `merged` (as `2>&1 | head`). Returns the exit code and what a separate stderr said.
+fn run_into_closed_pipe(args: &[&str], merged: bool) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(luasim_binary());
+    command.args(args).current_dir(repo_root()).stdout(writer.try_clone().unwrap());
+    command.stderr(if merged { Stdio::from(writer) } else { Stdio::piped() });
+    let out = command.output().expect("luasim runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_reader_that_stops_after_one_line_ends_the_run_quietly() {
+    use std::io::BufRead;
+    let args = ["run", "scenarios/minute_task_year.yaml"];
+    let mut child = Command::new(luasim_binary())
+        .args(args)
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains(" boot "), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+
+    // `2>&1 | head -1`: the error message would go to the closed pipe too.
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut child = {
+        let mut command = Command::new(luasim_binary());
+        command.args(args).current_dir(repo_root()).stdout(writer.try_clone().unwrap()).stderr(writer);
+        command.spawn().unwrap()
+    };
+    let mut first = String::new();
+    std::io::BufReader::new(reader).read_line(&mut first).unwrap();
+    assert!(first.contains(" boot "), "{first}");
+    assert_eq!(child.wait().unwrap().code(), Some(0), "no panic (101), no error (2)");
+}
+
+#[test]
+fn every_printing_command_ends_quietly_on_a_closed_pipe() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = "name: ok\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\n";
+    std::fs::write(dir.join("ok.yaml"), ok).unwrap();
+    let trace = dir.join("t.json");
+    let out = run(&["run", "-q", "scenarios/blink.yaml", "--trace-json", trace.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (suite, trace, exported) = (dir.to_str().unwrap(), trace.to_str().unwrap(), dir.join("e.json"));
+    let commands: [&[&str]; 9] = [
+        &["run"],
+        &["run", "-q", "scenarios/blink.yaml"],
+        &["run", "--json", "scenarios/blink.yaml"],
+        &["test", suite],
+        &["test", "--json", suite],
+        &["check", "lua/examples/blink/main.lua"],
+        &["trace", "export", trace, "-o", exported.to_str().unwrap()],
+        &["--help"],
+        &["--version"],
+    ];
+    for args in commands {
+        let (code, _) = run_into_closed_pipe(args, true);
+        assert_eq!(code, Some(0), "luasim {args:?} 2>&1 into a closed pipe");
+        let (code, stderr) = run_into_closed_pipe(args, false);
+        assert_eq!(code, Some(0), "luasim {args:?} into a closed pipe: {stderr}");
+        assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "luasim {args:?}: {stderr}");
+    }
 }

@@ -1,6 +1,7 @@
 //! `luasim bench [--quick] [--only NAME] [--json]`: run the benchmark workloads and print their
 //! figures (docs/BENCHMARKS.md explains them). Exit 1 when a workload misses its target.
 
+use super::pipe;
 use clap::Args;
 use luasim::bench::{Size, ALL};
 use std::io::Write;
@@ -24,7 +25,7 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<bool> {
     anyhow::ensure!(!chosen.is_empty(), "no workload named {:?}", args.only.unwrap_or_default());
     let mut results = Vec::new();
     for workload in chosen {
-        eprintln!("running {} ...", workload.name);
+        pipe::note!("running {} ...", workload.name);
         results.push((workload.run)(size).map_err(|e| anyhow::anyhow!("{}: {e}", workload.name))?);
     }
     let mut out = std::io::stdout().lock();

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod check;
 pub mod output;
 pub mod pack;
+pub mod pipe;
 pub mod run;
 pub mod test;
 pub mod trace;

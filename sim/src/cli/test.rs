@@ -3,7 +3,7 @@
 //! (`luasim suite-child PATH`), so that one that crashes or hangs is an error row, not the end
 //! of the suite.
 
-use super::output;
+use super::{output, pipe};
 use clap::Args;
 use luasim::export::junit;
 use luasim::suite::{self, SuiteEntry, Verdict};
@@ -60,7 +60,7 @@ pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
     let isolated = move |path: &Path| suite::run_isolated(&exe, &["suite-child"], path);
     let started = Instant::now();
     let entries = suite::run_all(paths, jobs, isolated, |done, total, e| {
-        eprintln!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
+        pipe::note!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
     });
     let wall = started.elapsed();
     if let Some(path) = &args.junit {
