@@ -286,3 +286,15 @@ fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "luasim {args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_bench_workloads_against_bare_mlua_run() {
+    for workload in ["state-creation", "message-storm"] {
+        let out = run(&["bench", "--quick", "--only", workload, "--json"]);
+        // 1 is a missed target, which a debug build may well miss; 2 is a workload that failed.
+        assert_ne!(out.status.code(), Some(2), "{workload}: {}", String::from_utf8_lossy(&out.stderr));
+        let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+        assert_eq!(results[0]["name"], workload);
+        assert_eq!(results[0]["figures"][2][0], "simulator / bare");
+    }
+}
