@@ -298,3 +298,20 @@ fn the_bench_workloads_against_bare_mlua_run() {
         assert_eq!(results[0]["figures"][2][0], "simulator / bare");
     }
 }
+
+#[test]
+fn jobs_0_means_one_per_core() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-jobs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = "name: ok\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\n";
+    std::fs::write(dir.join("ok.yaml"), ok).unwrap();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    for jobs in [["-j", "0"], ["--jobs", "0"]] {
+        let out = run(&["test", dir.to_str().unwrap(), jobs[0], jobs[1]]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(table.contains(&format!(" on {cores} jobs ")), "{table}");
+    }
+    let out = run(&["check", "-j", "0", "lua/examples/blink/main.lua"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

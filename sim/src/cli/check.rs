@@ -68,9 +68,9 @@ pub struct CheckArgs {
     /// Print the report as JSON (the same as --format json).
     #[arg(long)]
     json: bool,
-    /// Scenario runs at once (default: all cores).
-    #[arg(long, short)]
-    jobs: Option<usize>,
+    /// Scenario runs at once (0: one per core).
+    #[arg(long, short, value_name = "N", default_value_t = 0)]
+    jobs: usize,
     /// Print the device API reference (Markdown, from sim/check/api/device.yaml) and exit.
     #[arg(long, conflicts_with_all = ["scripts", "json"])]
     api: bool,
@@ -89,7 +89,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
         scenarios: args.scenarios,
         against: args.against,
         max_mah_per_day: args.max_mah_per_day,
-        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: super::jobs(args.jobs),
         smoke_for: Some(args.smoke_for),
         strict: args.strict,
         severities: Severities { deny: args.deny, warn: args.warn },

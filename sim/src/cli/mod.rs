@@ -23,6 +23,14 @@ const BUILT_IN_FILES: Embedded = Embedded(&[
     ("lua/examples/blink/main.lua", include_str!("../../../lua/examples/blink/main.lua")),
 ]);
 
+/// How many runs at once a `-j/--jobs` value asks for: 0 means one per core.
+pub fn jobs(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Loads a scenario file, or the built-in default when `path` is `None`.
 pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {
     let (path, files): (&Path, &dyn Files) = match path {

@@ -17,9 +17,9 @@ pub struct TestArgs {
     /// Folder of scenario files (searched recursively for *.yaml).
     #[arg(default_value = "scenarios")]
     dir: PathBuf,
-    /// Scenarios to run at once (default: all cores).
-    #[arg(long, short)]
-    jobs: Option<usize>,
+    /// Scenarios to run at once (0: one per core).
+    #[arg(long, short, value_name = "N", default_value_t = 0)]
+    jobs: usize,
     /// Write a JUnit XML report to this file.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
@@ -55,7 +55,7 @@ pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
     let paths = luasim_core::scenario::find_scenarios(&args.dir)
         .map_err(|e| anyhow::anyhow!("cannot read scenario folder {}: {e}", args.dir.display()))?;
     anyhow::ensure!(!paths.is_empty(), "no *.yaml scenarios in {}", args.dir.display());
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = super::jobs(args.jobs);
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the luasim executable: {e}"))?;
     let isolated = move |path: &Path| suite::run_isolated(&exe, &["suite-child"], path);
     let started = Instant::now();
