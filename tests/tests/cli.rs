@@ -315,3 +315,30 @@ fn jobs_0_means_one_per_core() {
     let out = run(&["check", "-j", "0", "lua/examples/blink/main.lua"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn run_overrides_the_scenarios_seed_and_duration() {
+    let path = write_scenario(
+        "seeded.yaml",
+        "name: seeded\ndevice: esp32\nseed: 7\nduration: 10s\nscripts:\n  main.lua: |\n    log.info('draw', math.random(1, 1e9))\n",
+    );
+    let path = path.to_str().unwrap();
+    let draw = |extra: &[&str]| {
+        let out = run(&[&["run", path], extra].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("draw")).unwrap().to_string()
+    };
+    assert_eq!(draw(&["--seed", "7"]), draw(&[]), "the scenario's own seed, given again");
+    assert_ne!(draw(&["--seed", "8"]), draw(&[]));
+    let out = run(&["run", "--json", path, "--duration", "1.5s"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(report["stats"]["simulated_us"], 1_500_000);
+    for (flag, value, says) in
+        [("--duration", "5", "`5` has no unit"), ("--duration", "-1s", "negative"), ("--seed", "x", "invalid digit")]
+    {
+        let out = run(&["run", path, &format!("{flag}={value}")]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("invalid value '{value}' for '{flag}")) && stderr.contains(says), "{stderr}");
+    }
+}

@@ -1,9 +1,11 @@
-//! `luasim run [SCENARIO]`: run one scenario, print its trace and summary, optionally export.
+//! `luasim run [SCENARIO]`: run one scenario, print its trace and summary, optionally export;
+//! `--seed` and `--duration` override the scenario's own.
 
 use super::{load_scenario, output};
 use clap::Args;
 use luasim::export::perfetto;
 use luasim_core::runtime::{self, RunOptions};
+use luasim_core::time::{parse_duration, Micros};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -24,11 +26,19 @@ pub struct RunArgs {
     /// Also write the trace as Chrome trace-event JSON for Perfetto to this file.
     #[arg(long, value_name = "PATH")]
     perfetto: Option<PathBuf>,
+    /// Seed the run with N instead of the scenario's `seed:`.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Run for this long instead of the scenario's `duration:` (written as there: 90s, 2h, 7d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    duration: Option<Micros>,
 }
 
 pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
     output::distinct(&[("--trace-json", args.trace_json.as_deref()), ("--perfetto", args.perfetto.as_deref())])?;
-    let scenario = load_scenario(args.scenario.as_deref())?;
+    let mut scenario = load_scenario(args.scenario.as_deref())?;
+    scenario.seed = args.seed.unwrap_or(scenario.seed);
+    scenario.duration = args.duration.unwrap_or(scenario.duration);
     let keep_events = !args.quiet || args.trace_json.is_some() || args.perfetto.is_some();
     let started = Instant::now();
     let report = runtime::run(&scenario, &RunOptions { keep_events })
