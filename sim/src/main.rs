@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Run a scenario and print its trace and a summary (the built-in blink demo when no file is given).
     Run(cli::run::RunArgs),
-    /// Run every scenario in a folder on all cores and report (JUnit XML, JSON).
+    /// Run scenarios (files, folders; `scenarios` by default) on all cores and report (JUnit XML, JSON).
     Test(cli::test::TestArgs),
     /// One scenario of `luasim test`, run in its own process; prints its result as JSON.
     #[command(hide = true)]

@@ -342,3 +342,31 @@ fn run_overrides_the_scenarios_seed_and_duration() {
         assert!(stderr.contains(&format!("invalid value '{value}' for '{flag}")) && stderr.contains(says), "{stderr}");
     }
 }
+
+#[test]
+fn test_takes_files_and_folders_and_a_filter_over_paths_and_names() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-select-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let scenario =
+        |name: &str| format!("name: {name}\ndevice: esp32\nscripts: {{ main.lua: \"print('hi')\" }}\nduration: 1s\n");
+    std::fs::write(dir.join("a.yaml"), scenario("alpha")).unwrap();
+    std::fs::write(dir.join("b.yaml"), scenario("beta")).unwrap();
+    std::fs::write(dir.join("sub/c.yaml"), scenario("gamma")).unwrap();
+    let at = |p: &str| dir.join(p).to_str().unwrap().to_string();
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = run(&[&["test", "--json"], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let items: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+        items.as_array().unwrap().iter().map(|i| i["scenario"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(&[&at("a.yaml"), &at("sub")]), ["alpha", "gamma"]);
+    assert_eq!(names(&[&at(""), &at("a.yaml"), &at("./sub/c.yaml")]), ["alpha", "beta", "gamma"], "each once");
+    assert_eq!(names(&[&at(""), "--filter", "^bet"]), ["beta"], "by name");
+    assert_eq!(names(&[&at(""), "--filter", r"sub/c\.yaml$"]), ["gamma"], "by path");
+    let out = run(&["test", &at(""), "--filter", "zeta"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches --filter zeta"));
+    let out = run(&["test", &at("missing.yaml")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

@@ -7,6 +7,7 @@ pub mod output;
 pub mod pack;
 pub mod pipe;
 pub mod run;
+pub mod select;
 pub mod test;
 pub mod trace;
 pub mod tui;
