@@ -6,13 +6,18 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use cli::color::ColorWhen;
 use cli::pipe::note;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "luasim", version, about = "Deterministic simulator for Lua scripts on ESP32 firmware")]
 struct Cli {
+    /// When to colour output: the check report, help, errors and logs.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,11 +45,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let cli = parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
+        .with_ansi(cli.color.enabled(std::io::stderr().is_terminal()))
         .init();
-    let cli = Cli::parse();
     if let Err(err) = luasim_core::runtime::device_lua::self_check() {
         note!("luasim: refusing to run: this build's Lua is not the device's: {err}");
         return ExitCode::from(2);
@@ -61,7 +67,7 @@ fn main() -> ExitCode {
         Command::Pack(args) => cli::pack::execute(args),
         Command::Trace(command) => cli::trace::execute(command),
         Command::Tui(args) => cli::tui::execute(args),
-        Command::Check(args) => cli::check::execute(args),
+        Command::Check(args) => cli::check::execute(args, cli.color),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -72,4 +78,11 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command line, parsed by a clap that colours its help and errors as `--color` says.
+fn parse() -> Cli {
+    let color = ColorWhen::scan(std::env::args_os().skip(1));
+    let matches = Cli::command().color(color.for_clap()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }

@@ -370,3 +370,57 @@ fn test_takes_files_and_folders_and_a_filter_over_paths_and_names() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// Runs luasim with `env` set, as `run` does.
+fn run_with(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = Command::new(luasim_binary());
+    command.args(args).current_dir(repo_root()).env_remove("NO_COLOR");
+    command.envs(env.iter().copied()).output().expect("luasim runs")
+}
+
+fn coloured(text: &[u8]) -> bool {
+    String::from_utf8_lossy(text).contains("\x1b[")
+}
+
+#[test]
+fn color_flag_governs_help_errors_the_check_report_and_logs() {
+    let script = "lua/examples/blink/main.lua";
+    let stdout = |env: &[(&str, &str)], args: &[&str]| coloured(&run_with(env, args).stdout);
+    let stderr = |env: &[(&str, &str)], args: &[&str]| coloured(&run_with(env, args).stderr);
+    assert!(!stdout(&[], &["--help"]), "auto: a pipe is not a terminal");
+    assert!(stdout(&[], &["--color", "always", "--help"]));
+    assert!(stdout(&[("NO_COLOR", "1")], &["--color=always", "--help"]), "the flag overrides NO_COLOR");
+    assert!(stderr(&[], &["--color", "always", "no-such-command"]));
+    assert!(!stderr(&[], &["--color", "never", "no-such-command"]));
+    assert!(!stdout(&[], &["check", script]));
+    assert!(stdout(&[], &["check", script, "--color", "always"]), "global: after the subcommand too");
+    assert!(!stdout(&[], &["--color", "never", "check", script]));
+    let logs = [("RUST_LOG", "luasim_core=debug")];
+    let out = run_with(&logs, &["run", "-q", "scenarios/blink.yaml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run ended"), "the log is on");
+    assert!(!coloured(&out.stderr), "logs into a pipe are plain");
+    assert!(stderr(&logs, &["--color", "always", "run", "-q", "scenarios/blink.yaml"]));
+}
+
+#[test]
+fn color_auto_colours_a_terminal_unless_no_color() {
+    // `script` (util-linux, in every Debian) runs the command on a pseudo-terminal.
+    let on_a_terminal = |env: &[(&str, &str)], args: &str| {
+        let command = format!("'{}' {args}", luasim_binary().display());
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(repo_root())
+            .env_remove("NO_COLOR")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("script runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        coloured(&out.stdout)
+    };
+    let check = "check lua/examples/blink/main.lua";
+    assert!(on_a_terminal(&[], check));
+    assert!(!on_a_terminal(&[("NO_COLOR", "1")], check));
+    assert!(on_a_terminal(&[("NO_COLOR", "")], check), "an empty NO_COLOR does not count (no-color.org)");
+    assert!(!on_a_terminal(&[], &format!("--color never {check}")));
+}

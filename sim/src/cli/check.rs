@@ -3,6 +3,7 @@
 //! and reload safety, diffs against the deployed scripts, and prints a report (human, JSON,
 //! GitHub annotations or SARIF). Exit 0 ready to push, 1 not ready, 2 could not check.
 
+use super::color::ColorWhen;
 use clap::{Args, ValueEnum};
 use luasim_check::api::DeviceApi;
 use luasim_check::policy::Severities;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 /// How the report is printed.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// For people (coloured on a terminal unless NO_COLOR is set).
+    /// For people (coloured as --color says: on a terminal unless NO_COLOR is set, by default).
     Human,
     /// The report as JSON.
     Json,
@@ -76,7 +77,7 @@ pub struct CheckArgs {
     api: bool,
 }
 
-pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
+pub fn execute(args: CheckArgs, color: ColorWhen) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
     if args.api {
         out.write_all(DeviceApi::get().markdown().as_bytes())?;
@@ -106,8 +107,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
         }
         Format::Github => out.write_all(format::github(&report).as_bytes())?,
         Format::Human => {
-            let colour = out.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out.write_all(report.render(colour).as_bytes())?;
+            out.write_all(report.render(color.enabled(out.is_terminal())).as_bytes())?;
         }
     }
     Ok(report.ready())

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod color;
 pub mod output;
 pub mod pack;
 pub mod pipe;
