@@ -42,6 +42,8 @@ enum Command {
     Tui(cli::tui::TuiArgs),
     /// Pre-flight check before an OTA push: parse, lint, budgets, reload safety, diff (0 ready, 1 problems, 2 could not check).
     Check(cli::check::CheckArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions(cli::completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Trace(command) => cli::trace::execute(command),
         Command::Tui(args) => cli::tui::execute(args),
         Command::Check(args) => cli::check::execute(args, cli.color),
+        Command::Completions(args) => cli::completions::execute(args, &Cli::command()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

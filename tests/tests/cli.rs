@@ -267,7 +267,7 @@ fn every_printing_command_ends_quietly_on_a_closed_pipe() {
     let out = run(&["run", "-q", "scenarios/blink.yaml", "--trace-json", trace.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let (suite, trace, exported) = (dir.to_str().unwrap(), trace.to_str().unwrap(), dir.join("e.json"));
-    let commands: [&[&str]; 9] = [
+    let commands: [&[&str]; 10] = [
         &["run"],
         &["run", "-q", "scenarios/blink.yaml"],
         &["run", "--json", "scenarios/blink.yaml"],
@@ -275,6 +275,7 @@ fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         &["test", "--json", suite],
         &["check", "lua/examples/blink/main.lua"],
         &["trace", "export", trace, "-o", exported.to_str().unwrap()],
+        &["completions", "bash"],
         &["--help"],
         &["--version"],
     ];
@@ -423,4 +424,38 @@ fn color_auto_colours_a_terminal_unless_no_color() {
     assert!(!on_a_terminal(&[("NO_COLOR", "1")], check));
     assert!(on_a_terminal(&[("NO_COLOR", "")], check), "an empty NO_COLOR does not count (no-color.org)");
     assert!(!on_a_terminal(&[], &format!("--color never {check}")));
+}
+
+#[test]
+fn completions_offer_the_real_subcommands_and_flags() {
+    let script = write_scenario("luasim.bash", "");
+    let out = run(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&script, &out.stdout).unwrap();
+    // What bash offers at `luasim <TAB>` and `luasim test --f<TAB>`, through the script itself.
+    let complete = |words: &str, current: usize| {
+        let line = format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD={current}; _luasim luasim \"${{COMP_WORDS[{current}]}}\" \
+             \"${{COMP_WORDS[{}]}}\"; echo \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            current - 1
+        );
+        let out = Command::new("bash").args(["--norc", "-c", &line]).output().expect("bash runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect::<Vec<_>>()
+    };
+    let top = complete("luasim ''", 1);
+    for word in ["run", "test", "check", "completions", "--color", "--version"] {
+        assert!(top.contains(&word.to_string()), "{word} in {top:?}");
+    }
+    assert!(!top.contains(&"suite-child".to_string()), "the hidden subcommand is not offered: {top:?}");
+    assert_eq!(complete("luasim test --f", 2), ["--filter"]);
+    assert_eq!(complete("luasim run --se", 2), ["--seed"]);
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("completions") && text.contains("filter") && !text.contains("suite-child"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
 }

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod check;
 pub mod color;
+pub mod completions;
 pub mod output;
 pub mod pack;
 pub mod pipe;
