@@ -86,6 +86,13 @@ fn main() -> ExitCode {
 /// The command line, parsed by a clap that colours its help and errors as `--color` says.
 fn parse() -> Cli {
     let color = ColorWhen::scan(std::env::args_os().skip(1));
-    let matches = Cli::command().color(color.for_clap()).get_matches();
+    let matches = Cli::command().color(color.for_clap()).version(version()).get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// What `--version` says after the name: the version, the commit built (`build.rs`) and the
+/// Lua this binary links, in its own words (`_VERSION`).
+fn version() -> &'static str {
+    let lua = mlua::Lua::new().globals().get::<String>("_VERSION").unwrap_or_else(|e| format!("Lua unknown: {e}"));
+    format!("{} (commit {}, {lua})", env!("CARGO_PKG_VERSION"), env!("LUASIM_COMMIT")).leak()
 }

@@ -459,3 +459,25 @@ fn completions_offer_the_real_subcommands_and_flags() {
     }
     assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+#[test]
+fn version_names_the_commit_and_the_lua_linked() {
+    let out = run(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let git = Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(repo_root()).output();
+    let commit = match git {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        _ => "unknown".to_string(),
+    };
+    let lua = if cfg!(feature = "lua53") {
+        "Lua 5.3"
+    } else if cfg!(feature = "lua55") {
+        "Lua 5.5"
+    } else {
+        "Lua 5.4"
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (version, rest) = text.strip_prefix("luasim ").and_then(|t| t.split_once(' ')).expect("luasim VERSION ...");
+    assert!(version.split('.').all(|n| n.parse::<u32>().is_ok()), "{text}");
+    assert_eq!(rest, format!("(commit {commit}, {lua})\n"));
+}
