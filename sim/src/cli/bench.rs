@@ -7,6 +7,8 @@ use luasim::bench::{Size, ALL};
 use std::io::Write;
 
 #[derive(Args)]
+#[command(after_help = "Exit status: 0 every workload with a target met it, 1 one missed its target, \
+2 a workload could not run.")]
 pub struct BenchArgs {
     /// Small workloads, for a quick look (seconds instead of minutes).
     #[arg(long)]
