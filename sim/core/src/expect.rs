@@ -1,8 +1,9 @@
 //! Expectations: what a scenario says must (or must never) show up in the trace, and the
 //! checks that evaluate them event by event while the run goes.
 
+use crate::figures::Stats;
 use crate::time::{Micros, Secs};
-use crate::trace::Event;
+use crate::trace::{Event, Observer};
 use regex::Regex;
 use std::fmt;
 
@@ -75,29 +76,16 @@ impl Measure {
     }
 }
 
-/// The run's figures, handed to the checks at the end.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Measures {
-    pub boots: u64,
-    pub heap_bytes: u64,
-    pub region_bytes: u64,
-    pub mah_per_day: f64,
-    pub timers: u64,
-    pub queue: u64,
-    pub drops: u64,
-}
-
-impl Measures {
-    fn get(&self, m: Measure) -> f64 {
-        match m {
-            Measure::Boots => self.boots as f64,
-            Measure::HeapBytes => self.heap_bytes as f64,
-            Measure::RegionBytes => self.region_bytes as f64,
-            Measure::MahPerDay => self.mah_per_day,
-            Measure::Timers => self.timers as f64,
-            Measure::Queue => self.queue as f64,
-            Measure::Drops => self.drops as f64,
-        }
+/// The figure a `measure:` expectation judges.
+fn measured(stats: &Stats, m: Measure) -> f64 {
+    match m {
+        Measure::Boots => stats.boots as f64,
+        Measure::HeapBytes => stats.heap_peak_bytes as f64,
+        Measure::RegionBytes => stats.region_bytes as f64,
+        Measure::MahPerDay => stats.energy.mah_per_day,
+        Measure::Timers => stats.timers_peak as f64,
+        Measure::Queue => stats.queue_peak as f64,
+        Measure::Drops => stats.queue_drops as f64,
     }
 }
 
@@ -179,6 +167,56 @@ pub struct Check {
     expectation: Expectation,
     seen: u64,
     first: Option<Micros>,
+    /// For error expectations, the first error counted; for text expectations that have not
+    /// yet seen enough, the closest line that did not match, with its score.
+    cause: Option<(Cause, f64)>,
+}
+
+/// What a failed expectation points at, so a report can say why without the whole trace.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cause {
+    pub kind: CauseKind,
+    pub at_us: Micros,
+    /// The line as matched (`what: message` for an error, its traceback on real lines).
+    pub line: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseKind {
+    /// The first error an error expectation counted.
+    FirstError,
+    /// The line of the expected kind, in the window, that came closest to matching.
+    NearestMiss,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            CauseKind::FirstError => "first error",
+            CauseKind::NearestMiss => "nearest miss",
+        };
+        write!(f, "{what} at {} s: {}", Secs(self.at_us), self.line)
+    }
+}
+
+/// How close `line` comes to containing `needle`: the share of the needle's character pairs
+/// found in it (1.0 for a line with every pair, which a substring match would also have).
+fn closeness(needle: &str, line: &str) -> f64 {
+    let chars: Vec<char> = needle.chars().collect();
+    if chars.len() < 2 {
+        return 0.0;
+    }
+    let mut pair = String::with_capacity(8);
+    let found = chars
+        .windows(2)
+        .filter(|w| {
+            pair.clear();
+            pair.extend(w.iter());
+            line.contains(pair.as_str())
+        })
+        .count();
+    found as f64 / (chars.len() - 1) as f64
 }
 
 /// The verdict of one expectation.
@@ -190,11 +228,14 @@ pub struct Outcome {
     pub seen: f64,
     /// Time of the first counted match, if any.
     pub first_at_us: Option<Micros>,
+    /// Why it failed, when a line says it (absent for passed expectations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 impl Check {
     pub fn new(expectation: Expectation) -> Check {
-        Check { expectation, seen: 0, first: None }
+        Check { expectation, seen: 0, first: None, cause: None }
     }
 
     pub fn observe(&mut self, event: &Event) {
@@ -202,25 +243,38 @@ impl Check {
         if event.at_us < e.from || event.at_us > e.until {
             return;
         }
-        let hit = match &e.target {
-            Target::Log(m) => event.log_line().is_some_and(|line| m.matches(&line)),
-            Target::Mqtt(m) => event.mqtt_line().is_some_and(|line| m.matches(&line)),
-            Target::Telegram(m) => event.telegram_line().is_some_and(|line| m.matches(&line)),
-            Target::Errors(None) => event.is_error(),
-            Target::Errors(Some(m)) => event.error_line().is_some_and(|line| m.matches(&line)),
-            Target::Measure { .. } => false,
+        let (matcher, line) = match &e.target {
+            Target::Log(m) => (Some(m), event.log_line()),
+            Target::Mqtt(m) => (Some(m), event.mqtt_line()),
+            Target::Telegram(m) => (Some(m), event.telegram_line()),
+            Target::Errors(m) => (m.as_ref(), event.error_line()),
+            Target::Measure { .. } => return,
         };
+        let Some(line) = line else { return };
+        let hit = matcher.is_none_or(|m| m.matches(&line));
+        let errors = matches!(e.target, Target::Errors(_));
         if hit {
             self.seen += 1;
             self.first.get_or_insert(event.at_us);
+            if errors && self.cause.is_none() {
+                self.cause = Some((Cause { kind: CauseKind::FirstError, at_us: event.at_us, line }, 1.0));
+            }
+        } else if let (false, Some(Matcher::Substring(needle))) = (errors, matcher) {
+            if self.seen < e.count.min {
+                let score = closeness(needle, &line);
+                if score > self.cause.as_ref().map_or(0.0, |(_, best)| *best) {
+                    let cause = Cause { kind: CauseKind::NearestMiss, at_us: event.at_us, line };
+                    self.cause = Some((cause, score));
+                }
+            }
         }
     }
 
     /// The verdict, given the run's figures.
-    pub fn outcome(&self, measures: &Measures) -> Outcome {
+    pub fn outcome(&self, stats: &Stats) -> Outcome {
         let (passed, seen) = match self.expectation.target {
             Target::Measure { what, min, max } => {
-                let v = measures.get(what);
+                let v = measured(stats, what);
                 (v >= min && v <= max, v)
             }
             _ => {
@@ -228,7 +282,34 @@ impl Check {
                 ((c.min..=c.max).contains(&self.seen), self.seen as f64)
             }
         };
-        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first }
+        let cause = if passed { None } else { self.cause.as_ref().map(|(c, _)| c.clone()) };
+        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first, cause }
+    }
+}
+
+/// A scenario's expectations, checked event by event while the run goes (an `Observer` of
+/// its trace) and judged against the run's figures at its end.
+#[derive(Debug)]
+pub struct Judge {
+    checks: Vec<Check>,
+}
+
+impl Judge {
+    pub fn new(expectations: &[Expectation]) -> Judge {
+        Judge { checks: expectations.iter().cloned().map(Check::new).collect() }
+    }
+
+    /// Every expectation's verdict, in the scenario's order.
+    pub fn outcomes(&self, stats: &Stats) -> Vec<Outcome> {
+        self.checks.iter().map(|c| c.outcome(stats)).collect()
+    }
+}
+
+impl Observer for Judge {
+    fn observe(&mut self, event: &Event) {
+        for check in &mut self.checks {
+            check.observe(event);
+        }
     }
 }
 
@@ -254,7 +335,7 @@ mod tests {
         for e in [log(5, "ON"), log(10, "ON"), log(20, "LED ON"), log(21, "ON"), log(15, "OFF")] {
             c.observe(&e);
         }
-        let o = c.outcome(&Measures::default());
+        let o = c.outcome(&Stats::default());
         assert!(o.passed, "{o:?}");
         assert_eq!(o.first_at_us, Some(10));
         assert_eq!(o.expectation, r#"log "ON" exactly 2× within [0.000010s, 0.000020s]"#);
@@ -271,6 +352,6 @@ mod tests {
         };
         let mut c = Check::new(exp);
         c.observe(&log(1, "Count: 7"));
-        assert!(c.outcome(&Measures::default()).passed);
+        assert!(c.outcome(&Stats::default()).passed);
     }
 }

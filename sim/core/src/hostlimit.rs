@@ -16,6 +16,7 @@
 //! without it; the limit only decides how long a host waits before giving up.
 
 use crate::time::{parse_duration, Secs};
+use crate::trace::{Event, Observer};
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -86,6 +87,16 @@ impl Drop for Watch {
         if self.0.is_some() {
             CURRENT.with(|c| *c.borrow_mut() = None);
         }
+    }
+}
+
+/// Every trace event of a run is a heartbeat: the world's own long stretches (a light sleep
+/// through a million timer firings) count as progress.
+pub struct Heartbeat;
+
+impl Observer for Heartbeat {
+    fn observe(&mut self, event: &Event) {
+        beat(event.at_us);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod c_header;
 pub mod contract;
 pub mod device;
 pub mod expect;
+pub mod figures;
 pub mod hostlimit;
 pub mod memory;
 pub mod pack;

@@ -32,6 +32,10 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "region     {} of {} bytes", s.region_bytes, s.region_limit_bytes);
+    if s.steps_missed > 0 {
+        let _ =
+            writeln!(out, "steps      {} missed while asleep or off (traced as `missed while ...`)", s.steps_missed);
+    }
     let e = &s.energy;
     let total = s.simulated_us.max(1) as f64;
     let share = |us: u64| 100.0 * us as f64 / total;
@@ -53,6 +57,11 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     for o in &report.outcomes {
         let verdict = if o.passed { "pass" } else { "FAIL" };
         let _ = writeln!(out, "expect     {verdict} {} (seen {})", o.expectation, o.seen);
+        if let Some(cause) = &o.cause {
+            for line in cause.to_string().lines() {
+                let _ = writeln!(out, "           {line}");
+            }
+        }
     }
     let _ = writeln!(out, "verdict    {}", if report.passed() { "PASS" } else { "FAIL" });
     out

@@ -100,6 +100,20 @@ pub enum EventKind {
     End { reason: String },
 }
 
+/// What a run's trace goes out through while it is recorded, one event at a time and in
+/// order: the expectation checks (`expect::Judge`) and the host-time monitor
+/// (`hostlimit::Heartbeat`) watch a run from outside the world this way.
+pub trait Observer {
+    fn observe(&mut self, event: &Event);
+}
+
+/// An observer the caller keeps a handle to, so it can read what it saw after the run.
+impl<T: Observer> Observer for std::rc::Rc<std::cell::RefCell<T>> {
+    fn observe(&mut self, event: &Event) {
+        self.borrow_mut().observe(event);
+    }
+}
+
 impl Event {
     /// Whether this event counts as an error for `no_errors` expectations.
     pub fn is_error(&self) -> bool {

@@ -111,6 +111,11 @@ fn write_table(out: &mut impl Write, entries: &[SuiteEntry]) -> std::io::Result<
             Ok(report) => {
                 for o in report.outcomes.iter().filter(|o| !o.passed) {
                     writeln!(out, "{:<width$}    expected {} (seen {})", "", o.expectation, o.seen)?;
+                    if let Some(cause) = &o.cause {
+                        for line in cause.to_string().lines() {
+                            writeln!(out, "{:<width$}      {line}", "")?;
+                        }
+                    }
                 }
             }
             Err(message) => writeln!(out, "{:<width$}    {message}", "")?,

@@ -16,51 +16,24 @@ pub use state::SYS_LUA;
 use crate::bindings::{describe_error, take_message};
 use crate::device::Device;
 use crate::device::{note_out_of_memory, with_world};
-use crate::expect::{Check, Measures, Outcome};
+use crate::expect::{Judge, Outcome};
+use crate::figures::Stats;
 use crate::hostlimit;
 use crate::memory;
 use crate::scenario::Scenario;
 use crate::time::Micros;
-use crate::trace::{Event, EventKind};
+use crate::trace::{Event, EventKind, Observer};
 use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
-use crate::world::{EnergyReport, Halt, Recorder, Wait, WakeCause, World};
+use crate::world::{Halt, Recorder, Wait, WakeCause, World};
 use mlua::{Function, Lua, Value};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Keep every event in the report (for printing and export). Expectations are checked either way.
     pub keep_events: bool,
-}
-
-/// Figures of a finished run. Deterministic: no wall-clock values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub simulated_us: Micros,
-    pub end_reason: String,
-    pub boots: u32,
-    pub reloads: u32,
-    pub events: u64,
-    pub errors: u64,
-    pub timers_peak: usize,
-    pub timer_slots: usize,
-    pub queue_peak: usize,
-    pub queue_len: usize,
-    pub queue_drops: u64,
-    /// Largest Lua heap in device (32-bit) bytes, exact (`docs/memory.md`).
-    pub heap_peak_bytes: usize,
-    /// The same on this 64-bit host, sampled at rtos calls and every 1000 instructions.
-    pub host_heap_peak_bytes: usize,
-    pub heap_limit_bytes: usize,
-    /// Firmware messages dropped because their data did not fit in the Lua heap.
-    pub heap_drops: u64,
-    /// Sleep-region bytes in use at the end, and its size.
-    pub region_bytes: usize,
-    pub region_limit_bytes: usize,
-    pub energy: EnergyReport,
-    /// Days the scenario's `battery_mah` lasts at this run's average draw.
-    pub battery_days: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,8 +96,9 @@ pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<Run
 }
 
 fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Result<RunReport, RunError> {
-    let checks = scenario.expect.iter().cloned().map(Check::new).collect();
-    let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, checks));
+    let judge = Rc::new(RefCell::new(Judge::new(&scenario.expect)));
+    let observers: Vec<Box<dyn Observer>> = vec![Box::new(judge.clone()), Box::new(hostlimit::Heartbeat)];
+    let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
     world.note_call_lines = note_lines;
     let device = Device::new(world);
     let _watch = hostlimit::watch(&scenario.origin);
@@ -182,7 +156,7 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
         return Err(RunError::TooManyEvents { limit, at, duration: scenario.duration });
     }
     world.record(EventKind::End { reason: end_reason.to_string() });
-    Ok(report(scenario, world, end_reason))
+    Ok(report(scenario, world, &judge, end_reason))
 }
 
 /// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
@@ -249,7 +223,7 @@ fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
     }
 }
 
-fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport {
+fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_reason: &str) -> RunReport {
     let stats = Stats {
         simulated_us: world.clock.now(),
         end_reason: end_reason.to_string(),
@@ -266,6 +240,7 @@ fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport 
         host_heap_peak_bytes: world.host_heap_peak(),
         heap_limit_bytes: world.profile.heap_limit(),
         heap_drops: world.heap_drops(),
+        steps_missed: world.steps_missed(),
         region_bytes: world.rtc.used(),
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),
@@ -278,22 +253,13 @@ fn report(scenario: &Scenario, mut world: World, end_reason: &str) -> RunReport 
             .map(|b| b / stats.energy.mah_per_day),
         ..stats
     };
-    let measures = Measures {
-        boots: stats.boots as u64,
-        heap_bytes: stats.heap_peak_bytes as u64,
-        region_bytes: stats.region_bytes as u64,
-        mah_per_day: stats.energy.mah_per_day,
-        timers: stats.timers_peak as u64,
-        queue: stats.queue_peak as u64,
-        drops: stats.queue_drops,
-    };
     let out_of_memory_at = std::mem::take(&mut world.out_of_memory_at);
     let call_lines = std::mem::take(&mut world.call_lines);
-    let (events, checks) = world.recorder.finish();
+    let events = world.recorder.finish();
     RunReport {
         scenario: scenario.name.clone(),
+        outcomes: judge.borrow().outcomes(&stats),
         stats,
-        outcomes: checks.iter().map(|c| c.outcome(&measures)).collect(),
         events,
         out_of_memory_at,
         call_lines,

@@ -37,7 +37,7 @@ pub struct EnergyMeter {
 }
 
 /// Time per state and the charge it cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnergyReport {
     pub boot_us: Micros,
     pub active_us: Micros,

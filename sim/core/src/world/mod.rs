@@ -143,6 +143,8 @@ pub struct World {
     host_heap_peak: usize,
     /// Firmware messages dropped because their data did not fit in the Lua heap.
     heap_drops: u64,
+    /// Scenario steps that found the device asleep or off.
+    steps_missed: u64,
     /// (virtual time, what failed, `/scripts/x.lua:N`) of each out-of-memory error whose line
     /// the allocator knew: not traced (the device prints no line), read by `luasim check`.
     pub out_of_memory_at: Vec<(Micros, String, String)>,
@@ -196,13 +198,13 @@ impl World {
             heap_peak: 0,
             host_heap_peak: 0,
             heap_drops: 0,
+            steps_missed: 0,
         }
     }
 
     /// Appends an event at the current virtual time.
     pub fn record(&mut self, kind: EventKind) {
         let (at, tick) = (self.clock.now(), self.clock.tick32());
-        crate::hostlimit::beat(at);
         if let Some(line) = &self.call_line {
             self.call_lines.push((self.recorder.event_count(), line.clone()));
         }
@@ -357,6 +359,10 @@ impl World {
 
     pub fn heap_drops(&self) -> u64 {
         self.heap_drops
+    }
+
+    pub fn steps_missed(&self) -> u64 {
+        self.steps_missed
     }
 
     /// Counts Lua instructions; returns true once the watchdog budget is exhausted.

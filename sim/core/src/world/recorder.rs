@@ -1,33 +1,33 @@
-//! Records trace events as they happen: keeps them when asked, counts them always, and feeds
-//! them to the scenario's expectation checks so a week-long run need not hold its whole trace.
+//! Records trace events as they happen: keeps them when asked, counts them always, and hands
+//! each to the run's observers (the expectation checks, the host-time monitor) so a week-long
+//! run need not hold its whole trace.
 //!
 //! The kept trace is bounded: a script that floods it (a megabyte payload published in a
 //! loop) would otherwise exhaust the host's memory. Past `MAX_KEPT_BYTES` an error event says
 //! so and later events are still counted and checked, but no longer kept.
 
-use crate::expect::Check;
 use crate::time::Micros;
-use crate::trace::{Event, EventKind};
+use crate::trace::{Event, EventKind, Observer};
 
 /// Most host memory the kept events may take (a year of minute wake-ups takes about 100 MB).
 pub const MAX_KEPT_BYTES: usize = 512_000_000;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Recorder {
     keep: bool,
     events: Vec<Event>,
     kept_bytes: usize,
     /// `MAX_KEPT_BYTES`, smaller in tests.
     keep_limit: usize,
-    checks: Vec<Check>,
+    observers: Vec<Box<dyn Observer>>,
     counted: u64,
     errors: u64,
 }
 
 impl Recorder {
-    /// `keep`: hold every event for printing or export; `checks`: expectations to evaluate.
-    pub fn new(keep: bool, checks: Vec<Check>) -> Recorder {
-        Recorder { keep, checks, keep_limit: MAX_KEPT_BYTES, ..Recorder::default() }
+    /// `keep`: hold every event for printing or export; `observers` see every event.
+    pub fn new(keep: bool, observers: Vec<Box<dyn Observer>>) -> Recorder {
+        Recorder { keep, observers, keep_limit: MAX_KEPT_BYTES, ..Recorder::default() }
     }
 
     pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind) {
@@ -52,14 +52,14 @@ impl Recorder {
         }
     }
 
-    /// Counts an event and feeds it to the checks.
+    /// Counts an event and hands it to the observers.
     fn observe(&mut self, event: &Event) {
         self.counted += 1;
         if event.is_error() {
             self.errors += 1;
         }
-        for check in &mut self.checks {
-            check.observe(event);
+        for observer in &mut self.observers {
+            observer.observe(event);
         }
     }
 
@@ -75,9 +75,9 @@ impl Recorder {
         self.errors
     }
 
-    /// Hands over the kept events and the checks at the end of a run.
-    pub fn finish(self) -> (Vec<Event>, Vec<Check>) {
-        (self.events, self.checks)
+    /// Hands over the kept events at the end of a run.
+    pub fn finish(self) -> Vec<Event> {
+        self.events
     }
 }
 
@@ -105,11 +105,14 @@ fn text_bytes(kind: &EventKind) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expect::Expectation;
+    use crate::expect::{Expectation, Judge};
+    use std::cell::RefCell;
+    use std::rc::Rc;
 
     #[test]
     fn the_kept_trace_stops_at_its_limit_with_an_error_but_checks_go_on() {
-        let mut r = Recorder::new(true, vec![Check::new(Expectation::implicit_no_errors())]);
+        let judge = Rc::new(RefCell::new(Judge::new(&[Expectation::implicit_no_errors()])));
+        let mut r = Recorder::new(true, vec![Box::new(judge.clone())]);
         r.keep_limit = 5_000_000;
         let payload = "x".repeat(1_000_000);
         for i in 0..10 {
@@ -117,10 +120,11 @@ mod tests {
         }
         assert_eq!(r.event_count(), 11, "every event is counted, the error too");
         assert_eq!(r.error_count(), 1);
-        let (events, checks) = r.finish();
+        let events = r.finish();
         assert_eq!(events.len(), 6, "the fifth passes the limit and the error follows");
         let last = events.last().unwrap().to_string();
         assert!(last.contains("ERROR    trace: the kept trace passed 5 MB at 5 events"), "{last}");
-        assert!(!checks[0].outcome(&Default::default()).passed, "the error fails the default expectation");
+        let outcomes = judge.borrow().outcomes(&Default::default());
+        assert!(!outcomes[0].passed, "the error fails the default expectation");
     }
 }

@@ -1,0 +1,42 @@
+//! The figures of a finished run, defined once: the summary prints them, `--json` and the
+//! suite's rows carry them, and `measure:` expectations judge them.
+
+use crate::time::Micros;
+use crate::world::EnergyReport;
+use serde::{Deserialize, Serialize};
+
+/// Figures of a finished run. Deterministic: no wall-clock values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub simulated_us: Micros,
+    pub end_reason: String,
+    pub boots: u32,
+    pub reloads: u32,
+    pub events: u64,
+    pub errors: u64,
+    pub timers_peak: usize,
+    pub timer_slots: usize,
+    pub queue_peak: usize,
+    pub queue_len: usize,
+    pub queue_drops: u64,
+    /// Largest Lua heap in device (32-bit) bytes, exact (`docs/memory.md`).
+    pub heap_peak_bytes: usize,
+    /// The same on this 64-bit host, sampled at rtos calls and every 1000 instructions.
+    pub host_heap_peak_bytes: usize,
+    pub heap_limit_bytes: usize,
+    /// Firmware messages dropped because their data did not fit in the Lua heap.
+    pub heap_drops: u64,
+    /// Scenario steps that found the device asleep or off (each is traced as missed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub steps_missed: u64,
+    /// Sleep-region bytes in use at the end, and its size.
+    pub region_bytes: usize,
+    pub region_limit_bytes: usize,
+    pub energy: EnergyReport,
+    /// Days the scenario's `battery_mah` lasts at this run's average draw.
+    pub battery_days: Option<f64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
