@@ -1,9 +1,11 @@
-//! `luasim run [SCENARIO]`: run one scenario, print its trace and summary, optionally export.
+//! `luasim run [SCENARIO]`: run one scenario, print its trace and summary, optionally export;
+//! `--seed` and `--duration` override the scenario's own.
 
 use super::{load_scenario, output};
 use clap::Args;
 use luasim::export::perfetto;
 use luasim_core::runtime::{self, RunOptions};
+use luasim_core::time::{parse_duration, Micros};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,6 +30,12 @@ pub struct RunArgs {
     /// (`genhtml` makes HTML of it); the summary gets each script's share. The trace is the same.
     #[arg(long, value_name = "PATH")]
     coverage: Option<PathBuf>,
+    /// Seed the run with N instead of the scenario's `seed:`.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Run for this long instead of the scenario's `duration:` (written as there: 90s, 2h, 7d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    duration: Option<Micros>,
 }
 
 pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
@@ -36,7 +44,9 @@ pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
         ("--perfetto", args.perfetto.as_deref()),
         ("--coverage", args.coverage.as_deref()),
     ])?;
-    let scenario = load_scenario(args.scenario.as_deref())?;
+    let mut scenario = load_scenario(args.scenario.as_deref())?;
+    scenario.seed = args.seed.unwrap_or(scenario.seed);
+    scenario.duration = args.duration.unwrap_or(scenario.duration);
     let keep_events = !args.quiet || args.trace_json.is_some() || args.perfetto.is_some();
     let started = Instant::now();
     let options = RunOptions { keep_events, coverage: args.coverage.is_some() };
