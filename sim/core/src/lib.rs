@@ -15,6 +15,8 @@ pub mod expect;
 pub mod hostlimit;
 pub mod memory;
 pub mod pack;
+#[cfg(feature = "lua54")]
+pub mod persist;
 pub mod profile;
 pub mod runtime;
 pub mod scenario;
