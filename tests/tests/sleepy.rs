@@ -256,3 +256,88 @@ fn a_finished_task_restores_as_dead() {
     let after = side(script);
     assert_eq!(after.restore(&image).status(), ThreadStatus::Finished);
 }
+
+/// The device's view: runs `main_lua` on a sleepy esp32 (1000 Hz tick, 1 ms boot).
+fn sleepy_run(duration: &str, main_lua: &str, steps: &str) -> Vec<String> {
+    let device = "{ profile: esp32, tick_hz: 1000, boot_ms: 1, sleepy: true }";
+    let yaml = format!("{}{steps}", luasim_tests::scenario(device, duration, main_lua));
+    luasim_tests::log_lines(&luasim_tests::run_yaml(&yaml))
+}
+
+#[test]
+fn a_task_goes_on_after_its_sleep_and_another_task_keeps_its_remaining_wait() {
+    let lines = sleepy_run(
+        "10s",
+        r#"
+local n = 0
+sys.taskInit(function()
+  local ok = sys.waitUntil("never", 5000)        -- spans the three sleeps
+  log.info("other", "timed out", ok, Node.uptime())
+end)
+sys.taskInit(function()
+  sys.wait(1000)
+  while n < 3 do
+    n = n + 1
+    log.info("main", "cause", Node.deepSleep(500), n)
+  end
+end)
+sys.run()
+"#,
+        "",
+    );
+    let user: Vec<&String> = lines.iter().filter(|l| l.contains("user.")).collect();
+    assert_eq!(
+        user,
+        [
+            "I/user.main cause timer 1",
+            "I/user.main cause timer 2",
+            "I/user.main cause timer 3",
+            "I/user.other timed out false 2498", // 5 s after it began: 2503 ms of boots and sleeps before this boot
+        ],
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_value_that_cannot_persist_raises_in_the_task_and_the_device_stays_awake() {
+    let lines = sleepy_run(
+        "3s",
+        r#"
+sys.taskInit(function()
+  local f = load("return 1")
+  Node.deepSleep(500)
+  log.info("t", "not reached")
+end)
+sys.taskInit(function()
+  sys.wait(100)
+  log.info("t", "still awake", Node.wakeCause())
+end)
+sys.run()
+"#,
+        "",
+    );
+    assert!(lines.iter().any(|l| l.contains("cannot persist task 1 › local 'f': a function defined at")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l == "I/user.t still awake power-on"), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("not reached")), "{lines:#?}");
+}
+
+#[test]
+fn a_torn_image_boots_afresh_and_the_next_sleep_keeps_the_task() {
+    let main = r#"
+log.info("boot", Node.wakeCause())
+sys.taskInit(function() sys.wait(100) Node.deepSleep(1000) log.info("t", "resumed") end)
+sys.run()
+"#;
+    let torn = sleepy_run("3s", main, "steps:\n  - { at: 50ms, power_loss: { off: 10ms, during_write: true } }\n");
+    // the first sleep's image is torn: a power-on boot runs main.lua again; its sleep holds
+    assert_eq!(
+        torn,
+        [
+            "I/user.boot power-on",
+            "I/user.boot power-on",
+            "I/sleepy tasks kept: image 238 bytes",
+            "I/sleepy tasks restored: image 238 bytes",
+            "I/user.t resumed",
+        ]
+    );
+}
