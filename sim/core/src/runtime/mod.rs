@@ -212,8 +212,12 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::Device
         Some(image) => sleepy::wake(lua, &image)?,
         None => false,
     };
+    // Without Lua 5.4 a scenario cannot be sleepy (scenario/doc.rs), so there is no image.
     #[cfg(not(feature = "lua54"))]
-    let woke = tasks_image.is_some() && false;
+    let woke = {
+        drop(tasks_image);
+        false
+    };
     for path in [MAIN_SCRIPT, RULES_SCRIPT] {
         hostlimit::doing(|| format!("running {path}"));
         if woke || device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {

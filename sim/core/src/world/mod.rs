@@ -25,6 +25,7 @@ pub use message::{Arg, CallbackArgs, Message};
 pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
+#[cfg(feature = "lua54")]
 pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
