@@ -6,12 +6,20 @@
 //! limit. Here mlua-sys is `external` and this script compiles the `lua-src` crate's sources
 //! itself, with `lua/device-lua-defines.txt` (the one list the firmware build reads too) appended
 //! to the target's C flags, however luasim is built.
+//!
+//! With Lua 5.4 it also compiles the sleepy-task persister (`lua/persist/persist.c`), which needs
+//! Lua's internal headers: the same `lua-5.4.x` directory of the `lua-src` crate, found through
+//! `Cargo.lock` in Cargo's registry (or `LUASIM_LUA_SRC_DIR`).
 
 use std::env;
 use std::path::{Path, PathBuf};
 
 /// The list of defines, relative to this crate.
 const DEFINES: &str = "../../lua/device-lua-defines.txt";
+/// The persister, compiled with Lua 5.4 only.
+const PERSIST: &str = "../../lua/persist";
+/// The `lua-5.4.x` source directory, when it is not in Cargo's registry (a vendored build).
+const LUA_SRC_DIR: &str = "LUASIM_LUA_SRC_DIR";
 /// Another list in place of it: only for proving that a build without the device's defines
 /// refuses to run (`ci/install-check.sh`).
 const OTHER_DEFINES: &str = "LUASIM_TEST_OTHER_LUA_DEFINES";
@@ -33,7 +41,12 @@ fn main() {
     if env::var("OPT_LEVEL").as_deref() == Ok("0") {
         build.opt_level("2");
     }
-    build.build(version()).print_cargo_metadata();
+    let version = version();
+    let lua54 = version == lua_src::Lua54;
+    build.build(version).print_cargo_metadata();
+    if lua54 {
+        build_persister(&defines);
+    }
     println!("cargo:rustc-env=LUASIM_LUA_DEFINES={}", defines.join(" "));
 }
 
@@ -56,4 +69,60 @@ fn device_defines() -> Vec<String> {
     };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
+}
+
+/// Compiles `lua/persist/persist.c` against the Lua 5.4 sources, with the same defines.
+fn build_persister(defines: &[String]) {
+    println!("cargo:rerun-if-changed={PERSIST}");
+    println!("cargo:rerun-if-env-changed={LUA_SRC_DIR}");
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lua_dir = lua_source_dir(here);
+    let mut cc = cc::Build::new();
+    cc.file(here.join(PERSIST).join("persist.c"))
+        .include(&lua_dir)
+        .include(here.join(PERSIST))
+        .define("LUA_COMPAT_5_3", None);
+    if env::var("OPT_LEVEL").as_deref() == Ok("0") {
+        cc.opt_level(2);
+    }
+    for define in defines {
+        cc.flag(define);
+    }
+    cc.warnings(true).extra_warnings(true).flag_if_supported("-Wno-unused-parameter").compile("luasim_persist");
+}
+
+/// The `lua-5.4.x` directory of the locked `lua-src` crate.
+fn lua_source_dir(here: &Path) -> PathBuf {
+    if let Some(dir) = env::var_os(LUA_SRC_DIR) {
+        return PathBuf::from(dir);
+    }
+    let lock = here.join("../../Cargo.lock");
+    let text = std::fs::read_to_string(&lock).unwrap_or_else(|e| panic!("cannot read {}: {e}", lock.display()));
+    let version = text
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"lua-src\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_string)))
+        .expect("Cargo.lock locks lua-src");
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let registry = home.join("registry/src");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&registry)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|index| index.path().join(format!("lua-src-{version}")))
+        .filter_map(|krate| std::fs::read_dir(&krate).ok())
+        .flatten()
+        .flatten()
+        .map(|d| d.path())
+        .filter(|d| {
+            d.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lua-5.4.")) && d.join("lstate.h").exists()
+        })
+        .collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("no lua-src-{version}/lua-5.4.x with lstate.h under {}; set {LUA_SRC_DIR}", registry.display())
+    })
 }

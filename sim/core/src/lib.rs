@@ -17,6 +17,8 @@ pub mod hostlimit;
 mod lua54;
 pub mod memory;
 pub mod pack;
+#[cfg(feature = "lua54")]
+pub mod persist;
 pub mod profile;
 pub mod runtime;
 pub mod scenario;

@@ -44,6 +44,10 @@ pub struct Profile {
     /// `coroutine`); it always has the base library.
     #[serde(default)]
     pub vm_libs: Vec<String>,
+    /// Sleepy tasks (`docs/sleepy-tasks.md`): `Node.deepSleep` in a task keeps every suspended
+    /// task in the sleep region and the wake resumes them. Lua 5.4 builds only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sleepy: bool,
 }
 
 /// Supply current in each power state, in mA (datasheet-typical figures; see `docs/energy.md`).

@@ -7,6 +7,8 @@
 pub mod device_lua;
 mod loader;
 mod sandbox;
+#[cfg(feature = "lua54")]
+pub(crate) mod sleepy;
 mod state;
 
 pub use loader::{compile, syntax_check, READER_PIECE};
@@ -188,9 +190,21 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::Device
     let lua = &booted.lua;
     device.add_state(generation, lua);
     let run_script: Function = lua.named_registry_value(state::RUN_SCRIPT)?;
+    let tasks_image = device.with_world(World::take_tasks_for_wake);
+    #[cfg(feature = "lua54")]
+    let woke = match tasks_image {
+        Some(image) => sleepy::wake(lua, &image)?,
+        None => false,
+    };
+    // Without Lua 5.4 a scenario cannot be sleepy (scenario/doc.rs), so there is no image.
+    #[cfg(not(feature = "lua54"))]
+    let woke = {
+        drop(tasks_image);
+        false
+    };
     for path in [MAIN_SCRIPT, RULES_SCRIPT] {
         hostlimit::doing(|| format!("running {path}"));
-        if device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
+        if woke || device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
             continue;
         }
         let failure = match run_script.call::<(bool, Value)>(path) {
@@ -223,6 +237,10 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::Device
 /// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
 fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
     loop {
+        #[cfg(feature = "lua54")]
+        if let Err(crate::bindings::Fail::Lua(e)) = sleepy::sleep_if_asked(lua, false) {
+            return Err(e);
+        }
         match with_world(lua, |w| w.wait_for_message(None)) {
             Wait::Halted => return Ok(()),
             Wait::Timeout => {}

@@ -14,6 +14,7 @@ mod power;
 mod queue;
 mod recorder;
 pub mod rtc;
+mod sleepy;
 mod steps;
 mod timers;
 
@@ -24,6 +25,8 @@ pub use message::{Arg, CallbackArgs, Message};
 pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
+#[cfg(feature = "lua54")]
+pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
 
@@ -124,6 +127,8 @@ pub struct World {
     pub(crate) tear_next_write: Option<Micros>,
     /// The last power loss tore a sleep-region write, so the region keeps its torn bytes.
     rtc_torn: bool,
+    /// A task asked to sleep with every task kept (sleepy profiles): the sleep's length.
+    sleepy_request: Option<Option<u64>>,
     /// MQTT is disconnected until this time (`mqtt_disconnect` steps).
     mqtt_down_until: Micros,
     /// What `clock_jump` steps added to the wall clock `os.time()` reads, in µs.
@@ -180,6 +185,7 @@ impl World {
             wake_cause: WakeCause::PowerOn,
             tear_next_write: None,
             rtc_torn: false,
+            sleepy_request: None,
             mqtt_down_until: 0,
             wall_offset_us: 0,
             out_of_memory_at: Vec::new(),
@@ -264,6 +270,7 @@ impl World {
         self.firmware.clear();
         self.clock.reboot();
         self.busy_instructions = 0;
+        self.sleepy_request = None;
         self.energy.enter(PowerState::Boot, self.clock.now());
         let region = self.rtc.boot_check();
         self.rtc_torn = false;
