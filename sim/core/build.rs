@@ -8,8 +8,8 @@
 //! to the target's C flags, however luasim is built.
 //!
 //! With Lua 5.4 it also compiles the sleepy-task persister (`lua/persist/persist.c`), which needs
-//! Lua's internal headers: the same `lua-5.4.x` directory of the `lua-src` crate, found through
-//! `Cargo.lock` in Cargo's registry (or `LUASIM_LUA_SRC_DIR`).
+//! Lua's internal headers: the same `lua-5.4.x` directory of the `lua-src` crate, found in Cargo's
+//! registry by the headers `lua-src` copied (or `LUASIM_LUA_SRC_DIR`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -43,9 +43,10 @@ fn main() {
     }
     let version = version();
     let lua54 = version == lua_src::Lua54;
-    build.build(version).print_cargo_metadata();
+    let artifacts = build.build(version);
+    artifacts.print_cargo_metadata();
     if lua54 {
-        build_persister(&defines);
+        build_persister(&defines, artifacts.include_dir());
     }
     println!("cargo:rustc-env=LUASIM_LUA_DEFINES={}", defines.join(" "));
 }
@@ -72,11 +73,11 @@ fn device_defines() -> Vec<String> {
 }
 
 /// Compiles `lua/persist/persist.c` against the Lua 5.4 sources, with the same defines.
-fn build_persister(defines: &[String]) {
+fn build_persister(defines: &[String], include: &Path) {
     println!("cargo:rerun-if-changed={PERSIST}");
     println!("cargo:rerun-if-env-changed={LUA_SRC_DIR}");
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lua_dir = lua_source_dir(here);
+    let lua_dir = lua_source_dir(include);
     let mut cc = cc::Build::new();
     cc.file(here.join(PERSIST).join("persist.c"))
         .include(&lua_dir)
@@ -91,38 +92,40 @@ fn build_persister(defines: &[String]) {
     cc.warnings(true).extra_warnings(true).flag_if_supported("-Wno-unused-parameter").compile("luasim_persist");
 }
 
-/// The `lua-5.4.x` directory of the locked `lua-src` crate.
-fn lua_source_dir(here: &Path) -> PathBuf {
+/// The `lua-5.4.x` directory of the `lua-src` crate this build compiled Lua from: among the
+/// `lua-src` sources in Cargo's registry, the one whose `lua.h` and `luaconf.h` are the very
+/// files `lua-src` copied into `include` (`LUASIM_LUA_SRC_DIR` names it for vendored builds).
+/// Matching the bytes, not a version number, keeps the persister on the same headers as the
+/// Lua it reads, whichever `lua-src` release the build resolved.
+fn lua_source_dir(include: &Path) -> PathBuf {
     if let Some(dir) = env::var_os(LUA_SRC_DIR) {
         return PathBuf::from(dir);
     }
-    let lock = here.join("../../Cargo.lock");
-    let text = std::fs::read_to_string(&lock).unwrap_or_else(|e| panic!("cannot read {}: {e}", lock.display()));
-    let version = text
-        .split("[[package]]")
-        .find(|p| p.contains("name = \"lua-src\""))
-        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_string)))
-        .expect("Cargo.lock locks lua-src");
+    let wanted: Vec<Vec<u8>> = ["lua.h", "luaconf.h"]
+        .iter()
+        .map(|f| std::fs::read(include.join(f)).unwrap_or_else(|e| panic!("lua-src copied no {f}: {e}")))
+        .collect();
     let home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .expect("CARGO_HOME or HOME is set");
     let registry = home.join("registry/src");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&registry)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|index| index.path().join(format!("lua-src-{version}")))
-        .filter_map(|krate| std::fs::read_dir(&krate).ok())
-        .flatten()
-        .flatten()
-        .map(|d| d.path())
-        .filter(|d| {
-            d.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lua-5.4.")) && d.join("lstate.h").exists()
-        })
+    let dirs = |path: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect()
+    };
+    let same = |dir: &Path| {
+        ["lua.h", "luaconf.h"].iter().zip(&wanted).all(|(f, w)| std::fs::read(dir.join(f)).is_ok_and(|b| &b == w))
+    };
+    let mut found: Vec<PathBuf> = dirs(&registry)
+        .iter()
+        .flat_map(|index| dirs(index))
+        .filter(|krate| krate.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lua-src-")))
+        .flat_map(|krate| dirs(&krate))
+        .filter(|d| d.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lua-5.4.")))
+        .filter(|d| d.join("lstate.h").exists() && same(d))
         .collect();
     found.sort();
     found.pop().unwrap_or_else(|| {
-        panic!("no lua-src-{version}/lua-5.4.x with lstate.h under {}; set {LUA_SRC_DIR}", registry.display())
+        panic!("no lua-src sources matching the Lua just built under {}; set {LUA_SRC_DIR}", registry.display())
     })
 }
