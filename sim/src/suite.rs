@@ -10,7 +10,7 @@
 //! with its reason while every other result is kept.
 
 use luasim_core::runtime::{self, RunOptions, RunReport};
-use luasim_core::scenario::{HostFiles, Scenario};
+use luasim_core::scenario::{HostFiles, Scenario, ScenarioErrorKind};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,13 +32,19 @@ pub enum Verdict {
     Pass,
     Fail,
     Error,
+    /// The scenario needs what this build lacks (`ScenarioErrorKind::Unsupported`).
+    Skip,
 }
+
+/// How the reason of a skipped scenario starts (it travels from the child as text).
+const SKIPPED: &str = "skipped: ";
 
 impl SuiteEntry {
     pub fn verdict(&self) -> Verdict {
         match &self.result {
             Ok(r) if r.passed() => Verdict::Pass,
             Ok(_) => Verdict::Fail,
+            Err(reason) if reason.starts_with(SKIPPED) => Verdict::Skip,
             Err(_) => Verdict::Error,
         }
     }
@@ -62,6 +68,9 @@ pub struct ChildResult {
 pub fn run_for_child(path: &Path) -> ChildResult {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     match Scenario::load(path, &HostFiles) {
+        Err(e) if e.kind == ScenarioErrorKind::Unsupported => {
+            ChildResult { name: stem, result: Err(format!("{SKIPPED}{e}")) }
+        }
         Err(e) => ChildResult { name: stem, result: Err(e.to_string()) },
         Ok(scenario) => {
             let result = runtime::run(&scenario, &RunOptions::default()).map_err(|e| e.to_string());

@@ -218,6 +218,10 @@ fn every_bundled_example_is_ready() {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&examples).unwrap().map(|e| e.unwrap().path()).collect();
     dirs.sort();
     for dir in dirs {
+        // Sleepy tasks need the Lua 5.4 persister: other builds have no scenario for them.
+        if !cfg!(feature = "lua54") && dir.file_name().is_some_and(|n| n.to_string_lossy().contains("sleepy")) {
+            continue;
+        }
         let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())

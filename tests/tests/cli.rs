@@ -481,3 +481,30 @@ fn version_names_the_commit_and_the_lua_linked() {
     assert!(version.split('.').all(|n| n.parse::<u32>().is_ok()), "{text}");
     assert_eq!(rest, format!("(commit {commit}, {lua})\n"));
 }
+
+#[test]
+fn partitions_of_a_suite_run_every_scenario_exactly_once() {
+    let shard = |k: &str| -> Vec<String> {
+        let out = run(&["test", "scenarios/crosscheck", "--partition", k, "--json", "-j", "2"]);
+        assert_eq!(out.status.code(), Some(0), "{k}: {}", String::from_utf8_lossy(&out.stderr));
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        rows.as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_string()).collect()
+    };
+    let (first, second) = (shard("1/2"), shard("2/2"));
+    assert!(!first.is_empty() && !second.is_empty());
+    let mut all: Vec<String> = first.iter().chain(&second).cloned().collect();
+    all.sort();
+    let whole = all.len();
+    all.dedup();
+    assert_eq!(all.len(), whole, "no scenario in both shards");
+    let listed = std::fs::read_dir(repo_root().join("scenarios/crosscheck"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "yaml"))
+        .count();
+    assert_eq!(whole, listed, "together the shards run every scenario");
+    assert_eq!(
+        run(&["test", "scenarios", "--partition", "3/2"]).status.code(),
+        Some(2),
+        "a bad shard is a usage error"
+    );
+}

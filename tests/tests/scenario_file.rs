@@ -164,3 +164,13 @@ fn a_script_error_fails_the_run_unless_errors_are_expected() {
     );
     assert!(r.passed(), "{:?}", r.outcomes);
 }
+
+/// Sleepy tasks read Lua 5.4's internals: another build refuses the scenario as one it cannot
+/// run (suites skip it), not as a broken file.
+#[cfg(not(feature = "lua54"))]
+#[test]
+fn a_sleepy_scenario_is_unsupported_on_other_builds() {
+    let path = luasim_tests::repo_root().join("scenarios/sleepy_smartwatch.yaml");
+    let e = Scenario::load(&path, &HostFiles).expect_err("needs Lua 5.4");
+    assert_eq!(e.kind, ScenarioErrorKind::Unsupported, "{e}");
+}

@@ -32,7 +32,7 @@ use api::DeviceApi;
 use discover::Found;
 use luasim_core::profile::{built_in_names, Profile};
 use luasim_core::runtime::RunError;
-use luasim_core::scenario::{Files, HostFiles, Scenario, ScenarioError};
+use luasim_core::scenario::{Files, HostFiles, Scenario, ScenarioError, ScenarioErrorKind};
 use luasim_core::time::{Micros, Secs};
 use luasim_core::vfs::{MAIN_SCRIPT, RULES_SCRIPT, SCRIPTS_DIR};
 use policy::{Allowed, Severities};
@@ -394,7 +394,13 @@ fn device_place(place: &str) -> Result<String, CheckError> {
 fn load_scenarios(dir: &Path) -> Result<Vec<Scenario>, CheckError> {
     let paths = luasim_core::scenario::find_scenarios(dir)
         .map_err(|source| CheckError::Read { path: dir.display().to_string(), source })?;
-    paths.iter().map(|p| Scenario::load(p, &HostFiles).map_err(CheckError::from)).collect()
+    // A scenario this build cannot run (sleepy tasks without Lua 5.4) is no scenario for it.
+    paths
+        .iter()
+        .map(|p| Scenario::load(p, &HostFiles))
+        .filter(|r| !matches!(r, Err(e) if e.kind == ScenarioErrorKind::Unsupported))
+        .map(|r| r.map_err(CheckError::from))
+        .collect()
 }
 
 /// The deployed scripts, by device path.

@@ -7,6 +7,7 @@ pub mod color;
 pub mod completions;
 pub mod output;
 pub mod pack;
+pub mod partition;
 pub mod pipe;
 pub mod run;
 pub mod select;

@@ -3,6 +3,7 @@
 //! (`luasim suite-child PATH`), so that one that crashes or hangs is an error row, not the end
 //! of the suite.
 
+use super::partition::Partition;
 use super::{output, pipe, select};
 use clap::Args;
 use luasim::export::junit;
@@ -30,6 +31,10 @@ pub struct TestArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Run only shard K of N of the selected scenarios (for a CI matrix; together the N shards
+    /// run each scenario once). An empty shard passes.
+    #[arg(long, value_name = "K/N")]
+    partition: Option<Partition>,
 }
 
 #[derive(Args)]
@@ -52,11 +57,15 @@ fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
         Verdict::Error => "ERROR",
+        Verdict::Skip => "SKIP",
     }
 }
 
 pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
-    let paths = select::scenarios(&args.paths, args.filter.as_ref())?;
+    let mut paths = select::scenarios(&args.paths, args.filter.as_ref())?;
+    if let Some(partition) = args.partition {
+        paths = partition.take(paths);
+    }
     let jobs = super::jobs(args.jobs);
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the luasim executable: {e}"))?;
     let isolated = move |path: &Path| suite::run_isolated(&exe, &["suite-child"], path);
@@ -74,19 +83,26 @@ pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
         writeln!(out)?;
     } else {
         write_table(&mut out, &entries)?;
-        let failed = entries.iter().filter(|e| e.verdict() != Verdict::Pass).count();
+        let failed = entries.iter().filter(|e| !passes(e.verdict())).count();
+        let skipped = entries.iter().filter(|e| e.verdict() == Verdict::Skip).count();
         let serial: f64 = entries.iter().map(|e| e.wall.as_secs_f64()).sum();
         writeln!(
             out,
-            "{} scenarios, {} passed, {failed} failed, in {:.3} s wall on {jobs} jobs ({:.3} s of runs, {:.2}x)",
+            "{} scenarios, {} passed, {failed} failed{}, in {:.3} s wall on {jobs} jobs ({:.3} s of runs, {:.2}x)",
             entries.len(),
-            entries.len() - failed,
+            entries.len() - failed - skipped,
+            if skipped > 0 { format!(", {skipped} skipped") } else { String::new() },
             wall.as_secs_f64(),
             serial,
             serial / wall.as_secs_f64().max(1e-9)
         )?;
     }
-    Ok(entries.iter().all(|e| e.verdict() == Verdict::Pass))
+    Ok(entries.iter().all(|e| passes(e.verdict())))
+}
+
+/// A skipped scenario (one this build cannot run) does not fail the suite.
+fn passes(verdict: Verdict) -> bool {
+    matches!(verdict, Verdict::Pass | Verdict::Skip)
 }
 
 /// The JUnit suite's name: the paths given, as given.

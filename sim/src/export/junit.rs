@@ -77,6 +77,9 @@ pub fn render(suite: &str, entries: &[SuiteEntry]) -> String {
                 }
                 out.push_str("    </testcase>\n");
             }
+            Err(message) if e.verdict() == Verdict::Skip => {
+                let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape(message));
+            }
             Err(message) => {
                 let _ = writeln!(
                     out,

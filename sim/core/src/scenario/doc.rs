@@ -161,8 +161,8 @@ impl DeviceOverrides {
             sleep_region_bytes,
             sleepy
         );
-        if p.sleepy && (p.vm_in_sleep_region || !cfg!(feature = "lua54")) {
-            return Err("sleepy tasks need Lua 5.4 and a VM in main RAM (not vm_in_sleep_region)".into());
+        if p.sleepy && p.vm_in_sleep_region {
+            return Err("sleepy tasks need a VM in main RAM (not vm_in_sleep_region)".into());
         }
         if let Some(bad) = p.vm_libs.iter().find(|l| !VM_LIBS.contains(&l.as_str())) {
             return Err(format!("unknown library `{bad}` in vm_libs (known: {})", VM_LIBS.join(", ")));

@@ -95,6 +95,9 @@ pub enum ScenarioErrorKind {
     Limit,
     /// A well-formed document that cannot run: no `main.lua`, a budget of zero events.
     Invalid,
+    /// A scenario this build of luasim cannot run (sleepy tasks on a build without Lua 5.4);
+    /// suites skip it rather than fail.
+    Unsupported,
 }
 
 impl fmt::Display for ScenarioError {
@@ -281,6 +284,11 @@ impl Scenario {
             None => crate::world::MAX_EVENTS,
         };
         let mut profile = doc.device.0;
+        if profile.sleepy && !cfg!(feature = "lua54") {
+            let message =
+                "device: sleepy tasks need a Lua 5.4 build of luasim (the persister reads Lua 5.4's internals)";
+            return Err(ScenarioError::whole_file(ScenarioErrorKind::Unsupported, origin, message));
+        }
         if let Some(modules) = doc.modules {
             profile.modules = modules;
         }
