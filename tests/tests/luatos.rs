@@ -367,9 +367,17 @@ sys.run()
 // the 5.4 build the differences docs/luatos.md lists show (`warn`, `coroutine.close`).
 #[test]
 fn the_profile_runs_on_the_build_s_lua_and_names_it() {
-    let r = luatos("1s", "print(_VERSION, type(warn), type(coroutine.close))");
-    let expected = if cfg!(feature = "lua53") { "Lua 5.3 nil nil" } else { "Lua 5.4 function function" };
-    assert_eq!(printed(&r), [expected]);
+    let r =
+        luatos("1s", "print(_VERSION, type(warn), type(coroutine.close))\nprint(pcall(function() return '3' & 1 end))");
+    let lines = printed(&r);
+    if cfg!(feature = "lua53") {
+        assert_eq!(lines, ["Lua 5.3 nil nil", "true 1"]);
+    } else {
+        assert_eq!(lines[0], "Lua 5.4 function function");
+        assert!(
+            lines[1].starts_with("false ") && lines[1].contains("attempt to perform bitwise operation on a string")
+        );
+    }
 }
 
 /// Every LuatOS entry of device.yaml (its `needs: luatos` globals and fields) is on a `luatos`
