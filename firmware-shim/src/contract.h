@@ -108,6 +108,7 @@ enum lsr_tag {
     LSR_TAG_STR8 = 0x30, /* string of fewer than 256 bytes */
     LSR_TAG_STR16 = 0x31, /* longer string */
     LSR_TAG_TABLE = 0x40, /* table */
+    LSR_TAG_TASKS = 0x50, /* the sleeping tasks' image (only after the last entry, `docs/sleepy-tasks.md`) */
 };
 enum rtos_constant {
     RTOS_MSG_TIMEOUT = 0, /* `rtos.MSG_TIMEOUT` */

@@ -6,12 +6,20 @@
 //! limit. Here mlua-sys is `external` and this script compiles the `lua-src` crate's sources
 //! itself, with `lua/device-lua-defines.txt` (the one list the firmware build reads too) appended
 //! to the target's C flags, however luasim is built.
+//!
+//! With Lua 5.4 it also compiles the sleepy-task persister (`lua/persist/persist.c`), which needs
+//! Lua's internal headers: the same `lua-5.4.x` directory of the `lua-src` crate, found in Cargo's
+//! registry by the headers `lua-src` copied (or `LUASIM_LUA_SRC_DIR`).
 
 use std::env;
 use std::path::{Path, PathBuf};
 
 /// The list of defines, relative to this crate.
 const DEFINES: &str = "../../lua/device-lua-defines.txt";
+/// The persister, compiled with Lua 5.4 only.
+const PERSIST: &str = "../../lua/persist";
+/// The `lua-5.4.x` source directory, when it is not in Cargo's registry (a vendored build).
+const LUA_SRC_DIR: &str = "LUASIM_LUA_SRC_DIR";
 /// Another list in place of it: only for proving that a build without the device's defines
 /// refuses to run (`ci/install-check.sh`).
 const OTHER_DEFINES: &str = "LUASIM_TEST_OTHER_LUA_DEFINES";
@@ -33,7 +41,13 @@ fn main() {
     if env::var("OPT_LEVEL").as_deref() == Ok("0") {
         build.opt_level("2");
     }
-    build.build(version()).print_cargo_metadata();
+    let version = version();
+    let lua54 = version == lua_src::Lua54;
+    let artifacts = build.build(version);
+    artifacts.print_cargo_metadata();
+    if lua54 {
+        build_persister(&defines, artifacts.include_dir());
+    }
     println!("cargo:rustc-env=LUASIM_LUA_DEFINES={}", defines.join(" "));
 }
 
@@ -56,4 +70,62 @@ fn device_defines() -> Vec<String> {
     };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
+}
+
+/// Compiles `lua/persist/persist.c` against the Lua 5.4 sources, with the same defines.
+fn build_persister(defines: &[String], include: &Path) {
+    println!("cargo:rerun-if-changed={PERSIST}");
+    println!("cargo:rerun-if-env-changed={LUA_SRC_DIR}");
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lua_dir = lua_source_dir(include);
+    let mut cc = cc::Build::new();
+    cc.file(here.join(PERSIST).join("persist.c"))
+        .include(&lua_dir)
+        .include(here.join(PERSIST))
+        .define("LUA_COMPAT_5_3", None);
+    if env::var("OPT_LEVEL").as_deref() == Ok("0") {
+        cc.opt_level(2);
+    }
+    for define in defines {
+        cc.flag(define);
+    }
+    cc.warnings(true).extra_warnings(true).flag_if_supported("-Wno-unused-parameter").compile("luasim_persist");
+}
+
+/// The `lua-5.4.x` directory of the `lua-src` crate this build compiled Lua from: among the
+/// `lua-src` sources in Cargo's registry, the one whose `lua.h` and `luaconf.h` are the very
+/// files `lua-src` copied into `include` (`LUASIM_LUA_SRC_DIR` names it for vendored builds).
+/// Matching the bytes, not a version number, keeps the persister on the same headers as the
+/// Lua it reads, whichever `lua-src` release the build resolved.
+fn lua_source_dir(include: &Path) -> PathBuf {
+    if let Some(dir) = env::var_os(LUA_SRC_DIR) {
+        return PathBuf::from(dir);
+    }
+    let wanted: Vec<Vec<u8>> = ["lua.h", "luaconf.h"]
+        .iter()
+        .map(|f| std::fs::read(include.join(f)).unwrap_or_else(|e| panic!("lua-src copied no {f}: {e}")))
+        .collect();
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let registry = home.join("registry/src");
+    let dirs = |path: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect()
+    };
+    let same = |dir: &Path| {
+        ["lua.h", "luaconf.h"].iter().zip(&wanted).all(|(f, w)| std::fs::read(dir.join(f)).is_ok_and(|b| &b == w))
+    };
+    let mut found: Vec<PathBuf> = dirs(&registry)
+        .iter()
+        .flat_map(|index| dirs(index))
+        .filter(|krate| krate.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lua-src-")))
+        .flat_map(|krate| dirs(&krate))
+        .filter(|d| d.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lua-5.4.")))
+        .filter(|d| d.join("lstate.h").exists() && same(d))
+        .collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("no lua-src sources matching the Lua just built under {}; set {LUA_SRC_DIR}", registry.display())
+    })
 }

@@ -1,16 +1,23 @@
 //! `luasim`: the command line. A thin layer over the library: parse arguments, hand each
 //! subcommand to its file under `cli/`, and map the result to an exit code (0 pass,
-//! 1 expectations failed, 2 error). Before anything runs, a self-check proves this build's Lua is
+//! 1 expectations failed, 2 error; 0 also when the reader of its output goes away, see
+//! `cli::pipe`). Before anything runs, a self-check proves this build's Lua is
 //! the device's (`runtime::device_lua`); a build that is not refuses to run.
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use cli::color::ColorWhen;
+use cli::pipe::note;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "luasim", version, about = "Deterministic simulator for Lua scripts on ESP32 firmware")]
 struct Cli {
+    /// When to colour output: the check report, help, errors and logs.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -19,7 +26,7 @@ struct Cli {
 enum Command {
     /// Run a scenario and print its trace and a summary (the built-in blink demo when no file is given).
     Run(cli::run::RunArgs),
-    /// Run every scenario in a folder on all cores and report (JUnit XML, JSON).
+    /// Run scenarios (files, folders; `scenarios` by default) on all cores and report (JUnit XML, JSON).
     Test(cli::test::TestArgs),
     /// One scenario of `luasim test`, run in its own process; prints its result as JSON.
     #[command(hide = true)]
@@ -35,20 +42,23 @@ enum Command {
     Tui(cli::tui::TuiArgs),
     /// Pre-flight check before an OTA push: parse, lint, budgets, reload safety, diff (0 ready, 1 problems, 2 could not check).
     Check(cli::check::CheckArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions(cli::completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
+    let cli = parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
+        .with_ansi(cli.color.enabled(std::io::stderr().is_terminal()))
         .init();
-    let cli = Cli::parse();
     if let Err(err) = luasim_core::runtime::device_lua::self_check() {
-        eprintln!("luasim: refusing to run: this build's Lua is not the device's: {err}");
+        note!("luasim: refusing to run: this build's Lua is not the device's: {err}");
         return ExitCode::from(2);
     }
     if let Err(err) = luasim_core::hostlimit::enable_from_env() {
-        eprintln!("luasim: {err}");
+        note!("luasim: {err}");
         return ExitCode::from(2);
     }
     let result = match cli.command {
@@ -59,14 +69,30 @@ fn main() -> ExitCode {
         Command::Pack(args) => cli::pack::execute(args),
         Command::Trace(command) => cli::trace::execute(command),
         Command::Tui(args) => cli::tui::execute(args),
-        Command::Check(args) => cli::check::execute(args),
+        Command::Check(args) => cli::check::execute(args, cli.color),
+        Command::Completions(args) => cli::completions::execute(args, &Cli::command()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        Err(err) if cli::pipe::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("luasim: {err:#}");
+            note!("luasim: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// The command line, parsed by a clap that colours its help and errors as `--color` says.
+fn parse() -> Cli {
+    let color = ColorWhen::scan(std::env::args_os().skip(1));
+    let matches = Cli::command().color(color.for_clap()).version(version()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// What `--version` says after the name: the version, the commit built (`build.rs`) and the
+/// Lua this binary links, in its own words (`_VERSION`).
+fn version() -> &'static str {
+    let lua = mlua::Lua::new().globals().get::<String>("_VERSION").unwrap_or_else(|e| format!("Lua unknown: {e}"));
+    format!("{} (commit {}, {lua})", env!("CARGO_PKG_VERSION"), env!("LUASIM_COMMIT")).leak()
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 /// Parses and runs a scenario given as YAML text (scripts inline), keeping every event.
 pub fn run_yaml(yaml: &str) -> RunReport {
     let scenario = Scenario::parse(yaml, "inline.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
-    runtime::run(&scenario, &RunOptions { keep_events: true }).expect("run")
+    runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() }).expect("run")
 }
 
 /// A scenario around one inline `main.lua` on `device` for `duration`.

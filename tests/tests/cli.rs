@@ -3,7 +3,7 @@
 
 use luasim_tests::{luasim_binary, repo_root};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> Output {
     Command::new(luasim_binary()).args(args).current_dir(repo_root()).output().expect("luasim runs")
@@ -212,4 +212,272 @@ fn outputs_are_renamed_into_place_and_exports_match_the_trace() {
     let names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 3, "no temporary file is left: {names:?}");
+}
+
+/// Runs luasim with its stdout a pipe whose reader has already gone, and its stderr the same
+/// pipe when `merged` (as `2>&1 | head`). Returns the exit code and what a separate stderr said.
+fn run_into_closed_pipe(args: &[&str], merged: bool) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(luasim_binary());
+    command.args(args).current_dir(repo_root()).stdout(writer.try_clone().unwrap());
+    command.stderr(if merged { Stdio::from(writer) } else { Stdio::piped() });
+    let out = command.output().expect("luasim runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_reader_that_stops_after_one_line_ends_the_run_quietly() {
+    use std::io::BufRead;
+    let args = ["run", "scenarios/minute_task_year.yaml"];
+    let mut child = Command::new(luasim_binary())
+        .args(args)
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains(" boot "), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+
+    // `2>&1 | head -1`: the error message would go to the closed pipe too.
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut child = {
+        let mut command = Command::new(luasim_binary());
+        command.args(args).current_dir(repo_root()).stdout(writer.try_clone().unwrap()).stderr(writer);
+        command.spawn().unwrap()
+    };
+    let mut first = String::new();
+    std::io::BufReader::new(reader).read_line(&mut first).unwrap();
+    assert!(first.contains(" boot "), "{first}");
+    assert_eq!(child.wait().unwrap().code(), Some(0), "no panic (101), no error (2)");
+}
+
+#[test]
+fn every_printing_command_ends_quietly_on_a_closed_pipe() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = "name: ok\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\n";
+    std::fs::write(dir.join("ok.yaml"), ok).unwrap();
+    let trace = dir.join("t.json");
+    let out = run(&["run", "-q", "scenarios/blink.yaml", "--trace-json", trace.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (suite, trace, exported) = (dir.to_str().unwrap(), trace.to_str().unwrap(), dir.join("e.json"));
+    let commands: [&[&str]; 10] = [
+        &["run"],
+        &["run", "-q", "scenarios/blink.yaml"],
+        &["run", "--json", "scenarios/blink.yaml"],
+        &["test", suite],
+        &["test", "--json", suite],
+        &["check", "lua/examples/blink/main.lua"],
+        &["trace", "export", trace, "-o", exported.to_str().unwrap()],
+        &["completions", "bash"],
+        &["--help"],
+        &["--version"],
+    ];
+    for args in commands {
+        let (code, _) = run_into_closed_pipe(args, true);
+        assert_eq!(code, Some(0), "luasim {args:?} 2>&1 into a closed pipe");
+        let (code, stderr) = run_into_closed_pipe(args, false);
+        assert_eq!(code, Some(0), "luasim {args:?} into a closed pipe: {stderr}");
+        assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "luasim {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_bench_workloads_against_bare_mlua_run() {
+    for workload in ["state-creation", "message-storm"] {
+        let out = run(&["bench", "--quick", "--only", workload, "--json"]);
+        // 1 is a missed target, which a debug build may well miss; 2 is a workload that failed.
+        assert_ne!(out.status.code(), Some(2), "{workload}: {}", String::from_utf8_lossy(&out.stderr));
+        let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+        assert_eq!(results[0]["name"], workload);
+        assert_eq!(results[0]["figures"][2][0], "simulator / bare");
+    }
+}
+
+#[test]
+fn jobs_0_means_one_per_core() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-jobs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = "name: ok\ndevice: esp32\nscripts: { main.lua: \"print('hi')\" }\nduration: 1s\n";
+    std::fs::write(dir.join("ok.yaml"), ok).unwrap();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    for jobs in [["-j", "0"], ["--jobs", "0"]] {
+        let out = run(&["test", dir.to_str().unwrap(), jobs[0], jobs[1]]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(table.contains(&format!(" on {cores} jobs ")), "{table}");
+    }
+    let out = run(&["check", "-j", "0", "lua/examples/blink/main.lua"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn run_overrides_the_scenarios_seed_and_duration() {
+    let path = write_scenario(
+        "seeded.yaml",
+        "name: seeded\ndevice: esp32\nseed: 7\nduration: 10s\nscripts:\n  main.lua: |\n    log.info('draw', math.random(1, 1e9))\n",
+    );
+    let path = path.to_str().unwrap();
+    let draw = |extra: &[&str]| {
+        let out = run(&[&["run", path], extra].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("draw")).unwrap().to_string()
+    };
+    assert_eq!(draw(&["--seed", "7"]), draw(&[]), "the scenario's own seed, given again");
+    assert_ne!(draw(&["--seed", "8"]), draw(&[]));
+    let out = run(&["run", "--json", path, "--duration", "1.5s"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(report["stats"]["simulated_us"], 1_500_000);
+    for (flag, value, says) in
+        [("--duration", "5", "`5` has no unit"), ("--duration", "-1s", "negative"), ("--seed", "x", "invalid digit")]
+    {
+        let out = run(&["run", path, &format!("{flag}={value}")]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("invalid value '{value}' for '{flag}")) && stderr.contains(says), "{stderr}");
+    }
+}
+
+#[test]
+fn test_takes_files_and_folders_and_a_filter_over_paths_and_names() {
+    let dir = std::env::temp_dir().join(format!("luasim-cli-select-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let scenario =
+        |name: &str| format!("name: {name}\ndevice: esp32\nscripts: {{ main.lua: \"print('hi')\" }}\nduration: 1s\n");
+    std::fs::write(dir.join("a.yaml"), scenario("alpha")).unwrap();
+    std::fs::write(dir.join("b.yaml"), scenario("beta")).unwrap();
+    std::fs::write(dir.join("sub/c.yaml"), scenario("gamma")).unwrap();
+    let at = |p: &str| dir.join(p).to_str().unwrap().to_string();
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = run(&[&["test", "--json"], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let items: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+        items.as_array().unwrap().iter().map(|i| i["scenario"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(&[&at("a.yaml"), &at("sub")]), ["alpha", "gamma"]);
+    assert_eq!(names(&[&at(""), &at("a.yaml"), &at("./sub/c.yaml")]), ["alpha", "beta", "gamma"], "each once");
+    assert_eq!(names(&[&at(""), "--filter", "^bet"]), ["beta"], "by name");
+    assert_eq!(names(&[&at(""), "--filter", r"sub/c\.yaml$"]), ["gamma"], "by path");
+    let out = run(&["test", &at(""), "--filter", "zeta"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches --filter zeta"));
+    let out = run(&["test", &at("missing.yaml")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+/// Runs luasim with `env` set, as `run` does.
+fn run_with(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = Command::new(luasim_binary());
+    command.args(args).current_dir(repo_root()).env_remove("NO_COLOR");
+    command.envs(env.iter().copied()).output().expect("luasim runs")
+}
+
+fn coloured(text: &[u8]) -> bool {
+    String::from_utf8_lossy(text).contains("\x1b[")
+}
+
+#[test]
+fn color_flag_governs_help_errors_the_check_report_and_logs() {
+    let script = "lua/examples/blink/main.lua";
+    let stdout = |env: &[(&str, &str)], args: &[&str]| coloured(&run_with(env, args).stdout);
+    let stderr = |env: &[(&str, &str)], args: &[&str]| coloured(&run_with(env, args).stderr);
+    assert!(!stdout(&[], &["--help"]), "auto: a pipe is not a terminal");
+    assert!(stdout(&[], &["--color", "always", "--help"]));
+    assert!(stdout(&[("NO_COLOR", "1")], &["--color=always", "--help"]), "the flag overrides NO_COLOR");
+    assert!(stderr(&[], &["--color", "always", "no-such-command"]));
+    assert!(!stderr(&[], &["--color", "never", "no-such-command"]));
+    assert!(!stdout(&[], &["check", script]));
+    assert!(stdout(&[], &["check", script, "--color", "always"]), "global: after the subcommand too");
+    assert!(!stdout(&[], &["--color", "never", "check", script]));
+    let logs = [("RUST_LOG", "luasim_core=debug")];
+    let out = run_with(&logs, &["run", "-q", "scenarios/blink.yaml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run ended"), "the log is on");
+    assert!(!coloured(&out.stderr), "logs into a pipe are plain");
+    assert!(stderr(&logs, &["--color", "always", "run", "-q", "scenarios/blink.yaml"]));
+}
+
+#[test]
+fn color_auto_colours_a_terminal_unless_no_color() {
+    // `script` (util-linux, in every Debian) runs the command on a pseudo-terminal.
+    let on_a_terminal = |env: &[(&str, &str)], args: &str| {
+        let command = format!("'{}' {args}", luasim_binary().display());
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(repo_root())
+            .env_remove("NO_COLOR")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("script runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        coloured(&out.stdout)
+    };
+    let check = "check lua/examples/blink/main.lua";
+    assert!(on_a_terminal(&[], check));
+    assert!(!on_a_terminal(&[("NO_COLOR", "1")], check));
+    assert!(on_a_terminal(&[("NO_COLOR", "")], check), "an empty NO_COLOR does not count (no-color.org)");
+    assert!(!on_a_terminal(&[], &format!("--color never {check}")));
+}
+
+#[test]
+fn completions_offer_the_real_subcommands_and_flags() {
+    let script = write_scenario("luasim.bash", "");
+    let out = run(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&script, &out.stdout).unwrap();
+    // What bash offers at `luasim <TAB>` and `luasim test --f<TAB>`, through the script itself.
+    let complete = |words: &str, current: usize| {
+        let line = format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD={current}; _luasim luasim \"${{COMP_WORDS[{current}]}}\" \
+             \"${{COMP_WORDS[{}]}}\"; echo \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            current - 1
+        );
+        let out = Command::new("bash").args(["--norc", "-c", &line]).output().expect("bash runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect::<Vec<_>>()
+    };
+    let top = complete("luasim ''", 1);
+    for word in ["run", "test", "check", "completions", "--color", "--version"] {
+        assert!(top.contains(&word.to_string()), "{word} in {top:?}");
+    }
+    assert!(!top.contains(&"suite-child".to_string()), "the hidden subcommand is not offered: {top:?}");
+    assert_eq!(complete("luasim test --f", 2), ["--filter"]);
+    assert_eq!(complete("luasim run --se", 2), ["--seed"]);
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("completions") && text.contains("filter") && !text.contains("suite-child"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn version_names_the_commit_and_the_lua_linked() {
+    let out = run(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let git = Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(repo_root()).output();
+    let commit = match git {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        _ => "unknown".to_string(),
+    };
+    let lua = if cfg!(feature = "lua53") {
+        "Lua 5.3"
+    } else if cfg!(feature = "lua55") {
+        "Lua 5.5"
+    } else {
+        "Lua 5.4"
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (version, rest) = text.strip_prefix("luasim ").and_then(|t| t.split_once(' ')).expect("luasim VERSION ...");
+    assert!(version.split('.').all(|n| n.parse::<u32>().is_ok()), "{text}");
+    assert_eq!(rest, format!("(commit {commit}, {lua})\n"));
 }

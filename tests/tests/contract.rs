@@ -85,7 +85,7 @@ const SURFACE: &str = "scenarios/crosscheck/global_surface.yaml";
 fn the_surface_the_crosscheck_dumps_is_device_yaml() {
     let path = repo_root().join(SURFACE);
     let scenario = Scenario::load(&path, &HostFiles).unwrap_or_else(|e| panic!("{e}"));
-    let report = runtime::run(&scenario, &RunOptions { keep_events: true }).expect("run");
+    let report = runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() }).expect("run");
     assert!(report.passed(), "{SURFACE}: {:#?}", report.outcomes);
     let have: BTreeSet<String> =
         log_lines(&report).iter().filter_map(|l| l.strip_prefix("have ")).map(String::from).collect();

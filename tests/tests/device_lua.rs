@@ -17,7 +17,7 @@ fn this_build_passes_the_self_check() {
 fn the_probe_scenario_sees_what_the_self_check_sees() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/crosscheck/device_lua_build.yaml");
     let scenario = Scenario::load(&path, &HostFiles).unwrap_or_else(|e| panic!("{e}"));
-    let report = runtime::run(&scenario, &RunOptions { keep_events: true }).expect("run");
+    let report = runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() }).expect("run");
     let lines: Vec<String> = report.events.iter().filter_map(|e| e.log_line()).collect();
     let seen = observe().expect("probe");
     let pairs = format!("I/lua pairs: {}", seen.pairs_order);

@@ -418,7 +418,10 @@ fn the_luatos_surface_is_the_one_device_yaml_lists() {
 fn a_luatos_project_folder_runs_as_it_is() {
     let path = repo_root().join("scenarios/luatos_project.yaml");
     let scenario = luasim_core::scenario::Scenario::load(&path, &luasim_core::scenario::HostFiles).expect("loads");
-    let report =
-        luasim_core::runtime::run(&scenario, &luasim_core::runtime::RunOptions { keep_events: true }).expect("runs");
+    let report = luasim_core::runtime::run(
+        &scenario,
+        &luasim_core::runtime::RunOptions { keep_events: true, ..Default::default() },
+    )
+    .expect("runs");
     assert!(report.passed(), "{:#?}", report.outcomes);
 }

@@ -877,7 +877,11 @@ print(load("\27Lua", "=s", "b", {}))
     )
     .unwrap();
     let scenario = Scenario::load(&dir.join("scenario.yaml"), &HostFiles).unwrap();
-    let r = luasim_core::runtime::run(&scenario, &luasim_core::runtime::RunOptions { keep_events: true }).unwrap();
+    let r = luasim_core::runtime::run(
+        &scenario,
+        &luasim_core::runtime::RunOptions { keep_events: true, ..Default::default() },
+    )
+    .unwrap();
     let lines = log_lines(&r);
     assert_eq!(lines.len(), 8, "{lines:?}");
     for (line, name) in lines[..6].iter().zip(["real", "real", "real", "forged", "forged", "forged"]) {

@@ -40,7 +40,7 @@ fn output_of(path: &Path) -> (String, bool) {
         Ok(s) => s,
         Err(e) => return (format!("error: {e}\n"), false),
     };
-    match runtime::run(&scenario, &RunOptions { keep_events: true }) {
+    match runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() }) {
         Ok(report) => {
             let trace: String = report.events.iter().map(|e| format!("{e}\n")).collect();
             (format!("{}\n{}", digest(&trace), summary::render(&report, None)), report.passed())

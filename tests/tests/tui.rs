@@ -292,9 +292,12 @@ fn a_million_events_stay_responsive() {
     use std::time::{Duration, Instant};
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/minute_task_year.yaml");
     let scenario = luasim_core::scenario::Scenario::load(&path, &luasim_core::scenario::HostFiles).expect("scenario");
-    let events = luasim_core::runtime::run(&scenario, &luasim_core::runtime::RunOptions { keep_events: true })
-        .expect("run")
-        .events;
+    let events = luasim_core::runtime::run(
+        &scenario,
+        &luasim_core::runtime::RunOptions { keep_events: true, ..Default::default() },
+    )
+    .expect("run")
+    .events;
     let count = events.len();
     let started = Instant::now();
     let mut app = App::new(events, "year".into());

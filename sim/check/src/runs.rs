@@ -132,7 +132,7 @@ pub fn run_all(
     }
     // The candidate's runs note the script line of each output, for the reload finding.
     let results = parallel(&plan, jobs, |(_, slot, scenario)| {
-        let options = RunOptions { keep_events: true };
+        let options = RunOptions { keep_events: true, ..RunOptions::default() };
         match slot {
             Slot::Deployed => runtime::run(scenario, &options),
             _ => runtime::run_noting_lines(scenario, &options),

@@ -56,7 +56,9 @@ mod tests {
     fn the_minimal_main_lets_the_firmware_run_rules_lua() {
         let profile = Profile::built_in("esp32").unwrap();
         let rules = ("/scripts/rules.lua".to_string(), b"print('rules ran')".to_vec());
-        let report = run(&scenario(&[rules], &profile, 60_000_000), &RunOptions { keep_events: true }).unwrap();
+        let report =
+            run(&scenario(&[rules], &profile, 60_000_000), &RunOptions { keep_events: true, ..RunOptions::default() })
+                .unwrap();
         assert!(report.events.iter().any(|e| e.log_line().is_some_and(|l| l.contains("rules ran"))));
         assert_eq!(report.stats.simulated_us, 60_000_000);
         assert!(report.passed());

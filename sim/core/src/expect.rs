@@ -167,6 +167,56 @@ pub struct Check {
     expectation: Expectation,
     seen: u64,
     first: Option<Micros>,
+    /// For error expectations, the first error counted; for text expectations that have not
+    /// yet seen enough, the closest line that did not match, with its score.
+    cause: Option<(Cause, f64)>,
+}
+
+/// What a failed expectation points at, so a report can say why without the whole trace.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cause {
+    pub kind: CauseKind,
+    pub at_us: Micros,
+    /// The line as matched (`what: message` for an error, its traceback on real lines).
+    pub line: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseKind {
+    /// The first error an error expectation counted.
+    FirstError,
+    /// The line of the expected kind, in the window, that came closest to matching.
+    NearestMiss,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            CauseKind::FirstError => "first error",
+            CauseKind::NearestMiss => "nearest miss",
+        };
+        write!(f, "{what} at {} s: {}", Secs(self.at_us), self.line)
+    }
+}
+
+/// How close `line` comes to containing `needle`: the share of the needle's character pairs
+/// found in it (1.0 for a line with every pair, which a substring match would also have).
+fn closeness(needle: &str, line: &str) -> f64 {
+    let chars: Vec<char> = needle.chars().collect();
+    if chars.len() < 2 {
+        return 0.0;
+    }
+    let mut pair = String::with_capacity(8);
+    let found = chars
+        .windows(2)
+        .filter(|w| {
+            pair.clear();
+            pair.extend(w.iter());
+            line.contains(pair.as_str())
+        })
+        .count();
+    found as f64 / (chars.len() - 1) as f64
 }
 
 /// The verdict of one expectation.
@@ -178,11 +228,14 @@ pub struct Outcome {
     pub seen: f64,
     /// Time of the first counted match, if any.
     pub first_at_us: Option<Micros>,
+    /// Why it failed, when a line says it (absent for passed expectations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 impl Check {
     pub fn new(expectation: Expectation) -> Check {
-        Check { expectation, seen: 0, first: None }
+        Check { expectation, seen: 0, first: None, cause: None }
     }
 
     pub fn observe(&mut self, event: &Event) {
@@ -190,17 +243,30 @@ impl Check {
         if event.at_us < e.from || event.at_us > e.until {
             return;
         }
-        let hit = match &e.target {
-            Target::Log(m) => event.log_line().is_some_and(|line| m.matches(&line)),
-            Target::Mqtt(m) => event.mqtt_line().is_some_and(|line| m.matches(&line)),
-            Target::Telegram(m) => event.telegram_line().is_some_and(|line| m.matches(&line)),
-            Target::Errors(None) => event.is_error(),
-            Target::Errors(Some(m)) => event.error_line().is_some_and(|line| m.matches(&line)),
-            Target::Measure { .. } => false,
+        let (matcher, line) = match &e.target {
+            Target::Log(m) => (Some(m), event.log_line()),
+            Target::Mqtt(m) => (Some(m), event.mqtt_line()),
+            Target::Telegram(m) => (Some(m), event.telegram_line()),
+            Target::Errors(m) => (m.as_ref(), event.error_line()),
+            Target::Measure { .. } => return,
         };
+        let Some(line) = line else { return };
+        let hit = matcher.is_none_or(|m| m.matches(&line));
+        let errors = matches!(e.target, Target::Errors(_));
         if hit {
             self.seen += 1;
             self.first.get_or_insert(event.at_us);
+            if errors && self.cause.is_none() {
+                self.cause = Some((Cause { kind: CauseKind::FirstError, at_us: event.at_us, line }, 1.0));
+            }
+        } else if let (false, Some(Matcher::Substring(needle))) = (errors, matcher) {
+            if self.seen < e.count.min {
+                let score = closeness(needle, &line);
+                if score > self.cause.as_ref().map_or(0.0, |(_, best)| *best) {
+                    let cause = Cause { kind: CauseKind::NearestMiss, at_us: event.at_us, line };
+                    self.cause = Some((cause, score));
+                }
+            }
         }
     }
 
@@ -216,7 +282,8 @@ impl Check {
                 ((c.min..=c.max).contains(&self.seen), self.seen as f64)
             }
         };
-        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first }
+        let cause = if passed { None } else { self.cause.as_ref().map(|(c, _)| c.clone()) };
+        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first, cause }
     }
 }
 

@@ -26,10 +26,17 @@ pub struct Stats {
     pub heap_limit_bytes: usize,
     /// Firmware messages dropped because their data did not fit in the Lua heap.
     pub heap_drops: u64,
+    /// Scenario steps that found the device asleep or off (each is traced as missed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub steps_missed: u64,
     /// Sleep-region bytes in use at the end, and its size.
     pub region_bytes: usize,
     pub region_limit_bytes: usize,
     pub energy: EnergyReport,
     /// Days the scenario's `battery_mah` lasts at this run's average draw.
     pub battery_days: Option<f64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

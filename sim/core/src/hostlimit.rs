@@ -18,6 +18,7 @@
 use crate::time::{parse_duration, Secs};
 use crate::trace::{Event, Observer};
 use std::cell::RefCell;
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -149,7 +150,10 @@ fn watch_runs() {
 fn give_up(beacon: &Beacon, limit: Duration) -> ! {
     let at = Secs(beacon.virtual_us.load(Ordering::Relaxed));
     let doing = beacon.doing.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    eprintln!(
+    // Not `eprintln!`: on a closed stderr (`2>&1 | head`) it would panic this monitor thread
+    // and leave the stuck run going; the exit below must happen whatever stderr is.
+    let _ = writeln!(
+        std::io::stderr(),
         "luasim: {}: host time limit: no progress for {} s of host time at virtual time {at} s while {doing}: \
          Lua is stuck inside one C function (a string pattern that backtracks, string.rep or table.move over a \
          huge count) or in a __gc finalizer, where the instruction-count watchdog cannot stop it \

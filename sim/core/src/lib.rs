@@ -14,8 +14,11 @@ pub mod device;
 pub mod expect;
 pub mod figures;
 pub mod hostlimit;
+mod lua54;
 pub mod memory;
 pub mod pack;
+#[cfg(feature = "lua54")]
+pub mod persist;
 pub mod profile;
 pub mod runtime;
 pub mod scenario;

@@ -44,6 +44,10 @@ pub struct Profile {
     /// `coroutine`); it always has the base library.
     #[serde(default)]
     pub vm_libs: Vec<String>,
+    /// Sleepy tasks (`docs/sleepy-tasks.md`): `Node.deepSleep` in a task keeps every suspended
+    /// task in the sleep region and the wake resumes them. Lua 5.4 builds only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sleepy: bool,
     /// What a LuatOS firmware reports about itself (`rtos.bsp`, `rtos.version`, the system
     /// heap); read only by builds with the `luatos` module (`docs/luatos.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -32,6 +32,10 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "region     {} of {} bytes", s.region_bytes, s.region_limit_bytes);
+    if s.steps_missed > 0 {
+        let _ =
+            writeln!(out, "steps      {} missed while asleep or off (traced as `missed while ...`)", s.steps_missed);
+    }
     let e = &s.energy;
     let total = s.simulated_us.max(1) as f64;
     let share = |us: u64| 100.0 * us as f64 / total;
@@ -50,9 +54,26 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     if let Some(days) = s.battery_days {
         let _ = writeln!(out, "battery    lasts {days:.1} days at this rate");
     }
+    if let Some(coverage) = &report.coverage {
+        let files: Vec<String> = coverage
+            .per_file()
+            .iter()
+            .map(|(file, run, total)| {
+                let share = if *total == 0 { 100.0 } else { 100.0 * *run as f64 / *total as f64 };
+                format!("{} {share:.1}% ({run}/{total} lines)", file.trim_start_matches("/scripts/"))
+            })
+            .collect();
+        let _ =
+            writeln!(out, "coverage   {}", if files.is_empty() { "no script lines".into() } else { files.join(", ") });
+    }
     for o in &report.outcomes {
         let verdict = if o.passed { "pass" } else { "FAIL" };
         let _ = writeln!(out, "expect     {verdict} {} (seen {})", o.expectation, o.seen);
+        if let Some(cause) = &o.cause {
+            for line in cause.to_string().lines() {
+                let _ = writeln!(out, "           {line}");
+            }
+        }
     }
     let _ = writeln!(out, "verdict    {}", if report.passed() { "PASS" } else { "FAIL" });
     out

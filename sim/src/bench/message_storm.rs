@@ -4,7 +4,6 @@
 
 use super::{run_yaml, timed, BenchResult, Size};
 use luasim_core::runtime::SYS_LUA;
-use mlua::Lua;
 
 const MAIN: &str = r#"
 local delivered = 0
@@ -41,7 +40,7 @@ log = { debug = quiet, info = function(_, n) DELIVERED = n end, warn = quiet, er
 "#;
 
 fn bare(main: &str, expected: i64) -> Result<(), String> {
-    let lua = Lua::new();
+    let lua = super::bare_lua()?;
     lua.load(STUB).exec().map_err(|e| e.to_string())?;
     let sys: mlua::Value = lua.load(SYS_LUA).set_name("@sys.lua").call(()).map_err(|e| e.to_string())?;
     lua.globals().set("sys", sys).map_err(|e| e.to_string())?;

@@ -10,6 +10,7 @@ mod suite;
 mod timer_storm;
 mod wake_year;
 
+use mlua::{Lua, LuaOptions, StdLib, Table};
 use std::time::{Duration, Instant};
 
 /// One benchmark's result: what was measured and the figures, as label/value pairs.
@@ -69,4 +70,23 @@ fn parse_yaml(yaml: &str) -> Result<luasim_core::scenario::Scenario, String> {
 fn run_yaml(yaml: &str) -> Result<luasim_core::runtime::RunReport, String> {
     luasim_core::runtime::run(&parse_yaml(yaml)?, &luasim_core::runtime::RunOptions::default())
         .map_err(|e| e.to_string())
+}
+
+/// The bare mlua state the simulator is compared with: the safe standard libraries and, as the
+/// device's sandbox leaves it, a `debug` holding only `traceback`, which `sys.lua` captures when
+/// it loads (`Lua::new()` has no `debug` at all, and `sys.lua` would not load).
+fn bare_lua() -> Result<Lua, String> {
+    // SAFETY: the constructor is unsafe because it allows `debug` and C modules. `debug` is cut
+    // down to `traceback` below, before any code runs, and the state only ever runs the
+    // benchmark's own scripts and `sys.lua`, which load no C module.
+    let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::new()) };
+    let trim = || -> mlua::Result<()> {
+        let globals = lua.globals();
+        let traceback: mlua::Function = globals.get::<Table>("debug")?.get("traceback")?;
+        let debug = lua.create_table()?;
+        debug.set("traceback", traceback)?;
+        globals.set("debug", debug)
+    };
+    trim().map_err(|e| e.to_string())?;
+    Ok(lua)
 }

@@ -1,9 +1,9 @@
 //! The cost of a fresh device state (sandbox, bindings, prelude, `sys.lua`) plus loading a
-//! script through the 256-byte reader, against `Lua::new()` and `load` of the same text.
+//! script through the 256-byte reader, against a bare mlua state (`bench::bare_lua`) and `load`
+//! of the same text.
 
 use super::{secs, timed, BenchResult, Size};
 use luasim_core::runtime::SYS_LUA;
-use mlua::Lua;
 
 const SCRIPT: &str = "local t = {}\nfor i = 1, 10 do t[i] = i * i end\nlog.info('boot', #t)\n";
 
@@ -17,7 +17,7 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     let boots = report?.stats.boots.max(1);
     let (bare, bare_wall) = timed(|| -> Result<(), String> {
         for _ in 0..boots {
-            let lua = Lua::new();
+            let lua = super::bare_lua()?;
             lua.load("log = { info = function() end }").exec().map_err(|e| e.to_string())?;
             lua.load(SYS_LUA).exec().map_err(|e| e.to_string())?;
             lua.load(SCRIPT).exec().map_err(|e| e.to_string())?;
@@ -28,7 +28,7 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / boots as f64;
     Ok(BenchResult {
         name: "state-creation",
-        what: format!("{boots} boots: device state + script vs Lua::new() + load of sys.lua and the script"),
+        what: format!("{boots} boots: device state + script vs a bare mlua state + load of sys.lua and the script"),
         figures: vec![
             ("simulator".into(), format!("{} ({:.1} µs per boot)", secs(sim_wall), per(sim_wall))),
             ("bare mlua".into(), format!("{} ({:.1} µs per state)", secs(bare_wall), per(bare_wall))),

@@ -1,11 +1,14 @@
 //! `luasim bench [--quick] [--only NAME] [--json]`: run the benchmark workloads and print their
 //! figures (docs/BENCHMARKS.md explains them). Exit 1 when a workload misses its target.
 
+use super::pipe;
 use clap::Args;
 use luasim::bench::{Size, ALL};
 use std::io::Write;
 
 #[derive(Args)]
+#[command(after_help = "Exit status: 0 every workload with a target met it, 1 one missed its target, \
+2 a workload could not run.")]
 pub struct BenchArgs {
     /// Small workloads, for a quick look (seconds instead of minutes).
     #[arg(long)]
@@ -24,7 +27,7 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<bool> {
     anyhow::ensure!(!chosen.is_empty(), "no workload named {:?}", args.only.unwrap_or_default());
     let mut results = Vec::new();
     for workload in chosen {
-        eprintln!("running {} ...", workload.name);
+        pipe::note!("running {} ...", workload.name);
         results.push((workload.run)(size).map_err(|e| anyhow::anyhow!("{}: {e}", workload.name))?);
     }
     let mut out = std::io::stdout().lock();

@@ -3,6 +3,7 @@
 //! and reload safety, diffs against the deployed scripts, and prints a report (human, JSON,
 //! GitHub annotations or SARIF). Exit 0 ready to push, 1 not ready, 2 could not check.
 
+use super::color::ColorWhen;
 use clap::{Args, ValueEnum};
 use luasim_check::api::DeviceApi;
 use luasim_check::policy::Severities;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 /// How the report is printed.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// For people (coloured on a terminal unless NO_COLOR is set).
+    /// For people (coloured as --color says: on a terminal unless NO_COLOR is set, by default).
     Human,
     /// The report as JSON.
     Json,
@@ -68,15 +69,15 @@ pub struct CheckArgs {
     /// Print the report as JSON (the same as --format json).
     #[arg(long)]
     json: bool,
-    /// Scenario runs at once (default: all cores).
-    #[arg(long, short)]
-    jobs: Option<usize>,
+    /// Scenario runs at once (0: one per core).
+    #[arg(long, short, value_name = "N", default_value_t = 0)]
+    jobs: usize,
     /// Print the device API reference (Markdown, from sim/check/api/device.yaml) and exit.
     #[arg(long, conflicts_with_all = ["scripts", "json"])]
     api: bool,
 }
 
-pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
+pub fn execute(args: CheckArgs, color: ColorWhen) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
     if args.api {
         out.write_all(DeviceApi::get().markdown().as_bytes())?;
@@ -89,7 +90,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
         scenarios: args.scenarios,
         against: args.against,
         max_mah_per_day: args.max_mah_per_day,
-        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: super::jobs(args.jobs),
         smoke_for: Some(args.smoke_for),
         strict: args.strict,
         severities: Severities { deny: args.deny, warn: args.warn },
@@ -106,8 +107,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<bool> {
         }
         Format::Github => out.write_all(format::github(&report).as_bytes())?,
         Format::Human => {
-            let colour = out.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out.write_all(report.render(colour).as_bytes())?;
+            out.write_all(report.render(color.enabled(out.is_terminal())).as_bytes())?;
         }
     }
     Ok(report.ready())

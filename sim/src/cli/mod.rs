@@ -3,9 +3,13 @@
 
 pub mod bench;
 pub mod check;
+pub mod color;
+pub mod completions;
 pub mod output;
 pub mod pack;
+pub mod pipe;
 pub mod run;
+pub mod select;
 pub mod test;
 pub mod trace;
 pub mod tui;
@@ -21,6 +25,14 @@ const BUILT_IN_FILES: Embedded = Embedded(&[
     ("scenarios/blink.yaml", include_str!("../../../scenarios/blink.yaml")),
     ("lua/examples/blink/main.lua", include_str!("../../../lua/examples/blink/main.lua")),
 ]);
+
+/// How many runs at once a `-j/--jobs` value asks for: 0 means one per core.
+pub fn jobs(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
 
 /// Loads a scenario file, or the built-in default when `path` is `None`.
 pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {

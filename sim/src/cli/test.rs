@@ -1,25 +1,29 @@
-//! `luasim test [DIR]`: run a folder of scenarios on all cores, show progress, print a summary
-//! table, and write JUnit XML and JSON for CI systems. Each scenario runs in a child process
+//! `luasim test [PATH...] [--filter REGEX]`: run scenarios (files, folders) on all cores, show
+//! progress, print a summary table, and write JUnit XML and JSON for CI systems. Each scenario runs in a child process
 //! (`luasim suite-child PATH`), so that one that crashes or hangs is an error row, not the end
 //! of the suite.
 
-use super::output;
+use super::{output, pipe, select};
 use clap::Args;
 use luasim::export::junit;
 use luasim::suite::{self, SuiteEntry, Verdict};
 use luasim_core::time::Secs;
+use regex::Regex;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Args)]
 pub struct TestArgs {
-    /// Folder of scenario files (searched recursively for *.yaml).
-    #[arg(default_value = "scenarios")]
-    dir: PathBuf,
-    /// Scenarios to run at once (default: all cores).
-    #[arg(long, short)]
-    jobs: Option<usize>,
+    /// Scenario files, and folders searched recursively for *.yaml.
+    #[arg(value_name = "PATH", default_value = "scenarios")]
+    paths: Vec<PathBuf>,
+    /// Run only the scenarios whose path or name this regular expression matches.
+    #[arg(long, value_name = "REGEX", value_parser = Regex::new)]
+    filter: Option<Regex>,
+    /// Scenarios to run at once (0: one per core).
+    #[arg(long, short, value_name = "N", default_value_t = 0)]
+    jobs: usize,
     /// Write a JUnit XML report to this file.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
@@ -52,21 +56,17 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
-    let paths = luasim_core::scenario::find_scenarios(&args.dir)
-        .map_err(|e| anyhow::anyhow!("cannot read scenario folder {}: {e}", args.dir.display()))?;
-    anyhow::ensure!(!paths.is_empty(), "no *.yaml scenarios in {}", args.dir.display());
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let paths = select::scenarios(&args.paths, args.filter.as_ref())?;
+    let jobs = super::jobs(args.jobs);
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the luasim executable: {e}"))?;
     let isolated = move |path: &Path| suite::run_isolated(&exe, &["suite-child"], path);
     let started = Instant::now();
     let entries = suite::run_all(paths, jobs, isolated, |done, total, e| {
-        eprintln!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
+        pipe::note!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
     });
     let wall = started.elapsed();
     if let Some(path) = &args.junit {
-        output::write(path, |out| {
-            Ok(out.write_all(junit::render(&args.dir.display().to_string(), &entries).as_bytes())?)
-        })?;
+        output::write(path, |out| Ok(out.write_all(junit::render(&suite_name(&args.paths), &entries).as_bytes())?))?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -89,6 +89,11 @@ pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
     Ok(entries.iter().all(|e| e.verdict() == Verdict::Pass))
 }
 
+/// The JUnit suite's name: the paths given, as given.
+fn suite_name(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ")
+}
+
 fn write_table(out: &mut impl Write, entries: &[SuiteEntry]) -> std::io::Result<()> {
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(8).max(8);
     writeln!(out, "{:<width$}  {:<7} {:>16}  {:>9}", "scenario", "verdict", "simulated (s)", "wall (s)")?;
@@ -106,6 +111,11 @@ fn write_table(out: &mut impl Write, entries: &[SuiteEntry]) -> std::io::Result<
             Ok(report) => {
                 for o in report.outcomes.iter().filter(|o| !o.passed) {
                     writeln!(out, "{:<width$}    expected {} (seen {})", "", o.expectation, o.seen)?;
+                    if let Some(cause) = &o.cause {
+                        for line in cause.to_string().lines() {
+                            writeln!(out, "{:<width$}      {line}", "")?;
+                        }
+                    }
                 }
             }
             Err(message) => writeln!(out, "{:<width$}    {message}", "")?,

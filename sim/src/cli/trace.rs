@@ -1,6 +1,6 @@
 //! `luasim trace export --format perfetto TRACE.json -o OUT`: convert a saved trace.
 
-use super::{for_each_event, output};
+use super::{for_each_event, output, pipe};
 use clap::{Args, Subcommand, ValueEnum};
 use luasim::export::perfetto;
 use std::path::PathBuf;
@@ -49,6 +49,6 @@ pub fn execute(command: TraceCommand) -> anyhow::Result<bool> {
             })?;
         }
     }
-    eprintln!("wrote {}", target.display());
+    pipe::note!("wrote {}", target.display());
     Ok(true)
 }

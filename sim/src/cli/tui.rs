@@ -19,7 +19,7 @@ pub fn execute(args: TuiArgs) -> anyhow::Result<bool> {
     let (events, title) = match extension.as_deref() {
         Some("yaml" | "yml") => {
             let scenario = load_scenario(Some(path))?;
-            let report = runtime::run(&scenario, &RunOptions { keep_events: true })?;
+            let report = runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() })?;
             (report.events, scenario.name)
         }
         Some("json") => (load_trace(path)?, path.display().to_string()),

@@ -1,5 +1,6 @@
 //! JUnit XML (`testsuites/testsuite/testcase/failure|error`), the layout CI systems read:
-//! one test case per scenario, one failure per failed expectation.
+//! one test case per scenario, one failure per failed expectation, with what caused it when a
+//! line says (the first error, or the nearest miss of an expected line).
 
 use crate::suite::{SuiteEntry, Verdict};
 use std::fmt::Write;
@@ -54,8 +55,25 @@ pub fn render(suite: &str, entries: &[SuiteEntry]) -> String {
             Ok(report) => {
                 out.push_str(">\n");
                 for o in report.outcomes.iter().filter(|o| !o.passed) {
-                    let message = format!("expected {} (seen {})", o.expectation, o.seen);
-                    let _ = writeln!(out, "      <failure message=\"{}\" type=\"expectation\"/>", escape(&message));
+                    let mut message = format!("expected {} (seen {})", o.expectation, o.seen);
+                    match &o.cause {
+                        None => {
+                            let _ =
+                                writeln!(out, "      <failure message=\"{}\" type=\"expectation\"/>", escape(&message));
+                        }
+                        // The message gets the cause's first line; the body all of it, the
+                        // traceback on real lines.
+                        Some(cause) => {
+                            let text = cause.to_string();
+                            let _ = write!(message, "; {}", text.lines().next().unwrap_or_default());
+                            let _ = writeln!(
+                                out,
+                                "      <failure message=\"{}\" type=\"expectation\">{}</failure>",
+                                escape(&message),
+                                escape(&text)
+                            );
+                        }
+                    }
                 }
                 out.push_str("    </testcase>\n");
             }

@@ -38,6 +38,8 @@ fn install(lua: &Lua) -> mlua::Result<()> {
 
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
     check_running(lua)?;
+    #[cfg(feature = "lua54")]
+    crate::runtime::sleepy::sleep_if_asked(lua, true)?;
     let timeout = args.opt_integer(1)?;
     if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {
         return Err(args.error(1, format!("timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms}")));

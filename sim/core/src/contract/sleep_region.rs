@@ -33,5 +33,6 @@ tag_set! {
         STR8 = 0x30 => ["string of fewer than 256 bytes", "length (1 byte), then the bytes"];
         STR16 = 0x31 => ["longer string", "length (2 bytes), then the bytes"];
         TABLE = 0x40 => ["table", "pair count (2 bytes), then each key then its value"];
+        TASKS = 0x50 => ["the sleeping tasks' image (only after the last entry, `docs/sleepy-tasks.md`)", "length (4 bytes), then the bytes"];
     }
 }

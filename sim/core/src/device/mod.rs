@@ -6,10 +6,12 @@
 //! World. Normally only the current generation is alive; with `naive_reload` the old states are
 //! kept (as the seed's buggy firmware did) and their callbacks can still be called.
 
+pub mod coverage;
 pub mod watchdog;
 
 use crate::memory;
 use crate::world::World;
+use coverage::Coverage;
 use mlua::{Lua, WeakLua};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -24,6 +26,8 @@ pub struct Device {
     states: RefCell<BTreeMap<u32, WeakLua>>,
     /// Bytecode of every chunk compiled so far, by chunk name and exact source.
     chunks: RefCell<ChunkCache>,
+    /// Line coverage of the scripts, when the run asked for it.
+    coverage: RefCell<Option<Coverage>>,
 }
 
 impl Device {
@@ -32,6 +36,7 @@ impl Device {
             world: RefCell::new(world),
             states: RefCell::new(BTreeMap::new()),
             chunks: RefCell::new(BTreeMap::new()),
+            coverage: RefCell::new(None),
         })
     }
 
@@ -40,6 +45,26 @@ impl Device {
         let mut world = self.world.borrow_mut();
         crate::hostlimit::beat(world.clock.now());
         f(&mut world)
+    }
+
+    /// Counts line coverage of the scripts from now on.
+    pub fn start_coverage(&self) {
+        self.coverage.replace(Some(Coverage::default()));
+    }
+
+    pub fn covering(&self) -> bool {
+        self.coverage.borrow().is_some()
+    }
+
+    /// Runs `f` on the coverage counts, if they are kept.
+    pub fn with_coverage(&self, f: impl FnOnce(&mut Coverage)) {
+        if let Some(coverage) = self.coverage.borrow_mut().as_mut() {
+            f(coverage);
+        }
+    }
+
+    pub fn take_coverage(&self) -> Option<Coverage> {
+        self.coverage.take()
     }
 
     /// Registers the state of a generation so callbacks made in it can be found.

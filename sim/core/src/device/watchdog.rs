@@ -8,7 +8,7 @@
 
 use super::with_world;
 use crate::world::Halt;
-use mlua::debug::Debug;
+use mlua::debug::{Debug, DebugEvent};
 use mlua::{HookTriggers, Lua, Result, VmState};
 
 /// Instructions between hook calls while running normally.
@@ -16,16 +16,31 @@ pub const STRIDE: u32 = 1_000;
 
 /// Installs the watchdog for every thread of this state, including coroutines made later.
 pub fn install(lua: &Lua) -> Result<()> {
-    lua.set_global_hook(HookTriggers::new().every_nth_instruction(STRIDE), hook)
+    lua.set_global_hook(triggers(lua, STRIDE), hook)
 }
 
 /// Makes the hook fire on every instruction (used once the device is halting).
 pub fn tighten(lua: &Lua) {
     // Replacing the hook cannot fail for a live state; if it did, the stride hook still raises.
-    let _ = lua.set_global_hook(HookTriggers::new().every_nth_instruction(1), hook);
+    let _ = lua.set_global_hook(triggers(lua, 1), hook);
+}
+
+/// Every `stride` instructions, and at every new line when the run counts coverage (the
+/// instruction count is the same either way).
+fn triggers(lua: &Lua, stride: u32) -> HookTriggers {
+    let triggers = HookTriggers::new().every_nth_instruction(stride);
+    if super::device(lua).covering() {
+        triggers.every_line()
+    } else {
+        triggers
+    }
 }
 
 fn hook(lua: &Lua, debug: &Debug) -> Result<VmState> {
+    if debug.event() == DebugEvent::Line {
+        count_line(lua, debug);
+        return Ok(VmState::Continue);
+    }
     let used = crate::memory::host_heap(lua);
     let tripped = with_world(lua, |w| {
         if w.halt().is_some() {
@@ -71,4 +86,15 @@ pub fn halting_message(lua: &Lua) -> String {
     tighten(lua);
     let reason = with_world(lua, |w| w.halt().map_or_else(|| "halted".to_string(), |h| h.to_string()));
     format!("device halted: {reason}")
+}
+
+/// A line of a script on the device's flash starts running.
+fn count_line(lua: &Lua, debug: &Debug) {
+    let source = debug.source();
+    let Some(file) = source.source.as_deref().and_then(|s| s.strip_prefix('@')).filter(|s| s.starts_with('/')) else {
+        return;
+    };
+    if let Some(line) = debug.current_line() {
+        super::device(lua).with_coverage(|c| c.hit(file, line as u32));
+    }
 }

@@ -11,47 +11,9 @@
 //! Only Lua 5.4 builds do this; with `lua53`/`lua55` the arrays stay at host size.
 
 use super as heap;
+use crate::lua54::{self, Proto};
 use mlua::{Function, Lua};
 use std::ffi::{c_int, c_void};
-
-/// `LClosure` up to its prototype.
-#[repr(C)]
-struct LClosure {
-    next: *const c_void,
-    tt: u8,
-    marked: u8,
-    nupvalues: u8,
-    gclist: *const c_void,
-    p: *const Proto,
-}
-
-#[repr(C)]
-struct Proto {
-    next: *const c_void,
-    tt: u8,
-    marked: u8,
-    numparams: u8,
-    is_vararg: u8,
-    maxstacksize: u8,
-    sizeupvalues: c_int,
-    sizek: c_int,
-    sizecode: c_int,
-    sizelineinfo: c_int,
-    sizep: c_int,
-    sizelocvars: c_int,
-    sizeabslineinfo: c_int,
-    linedefined: c_int,
-    lastlinedefined: c_int,
-    k: *const c_void,
-    code: *const c_void,
-    p: *const *const Proto,
-    upvalues: *const c_void,
-    lineinfo: *const c_void,
-    abslineinfo: *const c_void,
-    locvars: *const c_void,
-    source: *const c_void,
-    gclist: *const c_void,
-}
 
 /// Host size of a `Proto` (what Lua 5.4 allocates for one; see memory/mod.rs's measured sizes).
 pub const PROTO_HOST_BYTES: usize = 128;
@@ -66,18 +28,11 @@ const UPVALDESC: (usize, usize) = (16, 8);
 /// `peak_before` is the heap peak before the chunk was loaded (a peak reached while loading
 /// drops with the correction).
 pub fn rebook(lua: &Lua, chunk: &Function, peak_before: usize) {
-    if !cfg!(feature = "lua54") {
-        return;
-    }
-    let closure = chunk.to_pointer() as *const LClosure;
-    if closure.is_null() {
-        return;
-    }
+    let Some(proto) = lua54::prototype(chunk) else { return };
     let mut blocks = Vec::new();
-    // SAFETY: this is a Lua 5.4 build (checked above), where a Lua function's pointer is its
-    // `LClosure` (a chunk from `load` is never a C function), laid out as above; its prototype
+    // SAFETY: `prototype` gives the live Lua 5.4 prototype of `chunk`, laid out as `Proto`; its
     // tree lives as long as the function, which the caller holds, and no Lua code runs here.
-    unsafe { collect(&*(*closure).p, &mut blocks) };
+    unsafe { collect(&*proto, &mut blocks) };
     heap::rebook(lua, &blocks, peak_before);
 }
 

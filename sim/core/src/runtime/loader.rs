@@ -8,6 +8,7 @@
 //! is deterministic, so scripts cannot tell the difference.
 
 use crate::device::device;
+use crate::lua54;
 use crate::memory::{self as heap, proto_arrays};
 use mlua::chunk::ChunkMode;
 use mlua::{ffi, Function, Lua, Result, Table};
@@ -28,8 +29,24 @@ pub fn compile(
     let compiled = compile_or_reuse(lua, source, chunk_name, env)?;
     if let Ok(chunk) = &compiled {
         proto_arrays::rebook(lua, chunk, peak_before);
+        note_code_lines(lua, chunk, chunk_name);
     }
     Ok(compiled)
+}
+
+/// For coverage: the lines of a script on the flash that have code, from its prototypes.
+fn note_code_lines(lua: &Lua, chunk: &Function, chunk_name: &str) {
+    let Some(file) = chunk_name.strip_prefix('@').filter(|f| f.starts_with('/')) else { return };
+    let device = device(lua);
+    if !device.covering() {
+        return;
+    }
+    let Some(proto) = lua54::prototype(chunk) else { return };
+    let mut lines = Vec::new();
+    // SAFETY: `prototype` gives the live Lua 5.4 prototype of `chunk`, which the caller holds;
+    // no Lua runs while its tree is read.
+    unsafe { lua54::active_lines(&*proto, &mut lines) };
+    device.with_coverage(|c| c.add_lines(file, &lines));
 }
 
 fn compile_or_reuse(

@@ -8,6 +8,8 @@ pub mod device_lua;
 mod loader;
 pub mod luatos;
 mod sandbox;
+#[cfg(feature = "lua54")]
+pub(crate) mod sleepy;
 mod state;
 
 pub use loader::{compile, syntax_check, READER_PIECE};
@@ -15,6 +17,7 @@ pub use sandbox::REMOVED;
 pub use state::SYS_LUA;
 
 use crate::bindings::{describe_error, take_message};
+use crate::device::coverage::Coverage;
 use crate::device::Device;
 use crate::device::{note_out_of_memory, with_world};
 use crate::expect::{Judge, Outcome};
@@ -35,6 +38,8 @@ use std::rc::Rc;
 pub struct RunOptions {
     /// Keep every event in the report (for printing and export). Expectations are checked either way.
     pub keep_events: bool,
+    /// Count line coverage of the scripts (`RunReport::coverage`). The trace is the same.
+    pub coverage: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +56,9 @@ pub struct RunReport {
     /// `run_noting_lines` (empty otherwise).
     #[serde(skip)]
     pub call_lines: Vec<(u64, String)>,
+    /// Line coverage of the scripts, for runs with `RunOptions::coverage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl RunReport {
@@ -102,6 +110,9 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
     let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
     world.note_call_lines = note_lines;
     let device = Device::new(world);
+    if options.coverage {
+        device.start_coverage();
+    }
     let _watch = hostlimit::watch(&scenario.origin);
     let boot_ms = scenario.profile.boot_ms;
     let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
@@ -152,12 +163,13 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
     };
     drop(stale_states);
     tracing::debug!(scenario = %scenario.name, end_reason, "run ended");
+    let coverage = device.take_coverage();
     let mut world = device.into_world();
     if let Some((limit, at)) = world.out_of_events() {
         return Err(RunError::TooManyEvents { limit, at, duration: scenario.duration });
     }
     world.record(EventKind::End { reason: end_reason.to_string() });
-    Ok(report(scenario, world, &judge, end_reason))
+    Ok(RunReport { coverage, ..report(scenario, world, &judge, end_reason) })
 }
 
 /// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
@@ -198,9 +210,21 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::Device
 /// keeps taking messages until the device halts.
 fn run_scripts(device: &Rc<Device>, lua: &Lua) -> Result<(), RunError> {
     let run_script: Function = lua.named_registry_value(state::RUN_SCRIPT)?;
+    let tasks_image = device.with_world(World::take_tasks_for_wake);
+    #[cfg(feature = "lua54")]
+    let woke = match tasks_image {
+        Some(image) => sleepy::wake(lua, &image)?,
+        None => false,
+    };
+    // Without Lua 5.4 a scenario cannot be sleepy (scenario/doc.rs), so there is no image.
+    #[cfg(not(feature = "lua54"))]
+    let woke = {
+        drop(tasks_image);
+        false
+    };
     for path in [MAIN_SCRIPT, RULES_SCRIPT] {
         hostlimit::doing(|| format!("running {path}"));
-        if device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
+        if woke || device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
             continue;
         }
         let failure = match run_script.call::<(bool, Value)>(path) {
@@ -224,6 +248,10 @@ fn run_scripts(device: &Rc<Device>, lua: &Lua) -> Result<(), RunError> {
 /// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
 fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
     loop {
+        #[cfg(feature = "lua54")]
+        if let Err(crate::bindings::Fail::Lua(e)) = sleepy::sleep_if_asked(lua, false) {
+            return Err(e);
+        }
         match with_world(lua, |w| w.wait_for_message(None)) {
             Wait::Halted => return Ok(()),
             Wait::Timeout => {}
@@ -251,6 +279,7 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         host_heap_peak_bytes: world.host_heap_peak(),
         heap_limit_bytes: world.profile.heap_limit(),
         heap_drops: world.heap_drops(),
+        steps_missed: world.steps_missed(),
         region_bytes: world.rtc.used(),
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),
@@ -273,5 +302,6 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         events,
         out_of_memory_at,
         call_lines,
+        coverage: None,
     }
 }

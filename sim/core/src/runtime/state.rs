@@ -109,6 +109,10 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         package.get::<Table>("loaded")?.set("sys", sys.clone())?;
         globals.set("sys", sys)?;
     }
+    if with_world(lua, |w| w.profile.sleepy) {
+        #[cfg(feature = "lua54")]
+        super::sleepy::install(lua)?;
+    }
     lua.gc_collect()?;
     Ok(state)
 }
@@ -170,7 +174,11 @@ fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiV
     let bytes = source.len();
     with_world(lua, |w| w.record(EventKind::Script { path: device_path.clone(), bytes }));
     match loader::compile(lua, &source, &format!("@{device_path}"), env)? {
-        Ok(chunk) => Ok(MultiValue::from_vec(vec![Value::Function(chunk)])),
+        Ok(chunk) => {
+            #[cfg(feature = "lua54")]
+            super::sleepy::note_chunk(lua, &device_path, &source, &chunk)?;
+            Ok(MultiValue::from_vec(vec![Value::Function(chunk)]))
+        }
         Err(message) => {
             // Lua's refusal of a binary chunk does not name the file.
             let message =

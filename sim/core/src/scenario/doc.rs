@@ -130,6 +130,7 @@ struct DeviceOverrides {
     vm_in_sleep_region: Option<bool>,
     vm_libs: Option<Vec<String>>,
     sleep_region_bytes: Option<usize>,
+    sleepy: Option<bool>,
 }
 
 fn built_in_profile(name: &str) -> Result<Profile, String> {
@@ -157,8 +158,12 @@ impl DeviceOverrides {
             naive_reload,
             vm_in_sleep_region,
             vm_libs,
-            sleep_region_bytes
+            sleep_region_bytes,
+            sleepy
         );
+        if p.sleepy && (p.vm_in_sleep_region || !cfg!(feature = "lua54")) {
+            return Err("sleepy tasks need Lua 5.4 and a VM in main RAM (not vm_in_sleep_region)".into());
+        }
         if let Some(bad) = p.vm_libs.iter().find(|l| !VM_LIBS.contains(&l.as_str())) {
             return Err(format!("unknown library `{bad}` in vm_libs (known: {})", VM_LIBS.join(", ")));
         }

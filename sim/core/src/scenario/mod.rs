@@ -232,6 +232,18 @@ impl Scenario {
                     }
                 }
             }
+            // A step first due after the end would silently never happen.
+            if let Some(late) = parts.iter().find(|p| p.at > doc.duration.0) {
+                return Err(ScenarioError::whole_file(
+                    ScenarioErrorKind::Invalid,
+                    origin,
+                    format!(
+                        "steps[{index}]: at {} s, after the end of the run (duration: {} s), so it would never happen",
+                        crate::time::Secs(late.at),
+                        crate::time::Secs(doc.duration.0)
+                    ),
+                ));
+            }
             // Check the schedule's data fits before `repeat` copies anything (the step count
             // alone was bounded while parsing).
             let copies = doc_step.repeat;

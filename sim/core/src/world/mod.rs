@@ -14,6 +14,7 @@ mod power;
 mod queue;
 mod recorder;
 pub mod rtc;
+mod sleepy;
 mod steps;
 mod timers;
 mod vm_exit;
@@ -25,6 +26,8 @@ pub use message::{Arg, CallbackArgs, Message};
 pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
+#[cfg(feature = "lua54")]
+pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
 
@@ -125,6 +128,8 @@ pub struct World {
     pub(crate) tear_next_write: Option<Micros>,
     /// The last power loss tore a sleep-region write, so the region keeps its torn bytes.
     rtc_torn: bool,
+    /// A task asked to sleep with every task kept (sleepy profiles): the sleep's length.
+    sleepy_request: Option<Option<u64>>,
     /// MQTT is disconnected until this time (`mqtt_disconnect` steps).
     mqtt_down_until: Micros,
     /// What `clock_jump` steps added to the wall clock `os.time()` reads, in µs.
@@ -144,6 +149,8 @@ pub struct World {
     host_heap_peak: usize,
     /// Firmware messages dropped because their data did not fit in the Lua heap.
     heap_drops: u64,
+    /// Scenario steps that found the device asleep or off.
+    steps_missed: u64,
     /// (virtual time, what failed, `/scripts/x.lua:N`) of each out-of-memory error whose line
     /// the allocator knew: not traced (the device prints no line), read by `luasim check`.
     pub out_of_memory_at: Vec<(Micros, String, String)>,
@@ -179,6 +186,7 @@ impl World {
             wake_cause: WakeCause::PowerOn,
             tear_next_write: None,
             rtc_torn: false,
+            sleepy_request: None,
             mqtt_down_until: 0,
             wall_offset_us: 0,
             out_of_memory_at: Vec::new(),
@@ -197,6 +205,7 @@ impl World {
             heap_peak: 0,
             host_heap_peak: 0,
             heap_drops: 0,
+            steps_missed: 0,
         }
     }
 
@@ -262,6 +271,7 @@ impl World {
         self.firmware.clear();
         self.clock.reboot();
         self.busy_instructions = 0;
+        self.sleepy_request = None;
         self.energy.enter(PowerState::Boot, self.clock.now());
         let region = self.rtc.boot_check();
         self.rtc_torn = false;
@@ -357,6 +367,10 @@ impl World {
 
     pub fn heap_drops(&self) -> u64 {
         self.heap_drops
+    }
+
+    pub fn steps_missed(&self) -> u64 {
+        self.steps_missed
     }
 
     /// Counts Lua instructions; returns true once the watchdog budget is exhausted.

@@ -77,7 +77,10 @@ impl World {
                 }
                 // The broker's outage happens outside the device, asleep or not.
                 outage @ Action::MqttDisconnect { .. } => self.apply(outage),
-                other => self.record(EventKind::Inject { step: format!("missed while asleep: {}", other.describe()) }),
+                other => {
+                    self.steps_missed += 1;
+                    self.record(EventKind::Inject { step: format!("missed while asleep: {}", other.describe()) });
+                }
             }
         }
         self.clock.advance_to(until);
@@ -179,6 +182,7 @@ impl World {
                 self.apply(step.action);
                 continue;
             }
+            self.steps_missed += 1;
             self.record(EventKind::Inject { step: format!("missed while off: {}", step.action.describe()) });
         }
         self.clock.advance_to(back);

@@ -62,12 +62,14 @@ pub struct SleepRegion {
     capacity: usize,
     image: Vec<u8>,
     store: BTreeMap<Vec<u8>, RtcValue>,
+    /// The sleeping tasks' image (`docs/sleepy-tasks.md`), after the entries, under the same CRC.
+    tasks: Option<Vec<u8>>,
     status: RegionStatus,
 }
 
 impl SleepRegion {
     pub fn new(capacity: usize) -> SleepRegion {
-        SleepRegion { capacity, image: Vec::new(), store: BTreeMap::new(), status: RegionStatus::Empty }
+        SleepRegion { capacity, image: Vec::new(), store: BTreeMap::new(), tasks: None, status: RegionStatus::Empty }
     }
 
     pub fn capacity(&self) -> usize {
@@ -99,11 +101,11 @@ impl SleepRegion {
             Some(v) => next.insert(key.to_vec(), v),
             None => next.remove(key),
         };
-        let image = encode(&next);
+        let image = encode_with(&next, self.tasks.as_deref());
         if image.len() > self.capacity {
             let others: BTreeMap<Vec<u8>, RtcValue> =
                 next.iter().filter(|(k, _)| k.as_slice() != key).map(|(k, v)| (k.clone(), v.clone())).collect();
-            let base = encode(&others).len().max(HEADER_BYTES);
+            let base = encode_with(&others, self.tasks.as_deref()).len().max(HEADER_BYTES);
             return Err(RegionFull {
                 wanted: image.len() - base,
                 free: self.capacity.saturating_sub(base),
@@ -116,17 +118,53 @@ impl SleepRegion {
         Ok(())
     }
 
-    /// `RTC.clear()`: no entries, the header stays.
+    /// `RTC.clear()`: no entries, the header stays (and the tasks' image, if any).
     pub fn clear(&mut self) {
         self.store.clear();
-        self.image = encode(&self.store);
+        self.image = encode_with(&self.store, self.tasks.as_deref());
     }
 
     /// Power is gone: RTC memory is lost.
     pub fn wipe(&mut self) {
         self.store.clear();
+        self.tasks = None;
         self.image.clear();
         self.status = RegionStatus::Empty;
+    }
+
+    /// The sleeping tasks' image found at boot (or written before the sleep).
+    pub fn tasks(&self) -> Option<&[u8]> {
+        self.tasks.as_deref()
+    }
+
+    /// Stores the sleeping tasks' image beside the entries, or with `None` drops it. Fails,
+    /// changing nothing, when the region would overflow (`wanted`: the image's bytes with its
+    /// tag and length; `free`: what the header and entries leave).
+    pub fn set_tasks(&mut self, tasks: Option<Vec<u8>>) -> Result<(), RegionFull> {
+        let image = encode_with(&self.store, tasks.as_deref());
+        if image.len() > self.capacity {
+            let base = encode_with(&self.store, None).len().max(HEADER_BYTES);
+            return Err(RegionFull {
+                wanted: image.len() - base,
+                free: self.capacity.saturating_sub(base),
+                capacity: self.capacity,
+            });
+        }
+        self.tasks = tasks;
+        self.image = image;
+        self.status = RegionStatus::Ok;
+        Ok(())
+    }
+
+    /// Power fails halfway through writing the tasks' image: header written, payload half.
+    pub fn tear_tasks(&mut self, tasks: Vec<u8>) {
+        let new_image = encode_with(&self.store, Some(&tasks));
+        let half = HEADER_BYTES + (new_image.len() - HEADER_BYTES) / 2;
+        let mut torn = self.image.clone();
+        torn.resize(new_image.len().max(torn.len()), 0);
+        torn[..half].copy_from_slice(&new_image[..half]);
+        torn[header::CRC.range()].copy_from_slice(&0u32.to_le_bytes());
+        self.image = torn;
     }
 
     /// Power fails halfway through writing `value` under `key`. The firmware writes in three
@@ -138,7 +176,7 @@ impl SleepRegion {
             Some(v) => next.insert(key.to_vec(), v),
             None => next.remove(key),
         };
-        let new_image = encode(&next);
+        let new_image = encode_with(&next, self.tasks.as_deref());
         let half = HEADER_BYTES + (new_image.len() - HEADER_BYTES) / 2;
         let mut torn = self.image.clone();
         torn.resize(new_image.len().max(torn.len()), 0);
@@ -152,9 +190,10 @@ impl SleepRegion {
         self.status = if self.image.is_empty() {
             RegionStatus::Empty
         } else {
-            match decode(&self.image) {
-                Some(store) => {
+            match decode_with_tasks(&self.image) {
+                Some((store, tasks)) => {
                     self.store = store;
+                    self.tasks = tasks;
                     RegionStatus::Ok
                 }
                 None => {
@@ -181,13 +220,24 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 
 /// The whole region image for a store: header then payload.
 pub fn encode(store: &BTreeMap<Vec<u8>, RtcValue>) -> Vec<u8> {
-    if store.is_empty() {
+    encode_with(store, None)
+}
+
+/// The image of a store and, after its entries, the sleeping tasks' image (`TASKS` tag, a
+/// 4-byte length, the bytes).
+fn encode_with(store: &BTreeMap<Vec<u8>, RtcValue>, tasks: Option<&[u8]>) -> Vec<u8> {
+    if store.is_empty() && tasks.is_none() {
         return header(0, &[]);
     }
     let mut payload = Vec::new();
     for (key, value) in store {
         encode_str(&mut payload, key);
         encode_value(&mut payload, value);
+    }
+    if let Some(tasks) = tasks {
+        payload.push(tag::TASKS);
+        payload.extend_from_slice(&(tasks.len() as u32).to_le_bytes());
+        payload.extend_from_slice(tasks);
     }
     let mut image = header(store.len() as u16, &payload);
     image.extend_from_slice(&payload);
@@ -255,8 +305,16 @@ fn encode_value(out: &mut Vec<u8>, v: &RtcValue) {
     }
 }
 
+/// The entries of a store, by key.
+type Store = BTreeMap<Vec<u8>, RtcValue>;
+
 /// Decodes a region image; `None` for anything that is not a whole, valid store.
 pub fn decode(image: &[u8]) -> Option<BTreeMap<Vec<u8>, RtcValue>> {
+    decode_with_tasks(image).map(|(store, _)| store)
+}
+
+/// Decodes a region image with the sleeping tasks' image after the entries, if there is one.
+fn decode_with_tasks(image: &[u8]) -> Option<(Store, Option<Vec<u8>>)> {
     let h = image.get(..HEADER_BYTES)?;
     if h[header::MAGIC.range()] != MAGIC || u16::from_le_bytes(h[header::VERSION.range()].try_into().ok()?) != VERSION {
         return None;
@@ -274,7 +332,15 @@ pub fn decode(image: &[u8]) -> Option<BTreeMap<Vec<u8>, RtcValue>> {
         let RtcValue::Str(key) = r.value(0)? else { return None };
         store.insert(key, r.value(0)?);
     }
-    (r.pos == payload.len()).then_some(store)
+    let mut tasks = None;
+    if r.pos < payload.len() {
+        if *r.take(1)?.first()? != tag::TASKS {
+            return None;
+        }
+        let n = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
+        tasks = Some(r.take(n)?.to_vec());
+    }
+    (r.pos == payload.len()).then_some((store, tasks))
 }
 
 /// Deepest table nesting the decoder follows (the encoder cannot produce deeper within 16 KB

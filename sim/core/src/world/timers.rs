@@ -116,6 +116,24 @@ impl TimerPool {
         self.peak
     }
 
+    /// The armed timers in FreeRTOS order: (id, expiry tick since boot, period in ticks, firings
+    /// left including the next, `None` for forever). For the sleepy image, which re-arms them.
+    pub fn armed(&self) -> Vec<(i64, u64, u32, Option<u64>)> {
+        self.active
+            .iter()
+            .filter_map(|(&(due, _), &slot)| self.slots[slot].as_ref().map(|a| (a.id, due, a.period, a.fires_left)))
+            .collect()
+    }
+
+    /// Arms timer `id` in a free slot to expire at tick `due`, then every `period` ticks.
+    pub fn rearm(&mut self, id: i64, due: u64, period: u32, fires_left: Option<u64>) -> bool {
+        let Some(slot) = self.slots.iter().position(Option::is_none) else { return false };
+        let key = self.insert(due, slot);
+        self.slots[slot] = Some(Armed { id, period, fires_left, key });
+        self.peak = self.peak.max(self.active_count());
+        true
+    }
+
     /// A reset disarms every timer; the peak covers the whole run.
     pub fn clear(&mut self) {
         self.slots.iter_mut().for_each(|s| *s = None);

@@ -1,0 +1,343 @@
+//! The sleepy-task persister (`lua/persist/persist.c`) driven through plain Lua states: a task
+//! is persisted in one state and restored into a fresh one that has loaded the same script
+//! without running it, then resumed; what it sees must be what it had.
+#![cfg(feature = "lua54")]
+
+use luasim_core::mlua::thread::ThreadStatus;
+use luasim_core::mlua::{Function, Lua, Table, Thread, Value};
+use luasim_core::persist::Persister;
+
+/// One state with its persister context (made before the script runs) and the script's chunk.
+struct Side {
+    lua: Lua,
+    persister: Persister,
+    ctx: Table,
+    chunks: Table,
+}
+
+fn side(script: &str) -> Side {
+    let lua = Lua::new();
+    let persister = Persister::new(&lua).unwrap();
+    let ctx: Table = persister.permanents.call(()).unwrap();
+    let chunk = lua.load(script).set_name("@test.lua").into_function().unwrap();
+    let chunks = lua.create_sequence_from([chunk]).unwrap();
+    Side { lua, persister, ctx, chunks }
+}
+
+impl Side {
+    fn run(&self) {
+        let chunk: Function = self.chunks.get(1).unwrap();
+        chunk.call::<()>(()).unwrap();
+    }
+
+    fn task(&self, name: &str) -> Thread {
+        self.lua.globals().get(name).unwrap()
+    }
+
+    fn persist(&self, task: &Thread) -> Result<Vec<u8>, String> {
+        self.persister
+            .persist
+            .call::<luasim_core::mlua::LuaString>((self.ctx.clone(), self.chunks.clone(), task.clone()))
+            .map(|s| s.as_bytes().to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    fn restore(&self, image: &[u8]) -> Thread {
+        let image = self.lua.create_string(image).unwrap();
+        self.persister.unpersist.call((self.ctx.clone(), self.chunks.clone(), image)).unwrap()
+    }
+}
+
+/// Runs `script` (which starts `task` and leaves it suspended), persists it, restores it into a
+/// fresh state and resumes it with "timer"; returns what it yields or returns then, as text.
+fn round_trip(script: &str) -> (Vec<u8>, String) {
+    let before = side(script);
+    before.run();
+    let image = before.persist(&before.task("task")).unwrap();
+    let after = side(script);
+    let task = after.restore(&image);
+    let out: Vec<Value> = task.resume::<luasim_core::mlua::MultiValue>("timer").unwrap().into_vec();
+    let text: Vec<String> = out.iter().map(|v| v.to_string().unwrap_or_else(|_| "?".into())).collect();
+    (image, text.join(" "))
+}
+
+#[test]
+fn nested_lua_calls_and_varargs_at_the_yield_continue() {
+    let script = r#"
+        local function inner(a, ...)
+          local n = select('#', ...)
+          local cause = coroutine.yield()
+          return cause, a, n, ...
+        end
+        local function outer(x) return inner(x * 2, 'va', nil, 'vc') end
+        task = coroutine.create(function(start)
+          local r = table.pack(outer(start))
+          return table.concat({tostring(r[1]), r[2], r[3], r[4], tostring(r[5]), r[6]}, ',')
+        end)
+        assert(coroutine.resume(task, 21))
+    "#;
+    let (_, out) = round_trip(script);
+    assert_eq!(out, "timer,42,3,va,nil,vc");
+}
+
+#[test]
+fn two_closures_keep_sharing_their_upvalue() {
+    let script = r#"
+        task = coroutine.create(function()
+          local n = 10
+          local function inc() n = n + 1 end
+          local function get() return n end
+          inc()
+          coroutine.yield()
+          inc(); inc()
+          return get(), n
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    assert_eq!(round_trip(script).1, "13 13");
+}
+
+#[test]
+fn an_upvalue_of_the_main_chunk_is_shared_by_value() {
+    let script = r#"
+        local count = 5
+        local function bump() count = count + 1 end
+        task = coroutine.create(function()
+          bump()
+          coroutine.yield()
+          bump()
+          return count
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    assert_eq!(round_trip(script).1, "7");
+}
+
+#[test]
+fn cycles_and_metatables_survive() {
+    let script = r#"
+        task = coroutine.create(function()
+          local a = setmetatable({}, {__index = function(_, k) return k .. '!' end})
+          local b = {a = a}
+          a.b = b
+          a.self = a
+          coroutine.yield()
+          return a.b.a == a, a.self == a, a.zz, getmetatable(a) ~= nil
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    assert_eq!(round_trip(script).1, "true true zz! true");
+}
+
+#[test]
+fn strings_with_nuls_and_numbers_keep_their_kind() {
+    let script = r#"
+        task = coroutine.create(function()
+          local s, i, f, big, neg = 'a\0b\0', 3, 3.0, math.maxinteger, -7
+          coroutine.yield()
+          return #s, s == 'a\0b\0', math.type(i), math.type(f), big == math.maxinteger, neg, 0.1 + 0.2
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    assert_eq!(round_trip(script).1, "4 true integer float true -7 0.30000000000000004");
+}
+
+#[test]
+fn a_coroutine_wrap_function_goes_on_where_it_was() {
+    let script = r#"
+        task = coroutine.create(function()
+          local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i * 10) end end)
+          local first = gen()
+          coroutine.yield()
+          return first, gen(), gen()
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    assert_eq!(round_trip(script).1, "10 20 30");
+}
+
+#[test]
+fn globals_set_by_the_script_come_back() {
+    let script = r#"
+        config = {every = 60}
+        task = coroutine.create(function()
+          coroutine.yield()
+          return config.every, print == _G.print
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    assert_eq!(round_trip(script).1, "60 true");
+}
+
+#[test]
+fn the_image_is_canonical() {
+    let script = r#"
+        local set = {}
+        task = coroutine.create(function()
+          local keys = {}
+          for i = 1, 20 do keys[i] = {i} ; set[keys[i]] = 'k' .. i end
+          local t = {x = 1, y = 2.5, [true] = 'b', [7] = 'seven', name = 'n'}
+          coroutine.yield()
+          return #keys, t.x
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    let first = side(script);
+    first.run();
+    let image = first.persist(&first.task("task")).unwrap();
+    assert_eq!(first.persist(&first.task("task")).unwrap(), image, "persisting twice gives the same bytes");
+    let second = side(script);
+    let restored = second.restore(&image);
+    assert_eq!(second.persist(&restored).unwrap(), image, "a restored task persists to the same bytes");
+}
+
+#[test]
+fn refusals_name_the_path_of_the_value() {
+    let script = r#"
+        local conn = {sock = sock}
+        local helper = coroutine.create(function() local c = conn; coroutine.yield() end)
+        coroutine.resume(helper)
+        task = coroutine.create(function()
+          local other = helper
+          coroutine.yield()
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    let s = side(script);
+    s.lua.globals().set("sock", s.lua.create_any_userdata(5u32).unwrap()).unwrap();
+    s.run();
+    let err = s.persist(&s.task("task")).unwrap_err();
+    assert!(
+        err.contains("cannot persist task 2 › upvalue 'conn' › field 'sock': a userdata (no persist rule)"),
+        "{err}"
+    );
+
+    let script = r#"
+        task = coroutine.create(function() local f = native; coroutine.yield() end)
+        assert(coroutine.resume(task))
+    "#;
+    let s = side(script);
+    s.lua.globals().set("native", s.lua.create_function(|_, ()| Ok(())).unwrap()).unwrap();
+    s.run();
+    let err = s.persist(&s.task("task")).unwrap_err();
+    assert!(err.contains("task 1 › local 'f': a C function that is not one of the firmware's permanents"), "{err}");
+
+    let script = r#"
+        task = coroutine.create(function() pcall(coroutine.yield) end)
+        assert(coroutine.resume(task))
+    "#;
+    let s = side(script);
+    s.run();
+    let err = s.persist(&s.task("task")).unwrap_err();
+    assert!(err.contains("task 1: a yield across a C function"), "{err}");
+
+    let script = r#"
+        task = coroutine.create(function()
+          local x <close> = setmetatable({}, {__close = function() end})
+          coroutine.yield()
+        end)
+        assert(coroutine.resume(task))
+    "#;
+    let s = side(script);
+    s.run();
+    let err = s.persist(&s.task("task")).unwrap_err();
+    assert!(err.contains("task 1: a pending to-be-closed variable"), "{err}");
+}
+
+#[test]
+fn a_finished_task_restores_as_dead() {
+    let script = r#"
+        task = coroutine.create(function() return 1 end)
+        assert(coroutine.resume(task))
+    "#;
+    let before = side(script);
+    before.run();
+    let image = before.persist(&before.task("task")).unwrap();
+    let after = side(script);
+    assert_eq!(after.restore(&image).status(), ThreadStatus::Finished);
+}
+
+/// The device's view: runs `main_lua` on a sleepy esp32 (1000 Hz tick, 1 ms boot).
+fn sleepy_run(duration: &str, main_lua: &str, steps: &str) -> Vec<String> {
+    let device = "{ profile: esp32, tick_hz: 1000, boot_ms: 1, sleepy: true }";
+    let yaml = format!("{}{steps}", luasim_tests::scenario(device, duration, main_lua));
+    luasim_tests::log_lines(&luasim_tests::run_yaml(&yaml))
+}
+
+#[test]
+fn a_task_goes_on_after_its_sleep_and_another_task_keeps_its_remaining_wait() {
+    let lines = sleepy_run(
+        "10s",
+        r#"
+local n = 0
+sys.taskInit(function()
+  local ok = sys.waitUntil("never", 5000)        -- spans the three sleeps
+  log.info("other", "timed out", ok, Node.uptime())
+end)
+sys.taskInit(function()
+  sys.wait(1000)
+  while n < 3 do
+    n = n + 1
+    log.info("main", "cause", Node.deepSleep(500), n)
+  end
+end)
+sys.run()
+"#,
+        "",
+    );
+    let user: Vec<&String> = lines.iter().filter(|l| l.contains("user.")).collect();
+    assert_eq!(
+        user,
+        [
+            "I/user.main cause timer 1",
+            "I/user.main cause timer 2",
+            "I/user.main cause timer 3",
+            "I/user.other timed out false 2498", // 5 s after it began: 2503 ms of boots and sleeps before this boot
+        ],
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_value_that_cannot_persist_raises_in_the_task_and_the_device_stays_awake() {
+    let lines = sleepy_run(
+        "3s",
+        r#"
+sys.taskInit(function()
+  local f = load("return 1")
+  Node.deepSleep(500)
+  log.info("t", "not reached")
+end)
+sys.taskInit(function()
+  sys.wait(100)
+  log.info("t", "still awake", Node.wakeCause())
+end)
+sys.run()
+"#,
+        "",
+    );
+    assert!(lines.iter().any(|l| l.contains("cannot persist task 1 › local 'f': a function defined at")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l == "I/user.t still awake power-on"), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("not reached")), "{lines:#?}");
+}
+
+#[test]
+fn a_torn_image_boots_afresh_and_the_next_sleep_keeps_the_task() {
+    let main = r#"
+log.info("boot", Node.wakeCause())
+sys.taskInit(function() sys.wait(100) Node.deepSleep(1000) log.info("t", "resumed") end)
+sys.run()
+"#;
+    let torn = sleepy_run("3s", main, "steps:\n  - { at: 50ms, power_loss: { off: 10ms, during_write: true } }\n");
+    // the first sleep's image is torn: a power-on boot runs main.lua again; its sleep holds
+    assert_eq!(
+        torn,
+        [
+            "I/user.boot power-on",
+            "I/user.boot power-on",
+            "I/sleepy tasks kept: image 238 bytes",
+            "I/sleepy tasks restored: image 238 bytes",
+            "I/user.t resumed",
+        ]
+    );
+}
