@@ -52,7 +52,7 @@ fn unknown_keys_list_what_is_expected() {
 fn unknown_profiles_name_the_built_in_ones() {
     let e = parse_err("name: x\ndevice: esp8266\nscripts: {}\nduration: 1s\n");
     assert_eq!((e.line, e.column), (Some(2), Some(9)));
-    assert!(e.message.contains("unknown device profile `esp8266` (built in: esp32, esp32s3, esp32c3)"), "{e}");
+    assert!(e.message.contains("unknown device profile `esp8266` (built in: esp32, esp32s3, esp32c3, luatos)"), "{e}");
 }
 
 #[test]

@@ -101,6 +101,7 @@ impl Entry {
             Kind::Value(ty) => match ty.bases() {
                 [Base::String] => "string",
                 [Base::Boolean] => "boolean",
+                [Base::Userdata] => "userdata",
                 _ => "number",
             },
         }
@@ -191,6 +192,10 @@ impl DeviceApi {
                             Kind::Function(sig) => format!("`{name}.{field}{sig}`"),
                             Kind::Value(ty) => format!("`{name}.{field}`: {ty}"),
                             Kind::Table { .. } => format!("`{name}.{field}`: table"),
+                        };
+                        let line = match &e.needs {
+                            Some(module) => format!("{line} (only with the `{module}` module)"),
+                            None => line,
                         };
                         match &e.doc {
                             Some(doc) => {

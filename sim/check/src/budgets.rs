@@ -169,7 +169,7 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
                     _ => f,
                 }
             }
-            EventKind::Log { level: Level::Error, tag, text }
+            EventKind::Log { level: Level::Error, tag, text, .. }
                 if tag == "user.sys" && text.starts_with("task error") =>
             {
                 let detail = text.trim_start_matches("task error: ");

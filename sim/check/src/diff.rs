@@ -51,7 +51,7 @@ mod tests {
         let log = Event {
             at_us: 5,
             tick: 0,
-            kind: EventKind::Log { level: Level::Info, tag: "lua".into(), text: "up".into() },
+            kind: EventKind::Log { level: Level::Info, tag: "lua".into(), text: "up".into(), bare: false },
         };
         let deployed = [log.clone(), mqtt(10, "85"), mqtt(20, "90")];
         let candidate = [log.clone(), mqtt(20, "90")];

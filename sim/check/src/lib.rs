@@ -30,7 +30,7 @@ pub use report::{CheckReport, Finding, Severity};
 
 use api::DeviceApi;
 use discover::Found;
-use luasim_core::profile::{built_in_names, Profile};
+use luasim_core::profile::{all_names, built_in_names, Profile};
 use luasim_core::runtime::RunError;
 use luasim_core::scenario::{Files, HostFiles, Scenario, ScenarioError, ScenarioErrorKind};
 use luasim_core::time::{Micros, Secs};
@@ -349,7 +349,7 @@ fn first_column(source: &[u8], line: usize) -> usize {
 
 fn built_in_profile(name: &str) -> Result<Profile, CheckError> {
     Profile::built_in(name)
-        .ok_or_else(|| CheckError::UnknownDevice(name.to_string(), built_in_names().collect::<Vec<_>>().join(", ")))
+        .ok_or_else(|| CheckError::UnknownDevice(name.to_string(), all_names().collect::<Vec<_>>().join(", ")))
 }
 
 fn read_scripts(paths: &[PathBuf], places: &[String]) -> Result<Vec<Script>, CheckError> {

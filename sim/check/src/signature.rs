@@ -20,11 +20,13 @@ pub enum Base {
     Function,
     Table,
     Thread,
+    /// A light or full userdata (LuatOS's `json.null`).
+    Userdata,
     Nil,
     Any,
 }
 
-const BASES: [(&str, Base); 9] = [
+const BASES: [(&str, Base); 10] = [
     ("string", Base::String),
     ("number", Base::Number),
     ("integer", Base::Integer),
@@ -32,6 +34,7 @@ const BASES: [(&str, Base); 9] = [
     ("function", Base::Function),
     ("table", Base::Table),
     ("thread", Base::Thread),
+    ("userdata", Base::Userdata),
     ("nil", Base::Nil),
     ("any", Base::Any),
 ];

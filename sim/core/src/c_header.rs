@@ -125,9 +125,10 @@ fn c_string(bytes: &[u8]) -> String {
     s
 }
 
-/// The firmware modules in installation order: global name, build option.
+/// The firmware modules in installation order: global name, build option. Simulator-only
+/// modules (the LuatOS surface) have no C side and are left out.
 fn bindings() -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
-    crate::bindings::ALL.iter().map(|b| (b.name, b.module))
+    crate::bindings::ALL.iter().filter(|b| !b.simulator_only).map(|b| (b.name, b.module))
 }
 
 fn sandbox_removed() -> &'static [&'static str] {

@@ -319,7 +319,11 @@ mod tests {
     use crate::trace::{EventKind, Level};
 
     fn log(at_us: Micros, text: &str) -> Event {
-        Event { at_us, tick: 0, kind: EventKind::Log { level: Level::Info, tag: "user.t".into(), text: text.into() } }
+        Event {
+            at_us,
+            tick: 0,
+            kind: EventKind::Log { level: Level::Info, tag: "user.t".into(), text: text.into(), bare: false },
+        }
     }
 
     #[test]

@@ -48,6 +48,27 @@ pub struct Profile {
     /// task in the sleep region and the wake resumes them. Lua 5.4 builds only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sleepy: bool,
+    /// What a LuatOS firmware reports about itself (`rtos.bsp`, `rtos.version`, the system
+    /// heap); read only by builds with the `luatos` module (`docs/luatos.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub luatos: Option<LuatosBuild>,
+}
+
+/// The LuatOS firmware's own figures: its version and build date, and its system heap, which
+/// `rtos.meminfo("sys")` reports (the Lua heap is `lua_heap_bytes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LuatosBuild {
+    /// `rtos.bsp()`: the board support package's name (`ESP32C3`).
+    pub bsp: String,
+    /// `rtos.version()` (`V1010`); `rtos.firmware()` is `LuatOS-SoC_<version>_<bsp>`.
+    pub version: String,
+    /// `rtos.buildDate()`, in C's `__DATE__` form (`Jan  1 2025`).
+    pub build_date: String,
+    /// System heap (`rtos.meminfo("sys")`): total bytes...
+    pub sys_heap_bytes: u64,
+    /// ...and the bytes the firmware itself holds once booted (Wi-Fi, drivers, buffers).
+    pub sys_heap_used_bytes: u64,
 }
 
 /// Supply current in each power state, in mA (datasheet-typical figures; see `docs/energy.md`).
@@ -65,20 +86,31 @@ pub struct Currents {
     pub boot_ma: f64,
 }
 
+/// The firmware's builds: the profiles `firmware-shim/` runs too, and the ones `luasim check`
+/// smoke-runs a script on when no build is named.
 const BUILT_IN: [(&str, &str); 3] = [
     ("esp32", include_str!("../profiles/esp32.yaml")),
     ("esp32s3", include_str!("../profiles/esp32s3.yaml")),
     ("esp32c3", include_str!("../profiles/esp32c3.yaml")),
 ];
 
-/// Names of the profiles compiled into this binary.
+/// Builds only the simulator has: LuatOS's surface, which the firmware does not implement.
+const SIMULATOR_ONLY: [(&str, &str); 1] = [("luatos", include_str!("../profiles/luatos.yaml"))];
+
+/// Names of the firmware's builds compiled into this binary.
 pub fn built_in_names() -> impl Iterator<Item = &'static str> {
     BUILT_IN.iter().map(|(name, _)| *name)
 }
 
+/// Names of every profile compiled into this binary: the firmware's builds, then the
+/// simulator-only ones (`luatos`).
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    BUILT_IN.iter().chain(SIMULATOR_ONLY.iter()).map(|(name, _)| *name)
+}
+
 /// The built-in profile's YAML text, or `None` for an unknown name.
 pub fn built_in_yaml(name: &str) -> Option<&'static str> {
-    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    BUILT_IN.iter().chain(SIMULATOR_ONLY.iter()).find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 impl Profile {
@@ -109,7 +141,7 @@ mod tests {
 
     #[test]
     fn every_built_in_profile_parses_and_matches_its_name() {
-        for name in built_in_names() {
+        for name in all_names() {
             let p = Profile::built_in(name).unwrap();
             assert_eq!(p.name, name);
             assert_eq!(p.queue_len, 256);

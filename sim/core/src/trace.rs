@@ -80,8 +80,16 @@ pub enum EventKind {
     Telegram { to: String, text: String },
     /// A script was compiled and is about to run.
     Script { path: String, bytes: usize },
-    /// A line from `log.*`, `print`, or the runtime on the script's behalf.
-    Log { level: Level, tag: String, text: String },
+    /// A line from `log.*`, `print`, or the runtime on the script's behalf. `bare`: the line is
+    /// the tag alone, without the space before the (empty) text, as LuatOS prints a tag-only
+    /// `log.info("tag")` (the LuaSys-style `log` keeps the space).
+    Log {
+        level: Level,
+        tag: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        bare: bool,
+    },
     /// `rtos.timer_start` armed a timer.
     TimerStart { id: i64, ms: i64, ticks: u32, repeat: i64, active: usize },
     /// `rtos.timer_start` returned 0.
@@ -149,7 +157,7 @@ impl Event {
     /// The text an expectation matches for log lines (`I/user.tag text`), if this is one.
     pub fn log_line(&self) -> Option<String> {
         match &self.kind {
-            EventKind::Log { level, tag, text } => Some(format_log_line(*level, tag, text)),
+            EventKind::Log { level, tag, text, bare } => Some(format_log_line(*level, tag, text, *bare)),
             _ => None,
         }
     }
@@ -157,9 +165,10 @@ impl Event {
 
 /// `I/user.tag text` for LuatOS's `log`, `I/lua text` for the firmware's `Log`, the bare text
 /// for `print`.
-fn format_log_line(level: Level, tag: &str, text: &str) -> String {
+fn format_log_line(level: Level, tag: &str, text: &str, bare: bool) -> String {
     match level {
         Level::Print => text.to_string(),
+        _ if bare => format!("{}/{}", level.letter(), tag),
         _ => format!("{}/{} {}", level.letter(), tag, text),
     }
 }
@@ -220,8 +229,8 @@ impl fmt::Display for Body<'_> {
                 write!(f, "telegram {}: {}", one_line(to), one_line(text))
             }
             EventKind::Script { path, bytes } => write!(f, "script   {} ({bytes} bytes)", one_line(path)),
-            EventKind::Log { level, tag, text } => {
-                write!(f, "log      {}", one_line(&format_log_line(*level, tag, text)))
+            EventKind::Log { level, tag, text, bare } => {
+                write!(f, "log      {}", one_line(&format_log_line(*level, tag, text, *bare)))
             }
             EventKind::TimerStart { id, ms, ticks, repeat, active } => {
                 write!(f, "timer+   id={id} ms={ms} ticks={ticks} repeat={repeat} active={active}")
@@ -258,7 +267,7 @@ mod tests {
         let e = Event {
             at_us: 1_500_000,
             tick: 1500,
-            kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into() },
+            kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into(), bare: false },
         };
         assert_eq!(e.to_string(), "      1.500000       1500 log      I/user.blink a\\nb");
         let script =

@@ -1,12 +1,13 @@
-//! Optional firmware modules (`Telegram`, `GNSS`) used without a guard. They exist only on
-//! builds with the module; elsewhere the global is nil and the first use fails. A use behind a
+//! Optional firmware modules (`Telegram`, `GNSS`, LuatOS's `json` and `string.split`...) used
+//! without a guard. They exist only on builds with the module; elsewhere the global (or field)
+//! is nil and the first use fails. A use behind a
 //! test of the global (`if Telegram then`, `Telegram and ...`, `if not Telegram then return
 //! end`) is fine everywhere.
 
 use super::{first_of_each, more_uses, Lint, LintContext};
 use crate::report::{Finding, Severity};
 use crate::scan::Access;
-use luasim_core::profile::{built_in_names, Profile};
+use luasim_core::profile::{all_names, built_in_names, Profile};
 
 pub struct MissingModule;
 
@@ -16,17 +17,25 @@ impl Lint for MissingModule {
     }
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
-        let needs = |root: &str| cx.api.globals.get(root).and_then(|e| e.needs.clone());
+        // What a use needs: `(name, module)` for a global of an optional module, or for a field
+        // one adds to a global every build has (`string.split` with `luatos`).
+        let needs = |path: &[String]| -> Option<(String, String)> {
+            let entry = cx.api.globals.get(&path[0])?;
+            if let Some(module) = &entry.needs {
+                return Some((path[0].clone(), module.clone()));
+            }
+            let field = entry.fields()?.get(path.get(1)?)?;
+            Some((format!("{}.{}", path[0], path[1]), field.needs.clone()?))
+        };
         let unguarded = cx.scan.uses.iter().filter(|u| {
             !u.is_bare()
                 && !matches!(u.access, Access::Write)
                 && !cx.assigned.contains(&u.path[0])
-                && needs(&u.path[0]).is_some()
+                && needs(&u.path).is_some()
                 && !cx.scan.guarded(u)
         });
-        for (u, more) in first_of_each(unguarded, |u| u.path[0].clone()) {
-            let root = &u.path[0];
-            let module = needs(root).expect("filtered on it");
+        for (u, more) in first_of_each(unguarded, |u| needs(&u.path).expect("filtered on it").0) {
+            let (root, module) = needs(&u.path).expect("filtered on it");
             let (with, without) = builds(&module);
             let guard = format!("guard it with `if {root} then ... end`");
             let finding = match cx.target {
@@ -61,10 +70,12 @@ impl Lint for MissingModule {
     }
 }
 
-/// Built-in profiles with and without `module`, as lists.
+/// Built-in profiles with `module` (the simulator-only ones too) and firmware builds without it,
+/// as lists.
 fn builds(module: &str) -> (String, String) {
-    let (with, without): (Vec<&str>, Vec<&str>) = built_in_names()
-        .partition(|name| Profile::built_in(name).is_some_and(|p| p.modules.iter().any(|m| m == module)));
+    let has = |name: &&str| Profile::built_in(name).is_some_and(|p| p.modules.iter().any(|m| m == module));
+    let with: Vec<&str> = all_names().filter(has).collect();
+    let without: Vec<&str> = built_in_names().filter(|n| !has(n)).collect();
     let list = |v: Vec<&str>| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     (list(with), list(without))
 }
@@ -92,5 +103,16 @@ mod tests {
         assert!(found[0].contains("(esp32s3, esp32c3; not esp32)"), "{found:?}");
         let guarded = "if not Telegram then return end\nTelegram.broadcast('hot')\n";
         assert!(lint_source(guarded, Some("esp32"), &[]).is_empty());
+    }
+
+    #[test]
+    fn luatos_globals_and_string_extensions_need_the_luatos_build() {
+        let script = "local t = json.decode('[1]')\nlocal parts = string.split('a,b')\n";
+        assert!(lint_source(script, Some("luatos"), &[]).is_empty());
+        let found = lint_source(script, Some("esp32"), &[]);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[1].contains("`string.split` is not on esp32: the build has no `luatos` module"), "{found:?}");
+        let found = lint_source(script, None, &[]);
+        assert!(found[0].contains("(luatos; not esp32, esp32s3, esp32c3)"), "{found:?}");
     }
 }

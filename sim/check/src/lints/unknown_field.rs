@@ -59,12 +59,12 @@ mod tests {
     #[test]
     fn misspelt_binding_fields_are_errors_with_a_suggestion() {
         let found =
-            lint_source("if Telegram then\n  Telegram.brodcast('hot')\nend\nlocal n = string.trim\n", None, &[]);
+            lint_source("if Telegram then\n  Telegram.brodcast('hot')\nend\nlocal n = string.strip\n", None, &[]);
         assert_eq!(
             found,
             [
                 "2:12 unknown-field `Telegram.brodcast` is not a field of `Telegram` on the device",
-                "4:18 unknown-field `string.trim` is not a field of `string` on the device",
+                "4:18 unknown-field `string.strip` is not a field of `string` on the device",
             ]
         );
     }

@@ -87,6 +87,22 @@ impl Args {
         }
     }
 
+    /// `luaL_checklstring`: the bytes of a string, or of a number converted to one.
+    pub fn bytes(&self, n: usize) -> BindResult<Vec<u8>> {
+        match self.values.get(n - 1) {
+            Some(Value::String(s)) => Ok(s.as_bytes().to_vec()),
+            _ => self.string(n).map(String::into_bytes),
+        }
+    }
+
+    /// `luaL_optlstring`: `default` when the argument is absent or nil.
+    pub fn opt_bytes(&self, n: usize, default: &[u8]) -> BindResult<Vec<u8>> {
+        match self.values.get(n - 1) {
+            None | Some(Value::Nil) => Ok(default.to_vec()),
+            Some(_) => self.bytes(n),
+        }
+    }
+
     /// `luaL_checkinteger`.
     pub fn integer(&self, n: usize) -> BindResult<i64> {
         let number = match self.values.get(n - 1) {
@@ -149,18 +165,24 @@ pub fn format_number(x: f64) -> String {
 
 /// C's `%.14g`.
 fn format_g14(x: f64) -> String {
+    format_g(x, 14)
+}
+
+/// C's `%.<precision>g` for a finite `x`.
+pub fn format_g(x: f64, precision: usize) -> String {
+    let precision = precision.max(1);
     if x == 0.0 {
         return if x.is_sign_negative() { "-0".into() } else { "0".into() };
     }
-    let sci = format!("{:.13e}", x);
+    let sci = format!("{:.*e}", precision - 1, x);
     let (mantissa, exponent) = sci.split_once('e').expect("formatted with an exponent");
     let exponent: i32 = exponent.parse().expect("numeric exponent");
-    if !(-4..14).contains(&exponent) {
+    if exponent < -4 || exponent >= precision as i32 {
         let mantissa = trim_zeros(mantissa);
         let sign = if exponent < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exponent.abs())
     } else {
-        let decimals = (13 - exponent).max(0) as usize;
+        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
         trim_zeros(&format!("{:.*}", decimals, x)).to_string()
     }
 }

@@ -6,7 +6,7 @@ use super::{function, global_table, Args, BindResult, Binding};
 use crate::device::with_world;
 use mlua::{Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "Config", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "Config", module: None, lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(lua, "Config", vec![("get", function(lua, "get", get)?)])?;

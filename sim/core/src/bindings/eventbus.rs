@@ -5,7 +5,7 @@ use super::{function, global_table, subscribe, Args, BindResult, Binding};
 use crate::world::Listener;
 use mlua::Lua;
 
-pub const BINDING: Binding = Binding { name: "EventBus", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "EventBus", module: None, lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(lua, "EventBus", vec![("subscribe", function(lua, "subscribe", subscribe_event)?)])?;

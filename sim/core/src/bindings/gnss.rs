@@ -6,7 +6,8 @@ use super::{function, global_table, Args, BindResult, Binding};
 use crate::device::with_world;
 use mlua::{Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "GNSS", module: Some("gnss"), lean: false, install };
+pub const BINDING: Binding =
+    Binding { name: "GNSS", module: Some("gnss"), lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(lua, "GNSS", vec![("lastFix", function(lua, "lastFix", last_fix)?)])?;

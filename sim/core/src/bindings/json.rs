@@ -5,7 +5,7 @@ use super::convert::{json_to_lua, lua_to_json};
 use super::{function, global_table, Args, BindResult, Binding};
 use mlua::{Lua, MultiValue, Value};
 
-pub const BINDING: Binding = Binding { name: "JSON", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "JSON", module: None, lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(

@@ -7,7 +7,7 @@ use crate::device::with_world;
 use crate::trace::{EventKind, Level};
 use mlua::{Function, Lua};
 
-pub const BINDING: Binding = Binding { name: "Log", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "Log", module: None, lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     let tostring: Function = lua.globals().get("tostring")?;
@@ -20,7 +20,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
                 let first = args.string(1)?;
                 let rest = args.rest(2).into_iter().map(|v| to_text(&tostring, v)).collect::<mlua::Result<Vec<_>>>()?;
                 let text = std::iter::once(first).chain(rest).collect::<Vec<_>>().join(" ");
-                with_world(lua, |w| w.record(EventKind::Log { level, tag: "lua".into(), text }));
+                with_world(lua, |w| w.record(EventKind::Log { level, tag: "lua".into(), text, bare: false }));
                 Ok(())
             })?,
         ));

@@ -8,7 +8,7 @@ use crate::device::with_world;
 use crate::trace::{EventKind, Level};
 use mlua::{Function, Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "log", module: None, lean: true, install };
+pub const BINDING: Binding = Binding { name: "log", module: None, lean: true, simulator_only: false, install };
 
 /// Registry slot for the minimum level shown, as a rank (0 debug .. 3 error, 4 silent).
 const MIN_RANK: &str = "luasim.log.min_rank";
@@ -39,7 +39,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
                 if rank(level) >= min {
                     let tag = format!("user.{}", to_text(&tostring, args.get(1))?);
                     let text = join(&tostring, args.rest(2), " ")?;
-                    with_world(lua, |w| w.record(EventKind::Log { level, tag, text }));
+                    with_world(lua, |w| w.record(EventKind::Log { level, tag, text, bare: false }));
                 }
                 Ok(())
             })?,
@@ -50,7 +50,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
     set_constants(lua, &t, &[("LOG_DEBUG", 0), ("LOG_INFO", 1), ("LOG_WARN", 2), ("LOG_ERROR", 3), ("LOG_SILENT", 4)])?;
     let print = function(lua, "print", move |lua, args: Args| {
         let text = join(&tostring, args.rest(1), "\t")?;
-        with_world(lua, |w| w.record(EventKind::Log { level: Level::Print, tag: String::new(), text }));
+        with_world(lua, |w| w.record(EventKind::Log { level: Level::Print, tag: String::new(), text, bare: false }));
         Ok(())
     })?;
     lua.globals().set("print", print)

@@ -15,7 +15,11 @@ mod eventbus;
 mod gnss;
 mod json;
 mod log;
+mod luatos_json;
 mod luatos_log;
+mod luatos_log_lib;
+mod luatos_rtos;
+mod luatos_string;
 mod mqtt;
 mod node;
 mod os_clock;
@@ -42,6 +46,10 @@ pub struct Binding {
     pub module: Option<&'static str>,
     /// Part of the lean surface of a whole-VM-in-the-sleep-region build.
     pub lean: bool,
+    /// Only the simulator has it: the firmware (`firmware-shim/`) implements no C side for it,
+    /// so `contract.h`'s `BINDINGS` leaves it out and the firmware links without it. The
+    /// LuatOS surface (`luatos` build option, `docs/luatos.md`) is such a module.
+    pub simulator_only: bool,
     pub install: fn(&Lua) -> mlua::Result<()>,
 }
 
@@ -58,6 +66,12 @@ pub const ALL: &[Binding] = &[
     json::BINDING,
     telegram::BINDING,
     gnss::BINDING,
+    // LuatOS's surface (the `luatos` build option, simulator only): `log` and `rtos` extend or
+    // replace the modules above, so they come after them.
+    luatos_log_lib::BINDING,
+    luatos_rtos::BINDING,
+    luatos_string::BINDING,
+    luatos_json::BINDING,
 ];
 
 /// Installs every binding the device's build has (only the lean ones when `lean`).

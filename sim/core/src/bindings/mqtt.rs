@@ -9,7 +9,7 @@ use crate::trace::{EventKind, Level};
 use crate::world::{valid_filter, Listener};
 use mlua::Lua;
 
-pub const BINDING: Binding = Binding { name: "MQTT", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "MQTT", module: None, lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(
@@ -32,7 +32,7 @@ fn publish(lua: &Lua, args: Args) -> BindResult<bool> {
     Ok(with_world(lua, |w| {
         if !w.mqtt_connected() {
             let text = format!("publish dropped (disconnected): {topic} {payload}");
-            w.record(EventKind::Log { level: Level::Warn, tag: "mqtt".into(), text });
+            w.record(EventKind::Log { level: Level::Warn, tag: "mqtt".into(), text, bare: false });
             return false;
         }
         w.record(EventKind::MqttOut { topic, payload });

@@ -10,7 +10,7 @@ use crate::device::with_world;
 use crate::world::Halt;
 use mlua::{Lua, Value};
 
-pub const BINDING: Binding = Binding { name: "Node", module: None, lean: true, install };
+pub const BINDING: Binding = Binding { name: "Node", module: None, lean: true, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(

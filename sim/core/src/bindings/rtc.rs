@@ -12,7 +12,7 @@ use crate::world::rtc::{RtcKey, RtcValue};
 use mlua::{Lua, Table, Value};
 use std::collections::BTreeMap;
 
-pub const BINDING: Binding = Binding { name: "RTC", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "RTC", module: None, lean: false, simulator_only: false, install };
 
 /// Deepest table nesting `RTC.set` accepts.
 const MAX_DEPTH: usize = 32;

@@ -14,7 +14,7 @@ use crate::time;
 use crate::world::{Arg, Halt, Message, Wait};
 use mlua::{IntoLua, Lua, MultiValue, Value};
 
-pub const BINDING: Binding = Binding { name: "rtos", module: None, lean: false, install };
+pub const BINDING: Binding = Binding { name: "rtos", module: None, lean: false, simulator_only: false, install };
 
 pub use crate::contract::rtos::constant::{INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
 use crate::contract::rtos::{constant, VERSION};
@@ -108,7 +108,7 @@ fn timer_stop(lua: &Lua, args: Args) -> BindResult<()> {
 }
 
 /// `total, used, max_used` in device bytes of the Lua heap (`docs/memory.md`).
-fn meminfo(lua: &Lua, _: Args) -> BindResult<(i64, i64, i64)> {
+pub(super) fn meminfo(lua: &Lua, _: Args) -> BindResult<(i64, i64, i64)> {
     let (used, peak) = device_heap(lua);
     Ok(with_world(lua, |w| {
         w.note_heap(peak);

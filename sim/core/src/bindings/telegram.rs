@@ -6,7 +6,8 @@ use crate::device::with_world;
 use crate::trace::EventKind;
 use mlua::Lua;
 
-pub const BINDING: Binding = Binding { name: "Telegram", module: Some("telegram"), lean: false, install };
+pub const BINDING: Binding =
+    Binding { name: "Telegram", module: Some("telegram"), lean: false, simulator_only: false, install };
 
 fn install(lua: &Lua) -> mlua::Result<()> {
     global_table(

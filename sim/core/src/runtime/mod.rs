@@ -6,6 +6,7 @@
 
 pub mod device_lua;
 mod loader;
+pub mod luatos;
 mod sandbox;
 #[cfg(feature = "lua54")]
 pub(crate) mod sleepy;
@@ -181,14 +182,33 @@ pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Re
     Ok(f(&booted.lua))
 }
 
-/// One generation: a fresh state runs `main.lua`, then `rules.lua`; if they return, the
-/// firmware's Lua task keeps taking messages until the device halts. Returns the state when
-/// a naive reload must keep it alive.
+/// One generation: a fresh state runs the scripts (`run_scripts`, or LuatOS's boot on a `luatos`
+/// build). Returns the state when a naive reload must keep it alive.
 fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::DeviceState>, RunError> {
     let generation = device.with_world(|w| w.generation);
     let booted = state::new_state(device.clone(), seed)?;
     let lua = &booted.lua;
     device.add_state(generation, lua);
+    if luatos::is_luatos(lua) {
+        luatos::run_generation(device, lua)?;
+    } else {
+        run_scripts(device, lua)?;
+    }
+    hostlimit::doing(|| "closing the Lua state (its __gc finalizers run)".into());
+    let (host_used, (_, device_peak)) = (memory::host_heap(lua), memory::device_heap(lua));
+    let keep = device.with_world(|w| {
+        w.note_host_heap(host_used);
+        w.note_heap(device_peak);
+        w.profile.naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
+    });
+    let kept = keep.then_some(booted);
+    device.prune_states();
+    Ok(kept)
+}
+
+/// The LuaSys-style boot: `main.lua`, then `rules.lua`; if they return, the firmware's Lua task
+/// keeps taking messages until the device halts.
+fn run_scripts(device: &Rc<Device>, lua: &Lua) -> Result<(), RunError> {
     let run_script: Function = lua.named_registry_value(state::RUN_SCRIPT)?;
     let tasks_image = device.with_world(World::take_tasks_for_wake);
     #[cfg(feature = "lua54")]
@@ -222,16 +242,7 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::Device
         }
     }
     drain_until_halt(lua)?;
-    hostlimit::doing(|| "closing the Lua state (its __gc finalizers run)".into());
-    let (host_used, (_, device_peak)) = (memory::host_heap(lua), memory::device_heap(lua));
-    let keep = device.with_world(|w| {
-        w.note_host_heap(host_used);
-        w.note_heap(device_peak);
-        w.profile.naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
-    });
-    let kept = keep.then_some(booted);
-    device.prune_states();
-    Ok(kept)
+    Ok(())
 }
 
 /// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.

@@ -114,7 +114,7 @@ pub fn sleep_if_asked(lua: &Lua, in_sys_run: bool) -> std::result::Result<(), cr
                     with_world(lua, |w| {
                         if written {
                             let text = format!("tasks kept: image {bytes} bytes");
-                            w.record(EventKind::Log { level: Level::Info, tag: TAG.into(), text });
+                            w.record(EventKind::Log { level: Level::Info, tag: TAG.into(), text, bare: false });
                             w.request_halt(Halt::DeepSleep { ms });
                         }
                     });
@@ -235,7 +235,7 @@ pub fn wake(lua: &Lua, bytes: &[u8]) -> Result<bool> {
 
 fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
     let note = |level: Level, text: String| {
-        with_world(lua, |w| w.record(EventKind::Log { level, tag: TAG.into(), text }));
+        with_world(lua, |w| w.record(EventKind::Log { level, tag: TAG.into(), text, bare: false }));
     };
     let Some(container) = read(bytes) else {
         note(Level::Warn, "tasks not restored: the image is not one this firmware writes; booting afresh".into());

@@ -101,10 +101,14 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
     lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
 
-    let sys: Value = compile_builtin(lua, SYS_LUA, "@sys.lua")?.call(())?;
-    let package: Table = globals.get("package")?;
-    package.get::<Table>("loaded")?.set("sys", sys.clone())?;
-    globals.set("sys", sys)?;
+    if super::luatos::is_luatos(lua) {
+        super::luatos::install_sys(lua)?;
+    } else {
+        let sys: Value = compile_builtin(lua, SYS_LUA, "@sys.lua")?.call(())?;
+        let package: Table = globals.get("package")?;
+        package.get::<Table>("loaded")?.set("sys", sys.clone())?;
+        globals.set("sys", sys)?;
+    }
     if with_world(lua, |w| w.profile.sleepy) {
         #[cfg(feature = "lua54")]
         super::sleepy::install(lua)?;

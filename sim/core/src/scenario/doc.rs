@@ -135,7 +135,7 @@ struct DeviceOverrides {
 
 fn built_in_profile(name: &str) -> Result<Profile, String> {
     Profile::built_in(name).ok_or_else(|| {
-        let known: Vec<&str> = crate::profile::built_in_names().collect();
+        let known: Vec<&str> = crate::profile::all_names().collect();
         format!("unknown device profile `{name}` (built in: {})", known.join(", "))
     })
 }

@@ -17,6 +17,7 @@ pub mod rtc;
 mod sleepy;
 mod steps;
 mod timers;
+mod vm_exit;
 
 pub use clock::Clock;
 pub use energy::{EnergyMeter, EnergyReport, PowerState};
@@ -361,7 +362,7 @@ impl World {
     /// Lua task drops it: a `W/<tag> <text>` line, and counted; the task goes on.
     pub fn drop_too_big(&mut self, tag: &str, text: String) {
         self.heap_drops += 1;
-        self.record(EventKind::Log { level: crate::trace::Level::Warn, tag: tag.into(), text });
+        self.record(EventKind::Log { level: crate::trace::Level::Warn, tag: tag.into(), text, bare: false });
     }
 
     pub fn heap_drops(&self) -> u64 {
