@@ -6,6 +6,7 @@ pub mod check;
 pub mod output;
 pub mod pack;
 pub mod run;
+pub mod schema;
 pub mod test;
 pub mod trace;
 pub mod tui;
