@@ -35,6 +35,8 @@ enum Command {
     Tui(cli::tui::TuiArgs),
     /// Pre-flight check before an OTA push: parse, lint, budgets, reload safety, diff (0 ready, 1 problems, 2 could not check).
     Check(cli::check::CheckArgs),
+    /// The device API: print the reference, or write definitions for editors (--luals, --selene).
+    Api(cli::api::ApiArgs),
     /// Print the JSON Schema of scenario files, for editors and validators.
     Schema(cli::schema::SchemaArgs),
 }
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Trace(command) => cli::trace::execute(command),
         Command::Tui(args) => cli::tui::execute(args),
         Command::Check(args) => cli::check::execute(args),
+        Command::Api(args) => cli::api::execute(args),
         Command::Schema(args) => cli::schema::execute(args),
     };
     match result {

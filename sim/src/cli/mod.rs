@@ -1,6 +1,7 @@
 //! The subcommands of the `luasim` binary, one file each. Each returns `Ok(passed)`; `main`
 //! maps that to the exit code (0 pass, 1 expectations failed, 2 error).
 
+pub mod api;
 pub mod bench;
 pub mod check;
 pub mod output;
