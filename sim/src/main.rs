@@ -44,6 +44,10 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
     Completions(cli::completions::CompletionsArgs),
+    /// The device API: print the reference, or write definitions for editors (--luals, --selene).
+    Api(cli::api::ApiArgs),
+    /// Print the JSON Schema of scenario files, for editors and validators.
+    Schema(cli::schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         Command::Tui(args) => cli::tui::execute(args),
         Command::Check(args) => cli::check::execute(args, cli.color),
         Command::Completions(args) => cli::completions::execute(args, &Cli::command()),
+        Command::Api(args) => cli::api::execute(args),
+        Command::Schema(args) => cli::schema::execute(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -164,7 +164,8 @@ impl DeviceApi {
             "Generated from [`sim/check/api/device.yaml`](../sim/check/api/device.yaml) by `luasim check --api`; \
              the conformance test `tests/tests/device_api.rs` checks it against a real device state.\n\n\
              Like the device's C code, `string` parameters accept numbers and `number`/`integer` \
-             parameters accept numeric strings; `name?` is optional.\n",
+             parameters accept numeric strings; `name?` is optional. After `->` come the results in \
+             order: `type?` may be nil, `...type` is any number more.\n",
         );
         for (name, entry) in &self.globals {
             let _ = write!(out, "\n## `{name}`");

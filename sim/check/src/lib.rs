@@ -10,11 +10,13 @@
 //! (`diff`). `policy` applies allow comments and `--deny`/`--warn`; `report` folds and orders
 //! the findings root cause first; `format` prints them for CI (GitHub annotations, SARIF). A
 //! script that does not parse stops the check after step one: nothing else would be meaningful.
+//! Beside the check, `editor` writes the same API as definitions for editors and linters.
 
 pub mod api;
 mod budgets;
 mod diff;
 pub mod discover;
+pub mod editor;
 pub mod format;
 pub mod lints;
 mod parse;

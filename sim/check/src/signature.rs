@@ -1,8 +1,9 @@
 //! Function signatures of the device API, written in `device.yaml` as text:
-//! `(topic: string, payload: string) -> boolean`, `(ms?: integer)`, `(fn: function, ...: any)`.
+//! `(topic: string, payload: string) -> boolean`, `(ms?: integer)`, `(fn: function, ...: any)`,
+//! `(text: string) -> any, string?` (several results; `?` may be nil), `() -> ...any`.
 //!
 //! Parsed once at load time so a typo in the description is a test failure, not a silent gap in
-//! the lint; printed back the same way for the reference docs.
+//! the lint or the editor definitions; printed back the same way for the reference docs.
 
 use std::fmt;
 use std::str::FromStr;
@@ -89,11 +90,19 @@ pub struct Param {
     pub vararg: bool,
 }
 
+/// One result: `type`, `type?` (may be nil) or `...type` (any number more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Return {
+    pub ty: Type,
+    pub optional: bool,
+    pub vararg: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
     pub params: Vec<Param>,
-    /// What it returns, as written (documentation only).
-    pub returns: Option<String>,
+    /// What it returns, in order (none: nothing).
+    pub returns: Vec<Return>,
 }
 
 impl Signature {
@@ -124,9 +133,19 @@ impl FromStr for Signature {
         let rest = text.trim().strip_prefix('(').ok_or_else(|| bad("starts with `(`"))?;
         let (inside, after) = rest.split_once(')').ok_or_else(|| bad("has a closing `)`"))?;
         let returns = match after.trim() {
-            "" => None,
+            "" => Vec::new(),
             r => {
-                Some(r.strip_prefix("->").ok_or_else(|| bad("continues with `-> type` after `)`"))?.trim().to_string())
+                let list = r.strip_prefix("->").ok_or_else(|| bad("continues with `-> type` after `)`"))?;
+                let mut returns = Vec::new();
+                for part in list.split(',').map(str::trim) {
+                    if returns.iter().any(|r: &Return| r.vararg) {
+                        return Err(bad("has `...type` last among the results"));
+                    }
+                    let (part, vararg) = part.strip_prefix("...").map_or((part, false), |p| (p, true));
+                    let (part, optional) = part.strip_suffix('?').map_or((part, false), |p| (p, true));
+                    returns.push(Return { ty: part.trim().parse().map_err(|e: String| bad(&e))?, optional, vararg });
+                }
+                returns
             }
         };
         let mut params = Vec::new();
@@ -154,8 +173,13 @@ impl fmt::Display for Signature {
         let params: Vec<String> =
             self.params.iter().map(|p| format!("{}{}: {}", p.name, if p.optional { "?" } else { "" }, p.ty)).collect();
         write!(f, "({})", params.join(", "))?;
-        if let Some(r) = &self.returns {
-            write!(f, " -> {r}")?;
+        if !self.returns.is_empty() {
+            let returns: Vec<String> = self
+                .returns
+                .iter()
+                .map(|r| format!("{}{}{}", if r.vararg { "..." } else { "" }, r.ty, if r.optional { "?" } else { "" }))
+                .collect();
+            write!(f, " -> {}", returns.join(", "))?;
         }
         Ok(())
     }
@@ -175,6 +199,11 @@ mod tests {
         let sig: Signature = "(topic: string, payload: string|number)".parse().unwrap();
         assert_eq!((sig.required(), sig.most()), (2, Some(2)));
         assert!(sig.param(2).is_none());
+        let text = "(text: string) -> any, string?, ...integer";
+        let sig: Signature = text.parse().unwrap();
+        assert_eq!(sig.to_string(), text);
+        let flags: Vec<(bool, bool)> = sig.returns.iter().map(|r| (r.optional, r.vararg)).collect();
+        assert_eq!(flags, [(false, false), (true, false), (false, true)]);
     }
 
     #[test]
@@ -182,5 +211,7 @@ mod tests {
         assert!("(a: strng)".parse::<Signature>().unwrap_err().contains("unknown type `strng`"));
         assert!("(a?: string, b: string)".parse::<Signature>().unwrap_err().contains("before optional"));
         assert!("a: string".parse::<Signature>().is_err());
+        assert!("() -> boolen".parse::<Signature>().unwrap_err().contains("unknown type `boolen`"));
+        assert!("() -> ...any, string".parse::<Signature>().unwrap_err().contains("last among the results"));
     }
 }

@@ -1,6 +1,7 @@
 //! The subcommands of the `luasim` binary, one file each. Each returns `Ok(passed)`; `main`
 //! maps that to the exit code (0 pass, 1 expectations failed, 2 error).
 
+pub mod api;
 pub mod bench;
 pub mod check;
 pub mod color;
@@ -10,6 +11,7 @@ pub mod pack;
 pub mod partition;
 pub mod pipe;
 pub mod run;
+pub mod schema;
 pub mod select;
 pub mod test;
 pub mod trace;

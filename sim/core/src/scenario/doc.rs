@@ -1,27 +1,37 @@
 //! The scenario file format (v1) as serde types.
 //!
 //! Validation that needs more than a type happens in `TryFrom` conversions, so that serde_yaml
-//! attaches the line and column of the offending node to every error.
+//! attaches the line and column of the offending node to every error. The same types derive the
+//! format's JSON Schema (`schema.rs`): their doc comments are its descriptions.
 
 use crate::expect::{Count, Expectation, Matcher, Measure, Target};
 use crate::profile::Profile;
 use crate::time::{parse_duration, Micros};
 use crate::world::{Action, Arg, Step};
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+/// A luasim scenario: a device build, its scripts, timed steps and expectations.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a scenario: a mapping with `name`, `device`, `scripts` and `duration`")]
+#[schemars(title = "luasim scenario")]
 pub struct ScenarioDoc {
+    /// The scenario's name, shown in reports.
     pub name: String,
     /// One line saying what the scenario is for.
     #[serde(default)]
     pub about: Option<String>,
+    /// The device build: a built-in profile name, or `{ profile: NAME, ... }` with fields overridden.
     pub device: DeviceDoc,
+    /// A folder mounted at `/scripts` (relative to this file; it holds `main.lua`), or a mapping of
+    /// file names to inline Lua source.
     pub scripts: ScriptsDoc,
+    /// Seed of `math.random` and of every other choice the simulation makes (default 0).
     #[serde(default)]
     pub seed: u64,
+    /// How much virtual time the run covers (`10s`, `2h`, `365d`).
     pub duration: Duration,
     /// FreeRTOS `configINITIAL_TICK_COUNT`: start the tick counter here (e.g. near 2^32).
     #[serde(default)]
@@ -31,6 +41,7 @@ pub struct ScenarioDoc {
     pub config: Option<serde_json::Value>,
     /// Optional firmware modules of this build, replacing the profile's list.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::module_list")]
     pub modules: Option<Vec<String>>,
     /// The GNSS fix at power-on (a table such as `{ lat: 47.1, lon: 8.2 }`).
     #[serde(default)]
@@ -44,13 +55,17 @@ pub struct ScenarioDoc {
     /// Battery capacity in mAh, for the battery-life estimate in the summary.
     #[serde(default)]
     pub battery_mah: Option<f64>,
-    /// Most trace events the run may record before it is stopped as a runaway (default
-    /// `world::MAX_EVENTS`).
+    /// Most trace events the run may record before it is stopped as a runaway.
     #[serde(default)]
+    #[schemars(range(min = 1), extend("default" = crate::world::MAX_EVENTS))]
     pub max_events: Option<u64>,
+    /// What happens to the device, and when: each step has `at` and one action.
     #[serde(default, deserialize_with = "bounded_steps")]
+    #[schemars(with = "Vec<StepFields>")]
     pub steps: Vec<StepDoc>,
+    /// What the run must show; without an `error` or `no_errors` entry, no errors are expected.
     #[serde(default)]
+    #[schemars(with = "Vec<ExpectFields>")]
     pub expect: Vec<ExpectDoc>,
 }
 
@@ -114,22 +129,46 @@ impl<'de> Deserialize<'de> for DeviceDoc {
 pub const VM_LIBS: [&str; 5] = ["coroutine", "table", "string", "math", "utf8"];
 
 /// Fields of a built-in profile a scenario may override.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DeviceOverrides {
+pub(super) struct DeviceOverrides {
+    /// The built-in profile the other fields change.
+    #[schemars(schema_with = "super::schema::profile_name")]
     profile: String,
+    /// FreeRTOS `configTICK_RATE_HZ`, 1 to 10000.
+    #[schemars(range(min = 1, max = 10_000))]
     tick_hz: Option<u32>,
+    /// Length of the rtos message queue (at least 1).
+    #[schemars(range(min = 1))]
     queue_len: Option<usize>,
+    /// Software timers the `rtos` module may use at once (at least 1).
+    #[schemars(range(min = 1))]
     timer_slots: Option<usize>,
+    /// Bytes the Lua allocator may hand out before Lua sees "not enough memory".
     lua_heap_bytes: Option<usize>,
+    /// Estimated Lua VM instructions per millisecond of CPU time.
     lua_instructions_per_ms: Option<u64>,
+    /// Task watchdog period: Lua running longer than this without yielding is stopped.
     watchdog_ms: Option<u64>,
+    /// Time from reset to the first line of `main.lua` (at least 1).
+    #[schemars(range(min = 1))]
     boot_ms: Option<u64>,
+    /// Optional firmware modules compiled into this build, replacing the profile's list.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::module_list")]
     modules: Option<Vec<String>>,
+    /// Reproduce the buggy hot reload: old Lua states and their callbacks stay alive.
     naive_reload: Option<bool>,
+    /// Keep the whole Lua VM in the sleep region (a lean firmware surface, survives deep sleep).
     vm_in_sleep_region: Option<bool>,
+    /// Extra standard libraries of the lean whole-VM state.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::vm_lib_list")]
     vm_libs: Option<Vec<String>>,
+    /// Bytes of RTC memory that survive deep sleep (the sleep region).
     sleep_region_bytes: Option<usize>,
+    /// Sleepy tasks: `Node.deepSleep` in a sys task keeps every suspended task in the sleep
+    /// region and resumes them after the wake (Lua 5.4 builds; docs/sleepy-tasks.md).
     sleepy: Option<bool>,
 }
 
@@ -180,12 +219,14 @@ impl DeviceOverrides {
     }
 }
 
-/// `scripts: ../lua/examples/blink` (a folder mounted at `/scripts`) or a mapping of file
-/// names to inline Lua source.
-#[derive(Debug, Deserialize)]
+/// `scripts: ../lua/examples/blink` (a folder mounted at `/scripts`) or a mapping of file names
+/// to inline Lua source.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ScriptsDoc {
+    /// A folder, relative to the scenario file, mounted at `/scripts`.
     Folder(String),
+    /// File names (`main.lua`, `lib/util.lua`) to Lua source.
     Inline(BTreeMap<String, String>),
 }
 
@@ -201,15 +242,21 @@ pub struct StepDoc {
     pub every: Micros,
 }
 
-#[derive(Debug, Deserialize)]
+/// One step: `at` and exactly one action, optionally repeated.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct StepFields {
+#[schemars(transform = super::schema::one_action)]
+pub(super) struct StepFields {
+    /// When the step happens, from power-on.
     at: Duration,
-    /// Do the step this many times (a flood, a train of events)...
+    /// Do the step this many times (a flood, a train of events), `every` apart.
+    #[schemars(range(min = 1, max = MAX_REPEAT))]
     repeat: Option<u64>,
-    /// ...this far apart (default 0: all at the same instant).
+    /// With `repeat`: the time between copies (default 0: all at the same instant).
     every: Option<Duration>,
     /// `publish: [TOPIC, arg, ...]`: a `sys` message posted through the rtos queue.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::publish_list")]
     publish: Option<Vec<serde_yaml::Value>>,
     /// An incoming MQTT message.
     mqtt: Option<MqttStep>,
@@ -222,6 +269,8 @@ struct StepFields {
     /// `config: { a.b.c: value, ... }`: change configuration values.
     config: Option<BTreeMap<String, serde_json::Value>>,
     /// A new GNSS fix, or `lost`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::gnss_step")]
     gnss: Option<serde_json::Value>,
     /// `gpio: PIN`: an edge on a pin; wakes the device from sleep.
     gpio: Option<u32>,
@@ -237,49 +286,62 @@ struct StepFields {
     clock_jump: Option<ClockJumpStep>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MqttDisconnectStep {
+    /// How long the broker connection stays down.
     #[serde(rename = "for")]
     down: Duration,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClockJumpStep {
+    /// How far the wall clock jumps: a duration, negative (`-1h`) to go back.
+    #[schemars(schema_with = "super::schema::signed_duration")]
     by: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PowerLossStep {
+    /// How long the supply stays off (default 0).
     #[serde(default)]
     off: Option<Duration>,
+    /// Cut the power in the middle of the next sleep-region write (a torn write).
     #[serde(default)]
     during_write: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MqttStep {
+    /// The topic the message arrives on.
     topic: String,
+    /// Its payload (default empty).
     #[serde(default)]
     payload: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EventStep {
+    /// The event's name (`sensor.temperature`), as `EventBus.subscribe` takes it.
     name: String,
+    /// The data table the callback gets.
     #[serde(default)]
     data: serde_json::Value,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema::text_or_file)]
 struct WriteStep {
+    /// The file on the device (`/scripts/rules.lua`).
     path: String,
+    /// The new contents.
     text: Option<String>,
+    /// A host file, relative to the scenario, holding the new contents.
     file: Option<String>,
 }
 
@@ -478,7 +540,7 @@ pub struct ExpectDoc(pub Vec<Expectation>);
 
 /// `"text"` (a substring) or `{ regex: "..." }`.
 #[derive(Debug, Clone)]
-struct MatcherDoc(Matcher);
+pub(super) struct MatcherDoc(Matcher);
 
 impl<'de> Deserialize<'de> for MatcherDoc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -507,9 +569,12 @@ impl<'de> Deserialize<'de> for MatcherDoc {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// One expectation: exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`,
+/// `boots`, `max`, and for the matching ones how often and when.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ExpectFields {
+#[schemars(transform = super::schema::one_target)]
+pub(super) struct ExpectFields {
     /// Log lines (`I/user.tag text`, `I/lua text`, print's text).
     log: Option<MatcherDoc>,
     /// Outgoing MQTT publishes, as `topic payload`.
@@ -523,12 +588,17 @@ struct ExpectFields {
     /// `boots: N`: exactly N boots (power-on, resets and wakes from deep sleep).
     boots: Option<u64>,
     /// `max: { heap_bytes: 60000, region_bytes: 2000, mah_per_day: 1.5, timers: 8, queue: 4, drops: 0 }`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::measures")]
     max: Option<BTreeMap<String, f64>>,
     /// Error events or error-level log lines (expected errors; this turns off the default
     /// "no errors").
     error: Option<MatcherDoc>,
+    /// Exactly this many matches (not with `at_least`/`at_most`).
     count: Option<u64>,
+    /// At least this many matches (default 1).
     at_least: Option<u64>,
+    /// At most this many matches.
     at_most: Option<u64>,
     /// `[from, until]`, inclusive.
     within: Option<[Duration; 2]>,

@@ -8,12 +8,14 @@ mod doc;
 mod files;
 mod folder;
 pub mod hostfs;
+mod schema;
 mod yaml_budget;
 
 /// The steps a scenario plays, and the default of its `max_events:` budget.
 pub use crate::world::{Action, Step, MAX_EVENTS};
 pub use files::{Embedded, Files, HostFiles};
 pub use folder::find_scenarios;
+pub use schema::{duration_pattern, scenario_schema};
 
 use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
