@@ -174,3 +174,14 @@ fn a_sleepy_scenario_is_unsupported_on_other_builds() {
     let e = Scenario::load(&path, &HostFiles).expect_err("needs Lua 5.4");
     assert_eq!(e.kind, ScenarioErrorKind::Unsupported, "{e}");
 }
+
+#[test]
+fn a_misspelt_module_is_an_error_with_a_suggestion() {
+    let e = parse_err(
+        "name: x\ndevice: { profile: esp32, modules: [telgram] }\nduration: 1s\nscripts:\n  main.lua: \"\"\n",
+    );
+    assert_eq!((e.kind, e.line), (ScenarioErrorKind::Document, Some(2)));
+    assert!(e.message.contains("unknown module `telgram`") && e.message.contains("did you mean `telegram`?"), "{e}");
+    let e = parse_err(&format!("{HEAD}duration: 1s\nmodules: [gnss, tlegram]\n"));
+    assert!(e.message.contains("unknown module `tlegram`"), "{e}");
+}

@@ -54,6 +54,14 @@ pub struct Binding {
 }
 
 /// Every binding, in installation order.
+/// The build options of the optional modules (`modules:` of a profile or scenario), each once.
+pub fn build_options() -> Vec<&'static str> {
+    let mut names: Vec<&str> = ALL.iter().filter_map(|b| b.module).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 pub const ALL: &[Binding] = &[
     rtos::BINDING,
     luatos_log::BINDING,

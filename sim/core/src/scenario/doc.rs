@@ -179,6 +179,20 @@ fn built_in_profile(name: &str) -> Result<Profile, String> {
     })
 }
 
+/// Every name in `modules` is a build option some firmware module has: a misspelt one
+/// (`telgram`) would otherwise leave the module out without a word.
+pub(super) fn check_modules(modules: &[String]) -> Result<(), String> {
+    let known = crate::bindings::build_options();
+    match modules.iter().find(|m| !known.contains(&m.as_str())) {
+        None => Ok(()),
+        Some(bad) => {
+            let near = known.iter().find(|k| crate::suggest::edit_distance(k, bad) <= 2);
+            let hint = near.map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            Err(format!("unknown module `{bad}` in modules (known: {}){hint}", known.join(", ")))
+        }
+    }
+}
+
 impl DeviceOverrides {
     fn apply(self) -> Result<Profile, String> {
         let mut p = built_in_profile(&self.profile)?;
@@ -203,6 +217,7 @@ impl DeviceOverrides {
         if p.sleepy && p.vm_in_sleep_region {
             return Err("sleepy tasks need a VM in main RAM (not vm_in_sleep_region)".into());
         }
+        check_modules(&p.modules)?;
         if let Some(bad) = p.vm_libs.iter().find(|l| !VM_LIBS.contains(&l.as_str())) {
             return Err(format!("unknown library `{bad}` in vm_libs (known: {})", VM_LIBS.join(", ")));
         }

@@ -292,6 +292,8 @@ impl Scenario {
             return Err(ScenarioError::whole_file(ScenarioErrorKind::Unsupported, origin, message));
         }
         if let Some(modules) = doc.modules {
+            doc::check_modules(&modules)
+                .map_err(|e| ScenarioError::whole_file(ScenarioErrorKind::Document, origin, e))?;
             profile.modules = modules;
         }
         Ok(Scenario {

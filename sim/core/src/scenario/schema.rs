@@ -71,8 +71,7 @@ pub(super) fn profile_name(_: &mut SchemaGenerator) -> Schema {
 
 /// Optional firmware modules, by the names the bindings install under.
 pub(super) fn module_list(_: &mut SchemaGenerator) -> Schema {
-    let names: Vec<&str> = crate::bindings::ALL.iter().filter_map(|b| b.module).collect();
-    json_schema!({ "type": ["array", "null"], "items": { "type": "string", "enum": names } })
+    json_schema!({ "type": ["array", "null"], "items": { "type": "string", "enum": crate::bindings::build_options() } })
 }
 
 /// Libraries of the lean whole-VM state.
