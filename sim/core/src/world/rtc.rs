@@ -105,17 +105,19 @@ impl SleepRegion {
         if image.len() > self.capacity {
             let others: BTreeMap<Vec<u8>, RtcValue> =
                 next.iter().filter(|(k, _)| k.as_slice() != key).map(|(k, v)| (k.clone(), v.clone())).collect();
-            let base = encode_with(&others, self.tasks.as_deref()).len().max(HEADER_BYTES);
-            return Err(RegionFull {
-                wanted: image.len() - base,
-                free: self.capacity.saturating_sub(base),
-                capacity: self.capacity,
-            });
+            return Err(self.full(image.len(), &encode_with(&others, self.tasks.as_deref())));
         }
         self.store = next;
         self.image = image;
         self.status = RegionStatus::Ok;
         Ok(())
+    }
+
+    /// The overflow of an image of `image_len` bytes over `without`, the image without what
+    /// was being written (at least the header).
+    fn full(&self, image_len: usize, without: &[u8]) -> RegionFull {
+        let base = without.len().max(HEADER_BYTES);
+        RegionFull { wanted: image_len - base, free: self.capacity.saturating_sub(base), capacity: self.capacity }
     }
 
     /// `RTC.clear()`: no entries, the header stays (and the tasks' image, if any).
@@ -143,12 +145,7 @@ impl SleepRegion {
     pub fn set_tasks(&mut self, tasks: Option<Vec<u8>>) -> Result<(), RegionFull> {
         let image = encode_with(&self.store, tasks.as_deref());
         if image.len() > self.capacity {
-            let base = encode_with(&self.store, None).len().max(HEADER_BYTES);
-            return Err(RegionFull {
-                wanted: image.len() - base,
-                free: self.capacity.saturating_sub(base),
-                capacity: self.capacity,
-            });
+            return Err(self.full(image.len(), &encode_with(&self.store, None)));
         }
         self.tasks = tasks;
         self.image = image;
