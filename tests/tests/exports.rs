@@ -1,9 +1,12 @@
 //! The files luasim writes for other tools: JUnit XML in the layout CI systems read
 //! (testsuites/testsuite/testcase/failure|error), and Chrome trace-event JSON that Perfetto
-//! loads (`traceEvents` with `ph`, `ts`, `pid`, `tid`).
+//! loads (`traceEvents` with `ph`, `ts`, `pid`, `tid`), bounded in size and tracks however long
+//! the run.
 
 use luasim::export::{junit, perfetto};
 use luasim::suite;
+use luasim_core::runtime::{self, RunOptions, RunReport};
+use luasim_core::scenario::{HostFiles, Scenario};
 use luasim_tests::*;
 use std::path::PathBuf;
 
@@ -43,8 +46,51 @@ fn junit_has_one_testcase_per_scenario_with_failures_and_errors() {
     assert!(cases[0].children().all(|n| !n.is_element()), "a passing case is empty");
 }
 
+/// The trace events of a Perfetto export, checked for what every reader needs: `ph`, `pid` and
+/// `tid` on each, `ts` on each but metadata, `dur` on slices, a name for every thread used,
+/// slices on one thread nested or apart (never half over each other).
+fn perfetto_events(title: &str, report: &RunReport) -> Vec<serde_json::Value> {
+    let mut text = Vec::new();
+    perfetto::write(title, &report.events, &mut text).expect("written to memory");
+    let json: serde_json::Value = serde_json::from_slice(&text).expect("valid JSON");
+    let events = json["traceEvents"].as_array().expect("traceEvents array").clone();
+    let mut named = std::collections::BTreeSet::new();
+    let mut slices: std::collections::BTreeMap<u64, Vec<(u64, u64)>> = Default::default();
+    for e in &events {
+        let ph = e["ph"].as_str().expect("every event has ph");
+        assert!(e["pid"].is_u64() && e["tid"].is_u64(), "{e}");
+        let tid = e["tid"].as_u64().unwrap();
+        match ph {
+            "M" if e["name"] == "thread_name" => _ = named.insert(tid),
+            "M" => {}
+            _ => assert!(e["ts"].is_u64(), "{e}"),
+        }
+        if ph == "X" {
+            let (ts, dur) = (e["ts"].as_u64().unwrap(), e["dur"].as_u64().expect("a slice has dur"));
+            slices.entry(tid).or_default().push((ts, ts + dur));
+        }
+    }
+    for e in &events {
+        assert!(named.contains(&e["tid"].as_u64().unwrap()), "thread of {e} has no name");
+    }
+    for (tid, spans) in slices {
+        for (i, a) in spans.iter().enumerate() {
+            for b in &spans[i + 1..] {
+                let apart = a.1 <= b.0 || b.1 <= a.0;
+                let nested = (a.0 <= b.0 && b.1 <= a.1) || (b.0 <= a.0 && a.1 <= b.1);
+                assert!(apart || nested, "thread {tid}: slices {a:?} and {b:?} cross");
+            }
+        }
+    }
+    events
+}
+
+fn named<'a>(events: &'a [serde_json::Value], ph: &str) -> Vec<&'a serde_json::Value> {
+    events.iter().filter(|e| e["ph"] == ph).collect()
+}
+
 #[test]
-fn perfetto_json_has_the_trace_event_fields() {
+fn perfetto_json_draws_timer_tracks_power_phases_and_counters() {
     let r = run_main(
         "3s",
         r#"
@@ -53,25 +99,58 @@ sys.timerStart(function() end, 700)
 sys.run()
 "#,
     );
-    let mut text = Vec::new();
-    perfetto::write("demo", &r.events, &mut text).expect("written to memory");
-    let json: serde_json::Value = serde_json::from_slice(&text).expect("valid JSON");
-    let events = json["traceEvents"].as_array().expect("traceEvents array");
-    assert!(!events.is_empty());
-    for e in events {
-        let ph = e["ph"].as_str().expect("every event has ph");
-        assert!(e["pid"].is_u64() && e["tid"].is_u64(), "{e}");
-        if ph != "M" {
-            assert!(e["ts"].is_u64(), "{e}");
-        }
-        if ph == "X" {
-            assert!(e["dur"].is_u64(), "{e}");
-        }
-    }
-    let names: Vec<&str> =
-        events.iter().filter(|e| e["name"] == "thread_name").filter_map(|e| e["args"]["name"].as_str()).collect();
-    assert!(names.contains(&"timer 2097152") && names.contains(&"log"), "{names:?}");
-    let slices = events.iter().filter(|e| e["ph"] == "X" && e["name"] == "armed").count();
-    assert_eq!(slices, 6 + 1, "five loop periods, the partial sixth at the end, and the one-shot");
-    assert!(events.iter().any(|e| e["ph"] == "C" && e["name"] == "queue depth"));
+    let events = perfetto_events("demo", &r);
+    let process: Vec<_> = named(&events, "M").into_iter().filter(|e| e["name"] == "process_name").collect();
+    assert_eq!(process[0]["args"]["name"], "demo");
+    let threads: Vec<&str> = named(&events, "M")
+        .into_iter()
+        .filter(|e| e["name"] == "thread_name")
+        .filter_map(|e| e["args"]["name"].as_str())
+        .collect();
+    assert_eq!(threads, ["power", "log", "bus", "firmware", "timer 2097152", "timer 2097153"]);
+    let slices = named(&events, "X");
+    let phases: Vec<&str> = slices.iter().filter(|e| e["tid"] == 1).filter_map(|e| e["name"].as_str()).collect();
+    assert_eq!(phases, ["booting", "awake"]);
+    let timers: Vec<(&str, u64)> = slices
+        .iter()
+        .filter(|e| e["tid"].as_u64() >= Some(100))
+        .map(|e| (e["name"].as_str().unwrap(), e["args"]["fired"].as_u64().unwrap()))
+        .collect();
+    // The loop timer is one slice to the end, with each firing counted; the one-shot took the
+    // second track, the first being armed.
+    let loops = log_lines(&r).iter().filter(|l| l.contains("tick")).count() as u64;
+    assert_eq!(timers, [("timer 2097152", loops), ("timer 2097153", 1)]);
+    let queue: Vec<u64> = named(&events, "C")
+        .iter()
+        .filter(|e| e["name"] == "queue depth")
+        .map(|e| e["args"]["queue depth"].as_u64().unwrap())
+        .collect();
+    assert!(!queue.is_empty() && queue.windows(2).all(|w| w[0] != w[1]), "written only when it changes: {queue:?}");
+}
+
+#[test]
+fn perfetto_json_of_deep_sleep_has_a_span_per_phase() {
+    let r = run_main("3s", "sys.timerStart(function() end, 100)\nNode.deepSleep(1000)\n");
+    let events = perfetto_events("sleeper", &r);
+    let phases: Vec<&str> =
+        named(&events, "X").iter().filter(|e| e["tid"] == 1).filter_map(|e| e["name"].as_str()).collect();
+    assert_eq!(&phases[..4], ["booting", "awake", "deep sleep", "booting"], "{phases:?}");
+    // The timer armed before the sleep dies with it.
+    let timer = named(&events, "X").into_iter().find(|e| e["tid"] == 100).expect("a timer slice");
+    let sleep = named(&events, "X").into_iter().find(|e| e["name"] == "deep sleep").unwrap();
+    assert_eq!(timer["ts"].as_u64().unwrap() + timer["dur"].as_u64().unwrap(), sleep["ts"].as_u64().unwrap());
+}
+
+#[test]
+fn perfetto_json_of_a_year_of_minute_waits_stays_small() {
+    let path = repo_root().join("scenarios/minute_task_year.yaml");
+    let scenario = Scenario::load(&path, &HostFiles).expect("bundled scenario loads");
+    let report = runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() }).expect("run");
+    let events = perfetto_events("minute_task_year", &report);
+    let bytes = serde_json::to_vec(&events).unwrap().len();
+    assert!(bytes < 30_000_000, "{bytes} bytes");
+    let tracks = named(&events, "M").iter().filter(|e| e["name"] == "thread_name").count();
+    assert!(tracks <= 64, "{tracks} tracks");
+    let year = named(&events, "X").into_iter().find(|e| e["tid"] == 100).expect("the wait loop's track");
+    assert_eq!(year["args"]["timers"], 525_660);
 }

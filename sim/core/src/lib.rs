@@ -25,6 +25,7 @@ pub mod scenario;
 pub mod suggest;
 pub mod summary;
 pub mod time;
+pub mod timeline;
 pub mod trace;
 pub mod tracefile;
 pub mod vfs;

@@ -33,21 +33,14 @@ pub fn execute(command: TraceCommand) -> anyhow::Result<bool> {
     let target = args.output.unwrap_or_else(|| args.trace.with_extension("perfetto.json"));
     let title = args.trace.file_stem().map_or_else(|| "luasim".into(), |s| s.to_string_lossy().into_owned());
     match args.format {
-        // Two passes over the file, so that neither the events nor the output are ever whole
-        // in memory: the first finds the timers the output names up front.
-        Format::Perfetto => {
-            let mut threads = perfetto::Threads::default();
-            for_each_event(&args.trace, |e| {
-                threads.see(&e);
-                Ok(())
-            })?;
-            output::write(&target, |out| {
-                let mut writer = perfetto::Writer::start(&title, threads, out)?;
-                for_each_event(&args.trace, |e| writer.event(&e))?;
-                writer.finish()?;
-                Ok(())
-            })?;
-        }
+        // One pass over the file, so that neither the events nor the output are ever whole
+        // in memory.
+        Format::Perfetto => output::write(&target, |out| {
+            let mut writer = perfetto::Writer::start(&title, out)?;
+            for_each_event(&args.trace, |e| writer.event(&e))?;
+            writer.finish()?;
+            Ok(())
+        })?,
     }
     pipe::note!("wrote {}", target.display());
     Ok(true)

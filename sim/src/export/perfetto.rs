@@ -1,83 +1,233 @@
 //! Chrome trace-event JSON (`{"traceEvents": [...]}`), which Perfetto's UI and chrome://tracing
-//! open. One process for the device; threads for the device itself, the log, the firmware
-//! bindings and each rtos timer id. Armed timers are slices from start to expiry or stop, boots
-//! and reloads are slices until the first script runs, everything else is an instant, and queue
-//! depth and active timers are counters. Times are virtual microseconds.
+//! open. One process, named after the scenario; threads for the device's power phases, the
+//! log, the message bus, the firmware's registrations and one per timer track. Times are
+//! virtual microseconds.
 //!
-//! Written as a stream: the thread names come first in the file but depend on every timer id,
-//! so a first pass (`Threads`) collects the ids, and the second writes each event as it comes.
-//! Memory stays bounded by the number of timer ids, whatever the number of events.
+//! It is made to stay small whatever the run's length: timers are packed into tracks as the
+//! TUI packs them (`luasim_core::timeline`), a track's armed spans that follow each other
+//! without a gap (a task waiting in a loop, a repeating timer) are one slice that counts the
+//! timers and firings in it, and counters are written only when their value changes, once per
+//! point in time. A year of minute waits is then one slice, not half a million.
+//!
+//! Written as a stream in one pass: thread names are metadata, which the format allows
+//! anywhere, so the timer tracks are named at the end, when their ids are known.
 
+use luasim_core::time::Micros;
+use luasim_core::timeline::{ArmedSpan, Counter, Counters, Phase, PhaseSpan, Phases, TimerTracks};
 use luasim_core::trace::{Body, Event, EventKind};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 const PID: u64 = 1;
-const DEVICE: u64 = 1;
+const POWER: u64 = 1;
 const LOG: u64 = 2;
-const FIRMWARE: u64 = 3;
-/// Timer ids map to threads from here on, in order of first appearance.
-const FIRST_TIMER_TID: u64 = 100;
+const BUS: u64 = 3;
+const FIRMWARE: u64 = 4;
+const FIXED: [(u64, &str); 4] = [(POWER, "power"), (LOG, "log"), (BUS, "bus"), (FIRMWARE, "firmware")];
+/// Timer track `n` is thread `FIRST_TRACK_TID + n`.
+const FIRST_TRACK_TID: u64 = 100;
 
-/// The first pass: the thread of each timer id, numbered in order of first appearance.
-#[derive(Debug, Default)]
-pub struct Threads {
-    timer_tids: BTreeMap<i64, u64>,
+/// Armed spans of one track that follow each other without a gap, not yet written.
+#[derive(Debug)]
+struct Run {
+    since: Micros,
+    until: Micros,
+    timers: u64,
+    ids: (i64, i64),
+    fired: u64,
 }
 
-impl Threads {
-    /// Takes note of the timer an event names, if any.
-    pub fn see(&mut self, e: &Event) {
-        if let EventKind::TimerStart { id, .. } | EventKind::TimerReject { id, .. } = &e.kind {
-            let next = FIRST_TIMER_TID + self.timer_tids.len() as u64;
-            self.timer_tids.entry(*id).or_insert(next);
-        }
-    }
-}
-
-/// The second pass: writes the header and thread names, then each event as it comes.
+/// Writes the header, then each event as it comes, then what is still open and the names.
 pub struct Writer<W: Write> {
     out: W,
-    timer_tids: BTreeMap<i64, u64>,
-    /// Start of the current slice of each armed timer.
-    armed_since: BTreeMap<i64, u64>,
-    /// Start of a boot or reload, until the first script runs.
-    starting: Option<(u64, String)>,
-    /// Time of the last event, where open slices end.
-    last_us: u64,
+    phases: Phases,
+    timers: TimerTracks,
+    counters: Counters,
+    /// Per track, the run of armed spans being gathered.
+    runs: Vec<Option<Run>>,
+    /// Per track, firings since its current run began.
+    fired: Vec<u64>,
+    /// A light sleep, written when the next event says whether the run ended inside it.
+    light: Option<PhaseSpan>,
+    /// Per counter: the last value written, and the value at `now` not yet written.
+    counter_values: [(Option<u64>, Option<u64>); 2],
+    now: Micros,
 }
 
 impl<W: Write> Writer<W> {
-    /// Starts the file for the trace `title` whose timers `threads` has seen.
-    pub fn start(title: &str, threads: Threads, mut out: W) -> io::Result<Writer<W>> {
+    /// Starts the file for the scenario `title`.
+    pub fn start(title: &str, mut out: W) -> io::Result<Writer<W>> {
         out.write_all(br#"{"displayTimeUnit":"ms","traceEvents":["#)?;
         serde_json::to_writer(
             &mut out,
-            &json!({"ph": "M", "pid": PID, "tid": DEVICE, "name": "process_name", "args": {"name": title}}),
+            &json!({"ph": "M", "pid": PID, "tid": POWER, "name": "process_name", "args": {"name": title}}),
         )?;
-        let names = [(DEVICE, "device".to_string()), (LOG, "log".to_string()), (FIRMWARE, "firmware".to_string())];
-        let timers = threads.timer_tids.iter().map(|(id, tid)| (*tid, format!("timer {id}")));
-        for (tid, name) in names.into_iter().chain(timers) {
-            out.write_all(b",")?;
-            serde_json::to_writer(
-                &mut out,
-                &json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}}),
-            )?;
+        let mut writer = Writer {
+            out,
+            phases: Phases::default(),
+            timers: TimerTracks::default(),
+            counters: Counters::default(),
+            runs: Vec::new(),
+            fired: Vec::new(),
+            light: None,
+            counter_values: [(None, None); 2],
+            now: 0,
+        };
+        for (tid, name) in FIXED {
+            writer.thread_name(tid, name)?;
         }
-        let (armed_since, starting) = (BTreeMap::new(), None);
-        Ok(Writer { out, timer_tids: threads.timer_tids, armed_since, starting, last_us: 0 })
+        Ok(writer)
     }
 
-    /// Ends the slices still open at the last event and closes the file.
+    /// Ends what is still open at the last event, names the timer tracks and closes the file.
     pub fn finish(mut self) -> io::Result<W> {
-        for (id, start) in std::mem::take(&mut self.armed_since) {
-            let tid = self.timer_tid(id);
-            self.slice(tid, start, self.last_us, "armed")?;
+        let last = self.now;
+        self.flush_counters()?;
+        self.flush_light(last)?;
+        if let Some(span) = self.phases.finish(last) {
+            self.phase(span)?;
+        }
+        let mut ended = Vec::new();
+        self.timers.finish(last, |span| ended.push(span));
+        for span in ended {
+            self.armed(span)?;
+        }
+        for track in 0..self.runs.len() {
+            self.flush_run(track)?;
+            let name = self.timers.label(track);
+            self.thread_name(FIRST_TRACK_TID + track as u64, &name)?;
         }
         self.out.write_all(b"]}")?;
         self.out.flush()?;
         Ok(self.out)
+    }
+
+    /// Writes one event; events come in time order.
+    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+        let ts = e.at_us;
+        if ts != self.now {
+            self.flush_counters()?;
+            self.now = ts;
+        }
+        self.flush_light(ts)?;
+        let mut spans = Vec::new();
+        self.phases.see(e, |span| spans.push(span));
+        for span in spans {
+            match span.phase {
+                Phase::LightSleep => self.light = Some(span),
+                _ => self.phase(span)?,
+            }
+        }
+        let mut ended = Vec::new();
+        let track = self.timers.see(e, |span| ended.push(span));
+        self.runs.resize_with(self.timers.len(), || None);
+        self.fired.resize(self.timers.len(), 0);
+        if let (EventKind::TimerFire { .. }, Some(track)) = (&e.kind, track) {
+            self.fired[track] += 1;
+        }
+        for span in ended {
+            self.armed(span)?;
+        }
+        let values = &mut self.counter_values;
+        self.counters.see(e, |counter, value| values[counter as usize].1 = Some(value));
+        match (&e.kind, track) {
+            (EventKind::TimerReject { ms, reason, .. }, Some(track)) => {
+                let tid = FIRST_TRACK_TID + track as u64;
+                self.instant(tid, ts, "refused", json!({"ms": ms, "reason": reason}))?;
+            }
+            (
+                EventKind::Boot { .. } | EventKind::Reload { .. } | EventKind::Sleep { .. } | EventKind::End { .. },
+                _,
+            )
+            | (EventKind::Script { .. }, _) => {
+                let detail = Body(&e.kind).to_string();
+                let name = detail.split_whitespace().next().unwrap_or("event").to_string();
+                self.instant(POWER, ts, &name, json!({"detail": detail}))?;
+            }
+            (EventKind::Log { .. }, _) => {
+                let line = e.log_line().unwrap_or_default();
+                self.instant(LOG, ts, &line, json!({}))?;
+            }
+            (EventKind::Error { what, message }, _) => {
+                self.instant(LOG, ts, &format!("ERROR {what}"), json!({"message": message}))?;
+            }
+            (EventKind::Inject { .. } | EventKind::QueueDrop { .. } | EventKind::MqttOut { .. }, _)
+            | (EventKind::Telegram { .. }, _) => self.detailed(BUS, e)?,
+            (EventKind::TimerStart { .. } | EventKind::TimerStop { .. } | EventKind::TimerFire { .. }, _) => {}
+            _ => self.detailed(FIRMWARE, e)?,
+        }
+        Ok(())
+    }
+
+    /// An instant named by the first word of the event's text, the whole text as its detail.
+    fn detailed(&mut self, tid: u64, e: &Event) -> io::Result<()> {
+        let detail = Body(&e.kind).to_string();
+        let name = detail.split_whitespace().next().unwrap_or("event").to_string();
+        self.instant(tid, e.at_us, &name, json!({"detail": detail}))
+    }
+
+    fn phase(&mut self, span: PhaseSpan) -> io::Result<()> {
+        self.slice(POWER, span.start, span.end, span.phase.label(), json!({}))
+    }
+
+    /// Writes the light sleep waiting for an event at `ts`, ending it there if it was cut short.
+    fn flush_light(&mut self, ts: Micros) -> io::Result<()> {
+        match self.light.take() {
+            Some(span) => self.phase(PhaseSpan { end: span.end.min(ts), ..span }),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds an armed span to its track's run, writing the run before it when there is a gap.
+    fn armed(&mut self, span: ArmedSpan) -> io::Result<()> {
+        let fired = std::mem::take(&mut self.fired[span.track]);
+        if let Some(run) = &mut self.runs[span.track] {
+            if run.until == span.since {
+                run.until = span.until;
+                run.timers += 1;
+                run.ids = (run.ids.0.min(span.id), run.ids.1.max(span.id));
+                run.fired += fired;
+                return Ok(());
+            }
+        }
+        self.flush_run(span.track)?;
+        let run = Run { since: span.since, until: span.until, timers: 1, ids: (span.id, span.id), fired };
+        self.runs[span.track] = Some(run);
+        Ok(())
+    }
+
+    fn flush_run(&mut self, track: usize) -> io::Result<()> {
+        let Some(run) = self.runs[track].take() else { return Ok(()) };
+        let ids = match run.ids {
+            (lo, hi) if lo != hi => format!("{lo}…{hi}"),
+            (id, _) => id.to_string(),
+        };
+        let name = if run.timers == 1 { format!("timer {ids}") } else { format!("{} timers", run.timers) };
+        let args = json!({"timers": run.timers, "ids": ids, "fired": run.fired});
+        self.slice(FIRST_TRACK_TID + track as u64, run.since, run.until, &name, args)
+    }
+
+    /// Writes the counters whose value at the time just passed differs from the last written.
+    fn flush_counters(&mut self) -> io::Result<()> {
+        for counter in Counter::ALL {
+            let (written, pending) = &mut self.counter_values[counter as usize];
+            if let Some(value) = pending.take() {
+                if *written != Some(value) {
+                    *written = Some(value);
+                    let name = counter.label();
+                    let (ts, value) = (self.now, value);
+                    self.push(
+                        &json!({"ph": "C", "pid": PID, "tid": POWER, "ts": ts, "name": name, "args": {name: value}}),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn thread_name(&mut self, tid: u64, name: &str) -> io::Result<()> {
+        self.push(&json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}}))?;
+        self.push(&json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}))
     }
 
     fn push(&mut self, value: &Value) -> io::Result<()> {
@@ -89,93 +239,15 @@ impl<W: Write> Writer<W> {
         self.push(&json!({"ph": "i", "s": "t", "pid": PID, "tid": tid, "ts": ts, "name": name, "args": args}))
     }
 
-    fn slice(&mut self, tid: u64, start: u64, end: u64, name: &str) -> io::Result<()> {
-        self.push(&json!({"ph": "X", "pid": PID, "tid": tid, "ts": start, "dur": end - start, "name": name}))
-    }
-
-    fn counter(&mut self, ts: u64, name: &str, value: u64) -> io::Result<()> {
-        self.push(&json!({"ph": "C", "pid": PID, "tid": DEVICE, "ts": ts, "name": name, "args": {name: value}}))
-    }
-
-    /// The thread of a timer id; one the first pass has not seen (not possible when both
-    /// passes read the same events) gets the next free number.
-    fn timer_tid(&mut self, id: i64) -> u64 {
-        let next = FIRST_TIMER_TID + self.timer_tids.len() as u64;
-        *self.timer_tids.entry(id).or_insert(next)
-    }
-
-    fn end_slice(&mut self, id: i64, ts: u64, name: &str) -> io::Result<()> {
-        if let Some(start) = self.armed_since.remove(&id) {
-            let tid = self.timer_tid(id);
-            self.slice(tid, start, ts, name)?;
-        }
-        Ok(())
-    }
-
-    /// Writes one event.
-    pub fn event(&mut self, e: &Event) -> io::Result<()> {
-        let ts = e.at_us;
-        self.last_us = ts;
-        match &e.kind {
-            EventKind::Boot { cause, generation, .. } => {
-                self.armed_since.clear();
-                self.starting = Some((ts, format!("boot ({cause}), generation {generation}")));
-            }
-            EventKind::Reload { generation, trigger } => {
-                self.armed_since.clear();
-                self.starting = Some((ts, format!("reload ({trigger}), generation {generation}")));
-            }
-            EventKind::Script { path, bytes } => {
-                if let Some((start, name)) = self.starting.take() {
-                    self.slice(DEVICE, start, ts, &name)?;
-                }
-                self.instant(DEVICE, ts, "script", json!({"path": path, "bytes": bytes}))?;
-            }
-            EventKind::Log { .. } => {
-                let line = e.log_line().unwrap_or_default();
-                self.instant(LOG, ts, &line, json!({}))?;
-            }
-            EventKind::TimerStart { id, ms, repeat, active, .. } => {
-                self.end_slice(*id, ts, "re-armed")?;
-                self.armed_since.insert(*id, ts);
-                self.counter(ts, "timers active", *active as u64)?;
-                let tid = self.timer_tid(*id);
-                self.instant(tid, ts, "start", json!({"ms": ms, "repeat": repeat}))?;
-            }
-            EventKind::TimerReject { id, ms, reason } => {
-                let tid = self.timer_tid(*id);
-                self.instant(tid, ts, "refused", json!({"ms": ms, "reason": reason}))?;
-            }
-            EventKind::TimerStop { id } => self.end_slice(*id, ts, "stopped")?,
-            EventKind::TimerFire { id, repeat, depth } => {
-                self.end_slice(*id, ts, "armed")?;
-                if *repeat != 0 {
-                    self.armed_since.insert(*id, ts);
-                }
-                self.counter(ts, "queue depth", *depth as u64)?;
-            }
-            EventKind::QueueDrop { message, depth } => {
-                self.instant(DEVICE, ts, "queue drop", json!({"message": message, "depth": depth}))?;
-            }
-            EventKind::Error { what, message } => {
-                self.instant(DEVICE, ts, &format!("ERROR {what}"), json!({"message": message}))?;
-            }
-            EventKind::End { reason } => self.instant(DEVICE, ts, "end", json!({"reason": reason}))?,
-            other => {
-                let detail = Body(other).to_string();
-                let name = detail.split_whitespace().next().unwrap_or("event").to_string();
-                self.instant(FIRMWARE, ts, &name, json!({"detail": detail}))?;
-            }
-        }
-        Ok(())
+    fn slice(&mut self, tid: u64, start: u64, end: u64, name: &str, args: Value) -> io::Result<()> {
+        let dur = end.saturating_sub(start);
+        self.push(&json!({"ph": "X", "pid": PID, "tid": tid, "ts": start, "dur": dur, "name": name, "args": args}))
     }
 }
 
 /// Writes the trace `events` (held in memory) as Chrome trace-event JSON to `out`.
 pub fn write(title: &str, events: &[Event], out: impl Write) -> io::Result<()> {
-    let mut threads = Threads::default();
-    events.iter().for_each(|e| threads.see(e));
-    let mut writer = Writer::start(title, threads, out)?;
+    let mut writer = Writer::start(title, out)?;
     for e in events {
         writer.event(e)?;
     }

@@ -1,69 +1,36 @@
-//! Figures graphed under the lanes: the queue depth (known at each `fire` and `drop`, which
-//! carry it) and the number of armed timers (a level: set by each `timer+`, lowered by the last
-//! firing or a stop, cleared by a boot, a reload or deep sleep). `samples` is the one place that
-//! reads figures off events; a kind that starts carrying one (the Lua heap, say) slots in there.
+//! Figures graphed under the lanes: the counters `luasim_core::timeline::Counters` reads off the
+//! events (queue depth, armed timers), the same the Perfetto export draws.
 //!
 //! A column shows the largest value inside it (for a level, also the value it entered with). A
 //! range-maximum tree answers that in logarithmic time, so a frame costs the same for a hundred
 //! events or a million.
 
 use luasim_core::time::Micros;
-use luasim_core::trace::{Event, EventKind};
+use luasim_core::timeline::{Counter, Counters};
+use luasim_core::trace::Event;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Figure {
-    QueueDepth,
-    TimersArmed,
-}
-
-impl Figure {
-    pub fn label(self) -> &'static str {
-        match self {
-            Figure::QueueDepth => "queue",
-            Figure::TimersArmed => "timers",
-        }
-    }
-
-    /// Whether the figure holds between its samples (a level) or is only known at them.
-    fn holds(self) -> bool {
-        match self {
-            Figure::QueueDepth => false,
-            Figure::TimersArmed => true,
-        }
+/// The short name a graph row carries.
+pub fn label(counter: Counter) -> &'static str {
+    match counter {
+        Counter::QueueDepth => "queue",
+        Counter::TimersArmed => "timers",
     }
 }
 
 /// Every figure's samples, in time order, from events sorted by time.
-fn samples(events: &[Event]) -> Vec<(Figure, Vec<(Micros, u64)>)> {
-    let (mut queue, mut timers) = (Vec::new(), Vec::new());
-    let mut armed = 0u64;
+fn samples(events: &[Event]) -> Vec<(Counter, Vec<(Micros, u64)>)> {
+    let mut points: Vec<(Counter, Vec<(Micros, u64)>)> = Counter::ALL.iter().map(|&c| (c, Vec::new())).collect();
+    let mut counters = Counters::default();
     for e in events {
-        let before = armed;
-        match &e.kind {
-            EventKind::TimerFire { depth, repeat, .. } => {
-                queue.push((e.at_us, *depth as u64));
-                if *repeat == 0 {
-                    armed = armed.saturating_sub(1);
-                }
-            }
-            EventKind::QueueDrop { depth, .. } => queue.push((e.at_us, *depth as u64)),
-            EventKind::TimerStart { active, .. } => armed = *active as u64,
-            EventKind::TimerStop { .. } => armed = armed.saturating_sub(1),
-            EventKind::Boot { .. } | EventKind::Reload { .. } => armed = 0,
-            EventKind::Sleep { mode, .. } if mode == "deep" => armed = 0,
-            _ => {}
-        }
-        if armed != before {
-            timers.push((e.at_us, armed));
-        }
+        counters.see(e, |counter, value| points[counter as usize].1.push((e.at_us, value)));
     }
-    vec![(Figure::QueueDepth, queue), (Figure::TimersArmed, timers)]
+    points
 }
 
 /// One figure's samples over time.
 #[derive(Debug, Clone)]
 pub struct Graph {
-    pub figure: Figure,
+    pub figure: Counter,
     times: Vec<Micros>,
     max: MaxTree,
 }

@@ -1,11 +1,13 @@
 //! Building the lanes in one pass over the events: each event goes to the series of its kind
 //! in its lane; the device's phases (booting, running, asleep) and each timer track's armed
-//! spans are followed as the events go by. See the parent module for what the lanes are.
+//! spans come from `luasim_core::timeline` as the events go by, the same the Perfetto export
+//! draws. See the parent module for what the lanes are.
 
 use super::{lane_of, Fill, Lane, LaneKey, Lanes, Series, Span, BUS, CONSOLE, DEVICE, FIXED};
 use crate::kinds::Kind;
-use luasim_core::time::{Micros, MICROS_PER_MS};
-use luasim_core::trace::{Event, EventKind};
+use luasim_core::time::Micros;
+use luasim_core::timeline::{Phase, Phases, TimerTracks};
+use luasim_core::trace::Event;
 use std::collections::BTreeMap;
 
 /// Builds the lanes of `events`, which must be sorted by time.
@@ -54,13 +56,6 @@ impl Draft {
     }
 }
 
-struct Track {
-    draft: Draft,
-    armed: Option<(i64, Micros)>,
-    /// Lowest and highest timer id seen on this track, for its label.
-    ids: (i64, i64),
-}
-
 #[derive(Clone, Copy)]
 enum Row {
     Fixed(u32),
@@ -73,43 +68,36 @@ struct Builder {
     fixed: [Draft; 3],
     registrations: Vec<(String, Draft)>,
     by_target: BTreeMap<String, usize>,
-    tracks: Vec<Track>,
-    open: BTreeMap<i64, usize>,
+    /// One draft per timer track of `timers`.
+    tracks: Vec<Draft>,
+    timers: TimerTracks,
+    phases: Phases,
     rows: Vec<Row>,
-    phase: Phase,
 }
 
-/// What the device is doing, since when.
-#[derive(Default, Clone, Copy)]
-enum Phase {
-    #[default]
-    Off,
-    /// Booting until its first event after the boot.
-    Booting(Micros),
-    Running(Micros),
-    /// In deep sleep, until the next boot.
-    Asleep(Micros),
+fn fill_of(phase: Phase) -> Fill {
+    match phase {
+        Phase::Booting => Fill::Booting,
+        Phase::Awake => Fill::Running,
+        Phase::Asleep | Phase::LightSleep => Fill::Sleeping,
+    }
 }
 
 impl Builder {
     fn add(&mut self, pos: u32, event: &Event) {
         let at = event.at_us;
         let kind = Kind::of(event);
-        if let Phase::Booting(boot) = self.phase {
-            if at > boot {
-                self.fixed[DEVICE].span(Fill::Booting, boot, at);
-                self.phase = Phase::Running(at);
-            }
-        }
+        let device = &mut self.fixed[DEVICE];
+        self.phases.see(event, |span| device.span(fill_of(span.phase), span.start, span.end));
+        let drafts = &mut self.tracks;
+        let track = self.timers.see(event, |armed| drafts[armed.track].span(Fill::Armed, armed.since, armed.until));
+        self.tracks.resize_with(self.timers.len(), Draft::default);
         let row = match lane_of(&event.kind) {
-            LaneKey::Device => {
-                self.device_event(&event.kind, at);
-                Row::Fixed(DEVICE as u32)
-            }
+            LaneKey::Device => Row::Fixed(DEVICE as u32),
             LaneKey::Console => Row::Fixed(CONSOLE as u32),
             LaneKey::Bus => Row::Fixed(BUS as u32),
             LaneKey::Registration(what) => Row::Registration(self.registration(what) as u32),
-            LaneKey::Timer(id) => Row::Track(self.timer_event(&event.kind, id, at) as u32),
+            LaneKey::Timer(_) => Row::Track(track.expect("a timer event has a track") as u32),
         };
         self.draft(row).push(kind, at, pos);
         self.rows.push(row);
@@ -119,7 +107,7 @@ impl Builder {
         match row {
             Row::Fixed(i) => &mut self.fixed[i as usize],
             Row::Registration(i) => &mut self.registrations[i as usize].1,
-            Row::Track(i) => &mut self.tracks[i as usize].draft,
+            Row::Track(i) => &mut self.tracks[i as usize],
         }
     }
 
@@ -132,74 +120,12 @@ impl Builder {
         self.registrations.len() - 1
     }
 
-    fn device_event(&mut self, kind: &EventKind, at: Micros) {
-        match kind {
-            EventKind::Boot { .. } => self.stop(at, Phase::Booting(at)),
-            EventKind::Sleep { mode, ms: Some(ms) } if mode == "light" => {
-                self.fixed[DEVICE].span(Fill::Sleeping, at, at.saturating_add(ms.saturating_mul(MICROS_PER_MS)));
-            }
-            EventKind::Sleep { .. } => self.stop(at, Phase::Asleep(at)),
-            EventKind::Reload { .. } => self.disarm_all(at),
-            EventKind::End { .. } => self.stop(at, Phase::Off),
-            _ => {}
-        }
-    }
-
-    /// The device's current phase ends at `at` (a boot, deep sleep or the end) and `next`
-    /// begins; timers die with the phase.
-    fn stop(&mut self, at: Micros, next: Phase) {
-        self.disarm_all(at);
-        let device = &mut self.fixed[DEVICE];
-        match std::mem::replace(&mut self.phase, next) {
-            Phase::Off => {}
-            Phase::Booting(since) => device.span(Fill::Booting, since, at),
-            Phase::Running(since) => device.span(Fill::Running, since, at),
-            Phase::Asleep(since) => device.span(Fill::Sleeping, since, at),
-        }
-    }
-
-    fn disarm_all(&mut self, at: Micros) {
-        let ids: Vec<i64> = self.open.keys().copied().collect();
-        for id in ids {
-            self.disarm(id, at);
-        }
-    }
-
-    fn disarm(&mut self, id: i64, at: Micros) {
-        if let Some(t) = self.open.remove(&id) {
-            let track = &mut self.tracks[t];
-            if let Some((_, since)) = track.armed.take() {
-                track.draft.span(Fill::Armed, since, at);
-            }
-        }
-    }
-
-    fn timer_event(&mut self, kind: &EventKind, id: i64, at: Micros) -> usize {
-        let t = match self.open.get(&id) {
-            Some(&t) => t,
-            None => match self.tracks.iter().position(|tr| tr.armed.is_none()) {
-                Some(t) => t,
-                None => {
-                    self.tracks.push(Track { draft: Draft::default(), armed: None, ids: (id, id) });
-                    self.tracks.len() - 1
-                }
-            },
-        };
-        let track = &mut self.tracks[t];
-        track.ids = (track.ids.0.min(id), track.ids.1.max(id));
-        match kind {
-            EventKind::TimerStart { .. } if track.armed.is_none() => {
-                track.armed = Some((id, at));
-                self.open.insert(id, t);
-            }
-            EventKind::TimerFire { repeat: 0, .. } | EventKind::TimerStop { .. } => self.disarm(id, at),
-            _ => {}
-        }
-        t
-    }
-
     fn finish(mut self, last: Micros) -> Lanes {
-        self.stop(last, Phase::Off);
+        if let Some(span) = self.phases.finish(last) {
+            self.fixed[DEVICE].span(fill_of(span.phase), span.start, span.end);
+        }
+        let drafts = &mut self.tracks;
+        self.timers.finish(last, |armed| drafts[armed.track].span(Fill::Armed, armed.since, armed.until));
         let registrations = self.registrations.len() as u32;
         let of_event = self
             .rows
@@ -213,13 +139,8 @@ impl Builder {
         let mut lanes: Vec<Lane> =
             self.fixed.into_iter().zip(FIXED).map(|(draft, label)| draft.into_lane(label.to_string())).collect();
         lanes.extend(self.registrations.into_iter().map(|(what, draft)| draft.into_lane(what)));
-        lanes.extend(self.tracks.into_iter().map(|track| {
-            let label = match track.ids {
-                (lo, hi) if lo != hi => format!("timers {lo}…{hi}"),
-                (id, _) => format!("timer {id}"),
-            };
-            track.draft.into_lane(label)
-        }));
+        let timers = &self.timers;
+        lanes.extend(self.tracks.into_iter().enumerate().map(|(i, draft)| draft.into_lane(timers.label(i))));
         Lanes { lanes, of_event }
     }
 }

@@ -5,10 +5,8 @@
 //! the running device drawn as a line), the console (log lines and errors), the message bus
 //! (injected steps, drops, outgoing MQTT and Telegram), one per firmware registration target
 //! (`EventBus sensor.temperature`: its subscriptions, calls and skips across generations), then
-//! timers. `sys.lua` takes a fresh timer id for every wait, so a year of minute wakes uses half
-//! a million ids: timers are packed into tracks instead, a timer taking the first track with no
-//! armed timer. There are never more tracks than timers armed at once (at most the 64 slots,
-//! plus refused starts), and a task that waits in a loop keeps to one track.
+//! timer tracks, packed as `luasim_core::timeline::TimerTracks` packs them (a timer takes the
+//! first track with no armed timer, so a year of minute waits keeps to one track).
 
 use super::filter::Filter;
 use super::kinds::Kind;

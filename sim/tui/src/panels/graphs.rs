@@ -4,6 +4,7 @@
 
 use super::super::app::App;
 use super::dim;
+use crate::graphs;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Sparkline;
@@ -22,8 +23,8 @@ pub fn render(frame: &mut Frame, app: &App) {
             .collect();
         let peak = data.iter().flatten().copied().max();
         let text = match peak {
-            Some(peak) => format!("{} max {peak}", graph.figure.label()),
-            None => format!("{} –", graph.figure.label()),
+            Some(peak) => format!("{} max {peak}", graphs::label(graph.figure)),
+            None => format!("{} –", graphs::label(graph.figure)),
         };
         frame.buffer_mut().set_stringn(label.x, label.y, text, usize::from(label.width), dim());
         for y in band.y..band.bottom() {
