@@ -1,5 +1,18 @@
 //! Expectations: what a scenario says must (or must never) show up in the trace, and the
-//! checks that evaluate them event by event while the run goes.
+//! checks that evaluate them event by event while the run goes. The flat kinds (a log line,
+//! an MQTT publish, …, counted in a window) are here; the ordered, relative, JSON and
+//! power-state kinds each have a file below.
+
+mod after;
+mod json_fields;
+mod line;
+mod power_at;
+mod sequence;
+
+pub use after::After;
+pub use json_fields::FieldTest;
+pub use line::{Line, LineKind};
+pub use power_at::{PowerAt, PHASE_NAMES};
 
 use crate::figures::Stats;
 use crate::time::{Micros, Secs};
@@ -15,7 +28,7 @@ pub enum Matcher {
 }
 
 impl Matcher {
-    fn matches(&self, line: &str) -> bool {
+    pub fn matches(&self, line: &str) -> bool {
         match self {
             Matcher::Substring(s) => line.contains(s.as_str()),
             Matcher::Regex(r) => r.is_match(line),
@@ -45,6 +58,15 @@ pub enum Target {
     Errors(Option<Matcher>),
     /// A figure of the whole run, between `min` and `max` (checked at the end).
     Measure { what: Measure, min: f64, max: f64 },
+    /// Outgoing MQTT publishes on a matching topic whose JSON payload passes every test.
+    MqttJson { topic: Matcher, fields: Vec<FieldTest> },
+    /// Lines that must come in this order (counted: how many came).
+    Sequence(Vec<Line>),
+    /// A line that must follow every `after.trigger` within `after.within` (counted: how many
+    /// triggers were answered).
+    Answer { then: Line, after: After },
+    /// The power phase at one moment.
+    Power(PowerAt),
 }
 
 /// Figures of a whole run that expectations can bound.
@@ -144,6 +166,18 @@ impl fmt::Display for Expectation {
             Target::Errors(Some(m)) => write!(f, "error {m} {}", self.count)?,
             Target::Measure { what, min, max } if min == max => write!(f, "{} = {min}", what.name())?,
             Target::Measure { what, max, .. } => write!(f, "{} <= {max}", what.name())?,
+            Target::MqttJson { topic, fields } => {
+                let tests: Vec<String> = fields.iter().map(ToString::to_string).collect();
+                write!(f, "mqtt {topic} with json {} {}", tests.join(", "), self.count)?
+            }
+            Target::Sequence(items) => {
+                let items: Vec<String> = items.iter().map(ToString::to_string).collect();
+                write!(f, "sequence {}", items.join(" → "))?
+            }
+            Target::Answer { then, after } => {
+                write!(f, "{then} within {} s after each {} {}", Secs(after.within), after.trigger, self.count)?
+            }
+            Target::Power(p) => write!(f, "power {} at {} s", power_at::phase_name(p.phase), Secs(p.at))?,
         }
         if self.implicit {
             write!(f, " (default)")?;
@@ -170,6 +204,17 @@ pub struct Check {
     /// For error expectations, the first error counted; for text expectations that have not
     /// yet seen enough, the closest line that did not match, with its score.
     cause: Option<(Cause, f64)>,
+    /// What the ordered, relative and power-state kinds follow.
+    progress: Progress,
+}
+
+#[derive(Debug, Clone, Default)]
+enum Progress {
+    #[default]
+    Counted,
+    Sequence(sequence::SequenceProgress),
+    Answer(after::AfterProgress),
+    Power(power_at::PowerProgress),
 }
 
 /// What a failed expectation points at, so a report can say why without the whole trace.
@@ -188,6 +233,8 @@ pub enum CauseKind {
     FirstError,
     /// The line of the expected kind, in the window, that came closest to matching.
     NearestMiss,
+    /// What an ordered, relative or power-state expectation waited for and did not see.
+    Unmet,
 }
 
 impl fmt::Display for Cause {
@@ -195,6 +242,7 @@ impl fmt::Display for Cause {
         let what = match self.kind {
             CauseKind::FirstError => "first error",
             CauseKind::NearestMiss => "nearest miss",
+            CauseKind::Unmet => "unmet",
         };
         write!(f, "{what} at {} s: {}", Secs(self.at_us), self.line)
     }
@@ -235,7 +283,13 @@ pub struct Outcome {
 
 impl Check {
     pub fn new(expectation: Expectation) -> Check {
-        Check { expectation, seen: 0, first: None, cause: None }
+        let progress = match &expectation.target {
+            Target::Sequence(_) => Progress::Sequence(Default::default()),
+            Target::Answer { .. } => Progress::Answer(Default::default()),
+            Target::Power(_) => Progress::Power(Default::default()),
+            _ => Progress::Counted,
+        };
+        Check { expectation, seen: 0, first: None, cause: None, progress }
     }
 
     pub fn observe(&mut self, event: &Event) {
@@ -243,12 +297,22 @@ impl Check {
         if event.at_us < e.from || event.at_us > e.until {
             return;
         }
+        match (&e.target, &mut self.progress) {
+            (Target::Sequence(items), Progress::Sequence(p)) => return p.observe(items, event),
+            (Target::Answer { then, after }, Progress::Answer(p)) => return p.observe(after, then, event),
+            (Target::Power(want), Progress::Power(p)) => return p.observe(want, event),
+            (Target::MqttJson { topic, fields }, _) => {
+                let state = (&mut self.seen, &mut self.first, &mut self.cause);
+                return observe_json(topic, fields, e.count.min, state, event);
+            }
+            _ => {}
+        }
         let (matcher, line) = match &e.target {
             Target::Log(m) => (Some(m), event.log_line()),
             Target::Mqtt(m) => (Some(m), event.mqtt_line()),
             Target::Telegram(m) => (Some(m), event.telegram_line()),
             Target::Errors(m) => (m.as_ref(), event.error_line()),
-            Target::Measure { .. } => return,
+            _ => return,
         };
         let Some(line) = line else { return };
         let hit = matcher.is_none_or(|m| m.matches(&line));
@@ -272,18 +336,58 @@ impl Check {
 
     /// The verdict, given the run's figures.
     pub fn outcome(&self, stats: &Stats) -> Outcome {
-        let (passed, seen) = match self.expectation.target {
-            Target::Measure { what, min, max } => {
-                let v = measured(stats, what);
-                (v >= min && v <= max, v)
+        let c = self.expectation.count;
+        let (passed, seen, first, cause) = match (&self.expectation.target, &self.progress) {
+            (Target::Measure { what, min, max }, _) => {
+                let v = measured(stats, *what);
+                (v >= *min && v <= *max, v, self.first, None)
+            }
+            (Target::Sequence(items), Progress::Sequence(p)) => {
+                let (passed, seen, cause) = p.verdict(items);
+                (passed, seen, p.first(), cause)
+            }
+            (Target::Answer { after, .. }, Progress::Answer(p)) => {
+                let (all, answered, cause) = p.verdict(after);
+                (all && (c.min..=c.max).contains(&answered), answered as f64, p.first(), cause)
+            }
+            (Target::Power(want), Progress::Power(p)) => {
+                let (passed, cause) = p.verdict(want);
+                (passed, f64::from(u8::from(passed)), None, cause)
             }
             _ => {
-                let c = self.expectation.count;
-                ((c.min..=c.max).contains(&self.seen), self.seen as f64)
+                let cause = self.cause.as_ref().map(|(c, _)| c.clone());
+                ((c.min..=c.max).contains(&self.seen), self.seen as f64, self.first, cause)
             }
         };
-        let cause = if passed { None } else { self.cause.as_ref().map(|(c, _)| c.clone()) };
-        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: self.first, cause }
+        let cause = if passed { None } else { cause };
+        Outcome { expectation: self.expectation.to_string(), passed, seen, first_at_us: first, cause }
+    }
+}
+
+/// An MQTT publish on a matching topic counts when its payload passes every field test; one
+/// that does not is the nearest miss while fewer than `min` have counted.
+fn observe_json(
+    topic: &Matcher,
+    fields: &[FieldTest],
+    min: u64,
+    (seen, first, cause): (&mut u64, &mut Option<Micros>, &mut Option<(Cause, f64)>),
+    event: &Event,
+) {
+    let crate::trace::EventKind::MqttOut { topic: t, payload } = &event.kind else { return };
+    if !topic.matches(t) {
+        return;
+    }
+    let json = serde_json::from_str::<serde_json::Value>(payload).unwrap_or(serde_json::Value::Null);
+    match fields.iter().find(|test| !test.passes(&json)) {
+        None => {
+            *seen += 1;
+            first.get_or_insert(event.at_us);
+        }
+        Some(failed) if *seen < min && cause.is_none() => {
+            let line = format!("{t} {payload} (fails {failed})");
+            *cause = Some((Cause { kind: CauseKind::NearestMiss, at_us: event.at_us, line }, 1.0));
+        }
+        Some(_) => {}
     }
 }
 

@@ -4,7 +4,9 @@
 //! attaches the line and column of the offending node to every error. The same types derive the
 //! format's JSON Schema (`schema.rs`): their doc comments are its descriptions.
 
-use crate::expect::{Count, Expectation, Matcher, Measure, Target};
+use crate::expect::{
+    After, Count, Expectation, FieldTest, Line, LineKind, Matcher, Measure, PowerAt, Target, PHASE_NAMES,
+};
 use crate::profile::Profile;
 use crate::time::{parse_duration, Micros};
 use crate::world::{Action, Arg, Step};
@@ -585,14 +587,14 @@ impl<'de> Deserialize<'de> for MatcherDoc {
 }
 
 /// One expectation: exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`,
-/// `boots`, `max`, and for the matching ones how often and when.
+/// `boots`, `max`, `sequence`, `power`, and for the matching ones how often and when.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = super::schema::one_target)]
 pub(super) struct ExpectFields {
     /// Log lines (`I/user.tag text`, `I/lua text`, print's text).
     log: Option<MatcherDoc>,
-    /// Outgoing MQTT publishes, as `topic payload`.
+    /// Outgoing MQTT publishes, as `topic payload` (with `json`: the topic alone).
     mqtt: Option<MatcherDoc>,
     /// Telegram messages, as `chat: text` or `broadcast: text`.
     telegram: Option<MatcherDoc>,
@@ -609,14 +611,93 @@ pub(super) struct ExpectFields {
     /// Error events or error-level log lines (expected errors; this turns off the default
     /// "no errors").
     error: Option<MatcherDoc>,
+    /// Lines that must come in this order, each after the one before, within the window:
+    /// `[{ log: "heater ON" }, { mqtt: "boiler1/alert" }]`.
+    sequence: Option<Vec<LineDoc>>,
+    /// The device's power phase `at` a moment: `booting`, `awake`, `light_sleep` or `deep_sleep`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::power_phases")]
+    power: Option<String>,
+    /// With `power`: the moment.
+    at: Option<Duration>,
+    /// With `mqtt`: tests on the JSON payload, by dotted path (`readings.0`): a value the field
+    /// equals, or comparisons `{ gt: 80, le: 120 }` (`eq`, `ne`, `gt`, `ge`, `lt`, `le`).
+    json: Option<serde_json::Map<String, serde_json::Value>>,
+    /// With `log`, `mqtt`, `telegram` or `error`: every line matching this must be answered by one
+    /// matching the expectation within the duration `within` gives (`within: 2s`).
+    after: Option<LineDoc>,
     /// Exactly this many matches (not with `at_least`/`at_most`).
     count: Option<u64>,
     /// At least this many matches (default 1).
     at_least: Option<u64>,
     /// At most this many matches.
     at_most: Option<u64>,
-    /// `[from, until]`, inclusive.
-    within: Option<[Duration; 2]>,
+    /// `[from, until]`, inclusive; with `after`, one duration: how soon the answer must come.
+    within: Option<WithinDoc>,
+}
+
+/// `within: [from, until]`, or with `after` one duration.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum WithinDoc {
+    Window(Duration, Duration),
+    Span(Duration),
+}
+
+impl<'de> Deserialize<'de> for WithinDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WithinDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`[from, until]` (two durations), or with `after` one duration such as `2s`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WithinDoc, E> {
+                parse_duration(v).map(|us| WithinDoc::Span(Duration(us))).map_err(E::custom)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<WithinDoc, A::Error> {
+                let [a, b] = <[Duration; 2]>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(WithinDoc::Window(a, b))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One line of a `sequence` or an `after`: exactly one of `log`, `mqtt`, `telegram`, `error`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, try_from = "LineFields")]
+#[schemars(with = "LineFields")]
+pub(super) struct LineDoc(Line);
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema::one_line_kind)]
+struct LineFields {
+    /// A log line.
+    log: Option<MatcherDoc>,
+    /// An outgoing MQTT publish, as `topic payload`.
+    mqtt: Option<MatcherDoc>,
+    /// A Telegram message, as `chat: text`.
+    telegram: Option<MatcherDoc>,
+    /// An error event or error-level log line.
+    error: Option<MatcherDoc>,
+}
+
+impl TryFrom<LineFields> for LineDoc {
+    type Error = String;
+    fn try_from(f: LineFields) -> Result<LineDoc, String> {
+        let kinds = [
+            (LineKind::Log, f.log),
+            (LineKind::Mqtt, f.mqtt),
+            (LineKind::Telegram, f.telegram),
+            (LineKind::Error, f.error),
+        ];
+        let mut given = kinds.into_iter().filter_map(|(kind, m)| m.map(|m| Line { kind, matcher: m.0 }));
+        match (given.next(), given.next()) {
+            (Some(line), None) => Ok(LineDoc(line)),
+            _ => Err("a line has exactly one of `log`, `mqtt`, `telegram`, `error`".into()),
+        }
+    }
 }
 
 impl TryFrom<ExpectFields> for ExpectDoc {
@@ -631,11 +712,48 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             f.no_errors.is_some(),
             f.boots.is_some(),
             f.max.is_some(),
+            f.sequence.is_some(),
+            f.power.is_some(),
         ];
         if chosen.iter().filter(|c| **c).count() != 1 {
             return Err("an expectation has exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`, \
-                 `boots`, `max`"
+                 `boots`, `max`, `sequence`, `power`"
                 .into());
+        }
+        if f.json.is_some() && f.mqtt.is_none() {
+            return Err("`json` tests an MQTT payload: it goes with `mqtt`".into());
+        }
+        if f.after.is_some() && !(f.log.is_some() || f.mqtt.is_some() || f.telegram.is_some() || f.error.is_some()) {
+            return Err("`after` goes with `log`, `mqtt`, `telegram` or `error`: the line that must answer".into());
+        }
+        if f.json.is_some() && f.after.is_some() {
+            return Err("`json` and `after` do not go together yet: an answer is a line (`mqtt: ...`)".into());
+        }
+        if f.at.is_some() != f.power.is_some() {
+            return Err("`power` and `at` go together: `power: deep_sleep` with `at: 90s`".into());
+        }
+        let counted_kind = f.sequence.is_none() && f.power.is_none();
+        if !counted_kind && (f.count.is_some() || f.at_least.is_some() || f.at_most.is_some()) {
+            return Err("`sequence` and `power` are met or not: they take no `count`, `at_least` or `at_most`".into());
+        }
+        let whole = (0, Micros::MAX);
+        if let (Some(phase), Some(at)) = (&f.power, f.at) {
+            let Some((_, phase)) = PHASE_NAMES.iter().find(|(n, _)| n == phase) else {
+                let known: Vec<&str> = PHASE_NAMES.iter().map(|(n, _)| *n).collect();
+                return Err(format!("unknown power phase `{phase}` (known: {})", known.join(", ")));
+            };
+            if f.within.is_some() {
+                return Err("`power` is judged `at` one moment; it takes no `within`".into());
+            }
+            let target = Target::Power(PowerAt { at: at.0, phase: *phase });
+            let (from, until) = whole;
+            return Ok(ExpectDoc(vec![Expectation {
+                target,
+                count: Count { min: 1, max: 1 },
+                from,
+                until,
+                implicit: false,
+            }]));
         }
         let measure = |what: Measure, min: f64, max: f64| Expectation {
             target: Target::Measure { what, min, max },
@@ -667,6 +785,53 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             }
         };
         let never = Count { min: 0, max: 0 };
+        let (from, until) = match (f.within, &f.after) {
+            (Some(WithinDoc::Window(a, b)), None) if a.0 > b.0 => {
+                return Err("`within: [from, until]` needs from <= until".into())
+            }
+            (Some(WithinDoc::Window(a, b)), None) => (a.0, b.0),
+            (Some(WithinDoc::Span(_)), None) => {
+                return Err("`within` is a window `[from, until]`; one duration goes with `after`".into())
+            }
+            (Some(WithinDoc::Window(..)), Some(_)) => {
+                return Err("with `after`, `within` is how soon the answer must come: one duration such as `2s`".into())
+            }
+            (Some(WithinDoc::Span(_)) | None, Some(_)) | (None, None) => whole,
+        };
+        if let Some(items) = f.sequence {
+            if items.len() < 2 {
+                return Err("a `sequence` lists at least two lines".into());
+            }
+            let target = Target::Sequence(items.into_iter().map(|l| l.0).collect());
+            return Ok(ExpectDoc(vec![Expectation {
+                target,
+                count: Count { min: 1, max: 1 },
+                from,
+                until,
+                implicit: false,
+            }]));
+        }
+        if let (Some(topic), Some(fields)) = (&f.mqtt, &f.json) {
+            let fields = FieldTest::parse(fields)?;
+            let target = Target::MqttJson { topic: topic.0.clone(), fields };
+            return Ok(ExpectDoc(vec![Expectation { target, count: counted()?, from, until, implicit: false }]));
+        }
+        if let (Some(trigger), Some(WithinDoc::Span(within))) = (&f.after, f.within) {
+            let then = [
+                (LineKind::Log, &f.log),
+                (LineKind::Mqtt, &f.mqtt),
+                (LineKind::Telegram, &f.telegram),
+                (LineKind::Error, &f.error),
+            ]
+            .into_iter()
+            .find_map(|(kind, m)| m.as_ref().map(|m| Line { kind, matcher: m.0.clone() }))
+            .expect("checked above: one of them is given");
+            let target = Target::Answer { then, after: After { trigger: trigger.0.clone(), within: within.0 } };
+            return Ok(ExpectDoc(vec![Expectation { target, count: counted()?, from, until, implicit: false }]));
+        }
+        if f.after.is_some() {
+            return Err("`after` needs `within`: how soon the answer must come (`within: 2s`)".into());
+        }
         let (target, count) = if let Some(m) = f.log {
             (Target::Log(m.0), counted()?)
         } else if let Some(m) = f.mqtt {
@@ -681,11 +846,6 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             (Target::Errors(None), never)
         } else {
             return Err("`no_errors: false` expects nothing; remove it".into());
-        };
-        let (from, until) = match f.within {
-            Some([a, b]) if a.0 > b.0 => return Err("`within: [from, until]` needs from <= until".into()),
-            Some([a, b]) => (a.0, b.0),
-            None => (0, Micros::MAX),
         };
         Ok(ExpectDoc(vec![Expectation { target, count, from, until, implicit: false }]))
     }

@@ -8,7 +8,7 @@
 //! the "exactly one action" rules its `TryFrom` conversions enforce.
 
 use super::doc::{DeviceDoc, DeviceOverrides, Duration, ScenarioDoc, VM_LIBS};
-use crate::expect::Measure;
+use crate::expect::{Measure, PHASE_NAMES};
 use schemars::generate::SchemaSettings;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
@@ -146,7 +146,33 @@ pub(super) fn one_action(schema: &mut Schema) {
 
 /// An expectation judges exactly one thing; the rest say how often and when.
 pub(super) fn one_target(schema: &mut Schema) {
-    exactly_one_besides(schema, &["count", "at_least", "at_most", "within"]);
+    exactly_one_besides(schema, &["count", "at_least", "at_most", "within", "at", "json", "after"]);
+}
+
+/// A line of a `sequence` or `after` is of exactly one kind.
+pub(super) fn one_line_kind(schema: &mut Schema) {
+    exactly_one_besides(schema, &[]);
+}
+
+/// `power:` takes a phase name.
+pub(super) fn power_phases(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = PHASE_NAMES.iter().map(|(n, _)| *n).collect();
+    json_schema!({ "enum": names })
+}
+
+impl JsonSchema for super::doc::WithinDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "Within".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let duration = generator.subschema_for::<Duration>();
+        json_schema!({
+            "oneOf": [
+                { "type": "array", "items": duration, "minItems": 2, "maxItems": 2, "description": "`[from, until]`, inclusive." },
+                { "allOf": [duration], "description": "With `after`: how soon the answer must come." },
+            ],
+        })
+    }
 }
 
 /// A `write` step takes `text` or `file`.

@@ -35,7 +35,7 @@ pub struct PhaseSpan {
 }
 
 /// Follows the phases event by event.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Phases {
     /// The phase the device is in and since when; `None` before the first boot and after the end.
     current: Option<(Phase, Micros)>,
