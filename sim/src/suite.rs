@@ -64,6 +64,10 @@ pub struct ChildResult {
     pub result: Result<RunReport, String>,
 }
 
+/// How many of the last trace lines a suite's report keeps per scenario (JUnit's
+/// `<system-out>`).
+pub const TAIL_LINES: usize = 20;
+
 /// Loads and runs one scenario: the work of the child process `run_isolated` starts.
 pub fn run_for_child(path: &Path) -> ChildResult {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -73,7 +77,8 @@ pub fn run_for_child(path: &Path) -> ChildResult {
         }
         Err(e) => ChildResult { name: stem, result: Err(e.to_string()) },
         Ok(scenario) => {
-            let result = runtime::run(&scenario, &RunOptions::default()).map_err(|e| e.to_string());
+            let options = RunOptions { tail: TAIL_LINES, ..RunOptions::default() };
+            let result = runtime::run(&scenario, &options).map_err(|e| e.to_string());
             ChildResult { name: scenario.name, result }
         }
     }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 fn run(path: &str, coverage: bool) -> runtime::RunReport {
     let scenario = Scenario::load(&repo_root().join(path), &HostFiles).expect("scenario loads");
-    runtime::run(&scenario, &RunOptions { keep_events: true, coverage }).expect("run")
+    runtime::run(&scenario, &RunOptions { keep_events: true, coverage, ..RunOptions::default() }).expect("run")
 }
 
 #[test]

@@ -96,6 +96,13 @@ fn the_test_table_and_junit_show_the_error() {
     assert!(error.attribute("message").unwrap().contains(ERROR_TEXT), "{xml}");
     let body = error.text().unwrap_or_default();
     assert!(body.contains("stack traceback:\n\t/scripts/main.lua:7:"), "the traceback on real lines: {body}");
+    let case = doc.descendants().find(|n| n.has_tag_name("testcase")).unwrap();
+    let out = case.children().find(|n| n.has_tag_name("system-out")).expect("the last trace lines");
+    let lines: Vec<&str> = out.text().unwrap_or_default().lines().collect();
+    assert_eq!(lines.len(), 12, "the whole trace, shorter than {} lines: {lines:?}", luasim::suite::TAIL_LINES);
+    assert!(lines[0].ends_with("boot     profile=esp32 tick_hz=100 cause=power-on generation=1 region=empty 0 bytes"));
+    assert!(lines.iter().any(|l| l.contains("task error") && l.contains("attempt to compare")), "{lines:?}");
+    assert!(lines.last().unwrap().ends_with("end      duration reached"), "{lines:?}");
 }
 
 #[test]

@@ -115,6 +115,36 @@ pub trait Observer {
     fn observe(&mut self, event: &Event);
 }
 
+/// The last `keep` events of a run, for reports that show how it ended without the whole
+/// trace (JUnit's `<system-out>`). Memory stays at `keep` events however long the run.
+#[derive(Debug)]
+pub struct Tail {
+    keep: usize,
+    events: std::collections::VecDeque<Event>,
+}
+
+impl Tail {
+    pub fn new(keep: usize) -> Tail {
+        Tail { keep, events: std::collections::VecDeque::with_capacity(keep) }
+    }
+
+    /// The events kept, as trace lines.
+    pub fn lines(&self) -> Vec<String> {
+        self.events.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl Observer for Tail {
+    fn observe(&mut self, event: &Event) {
+        if self.events.len() == self.keep {
+            self.events.pop_front();
+        }
+        if self.keep > 0 {
+            self.events.push_back(event.clone());
+        }
+    }
+}
+
 /// An observer the caller keeps a handle to, so it can read what it saw after the run.
 impl<T: Observer> Observer for std::rc::Rc<std::cell::RefCell<T>> {
     fn observe(&mut self, event: &Event) {
@@ -283,5 +313,19 @@ mod tests {
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"at_us":7,"tick":0,"kind":"timer_stop","id":3}"#);
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn the_tail_keeps_the_last_events_only() {
+        let mut tail = Tail::new(2);
+        for id in 1..=5 {
+            tail.observe(&Event { at_us: id as u64, tick: 0, kind: EventKind::TimerStop { id } });
+        }
+        let lines = tail.lines();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].ends_with("id=4") && lines[1].ends_with("id=5"), "{lines:?}");
+        let mut none = Tail::new(0);
+        none.observe(&Event { at_us: 0, tick: 0, kind: EventKind::TimerStop { id: 1 } });
+        assert!(none.lines().is_empty());
     }
 }

@@ -49,7 +49,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
     scenario.duration = args.duration.unwrap_or(scenario.duration);
     let keep_events = !args.quiet || args.trace_json.is_some() || args.perfetto.is_some();
     let started = Instant::now();
-    let options = RunOptions { keep_events, coverage: args.coverage.is_some() };
+    let options = RunOptions { keep_events, coverage: args.coverage.is_some(), ..RunOptions::default() };
     let report = runtime::run(&scenario, &options).map_err(|e| anyhow::anyhow!("{}: {e}", scenario.origin))?;
     let wall = started.elapsed();
     if let Some(path) = &args.trace_json {

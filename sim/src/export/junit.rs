@@ -1,6 +1,7 @@
 //! JUnit XML (`testsuites/testsuite/testcase/failure|error`), the layout CI systems read:
 //! one test case per scenario, one failure per failed expectation, with what caused it when a
-//! line says (the first error, or the nearest miss of an expected line).
+//! line says (the first error, or the nearest miss of an expected line), and for a failed
+//! scenario the last lines of its trace as `<system-out>`.
 
 use crate::suite::{SuiteEntry, Verdict};
 use std::fmt::Write;
@@ -74,6 +75,10 @@ pub fn render(suite: &str, entries: &[SuiteEntry]) -> String {
                             );
                         }
                     }
+                }
+                if !report.tail.is_empty() {
+                    let text = report.tail.join("\n");
+                    let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&text));
                 }
                 out.push_str("    </testcase>\n");
             }

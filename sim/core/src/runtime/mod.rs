@@ -26,7 +26,7 @@ use crate::hostlimit;
 use crate::memory;
 use crate::scenario::Scenario;
 use crate::time::Micros;
-use crate::trace::{Event, EventKind, Observer};
+use crate::trace::{Event, EventKind, Observer, Tail};
 use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
 use crate::world::{Halt, Recorder, Wait, WakeCause, World};
 use mlua::{Function, Lua, Value};
@@ -40,6 +40,8 @@ pub struct RunOptions {
     pub keep_events: bool,
     /// Count line coverage of the scripts (`RunReport::coverage`). The trace is the same.
     pub coverage: bool,
+    /// Keep the last this many trace lines in `RunReport::tail` (0: none).
+    pub tail: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +61,9 @@ pub struct RunReport {
     /// Line coverage of the scripts, for runs with `RunOptions::coverage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Coverage>,
+    /// The last trace lines, for runs with `RunOptions::tail`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tail: Vec<String>,
 }
 
 impl RunReport {
@@ -106,7 +111,11 @@ pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<Run
 
 fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Result<RunReport, RunError> {
     let judge = Rc::new(RefCell::new(Judge::new(&scenario.expect)));
-    let observers: Vec<Box<dyn Observer>> = vec![Box::new(judge.clone()), Box::new(hostlimit::Heartbeat)];
+    let tail = Rc::new(RefCell::new(Tail::new(options.tail)));
+    let mut observers: Vec<Box<dyn Observer>> = vec![Box::new(judge.clone()), Box::new(hostlimit::Heartbeat)];
+    if options.tail > 0 {
+        observers.push(Box::new(tail.clone()));
+    }
     let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
     world.note_call_lines = note_lines;
     let device = Device::new(world);
@@ -169,7 +178,9 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
         return Err(RunError::TooManyEvents { limit, at, duration: scenario.duration });
     }
     world.record(EventKind::End { reason: end_reason.to_string() });
-    Ok(RunReport { coverage, ..report(scenario, world, &judge, end_reason) })
+    let report = report(scenario, world, &judge, end_reason);
+    let tail = tail.borrow().lines();
+    Ok(RunReport { coverage, tail, ..report })
 }
 
 /// Builds the Lua state `scenario`'s device boots into, as its `main.lua` finds it (nothing has
@@ -303,5 +314,6 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         out_of_memory_at,
         call_lines,
         coverage: None,
+        tail: Vec::new(),
     }
 }
