@@ -82,7 +82,7 @@ fn a_65th_concurrent_timer_breaks_the_timer_budget() {
     assert!(e.message.contains("all 64 rtos timer slots were busy"), "{e:#?}");
     assert_eq!((e.scenarios.as_slice(), e.at_us), (&["boiler_busy".to_string()][..], Some(330_000_000)));
     let busy = report.scenarios.iter().find(|s| s.name == "boiler_busy").unwrap();
-    assert_eq!((busy.timers_peak, busy.timer_slots), (64, 64));
+    assert_eq!((busy.stats.timers_peak, busy.stats.timer_slots), (64, 64));
 }
 
 #[test]
@@ -136,7 +136,10 @@ fn scripts_whose_data_does_not_fit_the_target_heap_run_out_of_memory() {
     assert!(e.message.ends_with("does not fit the 128.0 KB Lua heap of esp32"), "{e:#?}");
     let on_s3 = check_candidate(&["heap_hog/rules.lua"], None);
     assert!(on_s3.ready(), "{}", on_s3.render(false));
-    assert!(on_s3.scenarios.iter().all(|s| s.heap_peak_bytes > 512 * 1024 && s.heap_limit_bytes == 2 << 20));
+    assert!(on_s3
+        .scenarios
+        .iter()
+        .all(|s| s.stats.heap_peak_bytes > 512 * 1024 && s.stats.heap_limit_bytes == 2 << 20));
 }
 
 #[test]
@@ -144,7 +147,7 @@ fn a_good_candidate_is_ready_to_push() {
     let report = check_candidate(&["good/rules.lua"], Some("esp32"));
     assert!(report.ready() && report.findings.is_empty(), "{}", report.render(false));
     assert_eq!(report.scenarios.len(), 2);
-    assert!(report.scenarios.iter().all(|s| s.expectations_held && s.heap_limit_bytes == 131_072));
+    assert!(report.scenarios.iter().all(|s| s.expectations_held && s.stats.heap_limit_bytes == 131_072));
 }
 
 #[test]

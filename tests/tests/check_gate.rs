@@ -96,7 +96,7 @@ fn the_smoke_run_alone_catches_what_breaks_at_boot_and_in_idle_time_on_every_bui
 #[test]
 fn the_smoke_window_is_ten_virtual_minutes_and_configurable() {
     let report = check_with(&["good/rules.lua"], Some("no_scenarios"), Some("esp32"));
-    assert_eq!(report.scenarios.iter().map(|s| s.simulated_us).collect::<Vec<_>>(), [600_000_000]);
+    assert_eq!(report.scenarios.iter().map(|s| s.stats.simulated_us).collect::<Vec<_>>(), [600_000_000]);
     let options = CheckOptions {
         scripts: vec![candidates().join("good/rules.lua")],
         scenarios: Some(candidates().join("no_scenarios")),
@@ -105,7 +105,7 @@ fn the_smoke_window_is_ten_virtual_minutes_and_configurable() {
         jobs: 1,
         ..CheckOptions::default()
     };
-    assert_eq!(check(&options).unwrap().scenarios[0].simulated_us, 3_600_000_000);
+    assert_eq!(check(&options).unwrap().scenarios[0].stats.simulated_us, 3_600_000_000);
 }
 
 #[test]

@@ -70,17 +70,7 @@ pub fn judge(
         device: scenario.profile.name.clone(),
         path: scenario.origin.clone(),
         expectations_held: expectations(scenario, run, "").is_empty(),
-        simulated_us: stats.simulated_us,
-        timers_peak: stats.timers_peak,
-        timer_slots: stats.timer_slots,
-        queue_peak: stats.queue_peak,
-        queue_len: stats.queue_len,
-        queue_drops: stats.queue_drops,
-        heap_peak_bytes: stats.heap_peak_bytes,
-        heap_limit_bytes: stats.heap_limit_bytes,
-        region_bytes: stats.region_bytes,
-        region_limit_bytes: stats.region_limit_bytes,
-        mah_per_day: stats.energy.mah_per_day,
+        stats: stats.clone(),
     };
     let name = scenario.name.as_str();
     let mut out = Vec::new();

@@ -6,6 +6,7 @@
 //! scenario that reaches the line). `merge` folds those together so each problem is reported
 //! once, at its file and line, with where else it was seen.
 
+use luasim_core::figures::Stats;
 use luasim_core::time::{Micros, Secs};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -189,7 +190,9 @@ fn union(into: &mut Vec<String>, more: Vec<String>) {
     }
 }
 
-/// One scenario's figures from the candidate's run.
+/// One scenario's figures from the candidate's run: which scenario, whether its own
+/// expectations held, and the run's `Stats` as the simulator reports them (the heap limit is
+/// the one the figures are judged against: the `--device` build's, or the scenario's).
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioFigures {
     pub name: String,
@@ -198,19 +201,8 @@ pub struct ScenarioFigures {
     pub path: String,
     /// The scenario's own expectations held.
     pub expectations_held: bool,
-    pub simulated_us: Micros,
-    pub timers_peak: usize,
-    pub timer_slots: usize,
-    pub queue_peak: usize,
-    pub queue_len: usize,
-    pub queue_drops: u64,
-    /// Device bytes, and the limit they are judged against (the `--device` build's, or the
-    /// scenario's).
-    pub heap_peak_bytes: usize,
-    pub heap_limit_bytes: usize,
-    pub region_bytes: usize,
-    pub region_limit_bytes: usize,
-    pub mah_per_day: f64,
+    #[serde(flatten)]
+    pub stats: Stats,
 }
 
 /// One line the device sent out (MQTT, Telegram) or logged, at a virtual time.
@@ -351,11 +343,15 @@ impl CheckReport {
                 s.name,
                 s.device,
                 if s.expectations_held { "held" } else { "FAILED" },
-                format!("{}/{}", s.timers_peak, s.timer_slots),
-                format!("{}/{} ({})", s.queue_peak, s.queue_len, s.queue_drops),
-                format!("{:.1}/{:.1}", s.heap_peak_bytes as f64 / 1024.0, s.heap_limit_bytes as f64 / 1024.0),
-                format!("{}/{}", s.region_bytes, s.region_limit_bytes),
-                s.mah_per_day
+                format!("{}/{}", s.stats.timers_peak, s.stats.timer_slots),
+                format!("{}/{} ({})", s.stats.queue_peak, s.stats.queue_len, s.stats.queue_drops),
+                format!(
+                    "{:.1}/{:.1}",
+                    s.stats.heap_peak_bytes as f64 / 1024.0,
+                    s.stats.heap_limit_bytes as f64 / 1024.0
+                ),
+                format!("{}/{}", s.stats.region_bytes, s.stats.region_limit_bytes),
+                s.stats.energy.mah_per_day
             );
         }
         out.push('\n');
