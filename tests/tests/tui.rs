@@ -183,6 +183,26 @@ fn help_lists_every_key() {
 }
 
 #[test]
+fn the_verdict_panel_lists_expectations_and_jumps_to_a_failure() {
+    let yaml = format!("{DEMO}expect:\n  - log: \"beat 2\"\n  - log: \"beat 9\"\n  - mqtt: dev/alert\n");
+    let report = run_yaml(&yaml);
+    let mut app = App::new(report.events, "tui_demo".into()).with_verdicts(report.outcomes);
+    let overview = screen(&mut app, 100, 30);
+    assert!(overview.lines().next().unwrap().contains("2 of 4 expectations FAILED (v)"), "{overview}");
+    keys(&mut app, "v");
+    assert_eq!(*app.mode(), Mode::Verdicts { row: 1 }, "opens on the first failure");
+    insta::assert_snapshot!("verdicts", screen(&mut app, 100, 30));
+    // The default "no errors" fails on the first error: Enter lands on it.
+    keys(&mut app, "jj\n");
+    assert_eq!(*app.mode(), Mode::Normal);
+    let landed = screen(&mut app, 100, 30);
+    assert!(landed.contains("text: sensor timeout") && landed.contains("2.100000 s"), "{landed}");
+    let mut trace_only = demo();
+    keys(&mut trace_only, "v");
+    assert!(status(&screen(&mut trace_only, 80, 24)).starts_with("no verdicts"));
+}
+
+#[test]
 fn search_jumps_between_matches() {
     let mut app = demo();
     screen(&mut app, 80, 24);

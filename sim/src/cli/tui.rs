@@ -16,15 +16,15 @@ pub struct TuiArgs {
 pub fn execute(args: TuiArgs) -> anyhow::Result<bool> {
     let path = &args.path;
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let (events, title) = match extension.as_deref() {
+    let (events, title, verdicts) = match extension.as_deref() {
         Some("yaml" | "yml") => {
             let scenario = load_scenario(Some(path))?;
             let report = runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() })?;
-            (report.events, scenario.name)
+            (report.events, scenario.name, report.outcomes)
         }
-        Some("json") => (load_trace(path)?, path.display().to_string()),
+        Some("json") => (load_trace(path)?, path.display().to_string(), Vec::new()),
         _ => bail!("{}: expected a scenario (.yaml, .yml) or a trace (.json)", path.display()),
     };
-    luasim_tui::run(events, title)?;
+    luasim_tui::run(events, title, verdicts)?;
     Ok(true)
 }

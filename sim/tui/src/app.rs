@@ -13,6 +13,7 @@ use super::search::Search;
 use super::timeline::{next_in, Anchor, Timeline};
 use super::view::View;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use luasim_core::expect::Outcome;
 use luasim_core::time::Micros;
 use luasim_core::trace::Event;
 use ratatui::layout::{Position, Rect};
@@ -37,6 +38,10 @@ pub enum Mode {
     Search {
         input: String,
     },
+    /// The expectations' verdicts, with the highlighted row.
+    Verdicts {
+        row: usize,
+    },
 }
 
 pub struct App {
@@ -57,6 +62,8 @@ pub struct App {
     /// A one-off note for the status line ("no later error"), cleared by the next key.
     pub(super) message: Option<String>,
     pub(super) areas: Areas,
+    /// The scenario's expectations and how each ended (none for a saved trace).
+    pub(super) verdicts: Vec<Outcome>,
 }
 
 impl App {
@@ -75,12 +82,19 @@ impl App {
             mode: Mode::Normal,
             message: None,
             areas: Areas::default(),
+            verdicts: Vec::new(),
             timeline,
             title,
         };
         app.refilter();
         app.reselect();
         app
+    }
+
+    /// The same App with the verdicts of the run the events came from, for the verdict panel.
+    pub fn with_verdicts(mut self, verdicts: Vec<Outcome>) -> App {
+        self.verdicts = verdicts;
+        self
     }
 
     /// Lays the screen out for `area`; the drawing code calls this before every frame.
@@ -120,6 +134,7 @@ impl App {
             Mode::Help => {}
             Mode::Filter { row } => self.filter_key(key, row),
             Mode::Search { input } => self.search_key(key, input),
+            Mode::Verdicts { row } => self.verdicts_key(key, row),
         }
         Flow::Continue
     }
@@ -157,9 +172,49 @@ impl App {
             KeyCode::Char('N') => self.jump(Target::Matches, false),
             KeyCode::Char('f') => self.mode = Mode::Filter { row: 0 },
             KeyCode::Char('/') => self.mode = Mode::Search { input: String::new() },
+            KeyCode::Char('v') if self.verdicts.is_empty() => {
+                self.message = Some("no verdicts: a saved trace has none (open the scenario)".into());
+            }
+            KeyCode::Char('v') => {
+                let row = self.verdicts.iter().position(|o| !o.passed).unwrap_or(0);
+                self.mode = Mode::Verdicts { row };
+            }
             _ => {}
         }
         Flow::Continue
+    }
+
+    fn verdicts_key(&mut self, key: KeyEvent, mut row: usize) {
+        let last = self.verdicts.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('v' | 'q') => return,
+            KeyCode::Enter => return self.go_to_verdict(row),
+            KeyCode::Up | KeyCode::Char('k') => row = row.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => row = (row + 1).min(last),
+            _ => {}
+        }
+        self.mode = Mode::Verdicts { row };
+    }
+
+    /// Jumps to what a verdict points at: the event of a failure's cause (among those at its
+    /// time, the one whose line it quotes), else the first match.
+    fn go_to_verdict(&mut self, row: usize) {
+        let Some(outcome) = self.verdicts.get(row) else { return };
+        let Some(at) = outcome.cause.as_ref().map(|c| c.at_us).or(outcome.first_at_us) else {
+            self.message = Some(format!("nothing in the trace to show for {}", outcome.expectation));
+            return;
+        };
+        let quoted = outcome.cause.as_ref().map(|c| c.line.lines().next().unwrap_or_default().to_string());
+        let (from, to) = (self.timeline.before(at), self.timeline.before(at.saturating_add(1)));
+        let says = |e: &Event| {
+            let lines = [e.log_line(), e.error_line(), e.mqtt_line(), e.telegram_line()];
+            quoted.as_ref().is_some_and(|q| lines.iter().flatten().any(|l| l == q))
+        };
+        let found = (from..to).find(|&p| says(self.timeline.event(p))).or((from < to).then_some(from));
+        match found {
+            Some(pos) => self.go_to(pos),
+            None => self.put_cursor(at),
+        }
     }
 
     fn filter_key(&mut self, key: KeyEvent, mut row: usize) {

@@ -16,6 +16,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("/", "search event text, Enter jumps"),
     ("n N", "next / previous match"),
     ("Esc", "clear the search"),
+    ("v", "verdicts: Enter jumps to a failure's cause"),
     ("wheel", "zoom at the pointer (Shift: pan)"),
     ("click", "put the cursor on a lane and time"),
     ("?", "this help (any key closes it)"),

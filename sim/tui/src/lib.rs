@@ -28,6 +28,7 @@ pub use keys::HELP;
 pub use panels::draw;
 
 use crossterm::event::{self, Event as Input};
+use luasim_core::expect::Outcome;
 use luasim_core::trace::Event;
 use std::time::Duration;
 
@@ -39,9 +40,10 @@ pub enum TuiError {
     Terminal(#[from] std::io::Error),
 }
 
-/// Opens the timeline of `events` in the terminal until the user quits.
-pub fn run(events: Vec<Event>, title: String) -> Result<(), TuiError> {
-    let mut app = App::new(events, title);
+/// Opens the timeline of `events` in the terminal until the user quits; `verdicts` are the
+/// run's expectations as judged (empty for a saved trace).
+pub fn run(events: Vec<Event>, title: String, verdicts: Vec<Outcome>) -> Result<(), TuiError> {
+    let mut app = App::new(events, title).with_verdicts(verdicts);
     let mut session = terminal::Session::enter()?;
     loop {
         session.terminal.draw(|frame| draw(frame, &mut app))?;

@@ -1,11 +1,11 @@
 //! The top line: what is open (the scenario's name or the trace file) and its totals: events,
-//! simulated time, boots, reloads, errors.
+//! simulated time, boots, reloads, errors, and for a scenario how its expectations ended.
 
 use super::super::app::App;
 use super::super::kinds::Kind;
 use super::super::units;
 use super::{dim, line};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
@@ -22,9 +22,19 @@ pub fn render(frame: &mut Frame, app: &App) {
         plural(count(Kind::Reload), "reload"),
         plural(t.errors.len(), "error"),
     );
-    let text = Line::from(vec![
+    let mut spans = vec![
         Span::styled(format!(" {} ", app.title), Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)),
         Span::styled(totals, dim()),
-    ]);
+    ];
+    let failed = app.verdicts.iter().filter(|o| !o.passed).count();
+    match (app.verdicts.len(), failed) {
+        (0, _) => {}
+        (n, 0) => spans.push(Span::styled(format!(" · {n} expectations held (v)"), Style::new().fg(Color::Green))),
+        (n, f) => spans.push(Span::styled(
+            format!(" · {f} of {n} expectations FAILED (v)"),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        )),
+    }
+    let text = Line::from(spans);
     frame.render_widget(line(text), app.areas.header);
 }

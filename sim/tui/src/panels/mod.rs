@@ -11,6 +11,7 @@ mod help;
 mod lanes;
 mod log;
 mod status;
+mod verdicts;
 
 use super::app::{App, Mode};
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     match app.mode() {
         Mode::Help => help::render(frame),
         Mode::Filter { row } => filter::render(frame, app, *row),
+        Mode::Verdicts { row } => verdicts::render(frame, app, *row),
         Mode::Normal | Mode::Search { .. } => {}
     }
 }
