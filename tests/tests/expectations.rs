@@ -126,6 +126,7 @@ fn malformed_expectations_are_load_errors_with_their_line() {
         ("  - log: a\n    after: { log: b }\n", "`after` needs `within`"),
         ("  - log: a\n    after: { log: b }\n    within: [1s, 2s]\n", "one duration such as `2s`"),
         ("  - log: a\n    within: 2s\n", "one duration goes with `after`"),
+        ("  - log: a\n    after: { log: b }\n    within: 2\n", "`2` has no unit"),
         ("  - sequence: [{ log: a }, { log: b }]\n    count: 2\n", "take no `count`"),
     ] {
         let err = load_error(expect);

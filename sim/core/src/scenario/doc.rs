@@ -75,28 +75,31 @@ pub struct ScenarioDoc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Duration(pub Micros);
 
+/// Reads a duration: a string with a unit; numbers are refused with a hint.
+struct DurationVisitor;
+
+impl Visitor<'_> for DurationVisitor {
+    type Value = Duration;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a duration with a unit, such as `250ms`, `10s`, `2h` or `7d`")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+        parse_duration(v).map(Duration).map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+        Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}ms` or `{v}s`")))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+        Err(E::custom(format!("`{v}` is not a duration: durations are positive and need a unit")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+        Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}s`")))
+    }
+}
+
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Duration;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a duration with a unit, such as `250ms`, `10s`, `2h` or `7d`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
-                parse_duration(v).map(Duration).map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-                Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}ms` or `{v}s`")))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                Err(E::custom(format!("`{v}` is not a duration: durations are positive and need a unit")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!("`{v}` has no unit; write e.g. `{v}s`")))
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(DurationVisitor)
     }
 }
 
@@ -645,18 +648,28 @@ pub(super) enum WithinDoc {
 
 impl<'de> Deserialize<'de> for WithinDoc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// A sequence is a window; anything else is read as one duration, with its messages.
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = WithinDoc;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("`[from, until]` (two durations), or with `after` one duration such as `2s`")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<WithinDoc, E> {
-                parse_duration(v).map(|us| WithinDoc::Span(Duration(us))).map_err(E::custom)
-            }
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<WithinDoc, A::Error> {
                 let [a, b] = <[Duration; 2]>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
                 Ok(WithinDoc::Window(a, b))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WithinDoc, E> {
+                DurationVisitor.visit_str(v).map(WithinDoc::Span)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WithinDoc, E> {
+                DurationVisitor.visit_u64(v).map(WithinDoc::Span)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WithinDoc, E> {
+                DurationVisitor.visit_i64(v).map(WithinDoc::Span)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<WithinDoc, E> {
+                DurationVisitor.visit_f64(v).map(WithinDoc::Span)
             }
         }
         d.deserialize_any(V)
