@@ -1,6 +1,6 @@
 //! 100 scenarios on all cores against one core: `luasim test`'s parallel speed-up.
 
-use super::{timed, BenchResult, Size};
+use super::{timed, BenchResult, Figure, Size};
 use crate::suite::{run_all, run_one};
 use std::path::PathBuf;
 
@@ -39,14 +39,13 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     if failed > 0 {
         return Err(format!("{failed} bench scenarios failed"));
     }
-    Ok(BenchResult {
-        name: "suite",
-        what: format!("{count} scenarios of 10 simulated minutes: {cores} cores vs one"),
-        figures: vec![
-            ("one core".into(), format!("{:.3} s", serial.as_secs_f64())),
-            (format!("{cores} cores"), format!("{:.3} s", parallel.as_secs_f64())),
-            ("speed-up".into(), format!("{:.2}x", serial.as_secs_f64() / parallel.as_secs_f64())),
+    Ok(BenchResult::new(
+        "suite",
+        format!("{count} scenarios of 10 simulated minutes: {cores} cores vs one"),
+        vec![
+            Figure::seconds("one core", serial),
+            Figure::seconds(format!("{cores} cores"), parallel),
+            Figure::ratio("speed-up", serial.as_secs_f64() / parallel.as_secs_f64()),
         ],
-        target_met: None,
-    })
+    ))
 }
