@@ -2,7 +2,7 @@
 //! running the very same `sys.lua` and script over a stub `rtos` written in Lua. The ratio is
 //! the simulator's overhead on the same Lua work. Target: at most 1.5x.
 
-use super::{run_yaml, timed, BenchResult, Size};
+use super::{run_yaml, timed, BenchResult, Figure, Size};
 use luasim_core::runtime::SYS_LUA;
 
 const MAIN: &str = r#"
@@ -67,21 +67,15 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     bare_result?;
     let ratio = sim_wall.as_secs_f64() / bare_wall.as_secs_f64();
     let deliveries = rounds * 1000;
-    Ok(BenchResult {
-        name: "message-storm",
-        what: format!("{deliveries} sys.publish deliveries: simulator vs bare mlua with a stub rtos"),
-        figures: vec![
-            (
-                "simulator".into(),
-                format!(
-                    "{:.3} s ({:.0} deliveries/s)",
-                    sim_wall.as_secs_f64(),
-                    deliveries as f64 / sim_wall.as_secs_f64()
-                ),
-            ),
-            ("bare mlua".into(), format!("{:.3} s", bare_wall.as_secs_f64())),
-            ("simulator / bare".into(), format!("{ratio:.2}x (target <= 1.5x)")),
+    let per_s = deliveries as f64 / sim_wall.as_secs_f64();
+    Ok(BenchResult::new(
+        "message-storm",
+        format!("{deliveries} sys.publish deliveries: simulator vs bare mlua with a stub rtos"),
+        vec![
+            Figure::seconds("simulator", sim_wall),
+            Figure::new("deliveries / s", per_s, "per_s", format!("{per_s:.0}")),
+            Figure::seconds("bare mlua", bare_wall),
+            Figure::ratio("simulator / bare", ratio).at_most(1.5),
         ],
-        target_met: Some(ratio <= 1.5),
-    })
+    ))
 }

@@ -13,14 +13,75 @@ mod wake_year;
 use mlua::{Lua, LuaOptions, StdLib, Table};
 use std::time::{Duration, Instant};
 
-/// One benchmark's result: what was measured and the figures, as label/value pairs.
+/// One benchmark's result: what was measured and the figures.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BenchResult {
     pub name: &'static str,
     pub what: String,
-    pub figures: Vec<(String, String)>,
-    /// Whether the workload met its target, when it has one.
+    pub figures: Vec<Figure>,
+    /// Whether every figure with a target met it (`None`: no figure has one).
     pub target_met: Option<bool>,
+}
+
+impl BenchResult {
+    /// A result whose `target_met` sums up its figures' targets.
+    fn new(name: &'static str, what: String, figures: Vec<Figure>) -> BenchResult {
+        let verdicts: Vec<bool> = figures.iter().filter_map(|f| f.target.as_ref().map(|t| t.met)).collect();
+        let target_met = (!verdicts.is_empty()).then(|| verdicts.iter().all(|&met| met));
+        BenchResult { name, what, figures, target_met }
+    }
+}
+
+/// One measured figure: a number in a unit, for machines, and its text, for people.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Figure {
+    pub name: String,
+    pub value: f64,
+    /// `s`, `us`, `count`, `per_s` or `ratio`.
+    pub unit: &'static str,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+}
+
+/// A bound a figure should keep (`value <= bound` or `value >= bound`) and whether it did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Target {
+    pub at_most: Option<f64>,
+    pub at_least: Option<f64>,
+    pub met: bool,
+}
+
+impl Figure {
+    fn new(name: impl Into<String>, value: f64, unit: &'static str, text: String) -> Figure {
+        Figure { name: name.into(), value, unit, text, target: None }
+    }
+
+    fn seconds(name: impl Into<String>, d: Duration) -> Figure {
+        Figure::new(name, d.as_secs_f64(), "s", secs(d))
+    }
+
+    fn count(name: impl Into<String>, n: f64) -> Figure {
+        Figure::new(name, n, "count", format!("{n:.0}"))
+    }
+
+    fn ratio(name: impl Into<String>, value: f64) -> Figure {
+        Figure::new(name, value, "ratio", format!("{value:.2}x"))
+    }
+
+    /// This figure should be at most `bound`; the text says so.
+    fn at_most(mut self, bound: f64) -> Figure {
+        self.text = format!("{} (target <= {bound})", self.text);
+        self.target = Some(Target { at_most: Some(bound), at_least: None, met: self.value <= bound });
+        self
+    }
+
+    /// This figure should be at least `bound`; the text says so.
+    fn at_least(mut self, bound: f64) -> Figure {
+        self.text = format!("{} (target >= {bound})", self.text);
+        self.target = Some(Target { at_most: None, at_least: Some(bound), met: self.value >= bound });
+        self
+    }
 }
 
 /// How big the workloads are: `full` is what docs/BENCHMARKS.md reports, `quick` a smoke run.
@@ -89,4 +150,12 @@ fn bare_lua() -> Result<Lua, String> {
     };
     trim().map_err(|e| e.to_string())?;
     Ok(lua)
+}
+
+/// The 1-, 5- and 15-minute load averages of the machine (Linux's `/proc/loadavg`), to say how
+/// busy it was while wall-clock ratios were taken; `None` where the system does not tell.
+pub fn load_average() -> Option<[f64; 3]> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse::<f64>().ok());
+    Some([fields.next()??, fields.next()??, fields.next()??])
 }

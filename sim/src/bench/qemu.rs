@@ -6,7 +6,7 @@
 //! runs as `ci/crosscheck.sh` runs it (`-icount shift=0,sleep=off`), and its wall time includes
 //! its start-up, measured separately on an empty scenario and reported beside it.
 
-use super::{parse_yaml, run_yaml, secs, timed, timer_storm, BenchResult, Size};
+use super::{parse_yaml, run_yaml, timed, timer_storm, BenchResult, Figure, Size};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     let Some(firmware) = firmware() else {
         return Ok(skipped(what, format!("no firmware at {FIRMWARE} (run firmware-shim/build.sh)")));
     };
-    let yaml = timer_storm::SCRIPT.replace("DURATION", &format!("{seconds}s"));
+    let yaml = timer_storm::scenario(seconds);
     let (report, sim_wall) = timed(|| run_yaml(&yaml));
     report?;
     let qemu_wall = match (qemu(&firmware, &yaml), qemu(&firmware, IDLE)) {
@@ -38,22 +38,25 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     let (storm, start_up) = qemu_wall;
     let busy = storm.saturating_sub(start_up).max(Duration::from_millis(1));
     let simulated = seconds as f64;
-    Ok(BenchResult {
-        name: "qemu",
+    let real_time = |wall: Duration| simulated / wall.as_secs_f64();
+    let simulator = Figure::seconds("simulator", sim_wall);
+    let qemu = Figure::seconds("QEMU", storm);
+    Ok(BenchResult::new(
+        "qemu",
         what,
-        figures: vec![
-            ("simulator".into(), format!("{} ({:.1}x real time)", secs(sim_wall), simulated / sim_wall.as_secs_f64())),
-            ("QEMU".into(), format!("{} ({:.2}x real time)", secs(storm), simulated / storm.as_secs_f64())),
-            ("QEMU start-up".into(), secs(start_up)),
-            ("QEMU / simulator".into(), format!("{:.1}x", storm.as_secs_f64() / sim_wall.as_secs_f64())),
-            ("without start-up".into(), format!("{:.1}x", busy.as_secs_f64() / sim_wall.as_secs_f64())),
+        vec![
+            Figure { text: format!("{} ({:.1}x real time)", simulator.text, real_time(sim_wall)), ..simulator },
+            Figure { text: format!("{} ({:.2}x real time)", qemu.text, real_time(storm)), ..qemu },
+            Figure::seconds("QEMU start-up", start_up),
+            Figure::ratio("QEMU / simulator", storm.as_secs_f64() / sim_wall.as_secs_f64()).at_least(150.0),
+            Figure::ratio("without start-up", busy.as_secs_f64() / sim_wall.as_secs_f64()),
         ],
-        target_met: None,
-    })
+    ))
 }
 
+/// The workload could not run here: one figure, `skipped`, whose text says why (no target).
 fn skipped(what: String, why: String) -> BenchResult {
-    BenchResult { name: "qemu", what, figures: vec![("skipped".into(), why)], target_met: None }
+    BenchResult::new("qemu", what, vec![Figure::new("skipped", 0.0, "count", why)])
 }
 
 fn firmware() -> Option<PathBuf> {

@@ -2,7 +2,7 @@
 //! script through the 256-byte reader, against a bare mlua state (`bench::bare_lua`) and `load`
 //! of the same text.
 
-use super::{secs, timed, BenchResult, Size};
+use super::{timed, BenchResult, Figure, Size};
 use luasim_core::runtime::SYS_LUA;
 
 const SCRIPT: &str = "local t = {}\nfor i = 1, 10 do t[i] = i * i end\nlog.info('boot', #t)\n";
@@ -26,14 +26,14 @@ pub fn run(size: Size) -> Result<BenchResult, String> {
     });
     bare?;
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / boots as f64;
-    Ok(BenchResult {
-        name: "state-creation",
-        what: format!("{boots} boots: device state + script vs a bare mlua state + load of sys.lua and the script"),
-        figures: vec![
-            ("simulator".into(), format!("{} ({:.1} µs per boot)", secs(sim_wall), per(sim_wall))),
-            ("bare mlua".into(), format!("{} ({:.1} µs per state)", secs(bare_wall), per(bare_wall))),
-            ("simulator / bare".into(), format!("{:.2}x", sim_wall.as_secs_f64() / bare_wall.as_secs_f64())),
+    let (sim_us, bare_us) = (per(sim_wall), per(bare_wall));
+    Ok(BenchResult::new(
+        "state-creation",
+        format!("{boots} boots: device state + script vs a bare mlua state + load of sys.lua and the script"),
+        vec![
+            Figure::new("simulator", sim_us, "us", format!("{sim_us:.1} µs per boot")),
+            Figure::new("bare mlua", bare_us, "us", format!("{bare_us:.1} µs per state")),
+            Figure::ratio("simulator / bare", sim_us / bare_us),
         ],
-        target_met: None,
-    })
+    ))
 }

@@ -11,7 +11,9 @@
 //! headers for both targets. Other blocks (arrays of values, hash nodes, bytecode, buffers)
 //! have the same size on both, except arrays of pointers, which are counted at host size.
 //! Blocks of mlua's Rust callbacks (userdata, C closures) have no device counterpart and are
-//! not counted. The blocks themselves come from the state's `Pool`.
+//! not counted. The blocks themselves come from the state's `Pool`, every one of them from
+//! `lua_newstate` on (`DeviceHeap::new_state`), so closing a state frees nothing block by block:
+//! the pool goes as a whole.
 
 mod pool;
 pub mod proto_arrays;
@@ -32,16 +34,18 @@ const VTHREAD: usize = 8;
 const VUPVAL: usize = 9;
 const VPROTO: usize = 10;
 
-/// What the device allocates before the wrapper goes in: `lua_newstate` and the base library,
+/// What the device allocates before the accounts start (`DeviceHeap::start`): `lua_newstate` and
+/// the base library,
 /// measured on the firmware (RV32, the same Lua and configuration) with the heap probe of
 /// `docs/memory.md`: 3,311 bytes after `lua_newstate`, 4,832 after `luaopen_base`.
 pub const NEW_STATE_DEVICE_BYTES: usize = 4_832;
 
 /// Host size of the string table `lua_newstate` allocates (MINSTRTABSIZE = 128 pointers): the
-/// one block from before the wrapper whose device size differs, and the only one of this size.
+/// one block from before the accounts start whose device size differs, and the only one of this
+/// size.
 const INITIAL_STRING_TABLE: usize = 128 * 8;
 
-/// The device size of a block allocated before the wrapper went in (part of
+/// The device size of a block allocated before the accounts start (part of
 /// `NEW_STATE_DEVICE_BYTES`): the string table is an array of pointers, half the host size; the
 /// others (stacks, the registry's array) are arrays of values, the same size on both.
 fn initial_device_size(host: usize) -> usize {
@@ -51,6 +55,9 @@ fn initial_device_size(host: usize) -> usize {
         host
     }
 }
+
+/// Marks the word of a block allocated before the accounts started (`Accounts::before_start`).
+const BEFORE_START: usize = 1 << (usize::BITS - 1);
 
 /// The device size of a new object of type `tag` that takes `host` bytes here.
 fn device_size(tag: usize, host: usize) -> usize {
@@ -74,11 +81,11 @@ fn host_only(tag: usize) -> bool {
 }
 
 struct Accounts {
-    /// mlua's allocator, for the blocks allocated before the wrapper went in.
-    inner: ffi::lua_Alloc,
-    inner_ud: *mut c_void,
-    /// Every block allocated since; each keeps its device size in its pool word.
+    /// Every block of the state; each keeps its device size in its pool word.
     pool: Pool,
+    /// Set once mlua's set-up is done (`DeviceHeap::start`): blocks from before are booked as
+    /// `NEW_STATE_DEVICE_BYTES` and their words hold `initial_device_size`.
+    started: bool,
     used: usize,
     peak: usize,
     limit: usize,
@@ -152,40 +159,38 @@ fn device_bytes(osize: usize, nsize: usize, old: Option<usize>) -> usize {
 /// The allocator Lua calls. Must not unwind (it is `extern "C"`: a panic aborts the process).
 ///
 /// # Safety
-/// Called only by Lua as the `lua_Alloc` of the state `DeviceHeap::install` set it on, with
-/// that call's `ud` (the state's `Accounts`, alive until the state is closed) and the
-/// `lua_Alloc` contract: `ptr` is null (then `osize` is a type tag) or a live block of `osize`
-/// bytes this allocator or the one before it returned.
+/// Called only by Lua as the `lua_Alloc` of the state `DeviceHeap::new_state` made, with that
+/// call's `ud` (the state's `Accounts`, alive until the state is closed) and the `lua_Alloc`
+/// contract: `ptr` is null (then `osize` is a type tag) or a live block of `osize` bytes this
+/// allocator returned.
 unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
-    // SAFETY: `ud` is the `Accounts` `install` leaked for this state, freed only after the
+    // SAFETY: `ud` is the `Accounts` `new_state` leaked for this state, freed only after the
     // state is closed. Lua runs one allocation at a time, on one thread, and no other
     // reference to the accounts is live meanwhile: the probe's readers, `rebook` and `closing`
     // make theirs outside allocator calls and drop them before Lua runs again.
     let a = unsafe { &mut *(ud as *mut Accounts) };
-    let ours = !ptr.is_null() && a.pool.owns(ptr as *mut u8, osize);
-    let old = match (ptr.is_null(), ours) {
-        (true, _) => None,
-        // SAFETY: `ptr` is a live block of the pool (`owns`), so its word is there.
-        (false, true) => Some(unsafe { *Pool::word(ptr as *mut u8) }),
-        (false, false) => Some(initial_device_size(osize)),
-    };
+    // Lua frees null blocks too (an empty table's array), and nothing once the state closes.
+    if nsize == 0 && (a.closing || ptr.is_null()) {
+        return std::ptr::null_mut();
+    }
+    if !a.started {
+        // SAFETY: this call's own contract; a null `ptr` with `nsize` 0 returned above.
+        return unsafe { a.before_start(ptr, osize, nsize) };
+    }
+    // SAFETY: a non-null `ptr` is a live block of the pool (every block of the state is), so
+    // its word is there.
+    let word = (!ptr.is_null()).then(|| unsafe { *Pool::word(ptr as *mut u8) });
+    let old = word.map(|w| w & !BEFORE_START);
     let old_host = if ptr.is_null() { 0 } else { osize };
     if nsize == 0 {
-        if ours && a.closing {
-            return std::ptr::null_mut();
-        }
         a.host_used -= old_host;
-        if ours {
+        // a block from before the start stays in NEW_STATE_DEVICE_BYTES when it is freed
+        if word.is_some_and(|w| w & BEFORE_START == 0) {
             a.used -= old.unwrap_or(0);
-            // SAFETY: Lua frees a live block of `osize` bytes, which the pool owns, and never
-            // touches it again.
-            unsafe { a.pool.free(ptr as *mut u8, osize) };
-            return std::ptr::null_mut();
         }
-        // a block from before the wrapper: part of NEW_STATE_DEVICE_BYTES, or mlua's own
-        // SAFETY: the block came from the previous allocator; it is handed back to it with
-        // its own `ud`, under the same `lua_Alloc` contract Lua called this one with.
-        return unsafe { (a.inner)(a.inner_ud, ptr, osize, nsize) };
+        // SAFETY: Lua frees a live block of `osize` bytes of the pool and never touches it again.
+        unsafe { a.pool.free(ptr as *mut u8, osize) };
+        return std::ptr::null_mut();
     }
     let new = device_bytes(osize, nsize, old);
     let old_device = old.unwrap_or(0);
@@ -197,22 +202,12 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
         a.refused_at = if ptr.is_null() { unsafe { running_line(a.main) } } else { None };
         return std::ptr::null_mut();
     }
-    let p = if ours {
+    let p = if ptr.is_null() {
+        a.pool.alloc(nsize)
+    } else {
         // SAFETY: `ptr` is the pool's live block of `osize` bytes; on success Lua uses only
         // the returned block, on failure (null) it keeps the old one, as `realloc` does.
         unsafe { a.pool.realloc(ptr as *mut u8, osize, nsize) }
-    } else {
-        let fresh = a.pool.alloc(nsize);
-        if !fresh.is_null() && !ptr.is_null() {
-            // SAFETY: `ptr` is a live block of `osize` bytes from the previous allocator and
-            // `fresh` a distinct new one of `nsize`; the smaller length fits both. The old
-            // block goes back to its allocator with its own `ud` and is not used again.
-            unsafe {
-                std::ptr::copy_nonoverlapping(ptr as *const u8, fresh, osize.min(nsize));
-                (a.inner)(a.inner_ud, ptr, osize, 0);
-            }
-        }
-        fresh
     };
     if p.is_null() {
         return std::ptr::null_mut();
@@ -223,6 +218,38 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
     a.peak = a.peak.max(a.used);
     a.host_used = a.host_used - old_host + nsize;
     p as *mut c_void
+}
+
+impl Accounts {
+    /// A block of mlua's set-up, before the accounts start: it has no limit and books no device
+    /// bytes (`NEW_STATE_DEVICE_BYTES` stands for them all). Its word holds, marked
+    /// `BEFORE_START`, the device size it is taken out at when it is resized later, into an
+    /// ordinary block; freed, it stays in `NEW_STATE_DEVICE_BYTES`.
+    ///
+    /// # Safety
+    /// As for `device_alloc`, and `ptr` is not null when `nsize` is 0.
+    unsafe fn before_start(&mut self, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
+        let old_host = if ptr.is_null() { 0 } else { osize };
+        self.host_used = self.host_used - old_host + nsize;
+        if nsize == 0 {
+            // SAFETY: Lua frees a live block of `osize` bytes of the pool and never touches it
+            // again.
+            unsafe { self.pool.free(ptr as *mut u8, osize) };
+            return std::ptr::null_mut();
+        }
+        let p = if ptr.is_null() {
+            self.pool.alloc(nsize)
+        } else {
+            // SAFETY: `ptr` is the pool's live block of `osize` bytes; Lua uses only the returned
+            // block on success and keeps the old one on failure, as with `realloc`.
+            unsafe { self.pool.realloc(ptr as *mut u8, osize, nsize) }
+        };
+        if !p.is_null() {
+            // SAFETY: `p` is a live block of the pool just allocated or moved.
+            unsafe { *Pool::word(p) = initial_device_size(nsize) | BEFORE_START };
+        }
+        p as *mut c_void
+    }
 }
 
 /// Read access to a state's accounts from its bindings (kept in the state's app data).
@@ -267,6 +294,9 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
         // SAFETY: the pool owns the block and it is live (the caller found it in a prototype
         // the state still holds), so it has its word; no other reference to it exists.
         let word = unsafe { &mut *Pool::word(block) };
+        if *word & BEFORE_START != 0 {
+            continue;
+        }
         taken += word.saturating_sub(device);
         a.used = a.used - *word + device;
         *word = device;
@@ -302,39 +332,49 @@ pub struct DeviceHeap {
 }
 
 impl DeviceHeap {
-    /// Puts the wrapper in front of `lua`'s allocator with a limit of `limit` device bytes.
-    /// Everything allocated before is booked as `NEW_STATE_DEVICE_BYTES`.
+    /// A new bare Lua state (`lua_newstate`) whose every block comes from these accounts' pool,
+    /// with a limit of `limit` device bytes from `start` on. `None` when the host is out of
+    /// memory.
     ///
     /// # Safety
-    /// The returned value outlives the Lua state of `lua` (every clone of it included): Lua
-    /// calls the allocator, whose data this value frees on drop, until the state is closed.
-    pub unsafe fn install(lua: &Lua, limit: usize) -> DeviceHeap {
-        // mlua treats every allocation as fallible once a limit is set; ours is the real one.
-        let _ = lua.set_memory_limit(isize::MAX as usize);
-        let state = lua.state();
-        let mut inner_ud = std::ptr::null_mut();
-        // SAFETY: `state` is the live main state of `lua`, and no Lua code runs during this Rust
-        // call, so no allocation is under way while the allocator is swapped; the previous one
-        // and its `ud` are kept for the blocks it made. The accounts are freed only after the
-        // state is closed (the caller's promise).
+    /// The returned value outlives the state: Lua calls the allocator, whose data this value
+    /// frees on drop, until the state is closed, and the state is closed before the drop.
+    pub unsafe fn new_state(limit: usize) -> Option<(DeviceHeap, *mut ffi::lua_State)> {
+        let accounts = Box::into_raw(Box::new(Accounts {
+            pool: Pool::new(),
+            started: false,
+            host_used: 0,
+            closing: false,
+            main: std::ptr::null_mut(),
+            refused_at: None,
+            used: NEW_STATE_DEVICE_BYTES,
+            peak: NEW_STATE_DEVICE_BYTES,
+            limit,
+        }));
+        let heap = DeviceHeap { accounts };
+        #[cfg(feature = "lua55")]
+        // SAFETY: `device_alloc` is a `lua_Alloc` and `accounts` its data, alive until the
+        // returned value drops, after the state is closed (the caller's promise).
+        let state = unsafe {
+            ffi::lua_newstate(device_alloc, accounts as *mut c_void, ffi::luaL_makeseed(std::ptr::null_mut()))
+        };
+        #[cfg(not(feature = "lua55"))]
+        // SAFETY: as above.
+        let state = unsafe { ffi::lua_newstate(device_alloc, accounts as *mut c_void) };
+        (!state.is_null()).then_some((heap, state))
+    }
+
+    /// mlua's set-up of the state is done: from here on blocks are booked at their device size
+    /// against the limit, on top of `NEW_STATE_DEVICE_BYTES` for everything before, as on the
+    /// device, where the wrapper is not there.
+    pub fn start(&self, lua: &Lua) {
+        // SAFETY: owned by this value; no Lua code runs during this Rust call, so the allocator
+        // is not running.
         unsafe {
-            let inner = ffi::lua_getallocf(state, &mut inner_ud);
-            let accounts = Box::into_raw(Box::new(Accounts {
-                inner,
-                inner_ud,
-                pool: Pool::new(),
-                host_used: lua.used_memory(),
-                closing: false,
-                main: state,
-                refused_at: None,
-                used: NEW_STATE_DEVICE_BYTES,
-                peak: NEW_STATE_DEVICE_BYTES,
-                limit,
-            }));
-            ffi::lua_setallocf(state, device_alloc, accounts as *mut c_void);
-            lua.set_app_data(HeapProbe(accounts));
-            DeviceHeap { accounts }
+            (*self.accounts).started = true;
+            (*self.accounts).main = lua.state();
         }
+        lua.set_app_data(HeapProbe(self.accounts));
     }
 
     /// The state is about to close (see `Accounts::closing`).
