@@ -11,7 +11,7 @@ use crate::device::with_world;
 use crate::persist::Persister;
 use crate::trace::{EventKind, Level};
 use crate::world::rtc::crc32;
-use crate::world::{Halt, SleepyTimer};
+use crate::world::{Halt, SleepyTimer, World};
 use mlua::{Function, IntoLua, Lua, LuaString, MultiValue, Result, Table, Thread, Value};
 
 /// `Node.deepSleep` of a sleepy device: a sys task yields to sleep with its tasks; anywhere
@@ -273,6 +273,7 @@ fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
     };
     with_world(lua, |w| w.rearm_sleepy_timers(&container.timers));
     note(Level::Info, format!("tasks restored: image {} bytes", bytes.len()));
+    with_world(lua, World::note_tasks_restored);
     let cause = with_world(lua, |w| w.wake_cause.as_str());
     let call_protected: Function = lua.named_registry_value(CALL_PROTECTED)?;
     let sys: Table = lua.globals().get("sys")?;
