@@ -120,7 +120,10 @@ void sleepy_install(lua_State *L)
 
 void sleepy_note_chunk(lua_State *L, const char *path, const uint8_t *text, size_t len)
 {
-    if (!sleepy_enabled() || lua_getfield(L, LUA_REGISTRYINDEX, CHUNKS_KEY) != LUA_TTABLE) {
+    if (!sleepy_enabled()) {
+        return;
+    }
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CHUNKS_KEY) != LUA_TTABLE) {
         lua_pop(L, 1);
         return;
     }
