@@ -14,12 +14,14 @@ struct lua_State;
 #define PACK_HEADER_LEN 72u
 #define PACK_CRC_START 20u
 #define PACK_SLEEP_FLAG_VM_IN_REGION 1u
+#define PACK_SLEEP_FLAG_SLEEPY 2u
 
 /* ---- Sleep region, format LSR1 (docs/sleep-region.md) ------------------------------------ */
 
 #define LSR_MAGIC "LSR1"
 #define LSR_VERSION 1u
 #define LSR_HEADER_BYTES 16u
+#define LSR_TASKS_VERSION 1u
 
 /* ---- rtos module ------------------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* embedded.S: lua/sys.lua and lua/prelude.lua embedded byte for byte, at build time.
+/* embedded.S: lua/sys.lua, lua/prelude.lua and lua/sleepy.lua embedded byte for byte, at build time.
  *
  * .incbin reads the repository's files directly (the Makefile passes -I for lua/), so nothing
  * generated is committed and the firmware always runs the very files the simulator embeds with
@@ -14,4 +14,9 @@ luasim_sys_lua_end:
 luasim_prelude_lua:
     .incbin "prelude.lua"
 luasim_prelude_lua_end:
+    .global luasim_sleepy_lua
+    .global luasim_sleepy_lua_end
+luasim_sleepy_lua:
+    .incbin "sleepy.lua"
+luasim_sleepy_lua_end:
     .byte 0

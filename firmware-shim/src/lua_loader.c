@@ -108,6 +108,7 @@ int lua_native_load(lua_State *L)
             lua_pop(L, 1);
         }
     }
+    sleepy_note_chunk(L, device_path, f->data, f->len);
     return 1;
 }
 

@@ -28,7 +28,7 @@ extern const char luasim_prelude_lua[], luasim_prelude_lua_end[];
 #define RULES_SCRIPT "/scripts/rules.lua"
 
 static const char RUN_SCRIPT_KEY[] = "luasim.run_script";
-static const char CALL_PROTECTED_KEY[] = "luasim.call_protected";
+const char LUA_CALL_PROTECTED_KEY[] = "luasim.call_protected";
 
 /* ---- State ------------------------------------------------------------------------------- */
 
@@ -73,7 +73,7 @@ static int build_state(lua_State *L)
     lua_pushvalue(L, 1);
     lua_pushcfunction(L, lua_text_load);
     lua_call(L, 3, 2);
-    lua_setfield(L, LUA_REGISTRYINDEX, CALL_PROTECTED_KEY);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_CALL_PROTECTED_KEY);
     lua_setfield(L, LUA_REGISTRYINDEX, RUN_SCRIPT_KEY);
 
     if (lua_load_builtin(L, luasim_sys_lua, luasim_sys_lua_end, "@sys.lua") != LUA_OK) {
@@ -86,6 +86,9 @@ static int build_state(lua_State *L)
     lua_setfield(L, -2, "sys");
     lua_pop(L, 2);
     lua_setglobal(L, "sys");
+    if (sleepy_enabled()) {
+        sleepy_install(L);
+    }
     /* The parser's garbage goes before the scripts run: same GC phase as the simulator. */
     lua_gc(L, LUA_GCCOLLECT);
     return 0;
@@ -160,8 +163,9 @@ static lua_State *new_state(void)
 static void run_scripts(lua_State *L)
 {
     static const char *const scripts[] = { MAIN_SCRIPT, RULES_SCRIPT };
+    bool woke = sleepy_wake(L);
     for (int i = 0; i < 2; i++) {
-        if (lua_halting() || !pack_find_file(&g_scenario, scripts[i])) {
+        if (woke || lua_halting() || !pack_find_file(&g_scenario, scripts[i])) {
             continue;
         }
         lua_getfield(L, LUA_REGISTRYINDEX, RUN_SCRIPT_KEY);
@@ -181,10 +185,11 @@ static void run_scripts(lua_State *L)
 
 /* runtime/mod.rs drain_until_halt: the scripts returned; run firmware callbacks, discard the
  * rest, until a reload. */
-static void drain_until_reload(void)
+static void drain_until_reload(lua_State *L)
 {
     struct shim_msg m;
     while (!lua_halting()) {
+        sleepy_sleep_if_asked(L, false);
         lua_watchdog_feed();
         if (xQueueReceive(g_rtos_queue, &m, portMAX_DELAY) != pdPASS) {
             continue;
@@ -223,7 +228,7 @@ void lua_task(void *arg)
         }
         live[live_count++] = (struct live_state){ playback_generation(), L };
         run_scripts(L);
-        drain_until_reload();
+        drain_until_reload(L);
         if (!g_scenario.naive_reload) {
             live_count--;
             lua_heap_close_state(L);

@@ -24,6 +24,9 @@ void lua_halt_for_message(const struct shim_msg *m);
 void lua_halt_clear(void);
 const char *lua_halt_trigger(void);
 
+/* Registry key of the prelude's call_protected(fn, ...) -> ok, error | results. */
+extern const char LUA_CALL_PROTECTED_KEY[];
+
 /* native_load(path [, env]) -> chunk | nil, message, missing: the prelude's loader. */
 int lua_native_load(struct lua_State *L);
 /* Loads an embedded text chunk (prelude.lua, sys.lua) like a script. */

@@ -131,6 +131,16 @@ static uint64_t tick_start_us(uint64_t ticks)
     return boot_origin_us + q * 1000000u + (r * 1000000u + hz - 1) / hz;
 }
 
+uint64_t playback_tick_time(uint64_t ticks)
+{
+    return tick_start_us(ticks);
+}
+
+bool playback_woke_from_sleep(void)
+{
+    return wake_cause == WAKE_TIMER || wake_cause == WAKE_GPIO;
+}
+
 /* sim/core/src/world/clock.rs ticks_since_boot: whole ticks of this boot elapsed at `us`. */
 static uint64_t ticks_at(uint64_t us)
 {

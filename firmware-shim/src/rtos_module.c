@@ -6,7 +6,10 @@
  * -1 (any negative) forever, n > 0 n+1 times, each firing reporting the firings left; starting
  * an armed id re-arms it in its slot; the slot is freed at the last expiry. Expiries post
  * without blocking from the timer service task; a full queue drops the message and the drop is
- * traced. Same-tick order and drift-free reloads are the kernel's own (timers.c). */
+ * traced. Same-tick order and drift-free reloads are the kernel's own (timers.c); each slot
+ * also counts its place in that order (expiry, then insertion), for the sleepy image, which
+ * lists the timers in it (sim TimerPool::armed) and re-arms them after the wake. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lauxlib.h"
@@ -22,11 +25,14 @@ struct slot {
     bool forever;
     int64_t id;
     uint64_t fires_left; /* including the next one, when not forever */
+    uint64_t inserted;   /* when the kernel last put it in its active list (a counter) */
+    uint32_t period;     /* re-armed after a wake: the period from the second firing on */
 };
 
 QueueHandle_t g_rtos_queue;
 static struct slot *slots;
 static uint32_t slot_count;
+static uint64_t insertions;
 
 static uint32_t active_count(void)
 {
@@ -55,6 +61,18 @@ static void on_expiry(TimerHandle_t handle)
         } else if (s->fires_left == 1) {
             vTimerSetReloadMode(handle, pdFALSE); /* already reloaded; the next expiry is the last */
         }
+    }
+    if (s->armed && s->period) {
+        /* The first firing of a timer re-armed after a wake: on with its own period. The
+         * command is handled right after this callback, before the next timer of this tick. */
+        vTimerSetReloadMode(handle, (s->forever || s->fires_left >= 2) ? pdTRUE : pdFALSE);
+        if (xTimerChangePeriod(handle, s->period, 0) != pdPASS) {
+            shim_fatal("timer command queue full");
+        }
+        s->period = 0;
+    }
+    if (s->armed) {
+        s->inserted = ++insertions; /* reloaded (or re-armed) behind what is already due */
     }
     struct shim_msg m = { .kind = SHIM_MSG_TIMER, .id = s->id, .repeat = repeat };
     if (xQueueSend(g_rtos_queue, &m, 0) == pdPASS) {
@@ -118,6 +136,68 @@ void rtos_forget_timers(void)
     }
 }
 
+static int by_active_order(const void *pa, const void *pb)
+{
+    const struct sleepy_timer *a = pa, *b = pb;
+    if (a->due_ticks != b->due_ticks) {
+        return a->due_ticks < b->due_ticks ? -1 : 1;
+    }
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+size_t rtos_sleepy_timers(struct sleepy_timer *out, size_t max)
+{
+    size_t n = 0;
+    TickType_t now = xTaskGetTickCount();
+    for (uint32_t i = 0; i < slot_count && n < max; i++) {
+        const struct slot *s = &slots[i];
+        if (!s->armed) {
+            continue;
+        }
+        TickType_t left = xTimerGetExpiryTime(s->handle) - now;
+        out[n++] = (struct sleepy_timer){
+            .id = s->id,
+            .due_ticks = playback_ticks_since_boot() + left,
+            .period_ticks = s->period ? s->period : xTimerGetPeriod(s->handle),
+            .fires_left = s->forever ? 0 : s->fires_left + 1,
+            .order = s->inserted,
+        };
+    }
+    qsort(out, n, sizeof *out, by_active_order);
+    return n;
+}
+
+bool rtos_rearm(int64_t id, uint32_t ticks, uint32_t period, uint64_t fires_left)
+{
+    struct slot *s = NULL;
+    for (uint32_t i = 0; i < slot_count && !s; i++) {
+        if (!slots[i].armed) {
+            s = &slots[i];
+        }
+    }
+    if (!s) {
+        return false;
+    }
+    s->id = id;
+    s->armed = true;
+    s->forever = fires_left == 0;
+    s->fires_left = fires_left - 1;
+    s->inserted = ++insertions;
+    /* The first firing at `ticks`, then every `period` (switched in on_expiry). */
+    s->period = ticks == period ? 0 : period;
+    bool reload = ticks == period && (s->forever || s->fires_left >= 2);
+    vTimerSetReloadMode(s->handle, reload ? pdTRUE : pdFALSE);
+    if (xTimerChangePeriod(s->handle, ticks, 0) != pdPASS) {
+        shim_fatal("timer command queue full");
+    }
+    return true;
+}
+
+uint32_t rtos_active_timers(void)
+{
+    return active_count();
+}
+
 static struct slot *slot_of(int64_t id)
 {
     for (uint32_t i = 0; i < slot_count; i++) {
@@ -155,6 +235,8 @@ static int l_timer_start(lua_State *L)
     }
     s->id = id;
     s->armed = true;
+    s->period = 0;
+    s->inserted = ++insertions;
     s->forever = repeat < 0;
     s->fires_left = repeat < 0 ? 0 : ((uint64_t)repeat == UINT64_MAX ? UINT64_MAX : (uint64_t)repeat + 1);
     vTimerSetReloadMode(s->handle, (s->forever || s->fires_left >= 2) ? pdTRUE : pdFALSE);
@@ -206,6 +288,7 @@ static void push_arg(lua_State *L, const struct pack_arg *a)
  * MSG_CALLBACK after running a firmware callback | MSG_TIMEOUT. A reload message stops Lua. */
 static int l_receive(lua_State *L)
 {
+    sleepy_sleep_if_asked(L, true);
     TickType_t wait = portMAX_DELAY;
     if (!lua_isnoneornil(L, 1)) {
         int64_t ms = arg_integer(L, 1);

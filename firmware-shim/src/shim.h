@@ -207,6 +207,20 @@ int luaopen_rtos(struct lua_State *L);
 /* Hot reload: the old state's rtos timers stop and their pending messages are dropped. */
 void rtos_forget_timers(void);
 
+/* An armed rtos timer across a deep sleep with the tasks kept (sim SleepyTimer). */
+struct sleepy_timer {
+    int64_t id;
+    uint64_t due_ticks;   /* expiry, in ticks since this boot */
+    uint32_t period_ticks;
+    uint64_t fires_left;  /* firings left including the next, + 1; 0: forever */
+    uint64_t order;       /* place among the timers due at the same tick */
+};
+/* The armed timers in the kernel's order (expiry, then insertion), at most `max`. */
+size_t rtos_sleepy_timers(struct sleepy_timer *out, size_t max);
+/* Arms `id` in a free slot to fire in `ticks`, then every `period`; false when none is free. */
+bool rtos_rearm(int64_t id, uint32_t ticks, uint32_t period, uint64_t fires_left);
+uint32_t rtos_active_timers(void);
+
 /* ---- Firmware services (src/firmware.c) -------------------------------------------------- */
 
 enum listener { LISTEN_EVENTBUS = 1, LISTEN_MQTT = 2, LISTEN_TIMEOUT = 3 };
@@ -302,6 +316,12 @@ size_t region_keys(const uint8_t **keys, size_t *lens, size_t max);
 bool region_put(const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen, struct region_full *full);
 /* The same write, with the power failing halfway: a torn image is left behind. */
 void region_tear(const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen);
+/* The sleeping tasks' image after the entries (src/sleepy.c): where it is, if there is one;
+ * storing it (NULL: dropping it), false with the figures when it does not fit; and its write
+ * torn by a power loss. */
+bool region_tasks(const uint8_t **tasks, size_t *n);
+bool region_set_tasks(const uint8_t *tasks, size_t n, struct region_full *full);
+void region_tear_tasks(const uint8_t *tasks, size_t n);
 
 /* ---- Sleep and power (src/playback.c) ---------------------------------------------------- */
 
@@ -320,6 +340,25 @@ bool playback_tear_armed(void);
 void playback_power_loss_during_write(void) __attribute__((noreturn));
 /* The tick the trace prints now: the kernel's while awake, the clock's while asleep. */
 uint32_t playback_trace_tick(void);
+/* The µs at which tick `ticks` (since this boot) begins (sim Clock::tick_time). */
+uint64_t playback_tick_time(uint64_t ticks);
+/* Whether this boot is a timer or gpio wake from deep sleep (the tasks' image may restore). */
+bool playback_woke_from_sleep(void);
+
+/* ---- Sleepy tasks (src/sleepy.c, docs/sleepy-tasks.md) ---------------------------------- */
+
+/* Whether the scenario's device keeps its tasks across deep sleep. */
+bool sleepy_enabled(void);
+/* After sys.lua: the Node.deepSleep wrapper (lua/sleepy.lua) and the permanents. */
+void sleepy_install(struct lua_State *L);
+/* A script compiled (its chunk on top of the stack): noted for the image. */
+void sleepy_note_chunk(struct lua_State *L, const char *path, const uint8_t *text, size_t len);
+/* A task asked to sleep and the queue is empty: persists the tasks and sleeps (never
+ * returns), or resumes the sleeper with the refusal. `in_sys_run`: sys.run() resumes too. */
+void sleepy_sleep_if_asked(struct lua_State *L, bool in_sys_run);
+/* At the boot: takes the tasks' image out of the region and, at a timer or gpio wake,
+ * restores and resumes the tasks; true when they were restored (the scripts do not run). */
+bool sleepy_wake(struct lua_State *L);
 
 /* ---- Bindings and the Lua task ----------------------------------------------------------- */
 

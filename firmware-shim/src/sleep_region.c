@@ -6,7 +6,9 @@
  * builds the new payload beside it and writes it back in the documented three steps (header
  * with its CRC zeroed, payload, CRC), so its size is counted to the byte, header included,
  * against the profile's region size. A boot checks magic, version, length, CRC and structure,
- * like sim/core/src/world/rtc.rs boot_check: a torn image is reported `corrupt` and dropped. */
+ * like sim/core/src/world/rtc.rs boot_check: a torn image is reported `corrupt` and dropped.
+ * After the entries, a payload may end with the sleeping tasks' image (tag TASKS, a 4-byte
+ * length, the bytes; docs/sleepy-tasks.md), which every write of an entry keeps. */
 #include <string.h>
 
 #include "board.h"
@@ -200,18 +202,42 @@ static size_t payload_len(void)
     return used ? used - LSR_HEADER_BYTES : 0;
 }
 
-/* Checks every entry of a payload of `len` bytes holding `count` entries. */
-static bool payload_valid(const uint8_t *p, size_t len, size_t count)
+
+#define TASKS_HEAD 5u /* tag and 4-byte length */
+
+/* Bytes of the `count` entries at the start of a payload of `len` bytes, or SIZE_MAX when they
+ * are not all valid. */
+static size_t entries_span(const uint8_t *p, size_t len, size_t count)
 {
     size_t pos = 0;
     for (size_t k = 0; k < count; k++) {
         size_t span = entry_span(p + pos, len - pos, NULL);
         if (span == 0) {
-            return false;
+            return SIZE_MAX;
         }
         pos += span;
     }
-    return pos == len;
+    return pos;
+}
+
+/* Checks every entry of a payload of `len` bytes holding `count` entries, and what may follow
+ * them: the tasks' image, exactly to the end. */
+static bool payload_valid(const uint8_t *p, size_t len, size_t count)
+{
+    size_t pos = entries_span(p, len, count);
+    if (pos == SIZE_MAX) {
+        return false;
+    }
+    if (pos == len) {
+        return true;
+    }
+    return p[pos] == LSR_TAG_TASKS && len - pos >= TASKS_HEAD && get_le(p + pos + 1, 4) == len - pos - TASKS_HEAD;
+}
+
+/* Bytes of the entries in the payload (the tasks' image follows them, if there is one). */
+static size_t entries_len(void)
+{
+    return used ? entries_span(image + LSR_HEADER_BYTES, payload_len(), header_count()) : 0;
 }
 
 enum region_status region_boot_check(void)
@@ -285,7 +311,7 @@ int lsr_compare_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 bool region_find(const uint8_t *key, size_t klen, const uint8_t **value)
 {
     const uint8_t *p = image + LSR_HEADER_BYTES;
-    size_t len = payload_len(), pos = 0;
+    size_t len = entries_len(), pos = 0;
     while (pos < len) {
         size_t ks, n;
         size_t span = entry_span(p + pos, len - pos, &ks);
@@ -302,7 +328,7 @@ bool region_find(const uint8_t *key, size_t klen, const uint8_t **value)
 size_t region_keys(const uint8_t **keys, size_t *lens, size_t max)
 {
     const uint8_t *p = image + LSR_HEADER_BYTES;
-    size_t len = payload_len(), pos = 0, count = 0;
+    size_t len = entries_len(), pos = 0, count = 0;
     while (pos < len && count < max) {
         size_t span = entry_span(p + pos, len - pos, NULL);
         keys[count] = lsr_str(p + pos, &lens[count]);
@@ -325,14 +351,14 @@ static void put_entry(struct lsr_out *o, const uint8_t *key, size_t klen, const 
     ++*count;
 }
 
-/* Builds in `scratch` the payload with `key` set to `value` (NULL: removed); returns its
- * length (counted beyond the buffer when it does not fit), the entry count, and the bytes
- * the other entries take. */
+/* Builds in `scratch` the payload with `key` set to `value` (NULL: removed), the tasks' image
+ * kept after the entries; returns its length (counted beyond the buffer when it does not fit),
+ * the entry count, and the bytes everything else takes. */
 static size_t build(const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen, uint16_t *count, size_t *others)
 {
     struct lsr_out o = { scratch, capacity - LSR_HEADER_BYTES, 0 };
     const uint8_t *p = image + LSR_HEADER_BYTES;
-    size_t len = payload_len(), pos = 0, old = 0;
+    size_t len = entries_len(), pos = 0, old = 0;
     bool placed = value == NULL;
     *count = 0;
     while (pos < len) {
@@ -354,7 +380,8 @@ static size_t build(const uint8_t *key, size_t klen, const uint8_t *value, size_
     if (!placed) {
         put_entry(&o, key, klen, value, vlen, count);
     }
-    *others = len - old;
+    lsr_put(&o, p + len, payload_len() - len); /* the tasks' image */
+    *others = payload_len() - old;
     return o.len;
 }
 
@@ -379,5 +406,58 @@ void region_tear(const uint8_t *key, size_t klen, const uint8_t *value, size_t v
     uint16_t count;
     size_t others;
     size_t len = build(key, klen, value, vlen, &count, &others);
+    write_image(count, len, true);
+}
+
+/* ---- The sleeping tasks' image ----------------------------------------------------------- */
+
+bool region_tasks(const uint8_t **tasks, size_t *n)
+{
+    size_t at = entries_len(), len = payload_len();
+    if (at >= len) {
+        return false;
+    }
+    *tasks = image + LSR_HEADER_BYTES + at + TASKS_HEAD;
+    *n = len - at - TASKS_HEAD;
+    return true;
+}
+
+/* Builds in `scratch` the entries followed by `tasks` (NULL: none); returns the payload's
+ * length and the bytes of the entries. */
+static size_t build_tasks(const uint8_t *tasks, size_t n, size_t *entries)
+{
+    struct lsr_out o = { scratch, capacity - LSR_HEADER_BYTES, 0 };
+    *entries = entries_len();
+    lsr_put(&o, image + LSR_HEADER_BYTES, *entries);
+    if (tasks) {
+        uint8_t head[TASKS_HEAD] = { LSR_TAG_TASKS };
+        put_le(head + 1, (uint32_t)n, 4);
+        lsr_put(&o, head, sizeof head);
+        lsr_put(&o, tasks, n);
+    }
+    return o.len;
+}
+
+bool region_set_tasks(const uint8_t *tasks, size_t n, struct region_full *full)
+{
+    size_t entries;
+    uint16_t count = (uint16_t)region_count();
+    size_t len = build_tasks(tasks, n, &entries);
+    if (LSR_HEADER_BYTES + len > capacity) {
+        full->wanted = len - entries;
+        full->free = capacity - LSR_HEADER_BYTES - entries;
+        full->capacity = capacity;
+        return false;
+    }
+    write_image(count, len, false);
+    status = REGION_OK;
+    return true;
+}
+
+void region_tear_tasks(const uint8_t *tasks, size_t n)
+{
+    size_t entries;
+    uint16_t count = (uint16_t)region_count();
+    size_t len = build_tasks(tasks, n, &entries);
     write_image(count, len, true);
 }

@@ -341,3 +341,100 @@ sys.run()
         ]
     );
 }
+
+#[test]
+fn a_coroutine_that_resumed_another_is_refused_with_its_path() {
+    let script = r#"
+        outer = coroutine.create(function()
+          local inner = coroutine.create(function() refusal = persist_now() end)
+          coroutine.resume(inner)
+        end)
+        task = coroutine.create(function() local o = outer; coroutine.yield() end)
+        assert(coroutine.resume(task))
+    "#;
+    let s = side(script);
+    let (persister, ctx, chunks) = (s.persister.clone(), s.ctx.clone(), s.chunks.clone());
+    let persist_now = s
+        .lua
+        .create_function(move |lua, ()| {
+            let task: Thread = lua.globals().get("task")?;
+            let result = persister.persist.call::<luasim_core::mlua::LuaString>((ctx.clone(), chunks.clone(), task));
+            Ok(result.err().map(|e| e.to_string()))
+        })
+        .unwrap();
+    s.lua.globals().set("persist_now", persist_now).unwrap();
+    s.run();
+    let outer: Thread = s.task("outer");
+    outer.resume::<()>(()).unwrap();
+    let refusal: String = s.lua.globals().get("refusal").unwrap();
+    assert!(refusal.contains("task 1 › local 'o': a coroutine that is running (it resumed another)"), "{refusal}");
+}
+
+#[test]
+fn a_bad_sleep_time_and_an_image_over_budget_are_refused_and_the_device_stays_awake() {
+    let lines = sleepy_run(
+        "2s",
+        r#"
+sys.taskInit(function()
+  log.info("t", "bad", pcall(Node.deepSleep, -1))
+  log.info("t", "bad", pcall(Node.deepSleep, 1.5))
+  local big = string.rep("x", 17000)
+  log.info("t", "big", pcall(Node.deepSleep, 100))
+  Node.deepSleep(100)
+end)
+sys.run()
+"#,
+        "",
+    );
+    assert_eq!(
+        lines[..3],
+        [
+            "I/user.t bad false bad argument #1 to 'deepSleep' (sleep time must be >= 0 ms, got -1)",
+            "I/user.t bad false bad argument #1 to 'deepSleep' (number has no integer representation)",
+            // under pcall the yield is refused first; without it, the image's size
+            "I/user.t big false Node.deepSleep: cannot persist task 1: a yield across a C function (pcall, a metamethod or an iterator)",
+        ],
+        "{lines:#?}"
+    );
+    assert!(
+        lines[3].starts_with("E/user.sys task error: /scripts/main.lua:7: Node.deepSleep: keeping the tasks wants 17")
+            && lines[3].contains("bytes but only 16368 of the 16384-byte sleep region are free"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines.len(), 4, "the device never slept: {lines:#?}");
+}
+
+#[test]
+fn a_script_changed_between_sleeps_makes_the_image_stale_and_the_boot_fresh() {
+    let main = r#"
+log.info("boot", "v1", Node.wakeCause())
+sys.taskInit(function() sys.wait(100) Node.deepSleep(1000) log.info("t", "resumed") end)
+sys.run()
+"#;
+    // an OTA while the device boots from its first sleep (it wakes at 1101 ms, Lua at 1102 ms)
+    let v2 = r#"log.info(\"boot\", \"v2\", Node.wakeCause())\nsys.run()\n"#;
+    let steps = format!("steps:\n  - {{ at: 1101500us, write: {{ path: /scripts/main.lua, text: \"{v2}\" }} }}\n");
+    let lines = sleepy_run("3s", main, &steps);
+    let lines: Vec<&String> = lines.iter().filter(|l| !l.starts_with("I/sleepy tasks kept")).collect();
+    assert_eq!(
+        lines,
+        [
+            "I/user.boot v1 power-on",
+            "W/sleepy tasks not restored: /scripts/main.lua changed since they slept; booting afresh",
+            "I/user.boot v2 timer",
+        ],
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_brownout_while_asleep_loses_the_tasks_and_boots_afresh() {
+    let main = r#"
+log.info("boot", Node.wakeCause())
+sys.taskInit(function() sys.wait(100) Node.deepSleep(1000) log.info("t", "resumed") end)
+sys.run()
+"#;
+    let lines = sleepy_run("1500ms", main, "steps:\n  - { at: 500ms, brownout: true }\n");
+    let lines: Vec<&String> = lines.iter().filter(|l| !l.starts_with("I/sleepy tasks kept")).collect();
+    assert_eq!(lines, ["I/user.boot power-on", "I/user.boot brownout"], "{lines:#?}");
+}

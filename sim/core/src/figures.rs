@@ -35,6 +35,19 @@ pub struct Stats {
     pub energy: EnergyReport,
     /// Days the scenario's `battery_mah` lasts at this run's average draw.
     pub battery_days: Option<f64>,
+    /// Sleepy tasks' images (`docs/sleepy-tasks.md`); only on a sleepy device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sleepy: Option<SleepyImages>,
+}
+
+/// The sleeping tasks' images of a run: how many were kept and restored, and their sizes
+/// (container and persister image, as the trace's `tasks kept: image N bytes`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SleepyImages {
+    pub kept: u64,
+    pub restored: u64,
+    pub peak_bytes: usize,
+    pub last_bytes: usize,
 }
 
 fn is_zero(n: &u64) -> bool {

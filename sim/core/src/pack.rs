@@ -12,7 +12,7 @@
 //! formatting.
 
 use crate::contract::pack::{arg_tag, header, section, step_kind, value_tag};
-use crate::contract::pack::{CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_VM_IN_REGION, VERSION};
+use crate::contract::pack::{CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_SLEEPY, SLEEP_FLAG_VM_IN_REGION, VERSION};
 use crate::scenario::Scenario;
 use crate::time::Micros;
 use crate::world::rtc::crc32;
@@ -46,7 +46,8 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
     });
     w.section(section::SLEEP_REGION, |w| {
         w.u32(saturate(p.sleep_region_bytes as u64));
-        w.u32(if p.vm_in_sleep_region { SLEEP_FLAG_VM_IN_REGION } else { 0 });
+        let vm = if p.vm_in_sleep_region { SLEEP_FLAG_VM_IN_REGION } else { 0 };
+        w.u32(vm | if p.sleepy { SLEEP_FLAG_SLEEPY } else { 0 });
     });
     w.section(section::CONFIG, |w| w.value(&scenario.config));
     w.section(section::BUILD, |w| {

@@ -32,6 +32,13 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "region     {} of {} bytes", s.region_bytes, s.region_limit_bytes);
+    if let Some(images) = &s.sleepy {
+        let _ = writeln!(
+            out,
+            "sleepy     {} tasks' images kept, {} restored; image peak {} bytes, last {} bytes",
+            images.kept, images.restored, images.peak_bytes, images.last_bytes
+        );
+    }
     if s.steps_missed > 0 {
         let _ =
             writeln!(out, "steps      {} missed while asleep or off (traced as `missed while ...`)", s.steps_missed);

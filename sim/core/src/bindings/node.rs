@@ -57,7 +57,8 @@ fn set_timeout(lua: &Lua, args: Args) -> BindResult<i64> {
     Ok(id as i64)
 }
 
-fn sleep_ms(args: &Args) -> BindResult<Option<u64>> {
+/// The sleep time of `Node.deepSleep` / `lightSleep`: nil (until woken) or >= 0 ms.
+pub fn sleep_ms(args: &Args) -> BindResult<Option<u64>> {
     match args.opt_integer(1)? {
         Some(ms) if ms < 0 => Err(args.error(1, format!("sleep time must be >= 0 ms, got {ms}"))),
         other => Ok(other.map(|ms| ms as u64)),

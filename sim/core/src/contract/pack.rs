@@ -12,6 +12,8 @@ pub const HEADER_LEN: usize = 72;
 pub const CRC_START: usize = 20;
 /// Bit 0 of the sleep-region section's flags: the whole VM is kept in the region.
 pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
+/// Bit 1 of the sleep-region section's flags: sleepy tasks (`docs/sleepy-tasks.md`).
+pub const SLEEP_FLAG_SLEEPY: u32 = 2;
 
 layout! {
     /// The fixed header. Sizes that do not fit 32 bits saturate at 2^32 − 1.
@@ -46,8 +48,8 @@ tag_set! {
         WATCHDOG = 5 => ["watchdog", "u64 `watchdog_ms`, u64 `lua_instructions_per_ms` (budget = their product; 0 = none)", "at most one"];
         CONFIG = 6 => ["configuration", "a value (below): the scenario's `config:` tree, what `Config.get` reads", "at most one"];
         BUILD = 7 => ["build", "u32 `naive_reload` (0/1), u32 module count, one string per optional module (`telegram`, `gnss`)", "at most one"];
-        /// u32 size in bytes, u32 flags (`SLEEP_FLAG_VM_IN_REGION`).
-        SLEEP_REGION = 8 => ["sleep region", "u32 `sleep_region_bytes` (the profile's region size, header included), u32 flags (bit 0: `vm_in_sleep_region`, which the firmware does not support: it prints an `ERROR` line at power-on)", "exactly one"];
+        /// u32 size in bytes, u32 flags (`SLEEP_FLAG_VM_IN_REGION`, `SLEEP_FLAG_SLEEPY`).
+        SLEEP_REGION = 8 => ["sleep region", "u32 `sleep_region_bytes` (the profile's region size, header included), u32 flags (bit 0: `vm_in_sleep_region`, which the firmware does not support: it prints an `ERROR` line at power-on; bit 1: `sleepy`, tasks kept across deep sleep)", "exactly one"];
         /// The GNSS fix at power-on (the scenario's `gnss:`): a value; absent without a fix.
         GNSS = 9 => ["GNSS fix", "a value (below): the scenario's `gnss:` fix at power-on, what `GNSS.lastFix` reads until a `gnss` step; absent: no fix", "at most one"];
     }

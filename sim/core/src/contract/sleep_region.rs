@@ -6,6 +6,9 @@ pub const MAGIC: [u8; 4] = *b"LSR1";
 pub const VERSION: u16 = 1;
 /// Header bytes before the payload; they count against the region.
 pub const HEADER_BYTES: usize = 16;
+/// Version byte of the sleeping tasks' container (`TASKS` tag, `docs/sleepy-tasks.md`).
+/// Simulator: `crate::runtime::sleepy`; firmware: `firmware-shim/src/sleepy.c`.
+pub const TASKS_VERSION: u8 = 1;
 
 layout! {
     /// The header, then the payload.

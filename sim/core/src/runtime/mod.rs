@@ -295,6 +295,7 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         region_limit_bytes: world.rtc.capacity(),
         energy: world.energy_report(),
         battery_days: None,
+        sleepy: world.profile.sleepy.then(|| world.sleepy_images.clone()),
     };
     let stats = Stats {
         battery_days: scenario

@@ -11,34 +11,22 @@ use crate::device::with_world;
 use crate::persist::Persister;
 use crate::trace::{EventKind, Level};
 use crate::world::rtc::crc32;
-use crate::world::{Halt, SleepyTimer};
+use crate::world::{Halt, SleepyTimer, World};
 use mlua::{Function, IntoLua, Lua, LuaString, MultiValue, Result, Table, Thread, Value};
 
 /// `Node.deepSleep` of a sleepy device: a sys task yields to sleep with its tasks; anywhere
-/// else the device sleeps as usual.
-const WRAPPER: &str = r#"
-local request, plain, tasks = ...
-local co_running, co_yield, error = coroutine.running, coroutine.yield, error
-return function(ms)
-  local co, main = co_running()
-  if main or not tasks[co] then
-    return plain(ms)
-  end
-  request(ms, co)
-  local cause, err = co_yield()
-  if cause == nil then
-    error(err, 2)
-  end
-  return cause
-end
-"#;
+/// else the device sleeps as usual. The firmware loads the same text.
+const WRAPPER: &str = include_str!("../../../../lua/sleepy.lua");
 
 const CTX: &str = "luasim.sleepy.ctx";
 const CHUNKS: &str = "luasim.sleepy.chunks";
 const SLEEPER: &str = "luasim.sleepy.sleeper";
+/// Why the pending request cannot be granted before anything is persisted (a bad sleep time);
+/// kept outside the Lua heap, which it must not change.
+struct Refusal(String);
 const TAG: &str = "sleepy";
 /// Container version, before the persister's own image.
-const VERSION: u8 = 1;
+const VERSION: u8 = crate::contract::sleep_region::TASKS_VERSION;
 
 fn persister(lua: &Lua) -> Result<Persister> {
     if let Some(p) = lua.app_data_ref::<Persister>() {
@@ -56,12 +44,22 @@ pub fn install(lua: &Lua) -> Result<()> {
     let node: Table = globals.get("Node")?;
     let sys: Table = globals.get("sys")?;
     let tasks: Table = p.upvalue.call((sys.get::<Function>("taskInit")?, "tasks"))?;
-    let request = lua.create_function(|lua, (ms, co): (Option<i64>, Thread)| {
-        if let Some(ms) = ms.filter(|&ms| ms < 0) {
-            return Err(mlua::Error::runtime(format!("Node.deepSleep: sleep time must be >= 0 ms, got {ms}")));
-        }
+    // A bad sleep time does not raise here (an error from a Rust function would carry
+    // mlua's text): it is the refusal the sleeper resumes with, as on the device.
+    let request = lua.create_function(|lua, (ms, co): (Value, Thread)| {
+        let ms = match crate::bindings::sleep_ms(&crate::bindings::Args::new(vec![ms])) {
+            Ok(ms) => ms,
+            Err(crate::bindings::Fail::Arg(n, message)) => {
+                lua.set_app_data(Refusal(format!("bad argument #{n} to 'deepSleep' ({message})")));
+                None
+            }
+            Err(crate::bindings::Fail::Lua(e)) => return Err(e),
+            Err(crate::bindings::Fail::Raise(message) | crate::bindings::Fail::Halt(message)) => {
+                return Err(mlua::Error::runtime(message))
+            }
+        };
         lua.set_named_registry_value(SLEEPER, co)?;
-        with_world(lua, |w| w.request_sleepy(ms.map(|ms| ms as u64)));
+        with_world(lua, |w| w.request_sleepy(ms));
         Ok(())
     })?;
     let wrapper: Function =
@@ -87,40 +85,45 @@ pub fn note_chunk(lua: &Lua, path: &str, source: &[u8], chunk: &Function) -> Res
 }
 
 /// Whether a task asked to sleep; then sleeps with the tasks (`Err`: halting) or, refused,
-/// raises the error in the sleeping task and returns `Ok(())`. `in_sys_run`: the event loop to
-/// run at the wake.
+/// raises the error in the sleeping task and returns `Ok(())` once no request is left (the
+/// refused task may ask again at once). `in_sys_run`: the event loop to run at the wake.
 pub fn sleep_if_asked(lua: &Lua, in_sys_run: bool) -> std::result::Result<(), crate::bindings::Fail> {
-    let Some(ms) = with_world(lua, |w| w.take_sleepy_request()) else { return Ok(()) };
-    let sleeper: Thread = lua.named_registry_value(SLEEPER)?;
-    lua.unset_named_registry_value(SLEEPER)?;
-    match persist(lua, &sleeper, in_sys_run)? {
-        Err(message) => {
-            refuse(lua, &sleeper, &message)?;
-            Ok(())
-        }
-        Ok(image) => {
-            let bytes = image.len();
-            let stored = with_world(lua, |w| w.store_tasks(image));
-            match stored {
-                Err(full) => {
-                    let message = format!(
-                        "Node.deepSleep: keeping the tasks wants {} bytes but only {} of the {}-byte sleep region are free",
-                        full.wanted, full.free, full.capacity
-                    );
-                    refuse(lua, &sleeper, &message)?;
-                    Ok(())
+    while let Some(ms) = with_world(lua, |w| w.take_sleepy_request()) {
+        let sleeper: Thread = lua.named_registry_value(SLEEPER)?;
+        lua.unset_named_registry_value(SLEEPER)?;
+        let refusal = match lua.remove_app_data::<Refusal>() {
+            Some(Refusal(message)) => message,
+            None => match keep_tasks(lua, &sleeper, in_sys_run, ms)? {
+                Some(message) => message,
+                None => return Err(halting(lua)),
+            },
+        };
+        refuse(lua, &sleeper, &refusal)?;
+    }
+    Ok(())
+}
+
+/// Persists the tasks into the region and asks for the deep sleep (`None`), or says why not.
+fn keep_tasks(lua: &Lua, sleeper: &Thread, in_sys_run: bool, ms: Option<u64>) -> Result<Option<String>> {
+    let image = match persist(lua, sleeper, in_sys_run)? {
+        Err(message) => return Ok(Some(message)),
+        Ok(image) => image,
+    };
+    let bytes = image.len();
+    match with_world(lua, |w| w.store_tasks(image)) {
+        Err(full) => Ok(Some(format!(
+            "Node.deepSleep: keeping the tasks wants {} bytes but only {} of the {}-byte sleep region are free",
+            full.wanted, full.free, full.capacity
+        ))),
+        Ok(written) => {
+            with_world(lua, |w| {
+                if written {
+                    let text = format!("tasks kept: image {bytes} bytes");
+                    w.record(EventKind::Log { level: Level::Info, tag: TAG.into(), text, bare: false });
+                    w.request_halt(Halt::DeepSleep { ms });
                 }
-                Ok(written) => {
-                    with_world(lua, |w| {
-                        if written {
-                            let text = format!("tasks kept: image {bytes} bytes");
-                            w.record(EventKind::Log { level: Level::Info, tag: TAG.into(), text, bare: false });
-                            w.request_halt(Halt::DeepSleep { ms });
-                        }
-                    });
-                    Err(halting(lua))
-                }
-            }
+            });
+            Ok(None)
         }
     }
 }
@@ -270,6 +273,7 @@ fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
     };
     with_world(lua, |w| w.rearm_sleepy_timers(&container.timers));
     note(Level::Info, format!("tasks restored: image {} bytes", bytes.len()));
+    with_world(lua, World::note_tasks_restored);
     let cause = with_world(lua, |w| w.wake_cause.as_str());
     let call_protected: Function = lua.named_registry_value(CALL_PROTECTED)?;
     let sys: Table = lua.globals().get("sys")?;

@@ -130,6 +130,8 @@ pub struct World {
     rtc_torn: bool,
     /// A task asked to sleep with every task kept (sleepy profiles): the sleep's length.
     sleepy_request: Option<Option<u64>>,
+    /// The tasks' images kept and restored so far (the summary's `sleepy` line).
+    pub(crate) sleepy_images: crate::figures::SleepyImages,
     /// MQTT is disconnected until this time (`mqtt_disconnect` steps).
     mqtt_down_until: Micros,
     /// What `clock_jump` steps added to the wall clock `os.time()` reads, in µs.
@@ -187,6 +189,7 @@ impl World {
             tear_next_write: None,
             rtc_torn: false,
             sleepy_request: None,
+            sleepy_images: crate::figures::SleepyImages::default(),
             mqtt_down_until: 0,
             wall_offset_us: 0,
             out_of_memory_at: Vec::new(),

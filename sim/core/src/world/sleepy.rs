@@ -80,7 +80,18 @@ impl World {
             self.cut_power(PowerCut::Loss { off_us });
             return Ok(false);
         }
-        self.rtc.set_tasks(Some(image)).map(|()| true)
+        let bytes = image.len();
+        self.rtc.set_tasks(Some(image))?;
+        let images = &mut self.sleepy_images;
+        images.kept += 1;
+        images.peak_bytes = images.peak_bytes.max(bytes);
+        images.last_bytes = bytes;
+        Ok(true)
+    }
+
+    /// A tasks' image was restored at this boot.
+    pub fn note_tasks_restored(&mut self) {
+        self.sleepy_images.restored += 1;
     }
 
     /// The tasks' image to restore at this boot, taken out of the region: only after a timer
