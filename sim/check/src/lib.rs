@@ -25,7 +25,7 @@ mod reload;
 pub mod report;
 mod runs;
 pub mod scan;
-pub mod signature;
+pub use luasim_core::apidoc::signature;
 pub mod smoke;
 
 pub use report::{CheckReport, Finding, Severity};

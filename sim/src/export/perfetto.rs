@@ -161,6 +161,10 @@ impl<W: Write> Writer<W> {
                 self.instant(DEVICE, ts, &format!("ERROR {what}"), json!({"message": message}))?;
             }
             EventKind::End { reason } => self.instant(DEVICE, ts, "end", json!({"reason": reason}))?,
+            EventKind::ModuleCall { returned, .. } => {
+                let call = e.call_line().unwrap_or_default();
+                self.instant(FIRMWARE, ts, &call, json!({"returned": returned}))?;
+            }
             other => {
                 let detail = Body(other).to_string();
                 let name = detail.split_whitespace().next().unwrap_or("event").to_string();

@@ -137,6 +137,41 @@ impl Args {
         }
     }
 
+    /// `luaL_checknumber`: a number, or a string convertible to one.
+    pub fn number(&self, n: usize) -> BindResult<f64> {
+        match self.values.get(n - 1) {
+            Some(Value::Integer(i)) => Ok(*i as f64),
+            Some(Value::Number(x)) => Ok(*x),
+            Some(Value::String(s)) => {
+                s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()).ok_or_else(|| self.expected(n, "number"))
+            }
+            _ => Err(self.expected(n, "number")),
+        }
+    }
+
+    /// `luaL_checktype(L, n, LUA_TBOOLEAN)`.
+    pub fn boolean(&self, n: usize) -> BindResult<bool> {
+        match self.values.get(n - 1) {
+            Some(Value::Boolean(b)) => Ok(*b),
+            _ => Err(self.expected(n, "boolean")),
+        }
+    }
+
+    /// `luaL_checkany`: any value, nil included, but not a missing one.
+    pub fn any(&self, n: usize) -> BindResult<Value> {
+        self.values.get(n - 1).cloned().ok_or_else(|| self.error(n, "value expected"))
+    }
+
+    /// `luaL_typeerror` for a union of types: `string|number expected, got nil`.
+    pub fn type_error(&self, n: usize, expected: &str) -> Fail {
+        self.expected(n, expected)
+    }
+
+    /// Every argument, in order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// A table argument.
     pub fn table(&self, n: usize) -> BindResult<Table> {
         match self.values.get(n - 1) {

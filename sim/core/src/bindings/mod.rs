@@ -23,10 +23,12 @@ mod luatos_string;
 mod mqtt;
 mod node;
 mod os_clock;
+pub mod render;
 mod rtc;
 mod rtos;
 mod surface;
 mod telegram;
+mod user_modules;
 
 pub use args::{Args, BindResult, Fail};
 pub use dispatch::{take_message, Taken, CALL_PROTECTED};
@@ -97,6 +99,9 @@ pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
         if present {
             (binding.install)(lua)?;
         }
+    }
+    if !lean {
+        user_modules::install(lua)?;
     }
     surface::finish(lua)
 }

@@ -3,7 +3,7 @@
 //!
 //! Rows: the device (boots, sleeps, reloads, scripts, the end; boot and sleep periods shaded,
 //! the running device drawn as a line), the console (log lines and errors), the message bus
-//! (injected steps, drops, outgoing MQTT and Telegram), one per firmware registration target
+//! (injected steps, drops, outgoing MQTT and Telegram, calls of the project's own modules), one per firmware registration target
 //! (`EventBus sensor.temperature`: its subscriptions, calls and skips across generations), then
 //! timers. `sys.lua` takes a fresh timer id for every wait, so a year of minute wakes uses half
 //! a million ids: timers are packed into tracks instead, a timer taking the first track with no
@@ -41,7 +41,8 @@ pub fn lane_of(kind: &EventKind) -> LaneKey<'_> {
         EventKind::Inject { .. }
         | EventKind::QueueDrop { .. }
         | EventKind::MqttOut { .. }
-        | EventKind::Telegram { .. } => LaneKey::Bus,
+        | EventKind::Telegram { .. }
+        | EventKind::ModuleCall { .. } => LaneKey::Bus,
         EventKind::Subscribe { what, .. } | EventKind::Callback { what, .. } | EventKind::Skip { what, .. } => {
             LaneKey::Registration(what)
         }
