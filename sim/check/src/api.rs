@@ -8,6 +8,7 @@
 //! runtime.
 
 pub use luasim_core::apidoc::{Entry, Kind};
+use luasim_core::project::UserModules;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -50,6 +51,16 @@ impl DeviceApi {
 
     pub fn parse(text: &str) -> Result<DeviceApi, serde_yaml::Error> {
         serde_yaml::from_str(text)
+    }
+
+    /// The description of a build with the project's own `modules` too: each one a global
+    /// table with its declared fields, which the lints and editor definitions then know.
+    pub fn with_modules(modules: &UserModules) -> DeviceApi {
+        let mut api = DeviceApi::parse(DEVICE_YAML).expect("sim/check/api/device.yaml is valid (tested)");
+        for m in &modules.0 {
+            api.globals.insert(m.name.clone(), m.entry.clone());
+        }
+        api
     }
 
     /// Follows `path` (`["Telegram", "broadcast"]`) through globals and fields.
