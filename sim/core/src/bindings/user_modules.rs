@@ -152,7 +152,9 @@ fn call_mock(lua: &Lua, module: &str, function: &str, args: &Args) -> BindResult
 /// The message of a mock's error, without mlua's wrapping and traceback.
 fn mock_error(e: &mlua::Error) -> String {
     match e {
-        mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::RuntimeError(message) => {
+            message.split("\nstack traceback:").next().unwrap_or_default().to_string()
+        }
         mlua::Error::CallbackError { cause, .. } => mock_error(cause),
         mlua::Error::MemoryError(_) => "not enough memory".into(),
         other => other.to_string().lines().next().unwrap_or_default().to_string(),
