@@ -69,7 +69,7 @@ pub struct ChildResult {
 /// `run_isolated` starts.
 pub fn run_for_child(path: &Path, project: Option<&Project>) -> ChildResult {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    match Scenario::load_in(path, &HostFiles, project) {
+    match Scenario::load_in(path, &HostFiles, project.map(|p| &p.defaults)) {
         Err(e) if e.kind == ScenarioErrorKind::Unsupported => {
             ChildResult { name: stem, result: Err(format!("{SKIPPED}{e}")) }
         }

@@ -125,12 +125,12 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     }
     let scripts = read_scripts(&options.scripts, &options.places)?;
     let project = options.project.as_ref();
-    let targets = match (options.device.as_deref(), project.and_then(|p| p.firmware.clone())) {
+    let targets = match (options.device.as_deref(), project.and_then(|p| p.defaults.firmware.clone())) {
         (Some(list), _) => list.split(',').map(|d| built_in_profile(d.trim())).collect::<Result<Vec<_>, _>>()?,
         (None, Some(firmware)) => vec![firmware],
         (None, None) => Vec::new(),
     };
-    let modules: Arc<UserModules> = project.map(|p| p.modules.clone()).unwrap_or_default();
+    let modules: Arc<UserModules> = project.map(|p| p.defaults.modules.clone()).unwrap_or_default();
     let merged = (!modules.is_empty()).then(|| DeviceApi::with_modules(&modules));
     let api = merged.as_ref().unwrap_or_else(|| DeviceApi::get());
     let candidate_dir = options.scripts.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
@@ -410,7 +410,7 @@ fn load_scenarios(dir: &Path, project: Option<&Project>) -> Result<Vec<Scenario>
     // A scenario this build cannot run (sleepy tasks without Lua 5.4) is no scenario for it.
     paths
         .iter()
-        .map(|p| Scenario::load_in(p, &HostFiles, project))
+        .map(|p| Scenario::load_in(p, &HostFiles, project.map(|p| &p.defaults)))
         .filter(|r| !matches!(r, Err(e) if e.kind == ScenarioErrorKind::Unsupported))
         .map(|r| r.map_err(CheckError::from))
         .collect()

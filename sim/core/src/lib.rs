@@ -15,6 +15,7 @@ pub mod device;
 pub mod expect;
 pub mod figures;
 pub mod hostlimit;
+pub mod literal;
 mod lua54;
 pub mod memory;
 pub mod pack;

@@ -35,13 +35,14 @@ pub struct ApiArgs {
 
 pub fn execute(args: ApiArgs) -> anyhow::Result<bool> {
     let project = super::project::current()?;
-    let merged = project.filter(|p| !p.modules.is_empty()).map(|p| DeviceApi::with_modules(&p.modules));
+    let merged =
+        project.filter(|p| !p.defaults.modules.is_empty()).map(|p| DeviceApi::with_modules(&p.defaults.modules));
     let api = merged.as_ref().unwrap_or_else(|| DeviceApi::get());
     if args.luals.is_none() && args.selene.is_none() {
         std::io::stdout().lock().write_all(api.markdown().as_bytes())?;
         return Ok(true);
     }
-    let build = build(&args, project.and_then(|p| p.firmware.as_ref()))?;
+    let build = build(&args, project.and_then(|p| p.defaults.firmware.as_ref()))?;
     if let Some(dir) = &args.luals {
         write_luals(api, &build, dir)?;
     }

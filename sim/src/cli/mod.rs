@@ -42,7 +42,7 @@ pub fn jobs(requested: usize) -> usize {
 /// Loads a scenario file in the current project, or the built-in default when `path` is `None`.
 pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {
     match path {
-        Some(p) => Ok(Scenario::load_in(p, &HostFiles, project::current()?)?),
+        Some(p) => Ok(Scenario::load_in(p, &HostFiles, project::current()?.map(|p| &p.defaults))?),
         None => Ok(Scenario::load(Path::new(DEFAULT_SCENARIO), &BUILT_IN_FILES as &dyn Files)?),
     }
 }

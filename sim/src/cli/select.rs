@@ -40,6 +40,6 @@ fn matches(filter: &Regex, path: &Path) -> bool {
     filter.is_match(&path.to_string_lossy())
         || super::project::current()
             .ok()
-            .and_then(|project| Scenario::load_in(path, &HostFiles, project).ok())
+            .and_then(|project| Scenario::load_in(path, &HostFiles, project.map(|p| &p.defaults)).ok())
             .is_some_and(|scenario| filter.is_match(&scenario.name))
 }

@@ -23,7 +23,6 @@ mod luatos_string;
 mod mqtt;
 mod node;
 mod os_clock;
-pub mod render;
 mod rtc;
 mod rtos;
 mod surface;

@@ -87,7 +87,7 @@ macro_rules! trampolines {
 }
 
 /// Room for every binding function of the largest build (53 today, 84 with `luatos`) and the
-/// project's own modules (at most `project::MAX_USER_FUNCTIONS`).
+/// project's own modules (at most `apidoc::MAX_USER_FUNCTIONS`).
 const TRAMPOLINES: [ffi::lua_CFunction; 256] = trampolines!(
     0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
     32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63

@@ -9,11 +9,11 @@
 //! these modules (the user's firmware has their C).
 
 use super::convert::json_to_lua;
-use super::render::lua_literal;
 use super::{check_running, function, global_table, Args, BindResult, Fail};
 use crate::apidoc::signature::{Base, Param, Signature, Type};
+use crate::apidoc::{UserFunction, UserModule};
 use crate::device::{device, with_world};
-use crate::project::{UserFunction, UserModule};
+use crate::literal::lua_literal;
 use crate::trace::EventKind;
 use mlua::{Function, Lua, MultiValue, Table, Value};
 

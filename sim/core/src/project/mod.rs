@@ -7,19 +7,42 @@
 //! in it are relative to it. Errors are `ProjectError`s naming the file, line and column.
 
 mod doc;
-mod modules;
 
-pub use modules::{MockSource, UserFunction, UserModule, UserModules, MAX_USER_FUNCTIONS};
+pub use crate::apidoc::{MockSource, UserFunction, UserModule, UserModules, MAX_USER_FUNCTIONS};
 
 use crate::apidoc::Entry;
-use crate::profile::Profile;
-use crate::scenario::{Files, ScenarioError, ScenarioErrorKind};
+use crate::scenario::{Defaults, Files, ScenarioError, ScenarioErrorKind};
 use crate::time::Micros;
 use doc::ProjectDoc;
 use schemars::generate::SchemaSettings;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Globals a user module may not take besides the bindings': Lua's and `sys.lua`'s, and the
+/// mocks' `firmware`.
+const TAKEN: &[&str] = &[
+    "_G",
+    "_VERSION",
+    "sys",
+    "string",
+    "table",
+    "math",
+    "os",
+    "io",
+    "coroutine",
+    "debug",
+    "utf8",
+    "package",
+    "print",
+    "require",
+    "load",
+    "pairs",
+    "ipairs",
+    "json",
+    "log",
+    "firmware",
+];
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "luasim.yaml";
@@ -31,14 +54,11 @@ pub struct Project {
     pub file: PathBuf,
     /// Its folder: every path in the file is relative to it.
     pub root: PathBuf,
-    /// The build scenarios without `device:` run on.
-    pub firmware: Option<Profile>,
-    /// The device scripts' folder (`scripts/`), for scenarios without `scripts:`.
-    pub scripts: PathBuf,
+    /// What its scenarios get: the firmware build, the scripts' folder, the modules.
+    pub defaults: Defaults,
     /// The scenarios `luasim test` runs without a path.
     pub scenarios: PathBuf,
     pub check: CheckPolicy,
-    pub modules: Arc<UserModules>,
 }
 
 /// Defaults of `luasim check` (its options override them).
@@ -130,8 +150,13 @@ impl Project {
                 Some(rel) => Some(MockSource { source: read(&root.join(&rel))?, chunk_name: slashed(&rel) }),
                 None => None,
             };
-            let module = modules::from_entry(&name, entry, mock)
-                .map_err(|why| ProjectError::whole_file(ProjectErrorKind::Invalid, &surface_path, why))?;
+            let invalid = |why: String| ProjectError::whole_file(ProjectErrorKind::Invalid, &surface_path, why);
+            if TAKEN.contains(&name.as_str()) || crate::bindings::ALL.iter().any(|b| b.name == name) {
+                return Err(invalid(format!(
+                    "module `{name}`: luasim already has a global `{name}`; give the module another name"
+                )));
+            }
+            let module = crate::apidoc::from_entry(&name, entry, mock).map_err(invalid)?;
             modules.push(module);
         }
         let functions: usize = modules.iter().map(|m| m.functions.len()).sum();
@@ -143,8 +168,11 @@ impl Project {
         let check = doc.check.unwrap_or_default();
         Ok(Project {
             file: file.to_path_buf(),
-            firmware: doc.firmware.map(|d| d.0),
-            scripts: root.join(doc.scripts.as_deref().unwrap_or("scripts")),
+            defaults: Defaults {
+                firmware: doc.firmware.map(|d| d.0),
+                scripts: Some(root.join(doc.scripts.as_deref().unwrap_or("scripts"))),
+                modules: Arc::new(UserModules(modules)),
+            },
             scenarios: root.join(doc.scenarios.as_deref().unwrap_or("scenarios")),
             check: CheckPolicy {
                 device: check.device,
@@ -154,7 +182,6 @@ impl Project {
                 warn: check.warn,
                 smoke_for: check.smoke_for.map(|d| d.0),
             },
-            modules: Arc::new(UserModules(modules)),
             root,
         })
     }

@@ -9,9 +9,9 @@
 //! `event(name, data)` raises a firmware event, `now_ms()`/`now_us()` read the virtual clock,
 //! `log(text [, level])` writes a log line tagged with the module's name (`print` does too).
 
+use crate::apidoc::{MockSource, UserModule};
 use crate::device::mock::{self, with_world};
 use crate::device::Device;
-use crate::project::{MockSource, UserModule};
 use crate::trace::{EventKind, Level};
 use crate::world::Arg;
 use mlua::{Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic};

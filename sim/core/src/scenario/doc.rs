@@ -651,7 +651,7 @@ impl<'de> Deserialize<'de> for ArgDoc {
                 return Ok(ArgDoc(ArgMatcher::Regex(re)));
             }
         }
-        Ok(ArgDoc(ArgMatcher::Equals(crate::bindings::render::json_literal(&value))))
+        Ok(ArgDoc(ArgMatcher::Equals(crate::literal::json_literal(&value))))
     }
 }
 

@@ -18,9 +18,9 @@ pub use files::{Embedded, Files, HostFiles};
 pub use folder::find_scenarios;
 pub use schema::{duration_pattern, scenario_schema};
 
+use crate::apidoc::UserModules;
 use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
-use crate::project::{Project, UserModules};
 use crate::suggest::edit_distance;
 use crate::time::Micros;
 use crate::vfs::Vfs;
@@ -89,6 +89,15 @@ impl Scenario {
         }
         self.steps.iter().find(|s| matches!(s.action, Action::Set { .. })).map(|_| "it has a `set` step".to_string())
     }
+}
+
+/// What a scenario gets from the project it is in (`project::Project::defaults`): the build it
+/// runs on without `device:`, the folder it mounts without `scripts:`, the project's modules.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    pub firmware: Option<Profile>,
+    pub scripts: Option<PathBuf>,
+    pub modules: Arc<UserModules>,
 }
 
 /// The address `Node.ip()` returns unless a scenario says otherwise.
@@ -193,7 +202,7 @@ impl Scenario {
     }
 
     /// `load` inside a project: its firmware and scripts are the defaults, its modules exist.
-    pub fn load_in(path: &Path, files: &dyn Files, project: Option<&Project>) -> Result<Scenario, ScenarioError> {
+    pub fn load_in(path: &Path, files: &dyn Files, project: Option<&Defaults>) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
         let text = files
             .read(path)
@@ -213,7 +222,7 @@ impl Scenario {
         origin: &str,
         base: &Path,
         files: &dyn Files,
-        project: Option<&Project>,
+        project: Option<&Defaults>,
     ) -> Result<Scenario, ScenarioError> {
         // A byte-order mark is not part of the document (YAML 1.2, 5.2).
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -229,9 +238,9 @@ impl Scenario {
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
         let invalid = |message: String| ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message);
-        let scripts = match (doc.scripts, project) {
+        let scripts = match (doc.scripts, project.and_then(|p| p.scripts.as_ref())) {
             (Some(scripts), _) => scripts,
-            (None, Some(p)) => ScriptsDoc::Folder(p.scripts.display().to_string()),
+            (None, Some(dir)) => ScriptsDoc::Folder(dir.display().to_string()),
             (None, None) => {
                 return Err(invalid(
                     "scripts: missing (a folder or inline files; outside a project it has no default)".into(),

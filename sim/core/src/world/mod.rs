@@ -33,8 +33,8 @@ pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
 
+use crate::apidoc::UserModules;
 use crate::profile::Profile;
-use crate::project::UserModules;
 use crate::time::Micros;
 use crate::trace::EventKind;
 use crate::vfs::Vfs;

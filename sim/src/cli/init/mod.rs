@@ -87,9 +87,9 @@ pub fn execute(args: InitArgs) -> anyhow::Result<bool> {
         output::write(&path, |out| Ok(out.write_all(text.as_bytes())?))?;
     }
     let project = Project::load(&dir.join("luasim.yaml"), &HostFiles)?;
-    let firmware = project.firmware.clone().context("the template's project names its firmware")?;
+    let firmware = project.defaults.firmware.clone().context("the template's project names its firmware")?;
     let build = Build { profile: firmware.name.clone(), modules: firmware.modules.clone() };
-    super::api::write_luals(&DeviceApi::with_modules(&project.modules), &build, &dir.join(LUALS_DIR))?;
+    super::api::write_luals(&DeviceApi::with_modules(&project.defaults.modules), &build, &dir.join(LUALS_DIR))?;
     report(&dir, &git, &rev);
     Ok(true)
 }

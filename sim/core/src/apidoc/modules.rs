@@ -1,11 +1,11 @@
-//! The user's own firmware modules, as the project declares them: each one's surface (an API
-//! description entry, `crate::apidoc`) and, optionally, the Lua source of its mock.
+//! The user's own firmware modules, as a project declares them (`crate::project`): each one's
+//! surface (an API description entry) and, optionally, the Lua source of its mock.
 //!
 //! Only the simulator has them (like the `luatos` bindings): `contract.h` does not list them and
 //! the firmware build that really has them brings its own C.
 
-use crate::apidoc::signature::Signature;
-use crate::apidoc::{Entry, Kind};
+use super::signature::Signature;
+use super::{Entry, Kind};
 
 /// Every user module of a project, in the order the project lists them (sorted by name).
 #[derive(Debug, Clone, Default)]
@@ -78,39 +78,13 @@ impl UserModules {
     }
 }
 
-/// Globals a user module may not take: the firmware's own modules and Lua's libraries.
-const TAKEN: &[&str] = &[
-    "_G",
-    "_VERSION",
-    "sys",
-    "string",
-    "table",
-    "math",
-    "os",
-    "io",
-    "coroutine",
-    "debug",
-    "utf8",
-    "package",
-    "print",
-    "require",
-    "load",
-    "pairs",
-    "ipairs",
-    "json",
-    "log",
-    "firmware",
-];
-
 /// A user module from its described entry: a table whose fields are functions or constants.
-pub(super) fn from_entry(name: &str, entry: Entry, mock: Option<MockSource>) -> Result<UserModule, String> {
+/// (Whether its name is free is the project's to say: it knows the bindings.)
+pub fn from_entry(name: &str, entry: Entry, mock: Option<MockSource>) -> Result<UserModule, String> {
     let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_name {
         return Err(format!("module `{name}`: a module's name is the Lua global scripts use, such as `Display`"));
-    }
-    if TAKEN.contains(&name) || crate::bindings::ALL.iter().any(|b| b.name == name) {
-        return Err(format!("module `{name}`: luasim already has a global `{name}`; give the module another name"));
     }
     if entry.needs.is_some() {
         return Err(format!(

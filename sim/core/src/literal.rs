@@ -1,9 +1,9 @@
-//! Values as Lua literals, for the trace of user-module calls: `"21.5 C"`, `3`, `1.5`, `true`,
+//! Values as Lua prints them: numbers as `tostring` does (`%.14g`, shared by the bindings), and
+//! whole values as Lua literals, for the trace of user-module calls: `"21.5 C"`, `3`, `1.5`, `true`,
 //! `{h = 40, t = 21.5}`. Table keys come sorted (integers, then strings, then the rest), never
 //! in hash order, so the same call prints the same text on every run. A scenario's YAML values
 //! (`args:` of a `call` expectation) print through the same rules, so the two compare as text.
 
-use super::args::format_number;
 use mlua::Value;
 
 /// Deepest table nesting printed; below it a table is `{...}` (this also ends cycles).
@@ -54,7 +54,7 @@ fn from_lua(v: &Value, depth: usize, budget: &mut usize) -> Lit {
             Lit::Table(Some(sorted(entries)))
         }
         Value::Table(_) => Lit::Table(None),
-        other => Lit::Other(super::args::type_name(other)),
+        other => Lit::Other(other.type_name()),
     }
 }
 
@@ -148,6 +148,55 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Lua's `%.14g` for floats, as `tostring` prints them (`1.5`, `1e+20`, `0.1`, `3.0`).
+pub fn format_number(x: f64) -> String {
+    if x.is_nan() {
+        // The sign of a NaN differs between x86 hosts and RISC-V devices; print it the same.
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let text = format_g14(x);
+    if text.contains(['.', 'e', 'n', 'i']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// C's `%.14g`.
+fn format_g14(x: f64) -> String {
+    format_g(x, 14)
+}
+
+/// C's `%.<precision>g` for a finite `x`.
+pub fn format_g(x: f64, precision: usize) -> String {
+    let precision = precision.max(1);
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let sci = format!("{:.*e}", precision - 1, x);
+    let (mantissa, exponent) = sci.split_once('e').expect("formatted with an exponent");
+    let exponent: i32 = exponent.parse().expect("numeric exponent");
+    if exponent < -4 || exponent >= precision as i32 {
+        let mantissa = trim_zeros(mantissa);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    } else {
+        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, x)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]
