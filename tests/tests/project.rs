@@ -140,7 +140,8 @@ fn a_wrong_argument_fails_at_run_time_in_the_devices_words() {
 #[test]
 fn check_lints_against_the_projects_modules() {
     let rules = "local function show()\n  local r = BME280.read()\n  Display.drow(string.format('%.1f', r.t))\n  \
-                 Display.draw()\n  Display.draw({})\nend\nsys.timerLoopStart(show, 10000)\nsys.run()\n";
+                 Display.draw()\n  Display.draw({})\n  Telegram.broadcast('hot')\nend\nsys.timerLoopStart(show, 10000)\n\
+                 sys.run()\n";
     let dir = weather_project("lint", &[("scripts/rules.lua", rules)]);
     let out = luasim(&dir, &["check", "scripts/rules.lua"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
@@ -149,6 +150,10 @@ fn check_lints_against_the_projects_modules() {
     assert!(text.contains("did you mean `Display.draw`?"), "{text}");
     assert!(text.contains("argument-count"), "Display.draw() lacks its text: {text}");
     assert!(text.contains("argument-type"), "Display.draw({{}}) passes a table: {text}");
+    assert!(
+        text.contains("`Telegram` is not on esp32: the build has no `telegram` module"),
+        "the project's build: {text}"
+    );
 }
 
 /// A project whose Display has the mock `mock` (the rest as in the weather project).
@@ -220,6 +225,10 @@ function M.draw(what)
     dump = function() return string.dump(M.draw) end,
     package = function() return package.loadlib("libc.so.6", "system") end,
     debug = function() return debug.getregistry() end,
+    memory = function()
+      local t = {}
+      for i = 1, 1e7 do t[i] = string.rep("x", 1000) .. i end
+    end,
   }
   local ok, err = pcall(tries[what])
   firmware.log(what .. ": " .. tostring(ok) .. " " .. tostring(err))
@@ -230,7 +239,8 @@ end
 return M
 "#;
     let names = ["io", "os", "require", "load", "dofile", "loadfile", "dump", "package", "debug"];
-    let main: String = names.iter().map(|n| format!("Display.draw('{n}')\n")).collect::<String>() + "Display.clear()\n";
+    let main: String = names.iter().chain(&["memory"]).map(|n| format!("Display.draw('{n}')\n")).collect::<String>()
+        + "Display.clear()\n";
     let dir = mocked("mock-sandbox", mock, &main);
     let out = luasim(&dir, &["run", "scenarios/weather.yaml"]);
     let text = trace(&out);
@@ -239,6 +249,7 @@ return M
             text.lines().find(|l| l.contains(&format!("I/Display {name}: "))).unwrap_or_else(|| panic!("{text}"));
         assert!(line.contains(": false ") && line.contains("a nil value"), "{name} escaped: {line}");
     }
+    assert!(text.contains("I/Display memory: false not enough memory"), "the mock's heap is bounded: {text}");
     assert!(text.contains("the mock ran more than 10000000 instructions without returning"), "no hang: {text}");
 }
 
