@@ -64,7 +64,14 @@ fn verdict_word(v: Verdict) -> &'static str {
 
 pub fn execute(mut args: TestArgs) -> anyhow::Result<bool> {
     if args.paths.is_empty() {
-        let default = super::project::current()?.map_or_else(|| PathBuf::from("scenarios"), |p| p.scenarios.clone());
+        // The project's folder as seen from here (the report names it), else `scenarios`.
+        let default = match super::project::current()? {
+            Some(p) => std::env::current_dir()
+                .ok()
+                .and_then(|here| p.scenarios.strip_prefix(here).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| p.scenarios.clone()),
+            None => PathBuf::from("scenarios"),
+        };
         args.paths.push(default);
     }
     let mut paths = select::scenarios(&args.paths, args.filter.as_ref())?;
