@@ -1,4 +1,5 @@
-//! Names the commit `luasim --version` reports, as `LUASIM_COMMIT`: the commit cargo recorded in
+//! Names the commit `luasim --version` reports, as `LUASIM_COMMIT` (and in full, for the pin
+//! `luasim init` writes into a project's CI workflow, as `LUASIM_COMMIT_FULL`): the commit cargo recorded in
 //! `.cargo_vcs_info.json` when the crate is built from a published package, `git rev-parse
 //! --short HEAD` when it is built in its own git checkout, else `unknown`. Nothing here
 //! can fail the build: no git, no repository, or a repository that is not luasim's (a package
@@ -10,9 +11,10 @@ use std::process::Command;
 fn main() {
     let crate_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-changed=build.rs");
-    let commit =
-        packaged_commit(&crate_dir).or_else(|| checkout_commit(&crate_dir)).unwrap_or_else(|| "unknown".into());
-    println!("cargo:rustc-env=LUASIM_COMMIT={commit}");
+    let full = packaged_commit(&crate_dir).or_else(|| checkout_commit(&crate_dir)).unwrap_or_else(|| "unknown".into());
+    let short = if full == "unknown" { full.clone() } else { full.chars().take(7).collect() };
+    println!("cargo:rustc-env=LUASIM_COMMIT={short}");
+    println!("cargo:rustc-env=LUASIM_COMMIT_FULL={full}");
 }
 
 /// `git` in `dir`, its output when it succeeds.
@@ -29,7 +31,7 @@ fn checkout_commit(crate_dir: &Path) -> Option<String> {
     if git(crate_dir, &["rev-parse", "--show-prefix"])? != "sim/" {
         return None;
     }
-    let commit = git(crate_dir, &["rev-parse", "--short", "HEAD"])?;
+    let commit = git(crate_dir, &["rev-parse", "HEAD"])?;
     // HEAD names the branch; the branch's ref (loose or packed) names the commit.
     let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
     watched.extend(git(crate_dir, &["symbolic-ref", "-q", "HEAD"]));
@@ -44,10 +46,10 @@ fn checkout_commit(crate_dir: &Path) -> Option<String> {
     Some(commit)
 }
 
-/// The commit `cargo package` recorded (`{"git": {"sha1": "…"}}`), shortened as git does.
+/// The commit `cargo package` recorded (`{"git": {"sha1": "…"}}`).
 fn packaged_commit(crate_dir: &Path) -> Option<String> {
     let info = std::fs::read_to_string(crate_dir.join(".cargo_vcs_info.json")).ok()?;
     let after = &info[info.find("\"sha1\"")? + "\"sha1\"".len()..];
     let hex: String = after.trim_start_matches([' ', ':', '"']).chars().take_while(char::is_ascii_hexdigit).collect();
-    (hex.len() >= 7).then(|| hex[..7].to_string())
+    (hex.len() >= 7).then_some(hex)
 }

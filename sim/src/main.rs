@@ -18,6 +18,9 @@ struct Cli {
     /// When to colour output: the check report, help, errors and logs.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+    /// The project file (luasim.yaml) [default: the nearest one from the current folder upward].
+    #[arg(long, global = true, value_name = "FILE")]
+    project: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,8 +49,10 @@ enum Command {
     Completions(cli::completions::CompletionsArgs),
     /// The device API: print the reference, or write definitions for editors (--luals, --selene).
     Api(cli::api::ApiArgs),
-    /// Print the JSON Schema of scenario files, for editors and validators.
+    /// Print the JSON Schema of scenario files (or of the project file, luasim.yaml), for editors and validators.
     Schema(cli::schema::SchemaArgs),
+    /// Start a project for your firmware's scripts: luasim.yaml, scripts, a module, a scenario, editor and CI files.
+    Init(cli::init::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
         note!("luasim: {err}");
         return ExitCode::from(2);
     }
+    cli::project::choose(cli.project.clone());
     let result = match cli.command {
         Command::Run(args) => cli::run::execute(args),
         Command::Test(args) => cli::test::execute(args),
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => cli::completions::execute(args, &Cli::command()),
         Command::Api(args) => cli::api::execute(args),
         Command::Schema(args) => cli::schema::execute(args),
+        Command::Init(args) => cli::init::execute(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 //! crashes the simulator, exhausts memory or hits the host-time limit becomes an error row
 //! with its reason while every other result is kept.
 
+use luasim_core::project::Project;
 use luasim_core::runtime::{self, RunOptions, RunReport};
 use luasim_core::scenario::{HostFiles, Scenario, ScenarioErrorKind};
 use serde::{Deserialize, Serialize};
@@ -50,10 +51,10 @@ impl SuiteEntry {
     }
 }
 
-/// Loads and runs one scenario file in this process, timing it.
+/// Loads and runs one scenario file (outside a project) in this process, timing it.
 pub fn run_one(path: &Path) -> SuiteEntry {
     let started = Instant::now();
-    let ChildResult { name, result } = run_for_child(path);
+    let ChildResult { name, result } = run_for_child(path, None);
     SuiteEntry { name, path: path.display().to_string(), result, wall: started.elapsed() }
 }
 
@@ -68,10 +69,11 @@ pub struct ChildResult {
 /// `<system-out>`).
 pub const TAIL_LINES: usize = 20;
 
-/// Loads and runs one scenario: the work of the child process `run_isolated` starts.
-pub fn run_for_child(path: &Path) -> ChildResult {
+/// Loads and runs one scenario (in `project`, if any): the work of the child process
+/// `run_isolated` starts.
+pub fn run_for_child(path: &Path, project: Option<&Project>) -> ChildResult {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    match Scenario::load(path, &HostFiles) {
+    match Scenario::load_in(path, &HostFiles, project.map(|p| &p.defaults)) {
         Err(e) if e.kind == ScenarioErrorKind::Unsupported => {
             ChildResult { name: stem, result: Err(format!("{SKIPPED}{e}")) }
         }

@@ -7,7 +7,8 @@
 //! a real device state and checks the two agree, so this description cannot drift from the
 //! runtime.
 
-use super::signature::{Base, Signature, Type};
+pub use luasim_core::apidoc::{Entry, Kind};
+use luasim_core::project::UserModules;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,85 +28,6 @@ pub struct DeviceApi {
     pub settings: BTreeMap<String, String>,
     /// Dotted paths the sandbox removes, with the reason.
     pub removed: BTreeMap<String, String>,
-}
-
-/// One global or field.
-#[derive(Debug, Deserialize)]
-#[serde(try_from = "RawEntry")]
-pub struct Entry {
-    pub doc: Option<String>,
-    /// The firmware module a build needs for this global to exist (`telegram`).
-    pub needs: Option<String>,
-    pub kind: Kind,
-}
-
-#[derive(Debug)]
-pub enum Kind {
-    Function(Signature),
-    /// A module table; `open` tables hold data keys that are not listed (`package.loaded`).
-    Table {
-        fields: BTreeMap<String, Entry>,
-        open: bool,
-    },
-    /// A constant of this type.
-    Value(Type),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEntry {
-    doc: Option<String>,
-    needs: Option<String>,
-    #[serde(rename = "fn")]
-    function: Option<String>,
-    fields: Option<BTreeMap<String, Entry>>,
-    #[serde(default)]
-    open: bool,
-    value: Option<String>,
-}
-
-impl TryFrom<RawEntry> for Entry {
-    type Error = String;
-    fn try_from(raw: RawEntry) -> Result<Entry, String> {
-        let kind = match (raw.function, raw.fields, raw.open, raw.value) {
-            (Some(sig), None, false, None) => Kind::Function(sig.parse()?),
-            (None, Some(fields), false, None) => Kind::Table { fields, open: false },
-            (None, None, true, None) => Kind::Table { fields: BTreeMap::new(), open: true },
-            (None, None, false, Some(ty)) => Kind::Value(ty.parse()?),
-            _ => return Err("an entry has exactly one of `fn`, `fields`, `open: true` or `value`".into()),
-        };
-        Ok(Entry { doc: raw.doc, needs: raw.needs, kind })
-    }
-}
-
-impl Entry {
-    pub fn fields(&self) -> Option<&BTreeMap<String, Entry>> {
-        match &self.kind {
-            Kind::Table { fields, open: false } => Some(fields),
-            _ => None,
-        }
-    }
-
-    pub fn signature(&self) -> Option<&Signature> {
-        match &self.kind {
-            Kind::Function(sig) => Some(sig),
-            _ => None,
-        }
-    }
-
-    /// What `type()` says of the value a script finds here.
-    pub fn lua_type(&self) -> &'static str {
-        match &self.kind {
-            Kind::Function(_) => "function",
-            Kind::Table { .. } => "table",
-            Kind::Value(ty) => match ty.bases() {
-                [Base::String] => "string",
-                [Base::Boolean] => "boolean",
-                [Base::Userdata] => "userdata",
-                _ => "number",
-            },
-        }
-    }
 }
 
 /// Where a dotted path leads in the description.
@@ -129,6 +51,16 @@ impl DeviceApi {
 
     pub fn parse(text: &str) -> Result<DeviceApi, serde_yaml::Error> {
         serde_yaml::from_str(text)
+    }
+
+    /// The description of a build with the project's own `modules` too: each one a global
+    /// table with its declared fields, which the lints and editor definitions then know.
+    pub fn with_modules(modules: &UserModules) -> DeviceApi {
+        let mut api = DeviceApi::parse(DEVICE_YAML).expect("sim/check/api/device.yaml is valid (tested)");
+        for m in &modules.0 {
+            api.globals.insert(m.name.clone(), m.entry.clone());
+        }
+        api
     }
 
     /// Follows `path` (`["Telegram", "broadcast"]`) through globals and fields.

@@ -1,6 +1,7 @@
 //! Step six: how the candidate's behaviour differs from the deployed scripts' (`--against`).
 //!
-//! Both versions run the same scenario; what they sent out (MQTT, Telegram), logged, and the
+//! Both versions run the same scenario; what they sent out (MQTT, Telegram, calls of the
+//! project's own modules), logged, and the
 //! errors they hit are compared line by line with their virtual times, and the first difference
 //! is reported. It is information for the person pushing, not a problem in itself.
 
@@ -18,6 +19,7 @@ pub fn out_line(event: &Event) -> Option<OutLine> {
         EventKind::MqttOut { .. } => ("mqtt", event.mqtt_line()?),
         EventKind::Telegram { .. } => ("telegram", event.telegram_line()?),
         EventKind::Log { .. } => ("log", event.log_line()?),
+        EventKind::ModuleCall { .. } => ("call", event.call_line()?),
         EventKind::Error { .. } => ("error", event.error_line()?.lines().next()?.to_string()),
         _ => return None,
     };

@@ -25,7 +25,7 @@ mod reload;
 pub mod report;
 mod runs;
 pub mod scan;
-pub mod signature;
+pub use luasim_core::apidoc::signature;
 pub mod smoke;
 
 pub use report::{CheckReport, Finding, Severity};
@@ -33,6 +33,7 @@ pub use report::{CheckReport, Finding, Severity};
 use api::DeviceApi;
 use discover::Found;
 use luasim_core::profile::{all_names, built_in_names, Profile};
+use luasim_core::project::{Project, UserModules};
 use luasim_core::runtime::RunError;
 use luasim_core::scenario::{Files, HostFiles, Scenario, ScenarioError, ScenarioErrorKind};
 use luasim_core::time::{Micros, Secs};
@@ -41,6 +42,7 @@ use policy::{Allowed, Severities};
 use scan::{Access, Scan};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What to check, and against what.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +68,10 @@ pub struct CheckOptions {
     pub strict: bool,
     /// `--deny` and `--warn`.
     pub severities: Severities,
+    /// The project the scripts belong to: its modules are part of the device's API, its
+    /// scenarios load with its defaults, and its firmware is the build checked for when
+    /// `device` names none.
+    pub project: Option<Project>,
 }
 
 /// Why the check could not be made at all (as opposed to problems it found).
@@ -118,15 +124,20 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
         return Err(CheckError::BadCode(code, why));
     }
     let scripts = read_scripts(&options.scripts, &options.places)?;
-    let targets = match options.device.as_deref() {
-        Some(list) => list.split(',').map(|d| built_in_profile(d.trim())).collect::<Result<Vec<_>, _>>()?,
-        None => Vec::new(),
+    let project = options.project.as_ref();
+    let targets = match (options.device.as_deref(), project.and_then(|p| p.defaults.firmware.clone())) {
+        (Some(list), _) => list.split(',').map(|d| built_in_profile(d.trim())).collect::<Result<Vec<_>, _>>()?,
+        (None, Some(firmware)) => vec![firmware],
+        (None, None) => Vec::new(),
     };
+    let modules: Arc<UserModules> = project.map(|p| p.defaults.modules.clone()).unwrap_or_default();
+    let merged = (!modules.is_empty()).then(|| DeviceApi::with_modules(&modules));
+    let api = merged.as_ref().unwrap_or_else(|| DeviceApi::get());
     let candidate_dir = options.scripts.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
     let candidate_dir = if candidate_dir.as_os_str().is_empty() { Path::new(".") } else { candidate_dir };
     let found = discover::find(options.scenarios.as_deref(), candidate_dir);
     let scenarios = match found.dir() {
-        Some(dir) => load_scenarios(dir)?,
+        Some(dir) => load_scenarios(dir, project)?,
         None => Vec::new(),
     };
     let files: Vec<(String, Vec<u8>)> = scripts.iter().map(|s| (s.device_path.clone(), s.source.clone())).collect();
@@ -157,10 +168,10 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
         findings.push(Finding::new(Severity::Info, "not-run", "nothing was run: the scripts must parse first"));
     } else {
         if targets.is_empty() {
-            findings.extend(lint_all(&scripts, &relevant, None));
+            findings.extend(lint_all(&scripts, &relevant, None, api));
         }
         for target in &targets {
-            let found = lint_all(&scripts, &relevant, Some(target));
+            let found = lint_all(&scripts, &relevant, Some(target), api);
             findings.extend(found.into_iter().map(|f| f.on(&target.name)));
         }
         let unused: Vec<&Script> = scripts.iter().zip(&uses).filter(|(_, u)| u.is_empty()).map(|(s, _)| s).collect();
@@ -194,7 +205,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
             }
             for profile in &boots {
                 plan.push(Planned {
-                    scenario: smoke::scenario(&files, profile, window),
+                    scenario: smoke::scenario(&files, profile, &modules, window),
                     deployed: None,
                     overwrites: Vec::new(),
                 });
@@ -393,13 +404,13 @@ fn device_place(place: &str) -> Result<String, CheckError> {
     Ok(path)
 }
 
-fn load_scenarios(dir: &Path) -> Result<Vec<Scenario>, CheckError> {
+fn load_scenarios(dir: &Path, project: Option<&Project>) -> Result<Vec<Scenario>, CheckError> {
     let paths = luasim_core::scenario::find_scenarios(dir)
         .map_err(|source| CheckError::Read { path: dir.display().to_string(), source })?;
     // A scenario this build cannot run (sleepy tasks without Lua 5.4) is no scenario for it.
     paths
         .iter()
-        .map(|p| Scenario::load(p, &HostFiles))
+        .map(|p| Scenario::load_in(p, &HostFiles, project.map(|p| &p.defaults)))
         .filter(|r| !matches!(r, Err(e) if e.kind == ScenarioErrorKind::Unsupported))
         .map(|r| r.map_err(CheckError::from))
         .collect()
@@ -414,7 +425,7 @@ fn read_deployed(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, CheckError> {
 
 /// Lints every candidate. Globals any script assigns (a candidate, or another file of a scenario
 /// that uses the candidates) count as known.
-fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>) -> Vec<Finding> {
+fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>, api: &DeviceApi) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut scans: Vec<(&Script, Scan)> = Vec::new();
     for s in scripts {
@@ -454,7 +465,7 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
         let cx = lints::LintContext {
             file: &script.host,
             scan,
-            api: DeviceApi::get(),
+            api,
             target,
             assigned: &assigned,
             read_elsewhere: &read_elsewhere,

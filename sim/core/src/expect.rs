@@ -45,6 +45,32 @@ impl fmt::Display for Matcher {
     }
 }
 
+/// How one argument of an expected call is matched: its literal as the trace prints it
+/// (`bindings::render`) equals this text, or matches the regex.
+#[derive(Debug, Clone)]
+pub enum ArgMatcher {
+    Equals(String),
+    Regex(Regex),
+}
+
+impl ArgMatcher {
+    fn matches(&self, arg: &str) -> bool {
+        match self {
+            ArgMatcher::Equals(text) => arg == text,
+            ArgMatcher::Regex(r) => r.is_match(arg),
+        }
+    }
+}
+
+impl fmt::Display for ArgMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgMatcher::Equals(text) => f.write_str(text),
+            ArgMatcher::Regex(r) => write!(f, "/{}/", r.as_str()),
+        }
+    }
+}
+
 /// What is counted.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -56,6 +82,8 @@ pub enum Target {
     Telegram(Matcher),
     /// Error events and error-level log lines, all of them or those matching.
     Errors(Option<Matcher>),
+    /// Calls of a user-module function (`Display.draw`) whose first arguments match `args`.
+    Call { function: String, args: Vec<ArgMatcher> },
     /// A figure of the whole run, between `min` and `max` (checked at the end).
     Measure { what: Measure, min: f64, max: f64 },
     /// Outgoing MQTT publishes on a matching topic whose JSON payload passes every test.
@@ -161,6 +189,11 @@ impl fmt::Display for Expectation {
             Target::Log(m) => write!(f, "log {m} {}", self.count)?,
             Target::Mqtt(m) => write!(f, "mqtt {m} {}", self.count)?,
             Target::Telegram(m) => write!(f, "telegram {m} {}", self.count)?,
+            Target::Call { function, args } if args.is_empty() => write!(f, "call {function} {}", self.count)?,
+            Target::Call { function, args } => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "call {function}({}) {}", args.join(", "), self.count)?
+            }
             Target::Errors(None) if self.count.max == 0 => write!(f, "no errors")?,
             Target::Errors(None) => write!(f, "errors {}", self.count)?,
             Target::Errors(Some(m)) => write!(f, "error {m} {}", self.count)?,
@@ -305,6 +338,14 @@ impl Check {
                 let state = (&mut self.seen, &mut self.first, &mut self.cause);
                 return observe_json(topic, fields, e.count.min, state, event);
             }
+            (Target::Call { function, args }, _) => {
+                if !matches!(event.kind, crate::trace::EventKind::ModuleCall { .. }) {
+                    return;
+                }
+                let (function, args) = (function.clone(), args.clone());
+                self.observe_call(event, &function, &args);
+                return;
+            }
             _ => {}
         }
         let (matcher, line) = match &e.target {
@@ -330,6 +371,27 @@ impl Check {
                     let cause = Cause { kind: CauseKind::NearestMiss, at_us: event.at_us, line };
                     self.cause = Some((cause, score));
                 }
+            }
+        }
+    }
+
+    /// A call expectation's look at one event: the function's calls count when their first
+    /// arguments match; the nearest miss is the call of it that matched the most arguments.
+    fn observe_call(&mut self, event: &Event, function: &str, expected: &[ArgMatcher]) {
+        let crate::trace::EventKind::ModuleCall { function: called, args, .. } = &event.kind else { return };
+        if called != function {
+            return;
+        }
+        let arg = |i: usize| args.get(i).map_or("nil", String::as_str);
+        let matching = expected.iter().enumerate().take_while(|(i, m)| m.matches(arg(*i))).count();
+        if matching == expected.len() {
+            self.seen += 1;
+            self.first.get_or_insert(event.at_us);
+        } else if self.seen < self.expectation.count.min {
+            let score = (matching + 1) as f64 / (expected.len() + 1) as f64;
+            if score > self.cause.as_ref().map_or(0.0, |(_, best)| *best) {
+                let line = event.call_line().unwrap_or_default();
+                self.cause = Some((Cause { kind: CauseKind::NearestMiss, at_us: event.at_us, line }, score));
             }
         }
     }

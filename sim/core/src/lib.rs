@@ -7,6 +7,7 @@
 //! loads what to run, `trace` is what comes out, `expect` judges it. The linter (`luasim-check`),
 //! the terminal timeline (`luasim-tui`) and the `luasim` binary are built on this crate.
 
+pub mod apidoc;
 pub mod bindings;
 pub mod c_header;
 pub mod contract;
@@ -14,12 +15,14 @@ pub mod device;
 pub mod expect;
 pub mod figures;
 pub mod hostlimit;
+pub mod literal;
 mod lua54;
 pub mod memory;
 pub mod pack;
 #[cfg(feature = "lua54")]
 pub mod persist;
 pub mod profile;
+pub mod project;
 pub mod runtime;
 pub mod scenario;
 pub mod suggest;

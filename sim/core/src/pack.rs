@@ -18,8 +18,19 @@ use crate::time::Micros;
 use crate::world::rtc::crc32;
 use crate::world::{Action, Arg, Step};
 
+/// A scenario the firmware cannot play: it needs what only the simulator has.
+#[derive(Debug, thiserror::Error)]
+#[error("{scenario} cannot be packed for the firmware: {why}")]
+pub struct NotPackable {
+    pub scenario: String,
+    pub why: String,
+}
+
 /// Packs `scenario` into the blob format of `docs/pack-format.md`.
-pub fn pack(scenario: &Scenario) -> Vec<u8> {
+pub fn pack(scenario: &Scenario) -> Result<Vec<u8>, NotPackable> {
+    if let Some(why) = scenario.simulator_only() {
+        return Err(NotPackable { scenario: scenario.origin.clone(), why });
+    }
     let p = &scenario.profile;
     let mut w = Writer { out: Vec::with_capacity(4096) };
     w.out.extend_from_slice(MAGIC);
@@ -74,7 +85,7 @@ pub fn pack(scenario: &Scenario) -> Vec<u8> {
     w.out[header::TOTAL_LEN.range()].copy_from_slice(&total.to_le_bytes());
     let crc = crc32(&w.out[CRC_START..]);
     w.out[header::CRC.range()].copy_from_slice(&crc.to_le_bytes());
-    w.out
+    Ok(w.out)
 }
 
 fn saturate(v: u64) -> u32 {
@@ -190,6 +201,7 @@ impl Writer {
                 self.u64(*down_us);
                 step_kind::MQTT_DISCONNECT
             }
+            Action::Set { .. } => unreachable!("`pack` refuses scenarios with `set` steps (simulator_only)"),
         }
     }
 
@@ -327,7 +339,7 @@ steps:
 
     #[test]
     fn header_carries_the_profile_and_run_fields() {
-        let blob = pack(&scenario(BLINK));
+        let blob = pack(&scenario(BLINK)).expect("packable");
         let mut r = Reader { b: &blob, pos: 0 };
         assert_eq!(&blob[..8], MAGIC);
         r.pos = 8;
@@ -357,7 +369,7 @@ steps:
 
     #[test]
     fn files_and_steps_in_order() {
-        let blob = pack(&scenario(BLINK));
+        let blob = pack(&scenario(BLINK)).expect("packable");
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(4);
         assert_eq!(r.section(), (section::CONFIG, 8));
@@ -395,7 +407,7 @@ steps:
     #[test]
     fn mqtt_outages_carry_their_length() {
         let outage = BLINK.replace("mqtt: { topic: a/b, payload: hi }", "mqtt_disconnect: { for: 2s }");
-        let blob = pack(&scenario(&outage));
+        let blob = pack(&scenario(&outage)).expect("packable");
         let text = b"mqtt disconnected for 2.000000 s";
         let at = blob.windows(text.len()).position(|w| w == text).expect("the step's text") - 4 - 4 - 8;
         let mut r = Reader { b: &blob, pos: at };
@@ -410,7 +422,7 @@ steps:
         let yaml = BLINK
             .replace("seed: 7", "seed: 7\nconfig: { a: { b: 1.5, c: [x, null] } }")
             .replace("mqtt: { topic: a/b, payload: hi }", "event: { name: e, data: { v: 18446744073709551615 } }");
-        let blob = pack(&scenario(&yaml));
+        let blob = pack(&scenario(&yaml)).expect("packable");
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(4);
         assert_eq!(r.section().0, section::CONFIG);
@@ -432,7 +444,7 @@ steps:
             "  - { at: 100ms, gpio: 4 }\n  - { at: 200ms, brownout: true }\n  - { at: 300ms, power_loss: { off: 5s, during_write: true } }",
         );
         let s = scenario(&yaml);
-        let blob = pack(&s);
+        let blob = pack(&s).expect("packable");
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(8);
         assert_eq!(r.section().0, section::STEP);
@@ -454,7 +466,7 @@ steps:
             "  - { at: 100ms, gnss: { lat: 1.25, lon: 2 } }\n  - { at: 200ms, gnss: lost }",
         );
         let s = scenario(&yaml);
-        let blob = pack(&s);
+        let blob = pack(&s).expect("packable");
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(6);
         assert_eq!(r.section().0, section::GNSS, "the initial fix follows the build section");
@@ -469,7 +481,7 @@ steps:
         assert_eq!((r.str(), r.u32(), r.u64()), ("lon", value_tag::INT, 2));
         assert_eq!(r.section().0, section::STEP);
         assert_eq!((r.u64(), r.u32(), r.str(), r.u32()), (200_000, step_kind::GNSS, "gnss lost", 0));
-        let without = pack(&scenario(BLINK));
+        let without = pack(&scenario(BLINK)).expect("packable");
         let mut r = Reader { b: &without, pos: HEADER_LEN };
         while r.pos < without.len() {
             let (tag, len) = r.section();
@@ -485,7 +497,7 @@ steps:
             "  - { at: 100ms, clock_jump: { by: -90s } }\n  - { at: 200ms, watchdog_reset: true }",
         );
         let s = scenario(&yaml);
-        let blob = pack(&s);
+        let blob = pack(&s).expect("packable");
         let mut r = Reader { b: &blob, pos: HEADER_LEN };
         r.skip_sections(8);
         assert_eq!(r.section().0, section::STEP);
@@ -498,7 +510,7 @@ steps:
     #[test]
     fn packing_is_deterministic_and_negative_ints_keep_their_bits() {
         let yaml = BLINK.replace("[BUTTON, 1,", "[BUTTON, -1,");
-        let (a, b) = (pack(&scenario(&yaml)), pack(&scenario(&yaml)));
+        let (a, b) = (pack(&scenario(&yaml)).expect("packable"), pack(&scenario(&yaml)).expect("packable"));
         assert_eq!(a, b);
         let at = a.windows(8).position(|w| w == (-1i64).to_le_bytes()).expect("-1 packed as 64-bit two's complement");
         assert_eq!(u32::from_le_bytes(a[at - 4..at].try_into().unwrap()), arg_tag::INT);

@@ -100,6 +100,9 @@ pub enum EventKind {
     TimerFire { id: i64, repeat: i64, depth: usize },
     /// A message could not be posted because the queue was full.
     QueueDrop { message: String, depth: usize },
+    /// A function of one of the project's own firmware modules was called (`Display.draw`),
+    /// with its arguments and what it returned, each as a Lua literal (`bindings::render`).
+    ModuleCall { function: String, args: Vec<String>, returned: Vec<String> },
     /// A scenario step injected something into the device.
     Inject { step: String },
     /// An error that stopped a script, a task or the device.
@@ -180,6 +183,14 @@ impl Event {
     pub fn telegram_line(&self) -> Option<String> {
         match &self.kind {
             EventKind::Telegram { to, text } => Some(format!("{to}: {text}")),
+            _ => None,
+        }
+    }
+
+    /// `Display.draw("21.5 C")`: a user-module call as a `call` expectation reports it.
+    pub fn call_line(&self) -> Option<String> {
+        match &self.kind {
+            EventKind::ModuleCall { function, args, .. } => Some(format!("{function}({})", args.join(", "))),
             _ => None,
         }
     }
@@ -278,6 +289,14 @@ impl fmt::Display for Body<'_> {
             }
             EventKind::QueueDrop { message, depth } => {
                 write!(f, "drop     {} (queue full, depth={depth})", one_line(message))
+            }
+            EventKind::ModuleCall { function, args, returned } => {
+                write!(f, "module   {}({})", one_line(function), one_line(&args.join(", ")))?;
+                if returned.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " -> {}", one_line(&returned.join(", ")))
+                }
             }
             EventKind::Inject { step } => write!(f, "inject   {}", one_line(step)),
             EventKind::Error { what, message } => {

@@ -68,8 +68,8 @@ fn firmware() -> Option<PathBuf> {
 fn qemu(firmware: &std::path::Path, yaml: &str) -> Result<Duration, String> {
     let scenario = parse_yaml(yaml)?;
     let blob = std::env::temp_dir().join(format!("luasim-bench-{}.bin", std::process::id()));
-    std::fs::write(&blob, luasim_core::pack::pack(&scenario))
-        .map_err(|e| format!("writing {}: {e}", blob.display()))?;
+    let packed = luasim_core::pack::pack(&scenario).map_err(|e| e.to_string())?;
+    std::fs::write(&blob, packed).map_err(|e| format!("writing {}: {e}", blob.display()))?;
     let (status, wall) = timed(|| {
         Command::new("qemu-system-riscv32")
             .args(["-M", "virt", "-bios", "none", "-kernel"])

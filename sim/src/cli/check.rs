@@ -51,9 +51,10 @@ pub struct CheckArgs {
     /// Fail when a scenario draws more charge per day than this.
     #[arg(long, value_name = "MAH")]
     max_mah_per_day: Option<f64>,
-    /// How long the built-in smoke run idles after boot (for candidates no scenario uses).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
-    smoke_for: u64,
+    /// How long the built-in smoke run idles after boot (for candidates no scenario uses)
+    /// [default: the project's `check: smoke_for`, or 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    smoke_for: Option<u64>,
     /// A candidate no scenario uses is an error, not a warning.
     #[arg(long)]
     strict: bool,
@@ -83,17 +84,25 @@ pub fn execute(args: CheckArgs, color: ColorWhen) -> anyhow::Result<bool> {
         out.write_all(DeviceApi::get().markdown().as_bytes())?;
         return Ok(true);
     }
+    // In a project, its `check:` policy gives the defaults; the options given here win.
+    let project = super::project::current()?;
+    let policy = project.map(|p| p.check.clone()).unwrap_or_default();
+    let scenarios = args.scenarios.or_else(|| project.map(|p| p.scenarios.clone()).filter(|d| d.is_dir()));
     let options = CheckOptions {
         scripts: args.scripts,
         places: args.places,
-        device: args.device,
-        scenarios: args.scenarios,
+        device: args.device.or(policy.device),
+        scenarios,
         against: args.against,
-        max_mah_per_day: args.max_mah_per_day,
+        max_mah_per_day: args.max_mah_per_day.or(policy.max_mah_per_day),
         jobs: super::jobs(args.jobs),
-        smoke_for: Some(args.smoke_for),
-        strict: args.strict,
-        severities: Severities { deny: args.deny, warn: args.warn },
+        smoke_for: args.smoke_for.or(policy.smoke_for),
+        strict: args.strict || policy.strict,
+        severities: Severities {
+            deny: policy.deny.into_iter().chain(args.deny).collect(),
+            warn: policy.warn.into_iter().chain(args.warn).collect(),
+        },
+        project: project.cloned(),
     };
     let report = luasim_check::check(&options)?;
     match if args.json { Format::Json } else { args.format } {

@@ -6,10 +6,12 @@ pub mod bench;
 pub mod check;
 pub mod color;
 pub mod completions;
+pub mod init;
 pub mod output;
 pub mod pack;
 pub mod partition;
 pub mod pipe;
+pub mod project;
 pub mod run;
 pub mod schema;
 pub mod select;
@@ -37,13 +39,12 @@ pub fn jobs(requested: usize) -> usize {
     }
 }
 
-/// Loads a scenario file, or the built-in default when `path` is `None`.
+/// Loads a scenario file in the current project, or the built-in default when `path` is `None`.
 pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<Scenario> {
-    let (path, files): (&Path, &dyn Files) = match path {
-        Some(p) => (p, &HostFiles),
-        None => (Path::new(DEFAULT_SCENARIO), &BUILT_IN_FILES),
-    };
-    Ok(Scenario::load(path, files)?)
+    match path {
+        Some(p) => Ok(Scenario::load_in(p, &HostFiles, project::current()?.map(|p| &p.defaults))?),
+        None => Ok(Scenario::load(Path::new(DEFAULT_SCENARIO), &BUILT_IN_FILES as &dyn Files)?),
+    }
 }
 
 /// Reads a trace written by `luasim run --trace-json`, event by event.

@@ -16,7 +16,7 @@ pub struct PackArgs {
 
 pub fn execute(args: PackArgs) -> anyhow::Result<bool> {
     let scenario = load_scenario(Some(&args.scenario))?;
-    let blob = luasim_core::pack::pack(&scenario);
+    let blob = luasim_core::pack::pack(&scenario)?;
     output::write(&args.out, |out| Ok(out.write_all(&blob)?))?;
     Ok(true)
 }

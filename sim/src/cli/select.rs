@@ -38,5 +38,8 @@ pub fn scenarios(paths: &[PathBuf], filter: Option<&Regex>) -> anyhow::Result<Ve
 /// that does not is reported under its file name, which its path holds).
 fn matches(filter: &Regex, path: &Path) -> bool {
     filter.is_match(&path.to_string_lossy())
-        || Scenario::load(path, &HostFiles).is_ok_and(|scenario| filter.is_match(&scenario.name))
+        || super::project::current()
+            .ok()
+            .and_then(|project| Scenario::load_in(path, &HostFiles, project.map(|p| &p.defaults)).ok())
+            .is_some_and(|scenario| filter.is_match(&scenario.name))
 }

@@ -16,8 +16,9 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct TestArgs {
-    /// Scenario files, and folders searched recursively for *.yaml.
-    #[arg(value_name = "PATH", default_value = "scenarios")]
+    /// Scenario files, and folders searched recursively for *.yaml [default: the project's
+    /// `scenarios:` folder, or `scenarios`].
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Run only the scenarios whose path or name this regular expression matches.
     #[arg(long, value_name = "REGEX", value_parser = Regex::new)]
@@ -45,7 +46,7 @@ pub struct ChildArgs {
 
 /// The child's side: run one scenario and print its `ChildResult` as JSON on stdout.
 pub fn child(args: ChildArgs) -> anyhow::Result<bool> {
-    let result = suite::run_for_child(&args.scenario);
+    let result = suite::run_for_child(&args.scenario, super::project::current()?);
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &result)?;
     writeln!(out)?;
@@ -61,14 +62,30 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-pub fn execute(args: TestArgs) -> anyhow::Result<bool> {
+pub fn execute(mut args: TestArgs) -> anyhow::Result<bool> {
+    if args.paths.is_empty() {
+        // The project's folder as seen from here (the report names it), else `scenarios`.
+        let default = match super::project::current()? {
+            Some(p) => std::env::current_dir()
+                .ok()
+                .and_then(|here| p.scenarios.strip_prefix(here).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| p.scenarios.clone()),
+            None => PathBuf::from("scenarios"),
+        };
+        args.paths.push(default);
+    }
     let mut paths = select::scenarios(&args.paths, args.filter.as_ref())?;
     if let Some(partition) = args.partition {
         paths = partition.take(paths);
     }
     let jobs = super::jobs(args.jobs);
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the luasim executable: {e}"))?;
-    let isolated = move |path: &Path| suite::run_isolated(&exe, &["suite-child"], path);
+    let mut child_args = super::project::child_args()?;
+    child_args.push("suite-child".into());
+    let isolated = move |path: &Path| {
+        let args: Vec<&str> = child_args.iter().map(String::as_str).collect();
+        suite::run_isolated(&exe, &args, path)
+    };
     let started = Instant::now();
     let entries = suite::run_all(paths, jobs, isolated, |done, total, e| {
         pipe::note!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());

@@ -154,6 +154,10 @@ impl<W: Write> Writer<W> {
             (EventKind::Inject { .. } | EventKind::QueueDrop { .. } | EventKind::MqttOut { .. }, _)
             | (EventKind::Telegram { .. }, _) => self.detailed(BUS, e)?,
             (EventKind::TimerStart { .. } | EventKind::TimerStop { .. } | EventKind::TimerFire { .. }, _) => {}
+            (EventKind::ModuleCall { returned, .. }, _) => {
+                let call = e.call_line().unwrap_or_default();
+                self.instant(FIRMWARE, ts, &call, json!({"returned": returned}))?;
+            }
             _ => self.detailed(FIRMWARE, e)?,
         }
         Ok(())

@@ -32,11 +32,12 @@ pub enum Kind {
     TimerReject,
     TimerStop,
     TimerFire,
+    ModuleCall,
 }
 
 impl Kind {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Boot,
         Kind::Reload,
         Kind::Sleep,
@@ -59,6 +60,7 @@ impl Kind {
         Kind::TimerReject,
         Kind::TimerStop,
         Kind::TimerFire,
+        Kind::ModuleCall,
     ];
 
     pub fn of(event: &Event) -> Kind {
@@ -87,6 +89,7 @@ impl Kind {
             EventKind::TimerReject { .. } => Kind::TimerReject,
             EventKind::TimerStop { .. } => Kind::TimerStop,
             EventKind::TimerFire { .. } => Kind::TimerFire,
+            EventKind::ModuleCall { .. } => Kind::ModuleCall,
         }
     }
 
@@ -120,6 +123,7 @@ impl Kind {
             Kind::TimerReject => "timer!",
             Kind::TimerStop => "timer-",
             Kind::TimerFire => "fire",
+            Kind::ModuleCall => "module",
         }
     }
 
@@ -148,6 +152,7 @@ impl Kind {
             Kind::TimerReject => '!',
             Kind::TimerStop => '-',
             Kind::TimerFire => '*',
+            Kind::ModuleCall => 'u',
         }
     }
 
@@ -157,7 +162,7 @@ impl Kind {
             Kind::LogWarn | Kind::Skip | Kind::TimerReject => Color::Yellow,
             Kind::Boot | Kind::Reload => Color::LightGreen,
             Kind::Sleep => Color::Blue,
-            Kind::MqttOut | Kind::Telegram | Kind::Inject => Color::LightMagenta,
+            Kind::MqttOut | Kind::Telegram | Kind::Inject | Kind::ModuleCall => Color::LightMagenta,
             Kind::TimerFire | Kind::TimerStart | Kind::TimerStop => Color::LightCyan,
             Kind::Subscribe | Kind::Callback => Color::LightBlue,
             Kind::LogDebug | Kind::Script | Kind::End => Color::Gray,
@@ -190,6 +195,7 @@ const RANKED: [Kind; Kind::ALL.len()] = [
     Kind::Inject,
     Kind::MqttOut,
     Kind::Telegram,
+    Kind::ModuleCall,
     Kind::Callback,
     Kind::TimerFire,
     Kind::End,

@@ -1,6 +1,7 @@
 //! Argument checking for bindings, with the messages the device's C code gives
 //! (`luaL_checkstring` and friends): `bad argument #1 to 'publish' (string expected, got nil)`.
 
+pub use crate::literal::{format_g, format_number};
 use mlua::{Function, Table, Value};
 
 /// Why a binding call failed: an error the script sees as a string raised at its own line
@@ -137,61 +138,47 @@ impl Args {
         }
     }
 
+    /// `luaL_checknumber`: a number, or a string convertible to one.
+    pub fn number(&self, n: usize) -> BindResult<f64> {
+        match self.values.get(n - 1) {
+            Some(Value::Integer(i)) => Ok(*i as f64),
+            Some(Value::Number(x)) => Ok(*x),
+            Some(Value::String(s)) => {
+                s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()).ok_or_else(|| self.expected(n, "number"))
+            }
+            _ => Err(self.expected(n, "number")),
+        }
+    }
+
+    /// `luaL_checktype(L, n, LUA_TBOOLEAN)`.
+    pub fn boolean(&self, n: usize) -> BindResult<bool> {
+        match self.values.get(n - 1) {
+            Some(Value::Boolean(b)) => Ok(*b),
+            _ => Err(self.expected(n, "boolean")),
+        }
+    }
+
+    /// `luaL_checkany`: any value, nil included, but not a missing one.
+    pub fn any(&self, n: usize) -> BindResult<Value> {
+        self.values.get(n - 1).cloned().ok_or_else(|| self.error(n, "value expected"))
+    }
+
+    /// `luaL_typeerror` for a union of types: `string|number expected, got nil`.
+    pub fn type_error(&self, n: usize, expected: &str) -> Fail {
+        self.expected(n, expected)
+    }
+
+    /// Every argument, in order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// A table argument.
     pub fn table(&self, n: usize) -> BindResult<Table> {
         match self.values.get(n - 1) {
             Some(Value::Table(t)) => Ok(t.clone()),
             _ => Err(self.expected(n, "table")),
         }
-    }
-}
-
-/// Lua's `%.14g` for floats, as `tostring` prints them (`1.5`, `1e+20`, `0.1`, `3.0`).
-pub fn format_number(x: f64) -> String {
-    if x.is_nan() {
-        // The sign of a NaN differs between x86 hosts and RISC-V devices; print it the same.
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let text = format_g14(x);
-    if text.contains(['.', 'e', 'n', 'i']) {
-        text
-    } else {
-        format!("{text}.0")
-    }
-}
-
-/// C's `%.14g`.
-fn format_g14(x: f64) -> String {
-    format_g(x, 14)
-}
-
-/// C's `%.<precision>g` for a finite `x`.
-pub fn format_g(x: f64, precision: usize) -> String {
-    let precision = precision.max(1);
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    let sci = format!("{:.*e}", precision - 1, x);
-    let (mantissa, exponent) = sci.split_once('e').expect("formatted with an exponent");
-    let exponent: i32 = exponent.parse().expect("numeric exponent");
-    if exponent < -4 || exponent >= precision as i32 {
-        let mantissa = trim_zeros(mantissa);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    } else {
-        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
-        trim_zeros(&format!("{:.*}", decimals, x)).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
     }
 }
 

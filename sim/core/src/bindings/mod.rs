@@ -27,6 +27,7 @@ mod rtc;
 mod rtos;
 mod surface;
 mod telegram;
+mod user_modules;
 
 pub use args::{Args, BindResult, Fail};
 pub use dispatch::{take_message, Taken, CALL_PROTECTED};
@@ -98,6 +99,9 @@ pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
         if present {
             (binding.install)(lua)?;
         }
+    }
+    if !lean {
+        user_modules::install(lua)?;
     }
     surface::finish(lua)
 }

@@ -7,6 +7,7 @@
 //! kept (as the seed's buggy firmware did) and their callbacks can still be called.
 
 pub mod coverage;
+pub mod mock;
 pub mod watchdog;
 
 use crate::memory;
@@ -28,6 +29,10 @@ pub struct Device {
     chunks: RefCell<ChunkCache>,
     /// Line coverage of the scripts, when the run asked for it.
     coverage: RefCell<Option<Coverage>>,
+    /// This boot's mocks of the project's own modules, by module name (`runtime::mocks`): a
+    /// firmware-side Lua state each, or why it did not load. Kept across reloads, replaced at
+    /// every boot, as the firmware's C state in main RAM would be.
+    mocks: RefCell<BTreeMap<String, Result<Lua, String>>>,
 }
 
 impl Device {
@@ -37,6 +42,7 @@ impl Device {
             states: RefCell::new(BTreeMap::new()),
             chunks: RefCell::new(BTreeMap::new()),
             coverage: RefCell::new(None),
+            mocks: RefCell::new(BTreeMap::new()),
         })
     }
 
@@ -67,6 +73,16 @@ impl Device {
         self.coverage.take()
     }
 
+    /// The mocks of a new boot (the old ones are dropped).
+    pub fn set_mocks(&self, mocks: BTreeMap<String, Result<Lua, String>>) {
+        self.mocks.replace(mocks);
+    }
+
+    /// The mock state of `module`, or why it did not load; `None` for a module without a mock.
+    pub fn mock(&self, module: &str) -> Option<Result<Lua, String>> {
+        self.mocks.borrow().get(module).cloned()
+    }
+
     /// Registers the state of a generation so callbacks made in it can be found.
     pub fn add_state(&self, generation: u32, lua: &Lua) {
         self.states.borrow_mut().insert(generation, lua.weak());
@@ -94,6 +110,7 @@ impl Device {
     }
 
     pub fn into_world(self: Rc<Device>) -> World {
+        self.mocks.take();
         match Rc::try_unwrap(self) {
             Ok(device) => device.world.into_inner(),
             Err(_) => panic!("a Lua state outlived the run"),

@@ -7,6 +7,7 @@
 pub mod device_lua;
 mod loader;
 pub mod luatos;
+mod mocks;
 mod sandbox;
 #[cfg(feature = "lua54")]
 pub(crate) mod sleepy;
@@ -129,10 +130,9 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
     let mut stale_states: Vec<state::DeviceState> = Vec::new();
     let end_reason = 'boot: loop {
         tracing::debug!(scenario = %scenario.name, cause = wake.as_str(), "boot");
-        device.with_world(|w| {
-            w.boot(wake, &detail);
-            w.pass_boot_time(boot_ms);
-        });
+        device.with_world(|w| w.boot(wake, &detail));
+        mocks::start(&device, scenario.seed);
+        device.with_world(|w| w.pass_boot_time(boot_ms));
         stale_states.clear();
         loop {
             if device.with_world(|w| w.halt().is_none()) {
@@ -189,6 +189,7 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
 pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Result<R, RunError> {
     let device = Device::new(World::new(scenario.setup(), Recorder::new(false, Vec::new())));
     device.with_world(|w| w.boot(WakeCause::PowerOn, ""));
+    mocks::start(&device, scenario.seed);
     let booted = state::new_state(device.clone(), scenario.seed)?;
     Ok(f(&booted.lua))
 }

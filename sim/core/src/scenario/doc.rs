@@ -5,7 +5,7 @@
 //! format's JSON Schema (`schema.rs`): their doc comments are its descriptions.
 
 use crate::expect::{
-    After, Count, Expectation, FieldTest, Line, LineKind, Matcher, Measure, PowerAt, Target, PHASE_NAMES,
+    After, ArgMatcher, Count, Expectation, FieldTest, Line, LineKind, Matcher, Measure, PowerAt, Target, PHASE_NAMES,
 };
 use crate::profile::Profile;
 use crate::time::{parse_duration, Micros};
@@ -26,10 +26,13 @@ pub struct ScenarioDoc {
     #[serde(default)]
     pub about: Option<String>,
     /// The device build: a built-in profile name, or `{ profile: NAME, ... }` with fields overridden.
-    pub device: DeviceDoc,
+    /// In a project (`luasim.yaml`) it defaults to the project's `firmware:`.
+    #[serde(default)]
+    pub device: Option<DeviceDoc>,
     /// A folder mounted at `/scripts` (relative to this file; it holds `main.lua`), or a mapping of
-    /// file names to inline Lua source.
-    pub scripts: ScriptsDoc,
+    /// file names to inline Lua source. In a project it defaults to the project's `scripts:`.
+    #[serde(default)]
+    pub scripts: Option<ScriptsDoc>,
     /// Seed of `math.random` and of every other choice the simulation makes (default 0).
     #[serde(default)]
     pub seed: u64,
@@ -57,6 +60,11 @@ pub struct ScenarioDoc {
     /// Battery capacity in mAh, for the battery-life estimate in the summary.
     #[serde(default)]
     pub battery_mah: Option<f64>,
+    /// What functions of the project's own firmware modules return, by `Module.function`:
+    /// `{ value: V }` every time, or `{ sequence: [V1, V2, ...] }` one per call (the last one
+    /// repeats). A `set` step changes it while the run goes. Without an entry a call returns nothing.
+    #[serde(default)]
+    pub returns: BTreeMap<String, ReturnsDoc>,
     /// Most trace events the run may record before it is stopped as a runaway.
     #[serde(default)]
     #[schemars(range(min = 1), extend("default" = crate::world::MAX_EVENTS))]
@@ -250,6 +258,36 @@ pub enum ScriptsDoc {
     Inline(BTreeMap<String, String>),
 }
 
+/// What a user-module function returns: one value every time, or one per call.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema::value_or_sequence)]
+pub struct ReturnsDoc {
+    /// The value every call returns (a table is a fresh table each call).
+    #[serde(default, deserialize_with = "some_value")]
+    pub value: Option<serde_json::Value>,
+    /// One value per call, in order; after the last, the last repeats.
+    #[serde(default)]
+    pub sequence: Option<Vec<serde_json::Value>>,
+}
+
+/// `value: null` is a value (nil), not an absent key.
+fn some_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
+}
+
+impl ReturnsDoc {
+    /// The values in order (one for `value`), or why the entry is not one of the two forms.
+    pub fn values(self) -> Result<(Vec<serde_json::Value>, bool), String> {
+        match (self.value, self.sequence) {
+            (Some(v), None) => Ok((vec![v], false)),
+            (None, Some(seq)) if !seq.is_empty() => Ok((seq, true)),
+            (None, Some(_)) => Err("`sequence` needs at least one value".into()),
+            _ => Err("a `returns` entry has exactly one of `value` or `sequence`".into()),
+        }
+    }
+}
+
 /// One step as written: the steps it stands for (a `config` step may set several values),
 /// for `write: { file: ... }` the file still to be read relative to the scenario, and how many
 /// copies `repeat`/`every` ask for (expanded once the whole schedule is known to fit).
@@ -304,6 +342,18 @@ pub(super) struct StepFields {
     watchdog_reset: Option<bool>,
     /// `clock_jump: { by: 1h }` (or `-1h`): the wall clock `os.time()` reads jumps; ticks do not.
     clock_jump: Option<ClockJumpStep>,
+    /// `set: { call: BME280.read, returns: { t: 21.5 } }`: from now on a function of the
+    /// project's own modules returns this (simulator only: such a scenario is not packed).
+    set: Option<SetStep>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SetStep {
+    /// The function, as `Module.function`.
+    call: String,
+    /// What it returns from now on.
+    returns: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -366,7 +416,7 @@ struct WriteStep {
 }
 
 const STEP_ACTIONS: &str = "`publish`, `mqtt`, `event`, `reload`, `write`, `config`, `gnss`, `gpio`, `brownout`, \
-     `power_loss`, `mqtt_disconnect`, `watchdog_reset` or `clock_jump`";
+     `power_loss`, `mqtt_disconnect`, `watchdog_reset`, `clock_jump` or `set`";
 
 fn to_arg(v: serde_yaml::Value) -> Result<Arg, String> {
     use serde_yaml::Value as Y;
@@ -486,6 +536,7 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
         f.mqtt_disconnect.is_some(),
         f.watchdog_reset.is_some(),
         f.clock_jump.is_some(),
+        f.set.is_some(),
     ];
     match given.iter().filter(|g| **g).count() {
         0 => return Err(format!("a step needs an action: {STEP_ACTIONS}")),
@@ -534,6 +585,8 @@ fn single_step(f: StepFields) -> Result<StepDoc, String> {
         one(Action::WatchdogReset)
     } else if let Some(jump) = f.clock_jump {
         one(Action::ClockJump { by_us: signed_duration(&jump.by)? })
+    } else if let Some(set) = f.set {
+        one(Action::Set { call: set.call, value: set.returns })
     } else if let Some(values) = f.config {
         if let Some(deep) = values.keys().find(|path| path.split('.').count() > MAX_CONFIG_KEY_PARTS) {
             return Err(format!(
@@ -589,7 +642,25 @@ impl<'de> Deserialize<'de> for MatcherDoc {
     }
 }
 
-/// One expectation: exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`,
+/// One argument of an expected call: a value it equals, or `{ regex: "..." }`.
+#[derive(Debug, Clone)]
+pub(super) struct ArgDoc(ArgMatcher);
+
+impl<'de> Deserialize<'de> for ArgDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        if let serde_json::Value::Object(map) = &value {
+            if let (1, Some(serde_json::Value::String(re))) = (map.len(), map.get("regex")) {
+                let re =
+                    regex::Regex::new(re).map_err(|e| de::Error::custom(format!("bad regular expression: {e}")))?;
+                return Ok(ArgDoc(ArgMatcher::Regex(re)));
+            }
+        }
+        Ok(ArgDoc(ArgMatcher::Equals(crate::literal::json_literal(&value))))
+    }
+}
+
+/// One expectation: exactly one of `log`, `mqtt`, `telegram`, `call`, `never`, `error`, `no_errors`,
 /// `boots`, `max`, `sequence`, `power`, and for the matching ones how often and when.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -601,6 +672,12 @@ pub(super) struct ExpectFields {
     mqtt: Option<MatcherDoc>,
     /// Telegram messages, as `chat: text` or `broadcast: text`.
     telegram: Option<MatcherDoc>,
+    /// Calls of a function of the project's own modules (`Display.draw`).
+    call: Option<String>,
+    /// With `call`: what the arguments must be, one entry per argument from the first (those
+    /// after the list are not looked at): a value (`"21.5 C"`, `3`, `true`) equal to it, or
+    /// `{ regex: "..." }` matching the argument as the trace prints it (strings in quotes).
+    args: Option<Vec<ArgDoc>>,
     /// No log line containing this text.
     never: Option<MatcherDoc>,
     /// No error events or error-level log lines.
@@ -720,6 +797,7 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             f.log.is_some(),
             f.mqtt.is_some(),
             f.telegram.is_some(),
+            f.call.is_some(),
             f.never.is_some(),
             f.error.is_some(),
             f.no_errors.is_some(),
@@ -729,9 +807,12 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             f.power.is_some(),
         ];
         if chosen.iter().filter(|c| **c).count() != 1 {
-            return Err("an expectation has exactly one of `log`, `mqtt`, `telegram`, `never`, `error`, `no_errors`, \
-                 `boots`, `max`, `sequence`, `power`"
+            return Err("an expectation has exactly one of `log`, `mqtt`, `telegram`, `call`, `never`, `error`, \
+                 `no_errors`, `boots`, `max`, `sequence`, `power`"
                 .into());
+        }
+        if f.args.is_some() && f.call.is_none() {
+            return Err("`args` matches the arguments of a `call` expectation".into());
         }
         if f.json.is_some() && f.mqtt.is_none() {
             return Err("`json` tests an MQTT payload: it goes with `mqtt`".into());
@@ -851,6 +932,9 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             (Target::Mqtt(m.0), counted()?)
         } else if let Some(m) = f.telegram {
             (Target::Telegram(m.0), counted()?)
+        } else if let Some(function) = f.call {
+            let args = f.args.unwrap_or_default().into_iter().map(|a| a.0).collect();
+            (Target::Call { function, args }, counted()?)
         } else if let Some(m) = f.never {
             (Target::Log(m.0), never)
         } else if let Some(m) = f.error {

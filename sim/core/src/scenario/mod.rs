@@ -13,10 +13,12 @@ mod yaml_budget;
 
 /// The steps a scenario plays, and the default of its `max_events:` budget.
 pub use crate::world::{Action, Step, MAX_EVENTS};
+pub(crate) use doc::{DeviceDoc, Duration};
 pub use files::{Embedded, Files, HostFiles};
 pub use folder::find_scenarios;
 pub use schema::{duration_pattern, scenario_schema};
 
+use crate::apidoc::UserModules;
 use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
 use crate::suggest::edit_distance;
@@ -26,6 +28,7 @@ use crate::world::Setup;
 use doc::{ScenarioDoc, ScriptsDoc};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
@@ -52,6 +55,11 @@ pub struct Scenario {
     pub battery_mah: Option<f64>,
     /// Most trace events the run may record (`max_events:`, default `world::MAX_EVENTS`).
     pub max_events: u64,
+    /// The project's own firmware modules (none outside a project).
+    pub modules: Arc<UserModules>,
+    /// What their functions return (`returns:`), by `Module.function`: the values, and whether
+    /// they are a sequence (one per call) rather than one value for every call.
+    pub returns: Vec<(String, Vec<serde_json::Value>, bool)>,
 }
 
 impl Scenario {
@@ -68,8 +76,28 @@ impl Scenario {
             ip: self.ip.clone(),
             radio: self.radio,
             max_events: self.max_events,
+            modules: self.modules.clone(),
+            returns: self.returns.clone(),
         }
     }
+
+    /// Whether the firmware build can play it: not with the project's own modules, which only
+    /// the simulator has.
+    pub fn simulator_only(&self) -> Option<String> {
+        if let Some(m) = self.modules.0.first() {
+            return Some(format!("it runs with the project's own module `{}`, which only the simulator has", m.name));
+        }
+        self.steps.iter().find(|s| matches!(s.action, Action::Set { .. })).map(|_| "it has a `set` step".to_string())
+    }
+}
+
+/// What a scenario gets from the project it is in (`project::Project::defaults`): the build it
+/// runs on without `device:`, the folder it mounts without `scripts:`, the project's modules.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    pub firmware: Option<Profile>,
+    pub scripts: Option<PathBuf>,
+    pub modules: Arc<UserModules>,
 }
 
 /// The address `Node.ip()` returns unless a scenario says otherwise.
@@ -126,7 +154,7 @@ impl ScenarioError {
         ScenarioError { kind, file: file.to_string(), line: Some(line), column: Some(column), message }
     }
 
-    fn from_yaml(file: &str, err: serde_yaml::Error) -> ScenarioError {
+    pub(crate) fn from_yaml(file: &str, err: serde_yaml::Error) -> ScenarioError {
         let text = err.to_string();
         // serde_yaml appends " at line L column C"; the position is reported separately.
         let message = match (err.location(), text.rfind(" at line ")) {
@@ -170,16 +198,32 @@ fn with_suggestion(message: String) -> String {
 impl Scenario {
     /// Loads `path` and the script folder it names through `files`.
     pub fn load(path: &Path, files: &dyn Files) -> Result<Scenario, ScenarioError> {
+        Scenario::load_in(path, files, None)
+    }
+
+    /// `load` inside a project: its firmware and scripts are the defaults, its modules exist.
+    pub fn load_in(path: &Path, files: &dyn Files, project: Option<&Defaults>) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
         let text = files
             .read(path)
             .map_err(|e| ScenarioError::whole_file(ScenarioErrorKind::Read, &origin, format!("cannot read: {e}")))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Scenario::parse(&text, &origin, &base, files)
+        Scenario::parse_in(&text, &origin, &base, files, project)
     }
 
     /// Parses scenario text; a script folder is looked up relative to `base`.
     pub fn parse(text: &str, origin: &str, base: &Path, files: &dyn Files) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_in(text, origin, base, files, None)
+    }
+
+    /// `parse` inside a project (see `load_in`).
+    pub fn parse_in(
+        text: &str,
+        origin: &str,
+        base: &Path,
+        files: &dyn Files,
+        project: Option<&Defaults>,
+    ) -> Result<Scenario, ScenarioError> {
         // A byte-order mark is not part of the document (YAML 1.2, 5.2).
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if let Some((line, column, message)) = first_tab(text) {
@@ -193,7 +237,35 @@ impl Scenario {
             return Err(ScenarioError::at(ScenarioErrorKind::Limit, origin, over.line, over.column, over.message));
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
-        let (flash, scripts_dir) = match doc.scripts {
+        let invalid = |message: String| ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message);
+        let scripts = match (doc.scripts, project.and_then(|p| p.scripts.as_ref())) {
+            (Some(scripts), _) => scripts,
+            (None, Some(dir)) => ScriptsDoc::Folder(dir.display().to_string()),
+            (None, None) => {
+                return Err(invalid(
+                    "scripts: missing (a folder or inline files; outside a project it has no default)".into(),
+                ))
+            }
+        };
+        let mut profile = match (doc.device, project.and_then(|p| p.firmware.clone())) {
+            (Some(device), _) => device.0,
+            (None, Some(firmware)) => firmware,
+            (None, None) => {
+                return Err(invalid(
+                    "device: missing (a profile name; outside a project with `firmware:` it has no default)".into(),
+                ))
+            }
+        };
+        let modules = project.map(|p| p.modules.clone()).unwrap_or_default();
+        let mut returns = Vec::new();
+        for (function, entry) in doc.returns {
+            if modules.function(&function).is_none() {
+                return Err(invalid(format!("returns: {}", modules.unknown_function(&function))));
+            }
+            let (values, sequence) = entry.values().map_err(|e| invalid(format!("returns: {function}: {e}")))?;
+            returns.push((function, values, sequence));
+        }
+        let (flash, scripts_dir) = match scripts {
             ScriptsDoc::Folder(dir) => {
                 let dir: PathBuf = base.join(dir);
                 let found = files.read_folder(&dir).map_err(|e| {
@@ -216,6 +288,13 @@ impl Scenario {
             ));
         }
         let mut expect: Vec<Expectation> = doc.expect.into_iter().flat_map(|e| e.0).collect();
+        for e in &expect {
+            if let Target::Call { function, .. } = &e.target {
+                if modules.function(function).is_none() {
+                    return Err(invalid(format!("expect: call: {}", modules.unknown_function(function))));
+                }
+            }
+        }
         if !expect.iter().any(|e| matches!(e.target, Target::Errors(_))) {
             expect.push(Expectation::implicit_no_errors());
         }
@@ -273,6 +352,12 @@ impl Scenario {
                 steps.extend(parts.iter().map(|s| Step { at: at(s), action: s.action.clone() }));
             }
         }
+        if let Some(call) = steps.iter().find_map(|s| match &s.action {
+            Action::Set { call, .. } if modules.function(call).is_none() => Some(call),
+            _ => None,
+        }) {
+            return Err(invalid(format!("steps: set: {}", modules.unknown_function(call))));
+        }
         steps.sort_by_key(|s| s.at);
         let max_events = match doc.max_events {
             Some(0) => {
@@ -285,16 +370,15 @@ impl Scenario {
             Some(n) => n,
             None => crate::world::MAX_EVENTS,
         };
-        let mut profile = doc.device.0;
         if profile.sleepy && !cfg!(feature = "lua54") {
             let message =
                 "device: sleepy tasks need a Lua 5.4 build of luasim (the persister reads Lua 5.4's internals)";
             return Err(ScenarioError::whole_file(ScenarioErrorKind::Unsupported, origin, message));
         }
-        if let Some(modules) = doc.modules {
-            doc::check_modules(&modules)
+        if let Some(options) = doc.modules {
+            doc::check_modules(&options)
                 .map_err(|e| ScenarioError::whole_file(ScenarioErrorKind::Document, origin, e))?;
-            profile.modules = modules;
+            profile.modules = options;
         }
         Ok(Scenario {
             name: doc.name,
@@ -314,6 +398,8 @@ impl Scenario {
             radio: doc.radio,
             battery_mah: doc.battery_mah,
             max_events,
+            modules,
+            returns,
         })
     }
 }
@@ -330,6 +416,7 @@ fn step_bytes(action: &Action) -> u64 {
         Action::Write { path, bytes } => path.len() + bytes.len(),
         Action::Config { path, value } => path.len() + value.to_string().len(),
         Action::Gnss { fix } => fix.as_ref().map_or(0, |f| f.to_string().len()),
+        Action::Set { call, value } => call.len() + value.to_string().len(),
         _ => 0,
     };
     (std::mem::size_of::<Step>() + data) as u64

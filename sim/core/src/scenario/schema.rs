@@ -129,6 +129,22 @@ impl JsonSchema for super::doc::MatcherDoc {
     }
 }
 
+impl JsonSchema for super::doc::ArgDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "CallArgument".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A value the argument equals (`\"21.5 C\"`, `3`, `true`, a table), or `{ regex: \"...\" }` matching the argument as the trace prints it (strings in quotes).",
+        })
+    }
+}
+
+/// A `returns` entry has `value` or `sequence`.
+pub(super) fn value_or_sequence(schema: &mut Schema) {
+    exactly_one_besides(schema, &[]);
+}
+
 /// Requires exactly one of the object's properties other than `modifiers`.
 fn exactly_one_besides(schema: &mut Schema, modifiers: &[&str]) {
     let choices: Vec<Value> = schema
@@ -146,7 +162,7 @@ pub(super) fn one_action(schema: &mut Schema) {
 
 /// An expectation judges exactly one thing; the rest say how often and when.
 pub(super) fn one_target(schema: &mut Schema) {
-    exactly_one_besides(schema, &["count", "at_least", "at_most", "within", "at", "json", "after"]);
+    exactly_one_besides(schema, &["count", "at_least", "at_most", "within", "at", "json", "after", "args"]);
 }
 
 /// A line of a `sequence` or `after` is of exactly one kind.

@@ -6,6 +6,7 @@
 //! straight to the next deadline) and tells it what Lua did. Everything it records is ordered
 //! by virtual time and insertion, never by a hash.
 
+mod calls;
 mod clock;
 mod energy;
 mod firmware;
@@ -19,6 +20,7 @@ mod steps;
 mod timers;
 mod vm_exit;
 
+pub use calls::Returns;
 pub use clock::Clock;
 pub use energy::{EnergyMeter, EnergyReport, PowerState};
 pub use firmware::{valid_filter, Firmware, Listener};
@@ -31,11 +33,13 @@ pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
 
+use crate::apidoc::UserModules;
 use crate::profile::Profile;
 use crate::time::Micros;
 use crate::trace::EventKind;
 use crate::vfs::Vfs;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why Lua must stop running now. Once set, every rtos call and the instruction hook raise an
 /// error until the Lua state has unwound, so no `pcall` can keep a halted script alive.
@@ -95,6 +99,10 @@ pub struct Setup {
     pub radio: bool,
     /// Most events the run may record before it is stopped as a runaway.
     pub max_events: u64,
+    /// The project's own firmware modules.
+    pub modules: Arc<UserModules>,
+    /// What their functions return without a mock (the scenario's `returns:`).
+    pub returns: Vec<(String, Vec<serde_json::Value>, bool)>,
 }
 
 /// Most trace events a run records unless its scenario says otherwise (`max_events:`). A run
@@ -122,6 +130,10 @@ pub struct World {
     pub rtc: rtc::SleepRegion,
     pub energy: EnergyMeter,
     pub radio: bool,
+    /// The project's own firmware modules, installed in every state after the built-in ones.
+    pub modules: Arc<UserModules>,
+    /// What their functions return when they have no mock.
+    pub returns: Returns,
     /// Why the device is running now (`Node.wakeCause()`).
     pub wake_cause: WakeCause,
     /// A power loss armed to tear the next sleep-region write: the time the power stays off.
@@ -185,6 +197,8 @@ impl World {
             rtc: region,
             energy: EnergyMeter::new(),
             radio: setup.radio,
+            modules: setup.modules,
+            returns: Returns::new(&setup.returns),
             wake_cause: WakeCause::PowerOn,
             tear_next_write: None,
             rtc_torn: false,

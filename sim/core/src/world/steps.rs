@@ -42,6 +42,9 @@ pub enum Action {
     WatchdogReset,
     /// The wall clock (`os.time()`) jumps by `by_us`, which may be negative; ticks do not move.
     ClockJump { by_us: i64 },
+    /// A function of the project's own modules (`BME280.read`) returns `value` from now on
+    /// (simulator only: the firmware has no such module to play it).
+    Set { call: String, value: serde_json::Value },
 }
 
 impl Action {
@@ -67,6 +70,7 @@ impl Action {
             Action::PowerLoss { during_write: true, .. } => "power loss armed for the next sleep-region write".into(),
             Action::MqttDisconnect { down_us } => format!("mqtt disconnected for {} s", crate::time::Secs(*down_us)),
             Action::WatchdogReset => "task watchdog reset".into(),
+            Action::Set { call, value } => format!("set {call} returns {value}"),
             Action::ClockJump { by_us } => {
                 let sign = if *by_us < 0 { "-" } else { "+" };
                 format!("wall clock jumps {sign}{} s", crate::time::Secs(by_us.unsigned_abs()))
@@ -143,6 +147,10 @@ impl World {
             Action::WatchdogReset => {
                 self.record(EventKind::Inject { step });
                 self.request_halt(Halt::Reboot { cause: "task watchdog".into() });
+            }
+            Action::Set { call, value } => {
+                self.record(EventKind::Inject { step });
+                self.returns.set(&call, value);
             }
             Action::ClockJump { by_us } => {
                 self.record(EventKind::Inject { step });

@@ -3,7 +3,7 @@
 //!
 //! Rows: the device (boots, sleeps, reloads, scripts, the end; boot and sleep periods shaded,
 //! the running device drawn as a line), the console (log lines and errors), the message bus
-//! (injected steps, drops, outgoing MQTT and Telegram), one per firmware registration target
+//! (injected steps, drops, outgoing MQTT and Telegram, calls of the project's own modules), one per firmware registration target
 //! (`EventBus sensor.temperature`: its subscriptions, calls and skips across generations), then
 //! timer tracks, packed as `luasim_core::timeline::TimerTracks` packs them (a timer takes the
 //! first track with no armed timer, so a year of minute waits keeps to one track).
@@ -39,7 +39,8 @@ pub fn lane_of(kind: &EventKind) -> LaneKey<'_> {
         EventKind::Inject { .. }
         | EventKind::QueueDrop { .. }
         | EventKind::MqttOut { .. }
-        | EventKind::Telegram { .. } => LaneKey::Bus,
+        | EventKind::Telegram { .. }
+        | EventKind::ModuleCall { .. } => LaneKey::Bus,
         EventKind::Subscribe { what, .. } | EventKind::Callback { what, .. } | EventKind::Skip { what, .. } => {
             LaneKey::Registration(what)
         }

@@ -1,0 +1,2 @@
+-- Setup: a blank display at boot.
+Display.clear()
