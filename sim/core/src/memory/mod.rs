@@ -15,6 +15,7 @@
 //! `lua_newstate` on (`DeviceHeap::new_state`), so closing a state frees nothing block by block:
 //! the pool goes as a whole.
 
+mod arena;
 mod pool;
 pub mod proto_arrays;
 
@@ -325,6 +326,15 @@ pub fn host_heap(lua: &Lua) -> usize {
     lua.app_data_ref::<HeapProbe>().map_or(0, |p| p.host_used())
 }
 
+/// Why a state could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum NewStateError {
+    #[error(transparent)]
+    NoPlace(#[from] arena::NoPlace),
+    #[error("out of host memory")]
+    OutOfMemory,
+}
+
 /// The device-heap accounts of one Lua state. Must outlive the state (declare it first, so it
 /// drops last), because Lua frees its blocks through it when it closes.
 pub struct DeviceHeap {
@@ -333,15 +343,15 @@ pub struct DeviceHeap {
 
 impl DeviceHeap {
     /// A new bare Lua state (`lua_newstate`) whose every block comes from these accounts' pool,
-    /// with a limit of `limit` device bytes from `start` on. `None` when the host is out of
-    /// memory.
+    /// with a limit of `limit` device bytes from `start` on.
     ///
     /// # Safety
     /// The returned value outlives the state: Lua calls the allocator, whose data this value
     /// frees on drop, until the state is closed, and the state is closed before the drop.
-    pub unsafe fn new_state(limit: usize) -> Option<(DeviceHeap, *mut ffi::lua_State)> {
+    pub unsafe fn new_state(limit: usize) -> Result<(DeviceHeap, *mut ffi::lua_State), NewStateError> {
+        let pool = Pool::new()?;
         let accounts = Box::into_raw(Box::new(Accounts {
-            pool: Pool::new(),
+            pool,
             started: false,
             host_used: 0,
             closing: false,
@@ -361,7 +371,10 @@ impl DeviceHeap {
         #[cfg(not(feature = "lua55"))]
         // SAFETY: as above.
         let state = unsafe { ffi::lua_newstate(device_alloc, accounts as *mut c_void) };
-        (!state.is_null()).then_some((heap, state))
+        if state.is_null() {
+            return Err(NewStateError::OutOfMemory);
+        }
+        Ok((heap, state))
     }
 
     /// mlua's set-up of the state is done: from here on blocks are booked at their device size

@@ -4,15 +4,14 @@
 //! tables, closures, bytecode while `sys.lua` loads), most of which it frees again when it
 //! closes. The system allocator spent a third of a one-minute wake on them, so blocks of up to
 //! `SMALL_MAX` bytes come from size classes of 16 bytes carved out of 64 KB chunks, with one
-//! free list per class; larger blocks go to the system allocator. Every block carries one
-//! word in front of it for its owner (the heap accounts keep its device size there).
-//!
-//! Blocks allocated before the pool took over (by mlua's allocator) are not the pool's:
-//! `owns` tells them apart by address, and the caller hands them back to that allocator.
+//! free list per class; larger blocks are spans fitted into the free space between others
+//! (the smallest that fits, neighbours merged when freed). Chunks and spans come from the
+//! state's `Arena`, so where each block lands follows from the state's own allocations only
+//! (`arena.rs` says why Lua needs that). Every block carries one word in front of it for its
+//! owner (the heap accounts keep its device size there).
 
-use std::alloc::{alloc, dealloc, Layout};
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use super::arena::{Arena, NoPlace};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ptr::null_mut;
 
 /// Bytes in front of every block: its owner's word, and alignment.
@@ -24,66 +23,51 @@ const SMALL_MAX: usize = 1024 - HEADER;
 const CLASSES: usize = (SMALL_MAX + HEADER) / GRAIN + 1;
 const CHUNK: usize = 64 * 1024;
 
-/// Hashes block addresses (already unique and well spread) with one multiplication; SipHash
-/// cost a sixth of the run time of allocation-heavy scripts.
-#[derive(Default)]
-pub struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// The block memory of one Lua state. Pointers it hands out point after the header.
 pub struct Pool {
-    /// Start addresses of the chunks, ascending; each is `CHUNK` bytes.
-    chunks: Vec<usize>,
+    arena: Arena,
     /// The unused end of the newest chunk.
     bump: usize,
     bump_end: usize,
     /// Heads of the free lists, by class; a free block holds the next one's address.
     free: [usize; CLASSES],
-    /// Blocks from the system allocator (start of the header), with their total size.
-    large: HashSet<(usize, usize), BuildHasherDefault<AddressHasher>>,
+    /// Large blocks in use: start of the header -> the size asked for (its span is `span_of`).
+    large: BTreeMap<usize, usize>,
+    /// Free spans between large blocks, by start -> bytes, and the same as (bytes, start) to
+    /// find the smallest that fits.
+    spans: BTreeMap<usize, usize>,
+    spans_by_size: BTreeSet<(usize, usize)>,
 }
 
 fn class_of(size: usize) -> usize {
     (size + HEADER).div_ceil(GRAIN)
 }
 
-fn large_layout(size: usize) -> Option<Layout> {
-    Layout::from_size_align(size.checked_add(HEADER)?, GRAIN).ok()
+/// Bytes of the span a large block of `size` bytes takes.
+fn span_of(size: usize) -> Option<usize> {
+    size.checked_add(HEADER)?.checked_next_multiple_of(GRAIN)
 }
 
 impl Pool {
-    pub fn new() -> Pool {
-        Pool { chunks: Vec::new(), bump: 0, bump_end: 0, free: [0; CLASSES], large: HashSet::default() }
+    pub fn new() -> Result<Pool, NoPlace> {
+        Ok(Pool {
+            arena: Arena::new()?,
+            bump: 0,
+            bump_end: 0,
+            free: [0; CLASSES],
+            large: BTreeMap::new(),
+            spans: BTreeMap::new(),
+            spans_by_size: BTreeSet::new(),
+        })
     }
 
     /// A block of `size` bytes (16-byte aligned), or null when the system is out of memory.
     pub fn alloc(&mut self, size: usize) -> *mut u8 {
         if size > SMALL_MAX {
-            let Some(layout) = large_layout(size) else { return null_mut() };
-            // SAFETY: `alloc` needs a layout of non-zero size: it is HEADER + size bytes.
-            let start = unsafe { alloc(layout) };
-            if start.is_null() {
-                return start;
-            }
-            self.large.insert((start as usize, size));
-            // SAFETY: `start` is a live allocation of HEADER + size bytes, so HEADER bytes on
-            // stays inside it.
-            return unsafe { start.add(HEADER) };
+            let Some(bytes) = span_of(size) else { return null_mut() };
+            let Some(start) = self.take_span(bytes) else { return null_mut() };
+            self.large.insert(start, size);
+            return (start + HEADER) as *mut u8;
         }
         let class = class_of(size);
         let head = self.free[class];
@@ -105,14 +89,7 @@ impl Pool {
     /// `bytes` more from the newest chunk, starting a new chunk when it is used up.
     fn carve(&mut self, bytes: usize) -> Option<usize> {
         if self.bump_end - self.bump < bytes {
-            // SAFETY: the layout's preconditions hold: GRAIN is a power of two and CHUNK, a
-            // multiple of it, is non-zero (so `alloc` gets a non-zero size too).
-            let chunk = unsafe { alloc(Layout::from_size_align_unchecked(CHUNK, GRAIN)) } as usize;
-            if chunk == 0 {
-                return None;
-            }
-            let at = self.chunks.partition_point(|&c| c < chunk);
-            self.chunks.insert(at, chunk);
+            let chunk = self.take_span(CHUNK)?;
             // what is left of the old chunk stays unused: under 1 KB per 64 KB
             (self.bump, self.bump_end) = (chunk, chunk + CHUNK);
         }
@@ -121,14 +98,56 @@ impl Pool {
         Some(start)
     }
 
+    /// A span of `bytes` (a multiple of GRAIN): the smallest free one that fits, its rest left
+    /// free, or new memory from the arena.
+    fn take_span(&mut self, bytes: usize) -> Option<usize> {
+        let Some(&(len, start)) = self.spans_by_size.range((bytes, 0)..).next() else {
+            return self.arena.take(bytes);
+        };
+        self.spans_by_size.remove(&(len, start));
+        self.spans.remove(&start);
+        if len > bytes {
+            self.add_span(start + bytes, len - bytes);
+        }
+        Some(start)
+    }
+
+    /// Frees a span, merged with the free spans right before and after it.
+    fn give_span(&mut self, mut start: usize, mut bytes: usize) {
+        if let Some(next) = self.spans.remove(&(start + bytes)) {
+            self.spans_by_size.remove(&(next, start + bytes));
+            bytes += next;
+        }
+        if let Some((&before, &len)) = self.spans.range(..start).next_back() {
+            if before + len == start {
+                self.spans.remove(&before);
+                self.spans_by_size.remove(&(len, before));
+                (start, bytes) = (before, bytes + len);
+            }
+        }
+        self.add_span(start, bytes);
+    }
+
+    fn add_span(&mut self, start: usize, bytes: usize) {
+        self.spans.insert(start, bytes);
+        self.spans_by_size.insert((bytes, start));
+    }
+
     /// Whether `ptr` (a block of `size` bytes) came from this pool.
     pub fn owns(&self, ptr: *mut u8, size: usize) -> bool {
         let start = ptr as usize - HEADER;
         if size > SMALL_MAX {
-            return self.large.contains(&(start, size));
+            return self.large.get(&start) == Some(&size);
         }
-        let at = self.chunks.partition_point(|&c| c <= start);
-        at > 0 && start < self.chunks[at - 1] + CHUNK
+        self.arena.contains(start) && !self.is_inside_large(start)
+    }
+
+    /// Whether `address` lies inside a large block in use or a free span.
+    fn is_inside_large(&self, address: usize) -> bool {
+        let inside = |map: &BTreeMap<usize, usize>, bytes_of: fn(usize) -> usize| {
+            map.range(..=address).next_back().is_some_and(|(&start, &n)| address < start + bytes_of(n))
+        };
+        inside(&self.large, |size| span_of(size).unwrap_or(usize::MAX)) || inside(&self.spans, |bytes| bytes)
     }
 
     /// Gives back a block of `size` bytes from this pool.
@@ -139,12 +158,9 @@ impl Pool {
     pub unsafe fn free(&mut self, ptr: *mut u8, size: usize) {
         let start = ptr as usize - HEADER;
         if size > SMALL_MAX {
-            self.large.remove(&(start, size));
-            let layout = large_layout(size).expect("the layout it was allocated with");
-            // SAFETY: by the caller's promise `start` was allocated in `alloc` with
-            // `large_layout(size)`, the same layout, and is not freed yet; it has just left
-            // `large`, so `drop` will not free it again.
-            unsafe { dealloc(start as *mut u8, layout) };
+            if let Some(bytes) = self.large.remove(&start).and_then(span_of) {
+                self.give_span(start, bytes);
+            }
             return;
         }
         let class = class_of(size);
@@ -190,28 +206,13 @@ impl Pool {
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        for &(start, size) in &self.large {
-            // SAFETY: `large` holds exactly the system blocks `alloc` made with
-            // `large_layout(size)` and `free` has not given back; each is freed once here.
-            unsafe { dealloc(start as *mut u8, large_layout(size).expect("as allocated")) };
-        }
-        for &chunk in &self.chunks {
-            // SAFETY: each chunk was allocated once in `carve` with this layout and is freed only
-            // here, when no block of the pool can be used any more.
-            unsafe { dealloc(chunk as *mut u8, Layout::from_size_align_unchecked(CHUNK, GRAIN)) };
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn small_blocks_are_reused_by_class_and_keep_their_word() {
-        let mut pool = Pool::new();
+        let mut pool = Pool::new().expect("an arena");
         let a = pool.alloc(24);
         // SAFETY: `a` is a live block of the pool.
         unsafe { *Pool::word(a) = 7 };
@@ -234,7 +235,7 @@ mod tests {
 
     #[test]
     fn large_blocks_and_foreign_blocks() {
-        let mut pool = Pool::new();
+        let mut pool = Pool::new().expect("an arena");
         let big = pool.alloc(100_000);
         // SAFETY: `big` is a live block of 100,000 bytes.
         unsafe { big.write_bytes(1, 100_000) };
@@ -253,7 +254,7 @@ mod tests {
 
     #[test]
     fn many_chunks() {
-        let mut pool = Pool::new();
+        let mut pool = Pool::new().expect("an arena");
         let blocks: Vec<_> = (0..20_000).map(|i| (pool.alloc(8 + i % 900), 8 + i % 900)).collect();
         assert!(blocks.iter().all(|&(p, s)| pool.owns(p, s)));
         for &(p, s) in &blocks {

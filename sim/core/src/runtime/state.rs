@@ -81,8 +81,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         (p.vm_in_sleep_region, p.heap_limit(), libraries(p.vm_in_sleep_region, &p.vm_libs))
     });
     // SAFETY: `DeviceState` closes the state in its `Drop` before its `heap` field goes.
-    let (heap, main) =
-        unsafe { DeviceHeap::new_state(heap_limit) }.ok_or_else(|| mlua::Error::runtime("out of host memory"))?;
+    let (heap, main) = unsafe { DeviceHeap::new_state(heap_limit) }.map_err(|e| mlua::Error::runtime(e.to_string()))?;
     // SAFETY: `main` is a fresh state. Opening the base library raises only on running out of
     // host memory, as in mlua's own constructor; the wrapper is unsafe because it allows
     // `debug` and C modules: `debug` is opened below for `debug.traceback` only and the
