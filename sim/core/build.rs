@@ -7,9 +7,10 @@
 //! itself, with `lua/device-lua-defines.txt` (the one list the firmware build reads too) appended
 //! to the target's C flags, however luasim is built.
 //!
-//! With Lua 5.4 it also compiles the sleepy-task persister (`lua/persist/persist.c`), which needs
-//! Lua's internal headers: the same `lua-5.4.x` directory of the `lua-src` crate, found in Cargo's
-//! registry by the headers `lua-src` copied (or `LUASIM_LUA_SRC_DIR`).
+//! With Lua 5.4 it also compiles the two C files that need Lua's internal headers, the sleepy-task
+//! persister (`lua/persist/persist.c`) and the collector's debt correction
+//! (`src/memory/gc_debt.c`), against the same `lua-5.4.x` directory of the `lua-src` crate, found
+//! in Cargo's registry by the headers `lua-src` copied (or `LUASIM_LUA_SRC_DIR`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 const DEFINES: &str = "../../lua/device-lua-defines.txt";
 /// The persister, compiled with Lua 5.4 only.
 const PERSIST: &str = "../../lua/persist";
+/// The collector's debt correction, compiled with Lua 5.4 only.
+const GC_DEBT: &str = "src/memory/gc_debt.c";
 /// The `lua-5.4.x` source directory, when it is not in Cargo's registry (a vendored build).
 const LUA_SRC_DIR: &str = "LUASIM_LUA_SRC_DIR";
 /// Another list in place of it: only for proving that a build without the device's defines
@@ -27,6 +30,7 @@ const OTHER_DEFINES: &str = "LUASIM_TEST_OTHER_LUA_DEFINES";
 fn main() {
     println!("cargo:rerun-if-changed={DEFINES}");
     println!("cargo:rerun-if-env-changed={OTHER_DEFINES}");
+    println!("cargo:rerun-if-env-changed={LUA_SRC_DIR}");
     let defines = device_defines();
     let target = env::var("TARGET").expect("cargo sets TARGET for build scripts");
     // cc reads CFLAGS, TARGET_CFLAGS and CFLAGS_<target> and gives the last the final word: the
@@ -46,7 +50,13 @@ fn main() {
     let artifacts = build.build(version);
     artifacts.print_cargo_metadata();
     if lua54 {
-        build_persister(&defines, artifacts.include_dir());
+        let lua_dir = lua_source_dir(artifacts.include_dir());
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        println!("cargo:rerun-if-changed={PERSIST}");
+        println!("cargo:rerun-if-changed={GC_DEBT}");
+        let persist = here.join(PERSIST);
+        build_on_lua_internals(&defines, &lua_dir, &persist.join("persist.c"), Some(&persist), "luasim_persist");
+        build_on_lua_internals(&defines, &lua_dir, &here.join(GC_DEBT), None, "luasim_gc_debt");
     }
     println!("cargo:rustc-env=LUASIM_LUA_DEFINES={}", defines.join(" "));
 }
@@ -72,24 +82,21 @@ fn device_defines() -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
 }
 
-/// Compiles `lua/persist/persist.c` against the Lua 5.4 sources, with the same defines.
-fn build_persister(defines: &[String], include: &Path) {
-    println!("cargo:rerun-if-changed={PERSIST}");
-    println!("cargo:rerun-if-env-changed={LUA_SRC_DIR}");
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lua_dir = lua_source_dir(include);
+/// Compiles one C file that reads Lua's internals against the Lua 5.4 sources, with the same
+/// defines, into the library `name`.
+fn build_on_lua_internals(defines: &[String], lua_dir: &Path, file: &Path, include: Option<&Path>, name: &str) {
     let mut cc = cc::Build::new();
-    cc.file(here.join(PERSIST).join("persist.c"))
-        .include(&lua_dir)
-        .include(here.join(PERSIST))
-        .define("LUA_COMPAT_5_3", None);
+    cc.file(file).include(lua_dir).define("LUA_COMPAT_5_3", None);
+    if let Some(dir) = include {
+        cc.include(dir);
+    }
     if env::var("OPT_LEVEL").as_deref() == Ok("0") {
         cc.opt_level(2);
     }
     for define in defines {
         cc.flag(define);
     }
-    cc.warnings(true).extra_warnings(true).flag_if_supported("-Wno-unused-parameter").compile("luasim_persist");
+    cc.warnings(true).extra_warnings(true).flag_if_supported("-Wno-unused-parameter").compile(name);
 }
 
 /// The `lua-5.4.x` directory of the `lua-src` crate this build compiled Lua from: among the

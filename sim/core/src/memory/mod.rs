@@ -16,6 +16,7 @@
 //! the pool goes as a whole.
 
 mod arena;
+mod gc_debt;
 mod pool;
 pub mod proto_arrays;
 
@@ -178,50 +179,71 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
         // SAFETY: this call's own contract; a null `ptr` with `nsize` 0 returned above.
         return unsafe { a.before_start(ptr, osize, nsize) };
     }
-    // SAFETY: a non-null `ptr` is a live block of the pool (every block of the state is), so
-    // its word is there.
-    let word = (!ptr.is_null()).then(|| unsafe { *Pool::word(ptr as *mut u8) });
-    let old = word.map(|w| w & !BEFORE_START);
-    let old_host = if ptr.is_null() { 0 } else { osize };
-    if nsize == 0 {
-        a.host_used -= old_host;
-        // a block from before the start stays in NEW_STATE_DEVICE_BYTES when it is freed
-        if word.is_some_and(|w| w & BEFORE_START == 0) {
-            a.used -= old.unwrap_or(0);
-        }
-        // SAFETY: Lua frees a live block of `osize` bytes of the pool and never touches it again.
-        unsafe { a.pool.free(ptr as *mut u8, osize) };
-        return std::ptr::null_mut();
+    let (used, host_used) = (a.used, a.host_used);
+    // SAFETY: this call's own contract; a null `ptr` with `nsize` 0 returned above.
+    let block = unsafe { a.booked(ptr, osize, nsize) };
+    // Lua adds the host difference to its debt after this call; what it should add is the
+    // device difference (`gc_debt`).
+    let correction = (a.used as isize - used as isize) - (a.host_used as isize - host_used as isize);
+    if correction != 0 {
+        // SAFETY: `a.main` is this state's main thread, set when the accounts started, and
+        // this is an allocator call.
+        unsafe { gc_debt::add(a.main, correction) };
     }
-    let new = device_bytes(osize, nsize, old);
-    let old_device = old.unwrap_or(0);
-    if new > old_device && a.used - old_device + new > a.limit {
-        // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
-        // the frames' stack pointers as offsets, so no frame may be read then.
-        // SAFETY: `a.main` is this state's main thread, alive while its allocator runs, and
-        // this is a new block (`ptr` is null), not a resize.
-        a.refused_at = if ptr.is_null() { unsafe { running_line(a.main) } } else { None };
-        return std::ptr::null_mut();
-    }
-    let p = if ptr.is_null() {
-        a.pool.alloc(nsize)
-    } else {
-        // SAFETY: `ptr` is the pool's live block of `osize` bytes; on success Lua uses only
-        // the returned block, on failure (null) it keeps the old one, as `realloc` does.
-        unsafe { a.pool.realloc(ptr as *mut u8, osize, nsize) }
-    };
-    if p.is_null() {
-        return std::ptr::null_mut();
-    }
-    // SAFETY: `p` is a live block of the pool just allocated or moved.
-    unsafe { *Pool::word(p) = new };
-    a.used = a.used - old_device + new;
-    a.peak = a.peak.max(a.used);
-    a.host_used = a.host_used - old_host + nsize;
-    p as *mut c_void
+    block
 }
 
 impl Accounts {
+    /// An allocator call once the accounts have started: books the block at its device size
+    /// against the limit.
+    ///
+    /// # Safety
+    /// As for `device_alloc`, and `ptr` is not null when `nsize` is 0.
+    unsafe fn booked(&mut self, ptr: *mut c_void, osize: usize, nsize: usize) -> *mut c_void {
+        let a = self;
+        // SAFETY: a non-null `ptr` is a live block of the pool (every block of the state is), so
+        // its word is there.
+        let word = (!ptr.is_null()).then(|| unsafe { *Pool::word(ptr as *mut u8) });
+        let old = word.map(|w| w & !BEFORE_START);
+        let old_host = if ptr.is_null() { 0 } else { osize };
+        if nsize == 0 {
+            a.host_used -= old_host;
+            // a block from before the start stays in NEW_STATE_DEVICE_BYTES when it is freed
+            if word.is_some_and(|w| w & BEFORE_START == 0) {
+                a.used -= old.unwrap_or(0);
+            }
+            // SAFETY: Lua frees a live block of `osize` bytes of the pool and never touches it again.
+            unsafe { a.pool.free(ptr as *mut u8, osize) };
+            return std::ptr::null_mut();
+        }
+        let new = device_bytes(osize, nsize, old);
+        let old_device = old.unwrap_or(0);
+        if new > old_device && a.used - old_device + new > a.limit {
+            // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
+            // the frames' stack pointers as offsets, so no frame may be read then.
+            // SAFETY: `a.main` is this state's main thread, alive while its allocator runs, and
+            // this is a new block (`ptr` is null), not a resize.
+            a.refused_at = if ptr.is_null() { unsafe { running_line(a.main) } } else { None };
+            return std::ptr::null_mut();
+        }
+        let p = if ptr.is_null() {
+            a.pool.alloc(nsize)
+        } else {
+            // SAFETY: `ptr` is the pool's live block of `osize` bytes; on success Lua uses only
+            // the returned block, on failure (null) it keeps the old one, as `realloc` does.
+            unsafe { a.pool.realloc(ptr as *mut u8, osize, nsize) }
+        };
+        if p.is_null() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: `p` is a live block of the pool just allocated or moved.
+        unsafe { *Pool::word(p) = new };
+        a.used = a.used - old_device + new;
+        a.peak = a.peak.max(a.used);
+        a.host_used = a.host_used - old_host + nsize;
+        p as *mut c_void
+    }
+
     /// A block of mlua's set-up, before the accounts start: it has no limit and books no device
     /// bytes (`NEW_STATE_DEVICE_BYTES` stands for them all). Its word holds, marked
     /// `BEFORE_START`, the device size it is taken out at when it is resized later, into an
@@ -299,6 +321,9 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
             continue;
         }
         taken += word.saturating_sub(device);
+        // SAFETY: `a.main` is the state's main thread (the accounts have started: the probe
+        // exists), and no Lua runs during this Rust call.
+        unsafe { gc_debt::add(a.main, device as isize - *word as isize) };
         a.used = a.used - *word + device;
         *word = device;
     }
@@ -386,6 +411,9 @@ impl DeviceHeap {
         unsafe {
             (*self.accounts).started = true;
             (*self.accounts).main = lua.state();
+            // From here on Lua counts device bytes (`gc_debt`); `lua.state()` is the live main
+            // thread and no Lua runs.
+            gc_debt::set_total((*self.accounts).main, (*self.accounts).used);
         }
         lua.set_app_data(HeapProbe(self.accounts));
     }
