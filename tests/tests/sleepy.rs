@@ -335,8 +335,8 @@ sys.run()
         [
             "I/user.boot power-on",
             "I/user.boot power-on",
-            "I/sleepy tasks kept: image 238 bytes",
-            "I/sleepy tasks restored: image 238 bytes",
+            "I/sleepy tasks kept: image 240 bytes",
+            "I/sleepy tasks restored: image 240 bytes",
             "I/user.t resumed",
         ]
     );
@@ -437,4 +437,39 @@ sys.run()
     let lines = sleepy_run("1500ms", main, "steps:\n  - { at: 500ms, brownout: true }\n");
     let lines: Vec<&String> = lines.iter().filter(|l| !l.starts_with("I/sleepy tasks kept")).collect();
     assert_eq!(lines, ["I/user.boot power-on", "I/user.boot brownout"], "{lines:#?}");
+}
+
+#[test]
+fn a_second_task_asking_to_sleep_while_one_is_going_is_refused_at_once() {
+    let lines = sleepy_run(
+        "3s",
+        r#"
+sys.taskInit(function()
+  sys.wait(100)
+  log.info("first", "woke", Node.deepSleep(500))
+  log.info("first", "again", Node.deepSleep(500))
+end)
+sys.taskInit(function()
+  sys.wait(100)
+  local ok, err = pcall(Node.deepSleep, 200)
+  log.info("second", ok, err)
+  sys.wait(100)
+  log.info("second", "went on")
+end)
+sys.run()
+"#,
+        "",
+    );
+    let user: Vec<&String> = lines.iter().filter(|l| l.contains("user.")).collect();
+    assert_eq!(
+        user,
+        [
+            "I/user.second false Node.deepSleep: another task is already going to sleep",
+            "I/user.first woke timer",
+            // the first asks again at once: the second's wait goes on across that sleep
+            "I/user.first again timer",
+            "I/user.second went on",
+        ],
+        "{lines:#?}"
+    );
 }

@@ -1,0 +1,17 @@
+-- Two sys tasks ask for a deep sleep in the same instant: the first sleeps with both kept, the
+-- second is refused at once (pcall) and its wait goes on across the sleeps.
+log.info("boot", Node.wakeCause())
+sys.taskInit(function()
+  sys.wait(100)
+  log.info("first", "woke", Node.deepSleep(500))
+  log.info("first", "again", Node.deepSleep(500))
+end)
+sys.taskInit(function()
+  sys.wait(100)
+  local ok, err = pcall(Node.deepSleep, 200)
+  log.info("second", ok, err)
+  sys.wait(100)
+  log.info("second", "went on")
+  log.info("second", "woke", Node.deepSleep(300))
+end)
+sys.run()
