@@ -68,6 +68,10 @@ fn object_keys_come_in_one_order_on_threads_side_by_side() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "lua53",
+    ignore = "Lua 5.3 mixes heap and stack addresses into its hash seed: closures as keys still differ (README, Determinism)"
+)]
 fn object_keys_come_in_one_order_in_every_process() {
     let dir = std::env::temp_dir().join(format!("luasim-key-order-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temp folder");
