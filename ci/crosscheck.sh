@@ -10,8 +10,9 @@
 # with the blob at 0x81000000 inside an outer timeout, runs `luasim run` on the same scenario,
 # and compares the traces. The table also shows the Lua heap peak the simulator reports next to
 # the one the firmware measured in device bytes, and the simulator's error. Exits 1 if any trace
-# differs or a heap error exceeds HEAP_TOLERANCE percent (default 10; a list line can widen it
-# for its scenario with `heap-tolerance=N`), 2 on a set-up error.
+# differs or a heap error exceeds HEAP_TOLERANCE percent (default 7; a list line can widen it
+# for its scenario with `heap-tolerance=N`), 2 on a set-up error. It prints the worst heap error
+# among the scenarios held to the default tolerance.
 # Artifacts (blob, both traces, diff) go to target/crosscheck/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,8 +21,9 @@ cd "$repo"
 started=$SECONDS
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
-# The simulator's Lua heap peak must stay within this many percent of the firmware's (issue 4).
-HEAP_TOLERANCE=${HEAP_TOLERANCE:-10}
+# The simulator's Lua heap peak must stay within this many percent of the firmware's (docs/memory.md
+# has the measured errors; the worst is about +6 %).
+HEAP_TOLERANCE=${HEAP_TOLERANCE:-7}
 # Cargo profile of the simulator binary: `release` by default; .ci/run passes `dev` to reuse the
 # binary its test run has just built instead of compiling everything again.
 SIM_PROFILE=${SIM_PROFILE:-release}
@@ -70,6 +72,7 @@ fi
 
 failures=0
 rows=()
+worst=""
 for entry in "${scenarios[@]}"; do
     # A list line may follow the path with `heap-tolerance=N`: a wider bound for one scenario,
     # whose comment in the list says why.
@@ -100,6 +103,13 @@ for entry in "${scenarios[@]}"; do
             heap="$heap_sim/$heap_dev ($(awk -v s="$heap_sim" -v d="$heap_dev" 'BEGIN { printf "%+.0f%%", (s - d) * 100 / d }'))"
             heap_off=$(awk -v s="$heap_sim" -v d="$heap_dev" -v t="$tolerance" \
                 'BEGIN { e = (s - d) * 100 / d; if (e > t || e < -t) print "heap off by more than " t "%" }')
+            # the worst error among the scenarios held to the default tolerance
+            if [ "$tolerance" = "$HEAP_TOLERANCE" ]; then
+                worst=$(awk -v s="$heap_sim" -v d="$heap_dev" -v n="$name" -v w="$worst" \
+                    'BEGIN { e = (s - d) * 100 / d; split(w, old, " "); a = e < 0 ? -e : e;
+                             b = old[2] < 0 ? -old[2] : old[2];
+                             if (w == "" || a > b) printf "%s %+.1f %d/%d", n, e, s, d; else print w }')
+            fi
         fi
         if [ "$sim_rc" -ge 2 ]; then
             verdict="ERROR" detail="luasim run exited $sim_rc: $(head -1 "$out/$name.sim.err")"
@@ -135,5 +145,9 @@ printf '%-28s %-9s %-22s %s\n' "scenario" "identical" "heap sim/device" "first d
 printf '%-28s %-9s %-22s %s\n' "--------" "---------" "---------------" "--------------------"
 printf '%s\n' "${rows[@]}"
 echo
+if [ -n "$worst" ]; then
+    read -r worst_name worst_error worst_bytes <<<"$worst"
+    echo "crosscheck: worst heap error ${worst_error}% ($worst_name, $worst_bytes bytes), tolerance ${HEAP_TOLERANCE}%"
+fi
 echo "crosscheck: ${#scenarios[@]} scenarios, $failures differing (trace, or heap beyond ${HEAP_TOLERANCE}%), $((SECONDS - started)) s (artifacts in $out/)"
 [ "$failures" = 0 ] || exit 1
