@@ -7,9 +7,10 @@
 # or, given a luasim binary, puts that one there instead (the install builds are what
 # ci/install-check.sh proves). Then, in a folder under /tmp outside the repository:
 # `luasim init demo` (its workflow must be the recipe with the two pins filled in), and the
-# recipe's check and test steps, as written, in the new project and in the acceptance project
-# tests/project/weather (a Display and a BME280 the build declares); each must pass and leave
-# a JUnit report without failures.
+# recipe's check step, its test step once per shard of its matrix (SHARD and SHARDS set as the
+# matrix sets them) and its merge step, as written, in the new project and in the acceptance
+# project tests/project/weather (a Display and a BME280 the build declares); each must pass and
+# the merge must leave a JUnit report without failures.
 #
 # Usage: bash ci/project-check.sh [LUASIM]
 set -euo pipefail
@@ -18,9 +19,11 @@ recipe="$repo/ci/github-actions-luasim.yml"
 scratch=$(mktemp -d /tmp/luasim-project.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
-# The `run:` command of the recipe's step named $1, and the value of its env variable $1.
-step() { sed -n "/- name: $1\$/,/run:/p" "$recipe" | sed -n 's/^ *run: //p'; }
+# The `run:` command of the recipe's (first) step named $1, the value of its env variable $1,
+# and the shards of its matrix.
+step() { sed -n "/- name: $1\$/,/run:/p" "$recipe" | sed -n 's/^ *run: //p' | head -n 1; }
 env_of() { sed -n "s/^  $1: //p" "$recipe"; }
+shards() { sed -n 's/^ *shard: \[\(.*\)\]$/\1/p' "$recipe" | tr -d ' ' | tr ',' ' '; }
 
 git clone --quiet "file://$repo" "$scratch/src"
 export LUASIM_GIT="file://$scratch/src"
@@ -49,8 +52,13 @@ cp -R "$repo/tests/project/weather" weather
 for project in demo weather; do
     echo "project-check: $project: $(step 'Check the rules')"
     (cd "$project" && bash -c "$(step 'Check the rules')")
-    echo "project-check: $project: $(step 'Run the scenarios')"
-    (cd "$project" && bash -c "$(step 'Run the scenarios')")
+    read -ra matrix <<<"$(shards)"
+    for shard in "${matrix[@]}"; do
+        echo "project-check: $project: shard $shard of ${#matrix[@]}: $(step 'Run the scenarios')"
+        (cd "$project" && SHARD=$shard SHARDS=${#matrix[@]} bash -c "$(step 'Run the scenarios')")
+    done
+    echo "project-check: $project: $(step 'Merge the reports')"
+    (cd "$project" && bash -c "$(step 'Merge the reports')")
     grep -q '<testsuite[^>]* failures="0"' "$project/luasim-junit.xml"
 done
-echo "project-check: the recipe's steps pass on a new project and on the acceptance project"
+echo "project-check: the recipe's steps (${#matrix[@]} shards, merged) pass on a new project and on the acceptance project"

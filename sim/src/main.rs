@@ -29,6 +29,9 @@ struct Cli {
 enum Command {
     /// Run a scenario and print its trace and a summary (the built-in blink demo when no file is given).
     Run(cli::run::RunArgs),
+    /// Run a scenario on a real MQTT broker in wall-clock time (the one mode that is not deterministic).
+    #[command(long_about = LIVE_ABOUT)]
+    Live(cli::live::LiveArgs),
     /// Run scenarios (files, folders; `scenarios` by default) on all cores and report (JUnit XML, JSON).
     Test(cli::test::TestArgs),
     /// One scenario of `luasim test`, run in its own process; prints its result as JSON.
@@ -55,6 +58,21 @@ enum Command {
     Init(cli::init::InitArgs),
 }
 
+const LIVE_ABOUT: &str = "Run a scenario on a real MQTT broker in wall-clock time.
+
+The simulated device joins the broker: MQTT.publish goes out to it, MQTT.subscribe subscribes there, \
+and the firmware's own topics work: <prefix>/cmd/lua/reload reloads the scripts, and a message on \
+<prefix>/cmd/lua/put/<file> writes its payload to /scripts/<file> on the device's flash. The \
+virtual clock follows the wall clock (--speed N: N times faster); scenario steps still play at \
+their times, expectations are judged at the end, and the trace is printed as it happens, then the \
+summary as `luasim run` prints it. --for or the scenario's duration ends the session, and so does \
+Ctrl-C, with the summary.
+
+This is the one wall-clock mode: what arrives from the broker, and when, differs every session, \
+so its traces are not deterministic. A broker that cannot be reached is an error (exit 2) within \
+3 s; one that goes away mid-session is traced (W/mqtt) and retried every second, and publishes \
+fail meanwhile.";
+
 fn main() -> ExitCode {
     let cli = parse();
     tracing_subscriber::fmt()
@@ -73,6 +91,7 @@ fn main() -> ExitCode {
     cli::project::choose(cli.project.clone());
     let result = match cli.command {
         Command::Run(args) => cli::run::execute(args),
+        Command::Live(args) => cli::live::execute(args),
         Command::Test(args) => cli::test::execute(args),
         Command::SuiteChild(args) => cli::test::child(args),
         Command::Bench(args) => cli::bench::execute(args),

@@ -489,13 +489,21 @@ fn version_names_the_commit_and_the_lua_linked() {
     assert_eq!(rest, format!("(commit {commit}, {lua})\n"));
 }
 
+/// The paths of the rows of a `luasim test --json` report.
+fn report_paths(json: &[u8]) -> Vec<String> {
+    let rows: serde_json::Value = serde_json::from_slice(json).expect("JSON");
+    rows.as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_string()).collect()
+}
+
 #[test]
-fn partitions_of_a_suite_run_every_scenario_exactly_once() {
-    let shard = |k: &str| -> Vec<String> {
+fn partitions_of_a_suite_run_every_scenario_exactly_once_and_merge_into_one_report() {
+    let mut reports = Vec::new();
+    let mut shard = |k: &str| -> Vec<String> {
         let out = run(&["test", "scenarios/crosscheck", "--partition", k, "--json", "-j", "2"]);
         assert_eq!(out.status.code(), Some(0), "{k}: {}", String::from_utf8_lossy(&out.stderr));
-        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        rows.as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_string()).collect()
+        let path = write_scenario(&format!("shard-{}.json", reports.len() + 1), &String::from_utf8_lossy(&out.stdout));
+        reports.push(path);
+        report_paths(&out.stdout)
     };
     let (first, second) = (shard("1/2"), shard("2/2"));
     assert!(!first.is_empty() && !second.is_empty());
@@ -514,4 +522,48 @@ fn partitions_of_a_suite_run_every_scenario_exactly_once() {
         Some(2),
         "a bad shard is a usage error"
     );
+
+    // --merge: one report of every scenario, as JSON and JUnit.
+    let (one, two) = (reports[0].to_str().unwrap(), reports[1].to_str().unwrap());
+    let junit = write_scenario("merged.xml", "");
+    let out = run(&["test", "--merge", two, one, "--json", "--junit", junit.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut merged = report_paths(&out.stdout);
+    assert_eq!(merged.len(), listed);
+    merged.dedup();
+    assert_eq!(merged, all, "every scenario once, sorted");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(&format!("<testsuite name=\"scenarios/crosscheck\" tests=\"{listed}\" failures=\"0\"")),
+        "{xml}"
+    );
+
+    // What would be a wrong report is refused, saying why.
+    let refused = |files: &[&str], why: &str| {
+        let mut args = vec!["test", "--merge"];
+        args.extend(files);
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{files:?}: {err}");
+        assert!(err.contains(why), "{files:?}: {err}");
+    };
+    let missing = format!(
+        "the shards hold {} of the {listed} scenarios of `scenarios/crosscheck`: shard 2/2 missing",
+        first.len()
+    );
+    refused(&[one], &missing);
+    refused(&[one, one], "the shards overlap");
+    let edited = |name: &str, edit: &dyn Fn(&mut Vec<serde_json::Value>)| -> PathBuf {
+        let mut rows: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&reports[1]).unwrap()).unwrap();
+        edit(&mut rows);
+        write_scenario(name, &serde_json::to_string(&rows).unwrap())
+    };
+    let other_split =
+        edited("other.json", &|rows| rows.iter_mut().for_each(|r| r["shard"]["partition"] = "2/3".into()));
+    refused(&[one, other_split.to_str().unwrap()], "inconsistent shards:");
+    let moved = edited("moved.json", &|rows| rows[0]["path"] = "scenarios/crosscheck/aaa.yaml".into());
+    refused(&[one, moved.to_str().unwrap()], "inconsistent shards: scenarios/crosscheck/aaa.yaml ran in shard 2/2");
+    let plain = run(&["test", "scenarios/blink.yaml", "--json"]);
+    let plain = write_scenario("plain.json", &String::from_utf8_lossy(&plain.stdout));
+    refused(&[plain.to_str().unwrap()], "was run without --partition: only the reports of shards merge");
 }

@@ -7,6 +7,8 @@ pub mod check;
 pub mod color;
 pub mod completions;
 pub mod init;
+pub mod live;
+pub mod merge;
 pub mod output;
 pub mod pack;
 pub mod partition;

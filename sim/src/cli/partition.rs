@@ -15,7 +15,26 @@ pub struct Partition {
 impl Partition {
     /// The items of `sorted` that belong to this shard, in order.
     pub fn take<T>(self, sorted: Vec<T>) -> Vec<T> {
-        sorted.into_iter().enumerate().filter(|(i, _)| i % self.count == self.index - 1).map(|(_, t)| t).collect()
+        sorted.into_iter().enumerate().filter(|(i, _)| self.owns(*i)).map(|(_, t)| t).collect()
+    }
+
+    /// Whether the item at `position` (0-based) of the sorted selection is this shard's.
+    pub fn owns(self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+
+    /// The shard of `count` that owns `position`.
+    pub fn owner(position: usize, count: usize) -> Partition {
+        Partition { index: position % count + 1, count }
+    }
+
+    /// How many of `total` sorted items this shard takes.
+    pub fn share(self, total: usize) -> usize {
+        (0..total).filter(|&i| self.owns(i)).count()
+    }
+
+    pub fn count(self) -> usize {
+        self.count
     }
 }
 

@@ -1,8 +1,10 @@
 //! `luasim test [PATH...] [--filter REGEX]`: run scenarios (files, folders) on all cores, show
-//! progress, print a summary table, and write JUnit XML and JSON for CI systems. Each scenario runs in a child process
-//! (`luasim suite-child PATH`), so that one that crashes or hangs is an error row, not the end
-//! of the suite.
+//! progress, print a summary table, and write JUnit XML and JSON for CI systems; `--merge`
+//! reports the shards of a partitioned suite as one (`merge.rs`). Each scenario runs in a child
+//! process (`luasim suite-child PATH`), so that one that crashes or hangs is an error row, not
+//! the end of the suite.
 
+use super::merge::{self, Shard};
 use super::partition::Partition;
 use super::{output, pipe, select};
 use clap::Args;
@@ -36,6 +38,11 @@ pub struct TestArgs {
     /// run each scenario once). An empty shard passes.
     #[arg(long, value_name = "K/N")]
     partition: Option<Partition>,
+    /// Run nothing: merge the `--json` reports of the shards of one `--partition`ed suite into
+    /// one report (table, --json, --junit). Overlapping, missing or inconsistent shards are an
+    /// error (exit 2).
+    #[arg(long, value_name = "SHARD.json", num_args = 1.., conflicts_with_all = ["paths", "filter", "partition"])]
+    merge: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -63,6 +70,11 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 pub fn execute(mut args: TestArgs) -> anyhow::Result<bool> {
+    if !args.merge.is_empty() {
+        let merged = merge::read(&args.merge, |e| verdict_word(e.verdict()))?;
+        let ran = format!("merged from {} shard reports", args.merge.len());
+        return write_reports(&args, &merged.suite, &merged.entries, None, &ran);
+    }
     if args.paths.is_empty() {
         // The project's folder as seen from here (the report names it), else `scenarios`.
         let default = match super::project::current()? {
@@ -75,6 +87,8 @@ pub fn execute(mut args: TestArgs) -> anyhow::Result<bool> {
         args.paths.push(default);
     }
     let mut paths = select::scenarios(&args.paths, args.filter.as_ref())?;
+    let suite = suite_name(&args.paths);
+    let shard = args.partition.map(|p| Shard { partition: p.to_string(), of: paths.len(), suite: suite.clone() });
     if let Some(partition) = args.partition {
         paths = partition.take(paths);
     }
@@ -90,28 +104,38 @@ pub fn execute(mut args: TestArgs) -> anyhow::Result<bool> {
     let entries = suite::run_all(paths, jobs, isolated, |done, total, e| {
         pipe::note!("[{done:>3}/{total}] {:<5} {} ({:.3} s)", verdict_word(e.verdict()), e.name, e.wall.as_secs_f64());
     });
-    let wall = started.elapsed();
+    let wall = started.elapsed().as_secs_f64();
+    let serial: f64 = entries.iter().map(|e| e.wall.as_secs_f64()).sum();
+    let ran = format!("in {wall:.3} s wall on {jobs} jobs ({serial:.3} s of runs, {:.2}x)", serial / wall.max(1e-9));
+    write_reports(&args, &suite, &entries, shard.as_ref(), &ran)
+}
+
+/// Writes the suite's reports: JUnit when asked, then JSON (its rows naming `shard`, when
+/// partitioned) or the table with a last line that ends with `ran` (how it was run).
+fn write_reports(
+    args: &TestArgs,
+    suite: &str,
+    entries: &[SuiteEntry],
+    shard: Option<&Shard>,
+    ran: &str,
+) -> anyhow::Result<bool> {
     if let Some(path) = &args.junit {
-        output::write(path, |out| Ok(out.write_all(junit::render(&suite_name(&args.paths), &entries).as_bytes())?))?;
+        output::write(path, |out| Ok(out.write_all(junit::render(suite, entries).as_bytes())?))?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &json_view(&entries))?;
+        serde_json::to_writer_pretty(&mut out, &json_view(entries, shard))?;
         writeln!(out)?;
     } else {
-        write_table(&mut out, &entries)?;
+        write_table(&mut out, entries)?;
         let failed = entries.iter().filter(|e| !passes(e.verdict())).count();
         let skipped = entries.iter().filter(|e| e.verdict() == Verdict::Skip).count();
-        let serial: f64 = entries.iter().map(|e| e.wall.as_secs_f64()).sum();
         writeln!(
             out,
-            "{} scenarios, {} passed, {failed} failed{}, in {:.3} s wall on {jobs} jobs ({:.3} s of runs, {:.2}x)",
+            "{} scenarios, {} passed, {failed} failed{}, {ran}",
             entries.len(),
             entries.len() - failed - skipped,
             if skipped > 0 { format!(", {skipped} skipped") } else { String::new() },
-            wall.as_secs_f64(),
-            serial,
-            serial / wall.as_secs_f64().max(1e-9)
         )?;
     }
     Ok(entries.iter().all(|e| passes(e.verdict())))
@@ -157,7 +181,7 @@ fn write_table(out: &mut impl Write, entries: &[SuiteEntry]) -> std::io::Result<
     Ok(())
 }
 
-fn json_view(entries: &[SuiteEntry]) -> serde_json::Value {
+fn json_view(entries: &[SuiteEntry], shard: Option<&Shard>) -> serde_json::Value {
     let items: Vec<serde_json::Value> = entries
         .iter()
         .map(|e| {
@@ -165,14 +189,18 @@ fn json_view(entries: &[SuiteEntry]) -> serde_json::Value {
                 Ok(r) => (serde_json::to_value(r).unwrap_or_default(), None),
                 Err(m) => (serde_json::Value::Null, Some(m.clone())),
             };
-            serde_json::json!({
+            let mut row = serde_json::json!({
                 "scenario": e.name,
                 "path": e.path,
                 "verdict": verdict_word(e.verdict()),
                 "wall_s": e.wall.as_secs_f64(),
                 "report": report,
                 "error": error,
-            })
+            });
+            if let Some(shard) = shard {
+                row["shard"] = serde_json::to_value(shard).unwrap_or_default();
+            }
+            row
         })
         .collect();
     serde_json::Value::Array(items)

@@ -35,7 +35,7 @@ fn publish(lua: &Lua, args: Args) -> BindResult<bool> {
             w.record(EventKind::Log { level: Level::Warn, tag: "mqtt".into(), text, bare: false });
             return false;
         }
-        w.record(EventKind::MqttOut { topic, payload });
+        w.mqtt_send(topic, payload);
         true
     }))
 }

@@ -13,6 +13,8 @@ mod sandbox;
 pub(crate) mod sleepy;
 mod state;
 
+/// Live mode's hook into the world (`luasim live`) and the firmware's own MQTT topics.
+pub use crate::world::{mqtt_prefix, reload_topic, Arrival, Outside};
 pub use loader::{compile, syntax_check, READER_PIECE};
 pub use sandbox::REMOVED;
 pub use state::SYS_LUA;
@@ -98,27 +100,52 @@ impl From<mlua::Error> for RunError {
 
 const END_DURATION: &str = "duration reached";
 const END_WATCHDOG: &str = "watchdog";
+const END_SESSION: &str = "session ended";
 
 /// Runs `scenario` to its end.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
-    run_with(scenario, options, false)
+    run_with(scenario, options, false, None)
+}
+
+/// Runs `scenario` in live mode: `outside` paces virtual time to the wall clock, brings the
+/// broker's messages in and takes the device's MQTT out (`world/outside.rs`); `watcher` sees
+/// every trace event as it happens. The only mode whose trace depends on the wall clock.
+pub fn run_live(
+    scenario: &Scenario,
+    options: &RunOptions,
+    outside: Box<dyn Outside>,
+    watcher: Box<dyn Observer>,
+) -> Result<RunReport, RunError> {
+    run_with(scenario, options, false, Some((outside, watcher)))
 }
 
 /// `run`, also noting the script line of every binding call and the events it recorded
 /// (`RunReport::call_lines`), at the cost of a stack walk per call; the trace is the same.
 pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
-    run_with(scenario, options, true)
+    run_with(scenario, options, true, None)
 }
 
-fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Result<RunReport, RunError> {
+fn run_with(
+    scenario: &Scenario,
+    options: &RunOptions,
+    note_lines: bool,
+    live: Option<(Box<dyn Outside>, Box<dyn Observer>)>,
+) -> Result<RunReport, RunError> {
     let judge = Rc::new(RefCell::new(Judge::new(&scenario.expect)));
     let tail = Rc::new(RefCell::new(Tail::new(options.tail)));
     let mut observers: Vec<Box<dyn Observer>> = vec![Box::new(judge.clone()), Box::new(hostlimit::Heartbeat)];
     if options.tail > 0 {
         observers.push(Box::new(tail.clone()));
     }
+    let outside = live.map(|(outside, watcher)| {
+        observers.push(watcher);
+        outside
+    });
     let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
     world.note_call_lines = note_lines;
+    if let Some(outside) = outside {
+        world.set_outside(outside);
+    }
     let device = Device::new(world);
     if options.coverage {
         device.start_coverage();
@@ -171,6 +198,7 @@ fn run_with(scenario: &Scenario, options: &RunOptions, note_lines: bool) -> Resu
         }
     };
     drop(stale_states);
+    let end_reason = if device.with_world(|w| w.ended_outside()) { END_SESSION } else { end_reason };
     tracing::debug!(scenario = %scenario.name, end_reason, "run ended");
     let coverage = device.take_coverage();
     let mut world = device.into_world();

@@ -81,6 +81,17 @@ pub fn topic_matches(filter: &str, topic: &str) -> bool {
     }
 }
 
+/// The prefix of the firmware's own MQTT topics: the configuration's `mqtt.prefix`, `device`
+/// when it has none.
+pub fn mqtt_prefix(config: &serde_json::Value) -> &str {
+    config.get("mqtt").and_then(|m| m.get("prefix")).and_then(|p| p.as_str()).unwrap_or("device")
+}
+
+/// The topic that hot-reloads the scripts: `<prefix>/cmd/lua/reload`.
+pub fn reload_topic(prefix: &str) -> String {
+    format!("{prefix}/cmd/lua/reload")
+}
+
 /// Whether `filter` is a valid MQTT subscription filter.
 pub fn valid_filter(filter: &str) -> bool {
     let levels: Vec<&str> = filter.split('/').collect();
@@ -93,8 +104,12 @@ pub fn valid_filter(filter: &str) -> bool {
 }
 
 impl World {
-    /// Stamps a new registration with the current generation and traces it.
+    /// Stamps a new registration with the current generation and traces it; in live mode an
+    /// MQTT one subscribes on the broker.
     pub fn register(&mut self, listener: Listener) -> u64 {
+        if let (Listener::Mqtt { filter }, Some(outside)) = (&listener, self.outside.as_mut()) {
+            outside.subscribe(filter);
+        }
         let fw = &mut self.firmware;
         fw.next_id += 1;
         let id = fw.next_id;
@@ -147,9 +162,7 @@ impl World {
 
     /// `<mqtt.prefix>/cmd/lua/reload`; the prefix defaults to `device`.
     pub fn reload_topic(&self) -> String {
-        let prefix = self.config_get("mqtt.prefix");
-        let prefix = prefix.as_ref().and_then(|v| v.as_str()).unwrap_or("device");
-        format!("{prefix}/cmd/lua/reload")
+        reload_topic(mqtt_prefix(&self.config))
     }
 
     /// Whether registration `id` may run now; traces the skip when it may not.

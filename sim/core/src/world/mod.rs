@@ -11,6 +11,7 @@ mod clock;
 mod energy;
 mod firmware;
 mod message;
+mod outside;
 mod power;
 mod queue;
 mod recorder;
@@ -23,8 +24,9 @@ mod vm_exit;
 pub use calls::Returns;
 pub use clock::Clock;
 pub use energy::{EnergyMeter, EnergyReport, PowerState};
-pub use firmware::{valid_filter, Firmware, Listener};
+pub use firmware::{mqtt_prefix, reload_topic, valid_filter, Firmware, Listener};
 pub use message::{Arg, CallbackArgs, Message};
+pub use outside::{Arrival, Outside};
 pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
@@ -148,6 +150,12 @@ pub struct World {
     mqtt_down_until: Micros,
     /// What `clock_jump` steps added to the wall clock `os.time()` reads, in µs.
     wall_offset_us: i64,
+    /// Live mode's broker and wall clock (`outside.rs`); `None` in every other mode.
+    outside: Option<Box<dyn Outside>>,
+    /// Live mode: the link to the real broker is down.
+    link_down: bool,
+    /// Live mode ended the session before the run's duration (Ctrl-C).
+    ended_outside: bool,
     steps: Vec<Step>,
     next_step: usize,
     end_at: Micros,
@@ -206,6 +214,9 @@ impl World {
             sleepy_images: crate::figures::SleepyImages::default(),
             mqtt_down_until: 0,
             wall_offset_us: 0,
+            outside: None,
+            link_down: false,
+            ended_outside: false,
             out_of_memory_at: Vec::new(),
             note_call_lines: false,
             call_line: None,
@@ -408,9 +419,10 @@ impl World {
                 return Wait::Message(message);
             }
             let limit = deadline.map_or(self.end_at, |d| d.min(self.end_at));
-            match self.next_deadline() {
-                Some(next) if next <= limit => self.run_until(next),
-                _ => {
+            match self.next_due(limit) {
+                Some(next) => self.run_until(next),
+                None => {
+                    let limit = limit.min(self.end_at);
                     self.clock.advance_to(limit.max(self.clock.now()));
                     if limit >= self.end_at {
                         self.request_halt(Halt::EndOfRun);
@@ -434,14 +446,14 @@ impl World {
     /// chip resets on the way: then time stops at that instant (the boot or sleep it was in is
     /// over).
     fn run_until(&mut self, until: Micros) {
-        while let Some(next) = self.next_deadline().filter(|&n| n <= until) {
+        while let Some(next) = self.next_due(until) {
             self.clock.advance_to(next);
             self.process_due();
             if self.power_interrupted() || self.out_of_events {
                 return;
             }
         }
-        self.clock.advance_to(until);
+        self.clock.advance_to(until.min(self.end_at));
     }
 
     /// Whether a power cut or a reset is pending: the current power state ends now.

@@ -53,7 +53,7 @@ impl World {
         self.energy.enter(PowerState::DeepSleep, self.clock.now());
         let until = ms.map_or(self.end_at, |ms| self.clock.now().saturating_add(ms.saturating_mul(MICROS_PER_MS)));
         let until = until.min(self.end_at);
-        while let Some(step) = self.take_step_until(until) {
+        while let Some(step) = self.take_step_paced(until) {
             self.clock.advance_to(step.at);
             match step.action.clone() {
                 Action::Gpio { pin } => {
@@ -83,6 +83,7 @@ impl World {
                 }
             }
         }
+        let until = until.min(self.end_at);
         self.clock.advance_to(until);
         if until >= self.end_at {
             self.request_halt(Halt::EndOfRun);
@@ -119,7 +120,7 @@ impl World {
         self.energy.enter(PowerState::LightSleep, self.clock.now());
         let until = self.clock.now().saturating_add(ms.saturating_mul(MICROS_PER_MS)).min(self.end_at);
         let mut cause = WakeCause::Timer;
-        while let Some(next) = self.next_deadline().filter(|&n| n <= until) {
+        while let Some(next) = self.next_due(until) {
             self.clock.advance_to(next);
             if self.take_due_gpio() {
                 cause = WakeCause::Gpio;
@@ -131,6 +132,7 @@ impl World {
             }
         }
         if cause == WakeCause::Timer && !self.power_interrupted() {
+            let until = until.min(self.end_at);
             self.clock.advance_to(until);
             if until >= self.end_at {
                 self.request_halt(Halt::EndOfRun);
@@ -176,7 +178,7 @@ impl World {
     fn power_off(&mut self, off_us: Micros) {
         self.energy.enter(PowerState::Off, self.clock.now());
         let back = self.clock.now().saturating_add(off_us).min(self.end_at);
-        while let Some(step) = self.take_step_until(back) {
+        while let Some(step) = self.take_step_paced(back) {
             self.clock.advance_to(step.at);
             if let Action::MqttDisconnect { .. } = step.action {
                 self.apply(step.action);
@@ -185,6 +187,7 @@ impl World {
             self.steps_missed += 1;
             self.record(EventKind::Inject { step: format!("missed while off: {}", step.action.describe()) });
         }
+        let back = back.min(self.end_at);
         self.clock.advance_to(back);
         if back >= self.end_at {
             self.request_halt(Halt::EndOfRun);

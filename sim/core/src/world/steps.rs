@@ -80,9 +80,10 @@ impl Action {
 }
 
 impl World {
-    /// Whether the broker connection is up (no `mqtt_disconnect` step in force).
+    /// Whether the broker connection is up (no `mqtt_disconnect` step in force, and in live mode
+    /// the real broker reachable).
     pub fn mqtt_connected(&self) -> bool {
-        self.clock.now() >= self.mqtt_down_until
+        self.clock.now() >= self.mqtt_down_until && !self.link_down
     }
 
     /// What `os.time()` reads: whole seconds of virtual time plus every `clock_jump` so far.
