@@ -17,6 +17,7 @@ pub mod figures;
 pub mod hostlimit;
 pub mod literal;
 mod lua54;
+pub mod lua_error;
 pub mod memory;
 pub mod pack;
 #[cfg(feature = "lua54")]

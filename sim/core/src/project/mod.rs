@@ -156,7 +156,7 @@ impl Project {
                     "module `{name}`: luasim already has a global `{name}`; give the module another name"
                 )));
             }
-            let module = crate::apidoc::from_entry(&name, entry, mock).map_err(invalid)?;
+            let module = crate::apidoc::from_entry(&name, entry, mock).map_err(|e| invalid(e.to_string()))?;
             modules.push(module);
         }
         let functions: usize = modules.iter().map(|m| m.functions.len()).sum();

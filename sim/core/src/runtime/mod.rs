@@ -13,7 +13,7 @@ mod sandbox;
 pub(crate) mod sleepy;
 mod state;
 
-pub use loader::{compile, syntax_check, READER_PIECE};
+pub use loader::{compile, syntax_check, CompileError, READER_PIECE};
 pub use sandbox::REMOVED;
 pub use state::SYS_LUA;
 
@@ -24,6 +24,7 @@ use crate::device::{note_out_of_memory, with_world};
 use crate::expect::{Judge, Outcome};
 use crate::figures::Stats;
 use crate::hostlimit;
+use crate::lua_error::LuaError;
 use crate::memory;
 use crate::scenario::Scenario;
 use crate::time::Micros;
@@ -78,9 +79,9 @@ impl RunReport {
 /// The device could not be simulated at all (not a script error, which is traced).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// Held as text: `mlua::Error` is not `Send`, and the gate runs scenarios on threads.
+    /// mlua's error as `LuaError` (mlua's is not `Send`, and the gate runs scenarios on threads).
     #[error("could not build the device's Lua state: {0}")]
-    State(String),
+    State(#[source] LuaError),
     #[error(
         "the run recorded {limit} events (the `max_events` limit) by {} s of its {} s and was stopped as a \
          runaway (a fast timer over a long duration?); `max_events:` in the scenario raises the limit",
@@ -92,7 +93,7 @@ pub enum RunError {
 
 impl From<mlua::Error> for RunError {
     fn from(e: mlua::Error) -> RunError {
-        RunError::State(e.to_string())
+        RunError::State(LuaError::from(e))
     }
 }
 

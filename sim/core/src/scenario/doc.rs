@@ -518,7 +518,7 @@ fn signed_duration(text: &str) -> Result<i64, String> {
         None => (1, text),
     };
     // `parse_duration` allows at most `u64::MAX / 2`, which fits an `i64`.
-    Ok(sign * parse_duration(magnitude)? as i64)
+    Ok(sign * parse_duration(magnitude).map_err(|e| e.to_string())? as i64)
 }
 
 fn single_step(f: StepFields) -> Result<StepDoc, String> {
