@@ -65,11 +65,8 @@ impl UserModules {
     /// Why `dotted` names no declared function, with the nearest one when it is a likely typo.
     pub fn unknown_function(&self, dotted: &str) -> String {
         let names = self.function_names();
-        let near = names.iter().min_by_key(|n| crate::suggest::edit_distance(n, dotted));
-        let hint = match near {
-            Some(n) if crate::suggest::edit_distance(n, dotted) <= 2 => format!("; did you mean `{n}`?"),
-            _ => String::new(),
-        };
+        let near = crate::suggest::nearest(dotted, names.iter().map(String::as_str));
+        let hint = near.map_or(String::new(), |(n, _)| crate::suggest::did_you_mean(n));
         if names.is_empty() {
             format!("`{dotted}` is not a function of a user module (the project declares no `modules:`)")
         } else {

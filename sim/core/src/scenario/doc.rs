@@ -199,8 +199,8 @@ pub(super) fn check_modules(modules: &[String]) -> Result<(), String> {
     match modules.iter().find(|m| !known.contains(&m.as_str())) {
         None => Ok(()),
         Some(bad) => {
-            let near = known.iter().find(|k| crate::suggest::edit_distance(k, bad) <= 2);
-            let hint = near.map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            let near = crate::suggest::nearest(bad, known.iter().copied());
+            let hint = near.map_or(String::new(), |(k, _)| crate::suggest::did_you_mean(k));
             Err(format!("unknown module `{bad}` in modules (known: {}){hint}", known.join(", ")))
         }
     }

@@ -21,7 +21,7 @@ pub use schema::{duration_pattern, scenario_schema};
 use crate::apidoc::UserModules;
 use crate::expect::{Expectation, Target};
 use crate::profile::Profile;
-use crate::suggest::edit_distance;
+use crate::suggest::{did_you_mean, nearest};
 use crate::time::Micros;
 use crate::vfs::Vfs;
 use crate::world::Setup;
@@ -181,16 +181,9 @@ fn with_suggestion(message: String) -> String {
     let Some((unknown, known)) = rest.split_once('`') else { return message };
     let Some((_, known)) = known.split_once("expected") else { return message };
     // The known names are every other piece between backticks: `a`, `b` or `c`.
-    let best = known
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|name| (edit_distance(&unknown.to_lowercase(), name), name))
-        .min_by_key(|(distance, _)| *distance);
-    match best {
-        Some((distance, name)) if distance <= 2 && distance < unknown.chars().count() => {
-            format!("{message}; did you mean `{name}`?")
-        }
+    let names = known.split('`').skip(1).step_by(2);
+    match nearest(&unknown.to_lowercase(), names) {
+        Some((name, distance)) if distance < unknown.chars().count() => format!("{message}{}", did_you_mean(name)),
         _ => message,
     }
 }
@@ -521,7 +514,8 @@ fn first_tab(text: &str) -> Option<(usize, usize, &'static str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, too_deep_flow, with_suggestion, MAX_FLOW_DEPTH};
+    use super::{too_deep_flow, with_suggestion, MAX_FLOW_DEPTH};
+    use crate::suggest::edit_distance;
 
     #[test]
     fn edit_distance_counts_single_character_edits() {
