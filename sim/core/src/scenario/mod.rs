@@ -20,6 +20,7 @@ pub use schema::{duration_pattern, scenario_schema};
 
 use crate::apidoc::UserModules;
 use crate::expect::{Expectation, Target};
+use crate::position::Position;
 use crate::profile::Profile;
 use crate::suggest::{did_you_mean, nearest};
 use crate::time::Micros;
@@ -108,9 +109,7 @@ pub const DEFAULT_IP: &str = "192.168.4.2";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
     pub kind: ScenarioErrorKind,
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub at: Position,
     pub message: String,
 }
 
@@ -132,14 +131,7 @@ pub enum ScenarioErrorKind {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
+        write!(f, "{}: {}", self.at, self.message)
     }
 }
 
@@ -147,11 +139,11 @@ impl std::error::Error for ScenarioError {}
 
 impl ScenarioError {
     fn whole_file(kind: ScenarioErrorKind, file: &str, message: impl Into<String>) -> ScenarioError {
-        ScenarioError { kind, file: file.to_string(), line: None, column: None, message: message.into() }
+        ScenarioError { kind, at: Position::file(file), message: message.into() }
     }
 
     fn at(kind: ScenarioErrorKind, file: &str, line: usize, column: usize, message: String) -> ScenarioError {
-        ScenarioError { kind, file: file.to_string(), line: Some(line), column: Some(column), message }
+        ScenarioError { kind, at: Position { file: file.to_string(), line: Some(line), column: Some(column) }, message }
     }
 
     pub(crate) fn from_yaml(file: &str, err: serde_yaml::Error) -> ScenarioError {
@@ -164,9 +156,11 @@ impl ScenarioError {
         let loc = err.location();
         ScenarioError {
             kind: ScenarioErrorKind::Document,
-            file: file.to_string(),
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.as_ref().map(|l| l.column()),
+            at: Position {
+                file: file.to_string(),
+                line: loc.as_ref().map(|l| l.line()),
+                column: loc.as_ref().map(|l| l.column()),
+            },
             message: with_suggestion(message),
         }
     }
