@@ -22,6 +22,7 @@ pub mod memory;
 pub mod pack;
 #[cfg(feature = "lua54")]
 pub mod persist;
+pub mod pool;
 pub mod position;
 pub mod profile;
 pub mod project;
