@@ -44,5 +44,5 @@ pub use mlua;
 /// The sleep region's byte format (`docs/sleep-region.md`) without a run: for the fuzzers and
 /// tools that read or write an image.
 pub mod sleep_region_image {
-    pub use crate::world::rtc::{decode, encode, RtcValue};
+    pub use crate::world::sleep_region::{decode, encode, RtcValue};
 }
