@@ -6,7 +6,7 @@
  * builds the new payload beside it and writes it back in the documented three steps (header
  * with its CRC zeroed, payload, CRC), so its size is counted to the byte, header included,
  * against the profile's region size. A boot checks magic, version, length, CRC and structure,
- * like sim/core/src/world/rtc.rs boot_check: a torn image is reported `corrupt` and dropped.
+ * like sim/core/src/world/sleep_region.rs boot_check: a torn image is reported `corrupt` and dropped.
  * After the entries, a payload may end with the sleeping tasks' image (tag TASKS, a 4-byte
  * length, the bytes; docs/sleepy-tasks.md), which every write of an entry keeps. */
 #include <string.h>

@@ -1,21 +1,22 @@
 //! Runs a folder of scenarios on all cores: `luasim test`.
 //!
-//! tokio drives this edge only: each scenario runs start to finish on one blocking thread (a
-//! Lua state never moves between threads), at most `jobs` at once; results arrive in completion
-//! order for progress and are reported sorted by path, so the report is deterministic.
+//! The scenarios go through the worker pool (`luasim_core::pool`, which `luasim check` uses too):
+//! each runs start to finish on one thread (a Lua state never moves between threads), at most
+//! `jobs` at once; results arrive in completion order for progress and are reported sorted by
+//! path, so the report is deterministic.
 //!
 //! A scenario runs either in this process (`run_one`) or isolated in a child process
 //! (`run_isolated`: the `luasim` binary runs it and prints its entry as JSON), so that one that
 //! crashes the simulator, exhausts memory or hits the host-time limit becomes an error row
 //! with its reason while every other result is kept.
 
+use luasim_core::pool;
 use luasim_core::project::Project;
 use luasim_core::runtime::{self, RunOptions, RunReport};
 use luasim_core::scenario::{HostFiles, Scenario, ScenarioErrorKind};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// One scenario's result in a suite.
@@ -131,47 +132,39 @@ fn signal_name(signal: i32) -> &'static str {
 }
 
 /// Runs `paths` through `run` (`run_one`, or a closure around `run_isolated`) with up to
-/// `jobs` at once; `progress(done, total, entry)` sees each result as it completes. Returns
-/// the entries sorted by path.
+/// `jobs` at once on the worker pool; `progress(done, total, entry)` sees each result as it
+/// completes. Returns the entries sorted by path.
 pub fn run_all(
     paths: Vec<PathBuf>,
     jobs: usize,
-    run: impl Fn(&Path) -> SuiteEntry + Send + Sync + 'static,
+    run: impl Fn(&Path) -> SuiteEntry + Sync,
     mut progress: impl FnMut(usize, usize, &SuiteEntry),
 ) -> Vec<SuiteEntry> {
-    let run = Arc::new(run);
     let total = paths.len();
-    let jobs = jobs.max(1);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(jobs)
-        .build()
-        .expect("a tokio runtime can be built");
-    let mut entries = rt.block_on(async move {
-        let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        for path in paths {
-            let (permits, tx, run) = (permits.clone(), tx.clone(), run.clone());
-            tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await.expect("semaphore stays open");
-                let entry = tokio::task::spawn_blocking(move || run(&path)).await;
-                let _ = tx.send(entry);
-            });
-        }
-        drop(tx);
-        let mut entries = Vec::with_capacity(total);
-        while let Some(joined) = rx.recv().await {
-            let entry = joined.unwrap_or_else(|e| SuiteEntry {
-                name: "?".into(),
-                path: "?".into(),
-                result: Err(format!("the run panicked: {e}")),
-                wall: Duration::ZERO,
-            });
-            progress(entries.len() + 1, total, &entry);
-            entries.push(entry);
-        }
-        entries
-    });
+    let mut finished = 0;
+    let results = pool::run(
+        &paths,
+        jobs,
+        |path: &PathBuf| run(path),
+        |_, result| {
+            finished += 1;
+            match result {
+                Ok(entry) => progress(finished, total, entry),
+                Err(panic) => progress(finished, total, &panicked(panic)),
+            }
+        },
+    );
+    let mut entries: Vec<SuiteEntry> = results.into_iter().map(|r| r.unwrap_or_else(|p| panicked(&p))).collect();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     entries
+}
+
+/// The entry of a run that panicked in this process.
+fn panicked(panic: &pool::Panic) -> SuiteEntry {
+    SuiteEntry {
+        name: "?".into(),
+        path: "?".into(),
+        result: Err(format!("the run panicked: {}", pool::panic_message(panic))),
+        wall: Duration::ZERO,
+    }
 }

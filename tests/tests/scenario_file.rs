@@ -14,7 +14,7 @@ const HEAD: &str = "name: x\ndevice: esp32\nscripts:\n  main.lua: \"print(1)\"\n
 #[test]
 fn durations_need_units_and_errors_point_at_the_value() {
     let e = parse_err(&format!("{HEAD}duration: 10\n"));
-    assert_eq!((e.line, e.column), (Some(5), Some(11)));
+    assert_eq!((e.at.line, e.at.column), (Some(5), Some(11)));
     assert!(e.message.contains("`10` has no unit"), "{e}");
     let e = parse_err(&format!("{HEAD}duration: 10 parsecs\n"));
     assert_eq!(
@@ -41,24 +41,24 @@ fn errors_say_what_kind_of_problem_they_are() {
 #[test]
 fn unknown_keys_list_what_is_expected() {
     let e = parse_err(&format!("{HEAD}duration: 1s\ndurashun: 3s\n"));
-    assert_eq!(e.line, Some(6));
+    assert_eq!(e.at.line, Some(6));
     assert!(e.message.contains("unknown field `durashun`, expected one of"), "{e}");
     let e = parse_err("name: x\ndevice: { profile: esp32, tik_hz: 10 }\nscripts: {}\nduration: 1s\n");
-    assert_eq!(e.line, Some(2));
+    assert_eq!(e.at.line, Some(2));
     assert!(e.message.contains("unknown field `tik_hz`"), "{e}");
 }
 
 #[test]
 fn unknown_profiles_name_the_built_in_ones() {
     let e = parse_err("name: x\ndevice: esp8266\nscripts: {}\nduration: 1s\n");
-    assert_eq!((e.line, e.column), (Some(2), Some(9)));
+    assert_eq!((e.at.line, e.at.column), (Some(2), Some(9)));
     assert!(e.message.contains("unknown device profile `esp8266` (built in: esp32, esp32s3, esp32c3, luatos)"), "{e}");
 }
 
 #[test]
 fn tabs_in_indentation_are_reported_where_they_are() {
     let e = parse_err("name: x\ndevice: esp32\nscripts:\n\tmain.lua: x\nduration: 1s\n");
-    assert_eq!((e.line, e.column), (Some(4), Some(1)));
+    assert_eq!((e.at.line, e.at.column), (Some(4), Some(1)));
     assert!(e.message.contains("tab"));
 }
 
@@ -72,14 +72,14 @@ fn tabs_after_a_block_scalars_indentation_are_content() {
     assert_eq!(main, b"if true then\n\tprint(\"tab\")\nend\n\n\t\n");
     // A tab before the block's indentation is indentation: refused, naming the line.
     let e = parse_err("name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n    a = 1\n  \tb = 2\n");
-    assert_eq!((e.line, e.column), (Some(7), Some(3)), "{e}");
+    assert_eq!((e.at.line, e.at.column), (Some(7), Some(3)), "{e}");
     assert!(e.message.contains("YAML indents with spaces, also inside a block scalar"), "{e}");
     // The first line decides the block's indentation, so a tab there is indentation too.
     let e = parse_err("name: x\ndevice: esp32\nduration: 1s\nscripts:\n  main.lua: |\n\tb = 2\n");
-    assert_eq!((e.line, e.column), (Some(6), Some(1)), "{e}");
+    assert_eq!((e.at.line, e.at.column), (Some(6), Some(1)), "{e}");
     // Past the block, tabs indent nothing either.
     let e = parse_err("scripts:\n  main.lua: |\n    a = 1\nname: x\nsteps:\n\t- x\n");
-    assert_eq!((e.line, e.column), (Some(6), Some(1)), "{e}");
+    assert_eq!((e.at.line, e.at.column), (Some(6), Some(1)), "{e}");
     assert_eq!(e.message, "tab character in indentation; YAML indents with spaces");
 }
 
@@ -90,7 +90,7 @@ fn a_byte_order_mark_is_not_part_of_the_document() {
     assert_eq!(scenario.name, "x");
     // Positions are counted without it.
     let e = parse_err(&format!("\u{feff}{HEAD}duration: 10\n"));
-    assert_eq!((e.line, e.column), (Some(5), Some(11)), "{e}");
+    assert_eq!((e.at.line, e.at.column), (Some(5), Some(11)), "{e}");
 }
 
 #[test]
@@ -103,12 +103,12 @@ fn a_long_list_of_steps_is_refused_while_it_is_read() {
     }
     let e = parse_err(&text);
     assert!(e.message.contains("more than 2000000 YAML nodes"), "{e}");
-    let line = e.line.expect("a line");
+    let line = e.at.line.expect("a line");
     assert!((399_000..401_000).contains(&line), "{e}");
     // With `repeat`, the step that takes the schedule past a million steps is named.
     let repeated = format!("{HEAD}duration: 1s\nsteps:\n{}", "  - { at: 1s, gpio: 1, repeat: 400000 }\n".repeat(3));
     let e = parse_err(&repeated);
-    assert_eq!((e.line, e.column), (Some(9), Some(5)), "{e}");
+    assert_eq!((e.at.line, e.at.column), (Some(9), Some(5)), "{e}");
     assert!(e.message.starts_with("steps[2]: with `repeat` the schedule holds 1200000 steps"), "{e}");
 }
 
@@ -120,7 +120,7 @@ fn config_keys_are_at_most_32_parts_deep() {
     };
     Scenario::parse(&step(32), "s.yaml", Path::new("."), &HostFiles).unwrap_or_else(|e| panic!("{e}"));
     let e = parse_err(&step(33));
-    assert_eq!((e.line, e.column), (Some(7), Some(5)), "{e}");
+    assert_eq!((e.at.line, e.at.column), (Some(7), Some(5)), "{e}");
     assert!(e.message.contains("has 33 dotted parts; a key has at most 32"), "{e}");
 }
 
@@ -136,7 +136,7 @@ fn runs_have_an_event_budget_a_scenario_may_change() {
 #[test]
 fn steps_and_expectations_are_validated() {
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publsh: [a]\n"));
-    assert_eq!(e.line, Some(8));
+    assert_eq!(e.at.line, Some(8));
     assert!(e.message.contains("unknown field `publsh`, expected one of `at`, `repeat`, `every`, `publish`"), "{e}");
     let e = parse_err(&format!("{HEAD}duration: 1s\nsteps:\n  - at: 1s\n    publish: [1]\n"));
     assert!(e.message.contains("needs a topic string first"), "{e}");
@@ -180,7 +180,7 @@ fn a_misspelt_module_is_an_error_with_a_suggestion() {
     let e = parse_err(
         "name: x\ndevice: { profile: esp32, modules: [telgram] }\nduration: 1s\nscripts:\n  main.lua: \"\"\n",
     );
-    assert_eq!((e.kind, e.line), (ScenarioErrorKind::Document, Some(2)));
+    assert_eq!((e.kind, e.at.line), (ScenarioErrorKind::Document, Some(2)));
     assert!(e.message.contains("unknown module `telgram`") && e.message.contains("did you mean `telegram`?"), "{e}");
     let e = parse_err(&format!("{HEAD}duration: 1s\nmodules: [gnss, tlegram]\n"));
     assert!(e.message.contains("unknown module `tlegram`"), "{e}");

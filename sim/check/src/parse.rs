@@ -10,7 +10,7 @@
 //!
 //! A candidate larger than any device's flash is refused before it is parsed.
 
-use luasim_core::runtime::syntax_check;
+use luasim_core::runtime::{syntax_check, CompileError};
 
 /// Largest script a candidate may be: the largest ESP32 flash chip (16 MB), of which the
 /// scripts' file system is only a part.
@@ -36,12 +36,12 @@ pub fn syntax_error(source: &[u8], device_path: &str) -> mlua::Result<Option<Syn
         return Ok(Some(SyntaxError { line: 1, column: None, message }));
     }
     let chunk_name = format!("@{device_path}");
-    let Err(full) = syntax_check(source, &chunk_name)? else { return Ok(None) };
+    let Err(CompileError { message: full }) = syntax_check(source, &chunk_name)? else { return Ok(None) };
     let Some((line, message)) = split_location(&full) else {
         return Ok(Some(SyntaxError { line: 1, column: None, message: full }));
     };
     let column = column(source, line, &message, |prefix| {
-        syntax_check(prefix, &chunk_name).ok().and_then(Result::err).and_then(|m| split_location(&m))
+        syntax_check(prefix, &chunk_name).ok().and_then(Result::err).and_then(|e| split_location(&e.message))
             == Some((line, message.clone()))
     });
     Ok(Some(SyntaxError { line, column, message }))

@@ -7,15 +7,15 @@
 //! scenario written for the seed's naive reload gets one more run without it, so the reload
 //! comparison is made on the real firmware only.
 //!
-//! Each run stays on one thread from start to end (a Lua state never moves); results come back
-//! in plan order, so the report does not depend on scheduling.
+//! The runs go through the worker pool (`luasim_core::pool`): each stays on one thread from start
+//! to end (a Lua state never moves); results come back in plan order, so the report does not
+//! depend on scheduling.
 
+use luasim_core::pool;
 use luasim_core::runtime::{self, RunError, RunOptions, RunReport};
 use luasim_core::scenario::Scenario;
 use luasim_core::scenario::{Action, Step};
 use luasim_core::time::{Micros, MICROS_PER_MS};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// The runs of one scenario.
 pub struct Runs {
@@ -131,14 +131,17 @@ pub fn run_all(
         }
     }
     // The candidate's runs note the script line of each output, for the reload finding.
-    let results = parallel(&plan, jobs, |(_, slot, scenario)| {
+    let work = |(_, slot, scenario): &(usize, Slot, Scenario)| {
         let options = RunOptions { keep_events: true, ..RunOptions::default() };
         match slot {
             Slot::Deployed => runtime::run(scenario, &options),
             _ => runtime::run_noting_lines(scenario, &options),
         }
         .map_err(|e| (scenario.name.clone(), e))
-    });
+    };
+    // A run that panicked is a simulator bug: the check stops with it, as on one thread.
+    let results =
+        pool::run(&plan, jobs, work, |_, _| {}).into_iter().map(|r| r.unwrap_or_else(|p| std::panic::resume_unwind(p)));
     let mut runs: Vec<[Option<RunReport>; 4]> = (0..candidates.len()).map(|_| Default::default()).collect();
     for ((i, slot, _), result) in plan.iter().zip(results) {
         let index = match slot {
@@ -158,35 +161,4 @@ pub fn run_all(
             deployed,
         })
         .collect())
-}
-
-/// `f` over `items` on up to `jobs` threads; results in item order.
-fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, items.len().max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let result = f(item);
-                done.lock().expect("no worker panics while holding the lock").push((i, result));
-            });
-        }
-    });
-    let mut done = done.into_inner().expect("workers are done");
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parallel_keeps_the_order() {
-        let items: Vec<u64> = (0..50).collect();
-        assert_eq!(parallel(&items, 4, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        assert!(parallel(&Vec::<u64>::new(), 4, |x| *x).is_empty());
-    }
 }

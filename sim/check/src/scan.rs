@@ -115,31 +115,45 @@ const STACK_BYTES: usize = 64 << 20;
 /// compiled into it, so 256 KB of source (about 100 MB to lint) is past any script that runs.
 pub const MAX_LINT_BYTES: usize = 256 << 10;
 
+/// Why a script was not linted.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// Past `MAX_LINT_BYTES`.
+    #[error("{bytes} bytes is more than the {} KB it reads; the device's own parser did check it", MAX_LINT_BYTES >> 10)]
+    TooBig { bytes: usize },
+    /// full_moon's first complaint about what the device's parser accepted (newer syntax).
+    #[error("{0}")]
+    Parse(#[source] Box<full_moon::Error>),
+    /// full_moon refused without saying why.
+    #[error("cannot parse")]
+    Unparsed,
+    #[error("cannot start the lint thread: {0}")]
+    Thread(#[source] std::io::Error),
+    #[error("the Lua parser failed on this file")]
+    Panicked,
+}
+
 /// Parses `source` as Lua 5.4 and collects its uses of globals. `Err` is full_moon's message
 /// when it cannot parse what the device's parser accepted (newer syntax), or says that the
 /// script is too big to lint.
-pub fn scan(source: &str) -> Result<Scan, String> {
+pub fn scan(source: &str) -> Result<Scan, ScanError> {
     if source.len() > MAX_LINT_BYTES {
-        return Err(format!(
-            "{} bytes is more than the {} KB it reads; the device's own parser did check it",
-            source.len(),
-            MAX_LINT_BYTES >> 10
-        ));
+        return Err(ScanError::TooBig { bytes: source.len() });
     }
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("luasim-check-scan".into())
             .stack_size(STACK_BYTES)
             .spawn_scoped(s, || scan_here(source))
-            .map_err(|e| format!("cannot start the lint thread: {e}"))?;
-        handle.join().unwrap_or_else(|_| Err("the Lua parser failed on this file".into()))
+            .map_err(ScanError::Thread)?;
+        handle.join().unwrap_or(Err(ScanError::Panicked))
     })
 }
 
-fn scan_here(source: &str) -> Result<Scan, String> {
+fn scan_here(source: &str) -> Result<Scan, ScanError> {
     let ast = full_moon::parse_fallible(source, LuaVersion::lua54())
         .into_result()
-        .map_err(|errors| errors.first().map_or_else(|| "cannot parse".to_string(), ToString::to_string))?;
+        .map_err(|errors| errors.into_iter().next().map_or(ScanError::Unparsed, |e| ScanError::Parse(Box::new(e))))?;
     let mut walker = Walker::default();
     walker.block(ast.nodes());
     Ok(Scan { uses: walker.uses, guards: walker.guards })
@@ -658,7 +672,7 @@ mod tests {
         let big = "x = 1\n".repeat(MAX_LINT_BYTES / 6 + 1);
         let Err(why) = scan(&big) else { panic!("too big to lint") };
         assert_eq!(
-            why,
+            why.to_string(),
             format!("{} bytes is more than the 256 KB it reads; the device's own parser did check it", big.len())
         );
         assert!(scan(&"x = 1\n".repeat(MAX_LINT_BYTES / 6)).is_ok());

@@ -15,7 +15,7 @@
 //! only reads counters, so a run that never hits the limit is exactly as deterministic as
 //! without it; the limit only decides how long a host waits before giving up.
 
-use crate::time::{parse_duration, Secs};
+use crate::time::{parse_duration, DurationError, Secs};
 use crate::trace::{Event, Observer};
 use std::cell::RefCell;
 use std::io::Write;
@@ -49,18 +49,25 @@ thread_local! {
     static CURRENT: RefCell<Option<Arc<Beacon>>> = const { RefCell::new(None) };
 }
 
+/// Why the safety net could not be turned on.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// `LUASIM_HOST_TIME_LIMIT` is not a duration.
+    #[error("{LIMIT_VAR}: {0}")]
+    Limit(#[from] DurationError),
+    #[error("cannot start the host-time monitor: {0}")]
+    Monitor(#[source] std::io::Error),
+}
+
 /// Turns the safety net on for this process, with the limit from `LUASIM_HOST_TIME_LIMIT` or
 /// `DEFAULT_LIMIT`. Returns an error for a malformed variable.
-pub fn enable_from_env() -> Result<(), String> {
+pub fn enable_from_env() -> Result<(), LimitError> {
     let limit = match std::env::var(LIMIT_VAR) {
-        Ok(text) => Duration::from_micros(parse_duration(&text).map_err(|e| format!("{LIMIT_VAR}: {e}"))?.max(1)),
+        Ok(text) => Duration::from_micros(parse_duration(&text)?.max(1)),
         Err(_) => DEFAULT_LIMIT,
     };
     if MONITOR.set(Monitor { limit, runs: Mutex::new(Vec::new()) }).is_ok() {
-        std::thread::Builder::new()
-            .name("luasim-host-limit".into())
-            .spawn(watch_runs)
-            .map_err(|e| format!("cannot start the host-time monitor: {e}"))?;
+        std::thread::Builder::new().name("luasim-host-limit".into()).spawn(watch_runs).map_err(LimitError::Monitor)?;
     }
     Ok(())
 }

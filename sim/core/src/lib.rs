@@ -17,10 +17,13 @@ pub mod figures;
 pub mod hostlimit;
 pub mod literal;
 mod lua54;
+pub mod lua_error;
 pub mod memory;
 pub mod pack;
 #[cfg(feature = "lua54")]
 pub mod persist;
+pub mod pool;
+pub mod position;
 pub mod profile;
 pub mod project;
 pub mod runtime;
@@ -41,5 +44,5 @@ pub use mlua;
 /// The sleep region's byte format (`docs/sleep-region.md`) without a run: for the fuzzers and
 /// tools that read or write an image.
 pub mod sleep_region_image {
-    pub use crate::world::rtc::{decode, encode, RtcValue};
+    pub use crate::world::sleep_region::{decode, encode, RtcValue};
 }

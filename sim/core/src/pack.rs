@@ -15,7 +15,7 @@ use crate::contract::pack::{arg_tag, header, section, step_kind, value_tag};
 use crate::contract::pack::{CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_SLEEPY, SLEEP_FLAG_VM_IN_REGION, VERSION};
 use crate::scenario::Scenario;
 use crate::time::Micros;
-use crate::world::rtc::crc32;
+use crate::world::sleep_region::crc32;
 use crate::world::{Action, Arg, Step};
 
 /// A scenario the firmware cannot play: it needs what only the simulator has.

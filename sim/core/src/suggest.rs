@@ -1,5 +1,24 @@
 //! Did-you-mean suggestions: the edit distance that scenario-file errors and the pre-flight
-//! lints both use to propose the name a typo probably meant.
+//! lints both use to propose the name a typo probably meant, and the core's one way of
+//! choosing and wording the proposal.
+
+/// Most single-character edits between a typo and the name it is taken for.
+pub const MAX_TYPO_EDITS: usize = 2;
+
+/// The candidate nearest to `word` (the first of equally near ones) and its distance, when it
+/// is at most `MAX_TYPO_EDITS` edits away.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, usize)> {
+    candidates
+        .into_iter()
+        .map(|name| (name, edit_distance(word, name)))
+        .min_by_key(|(_, distance)| *distance)
+        .filter(|(_, distance)| *distance <= MAX_TYPO_EDITS)
+}
+
+/// `; did you mean `name`?`, the tail an error message gets for a likely typo.
+pub fn did_you_mean(name: &str) -> String {
+    format!("; did you mean `{name}`?")
+}
 
 /// Levenshtein distance: single-character insertions, deletions and substitutions.
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -19,12 +38,22 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::edit_distance;
+    use super::{did_you_mean, edit_distance, nearest};
 
     #[test]
     fn counts_single_character_edits() {
         assert_eq!(edit_distance("durashun", "duration"), 3);
         assert_eq!(edit_distance("brodcast", "broadcast"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn the_nearest_of_close_names_is_proposed() {
+        let names = ["reload", "reboot", "publish"];
+        assert_eq!(nearest("relod", names), Some(("reload", 1)));
+        assert_eq!(nearest("rebot", names), Some(("reboot", 1)), "the nearest, not the first close one");
+        assert_eq!(nearest("rexxxx", names), None, "three edits is no typo");
+        assert_eq!(nearest("rebload", ["reload", "reboot"]), Some(("reload", 1)));
+        assert_eq!(did_you_mean("reload"), "; did you mean `reload`?");
     }
 }

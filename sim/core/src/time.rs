@@ -33,11 +33,34 @@ pub fn ticks_at(us: Micros, tick_hz: u32) -> u64 {
     (us as u128 * tick_hz as u128 / MICROS_PER_SEC as u128) as u64
 }
 
+/// The longest duration `parse_duration` reads, in whole days.
+const MAX_DURATION_DAYS: u64 = u64::MAX / 2 / (86_400 * MICROS_PER_SEC);
+
+/// Why a text is not a duration; each names the text as written (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("`{0}` is negative; durations are zero or more")]
+    Negative(String),
+    #[error("`{0}` has no unit; write e.g. `{0}ms` or `{0}s` (units: us, ms, s, m, h, d)")]
+    NoUnit(String),
+    #[error("unknown time unit `{unit}` in `{text}` (units: us, ms, s, m, h, d)")]
+    UnknownUnit { unit: String, text: String },
+    #[error("`{0}` has no number before its unit")]
+    NoNumber(String),
+    /// The number before the unit, `_` removed, does not parse.
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("`{0}` is too long (at most {MAX_DURATION_DAYS}d)")]
+    TooLong(String),
+    #[error("`{0}` is not a whole number of microseconds")]
+    NotWhole(String),
+}
+
 /// Parses `250ms`, `1.5s`, `2h`, `7d`, `10us`. A bare number is an error: units are required.
-pub fn parse_duration(text: &str) -> Result<Micros, String> {
+pub fn parse_duration(text: &str) -> Result<Micros, DurationError> {
     let t = text.trim();
     if t.starts_with('-') {
-        return Err(format!("`{t}` is negative; durations are zero or more"));
+        return Err(DurationError::Negative(t.to_string()));
     }
     let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let mantissa = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(t.len());
@@ -56,7 +79,7 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
     };
     let split = mantissa + exponent;
     if split == t.len() {
-        return Err(format!("`{t}` has no unit; write e.g. `{t}ms` or `{t}s` (units: us, ms, s, m, h, d)"));
+        return Err(DurationError::NoUnit(t.to_string()));
     }
     let (num, unit) = t.split_at(split);
     let unit_us: u64 = match unit.trim() {
@@ -66,19 +89,19 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
         "m" | "min" => 60 * MICROS_PER_SEC,
         "h" => 3_600 * MICROS_PER_SEC,
         "d" => 86_400 * MICROS_PER_SEC,
-        other => return Err(format!("unknown time unit `{other}` in `{t}` (units: us, ms, s, m, h, d)")),
+        other => return Err(DurationError::UnknownUnit { unit: other.to_string(), text: t.to_string() }),
     };
     let num = num.replace('_', "");
     if num.is_empty() {
-        return Err(format!("`{t}` has no number before its unit"));
+        return Err(DurationError::NoNumber(t.to_string()));
     }
-    let value: f64 = num.parse().map_err(|_| format!("`{num}` is not a number"))?;
+    let value: f64 = num.parse().map_err(|_| DurationError::NotANumber(num.clone()))?;
     let us = value * unit_us as f64;
     if !us.is_finite() || us > (u64::MAX / 2) as f64 {
-        return Err(format!("`{t}` is too long (at most {}d)", u64::MAX / 2 / (86_400 * MICROS_PER_SEC)));
+        return Err(DurationError::TooLong(t.to_string()));
     }
     if us.fract() != 0.0 {
-        return Err(format!("`{t}` is not a whole number of microseconds"));
+        return Err(DurationError::NotWhole(t.to_string()));
     }
     Ok(us as Micros)
 }
@@ -124,13 +147,17 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
         assert_eq!(parse_duration("7d"), Ok(604_800_000_000));
         assert_eq!(parse_duration("2h"), Ok(7_200_000_000));
-        assert!(parse_duration("250").unwrap_err().contains("no unit"));
-        assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown time unit"));
-        assert!(parse_duration("1e400s").is_err());
+        assert_eq!(parse_duration("250"), Err(DurationError::NoUnit("250".into())));
+        let unknown = DurationError::UnknownUnit { unit: "parsecs".into(), text: "3 parsecs".into() };
+        assert_eq!(parse_duration("3 parsecs"), Err(unknown));
+        assert_eq!(parse_duration("1e400s"), Err(DurationError::TooLong("1e400s".into())));
         assert_eq!(parse_duration("1e3ms"), Ok(1_000_000));
-        assert_eq!(parse_duration("1e30d").unwrap_err(), "`1e30d` is too long (at most 106751991d)");
-        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
-        assert!(parse_duration("1e3").unwrap_err().contains("no unit"));
+        assert_eq!(parse_duration("1e30d").unwrap_err().to_string(), "`1e30d` is too long (at most 106751991d)");
+        assert_eq!(parse_duration("-5s"), Err(DurationError::Negative("-5s".into())));
+        assert_eq!(
+            parse_duration("1e3").unwrap_err().to_string(),
+            "`1e3` has no unit; write e.g. `1e3ms` or `1e3s` (units: us, ms, s, m, h, d)"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! or a constant, with its doc and the build option it needs. One format, parsed here, for the
 //! pre-flight lint, the editor definitions and the runtime's user modules alike.
 
-use super::signature::{Base, Signature, Type};
+use super::signature::{Base, Signature, SignatureError, Type};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -46,18 +46,29 @@ struct RawEntry {
     equals: Option<serde_json::Value>,
 }
 
+/// An entry that does not describe one thing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    #[error("an entry has exactly one of `fn`, `fields`, `open: true` or `value`")]
+    NotOneKind,
+    #[error("`equals` gives a constant's value: it goes with `value: type`")]
+    EqualsWithoutValue,
+}
+
 impl TryFrom<RawEntry> for Entry {
-    type Error = String;
-    fn try_from(raw: RawEntry) -> Result<Entry, String> {
+    type Error = EntryError;
+    fn try_from(raw: RawEntry) -> Result<Entry, EntryError> {
         let kind = match (raw.function, raw.fields, raw.open, raw.value) {
             (Some(sig), None, false, None) => Kind::Function(sig.parse()?),
             (None, Some(fields), false, None) => Kind::Table { fields, open: false },
             (None, None, true, None) => Kind::Table { fields: BTreeMap::new(), open: true },
             (None, None, false, Some(ty)) => Kind::Value(ty.parse()?),
-            _ => return Err("an entry has exactly one of `fn`, `fields`, `open: true` or `value`".into()),
+            _ => return Err(EntryError::NotOneKind),
         };
         if raw.equals.is_some() && !matches!(kind, Kind::Value(_)) {
-            return Err("`equals` gives a constant's value: it goes with `value: type`".into());
+            return Err(EntryError::EqualsWithoutValue);
         }
         Ok(Entry { doc: raw.doc, needs: raw.needs, kind, equals: raw.equals })
     }

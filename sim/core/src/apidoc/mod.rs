@@ -7,5 +7,5 @@ mod entry;
 mod modules;
 pub mod signature;
 
-pub use entry::{Entry, Kind};
-pub use modules::{from_entry, MockSource, UserFunction, UserModule, UserModules, MAX_USER_FUNCTIONS};
+pub use entry::{Entry, EntryError, Kind};
+pub use modules::{from_entry, MockSource, ModuleError, UserFunction, UserModule, UserModules, MAX_USER_FUNCTIONS};

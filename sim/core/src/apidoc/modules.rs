@@ -65,11 +65,8 @@ impl UserModules {
     /// Why `dotted` names no declared function, with the nearest one when it is a likely typo.
     pub fn unknown_function(&self, dotted: &str) -> String {
         let names = self.function_names();
-        let near = names.iter().min_by_key(|n| crate::suggest::edit_distance(n, dotted));
-        let hint = match near {
-            Some(n) if crate::suggest::edit_distance(n, dotted) <= 2 => format!("; did you mean `{n}`?"),
-            _ => String::new(),
-        };
+        let near = crate::suggest::nearest(dotted, names.iter().map(String::as_str));
+        let hint = near.map_or(String::new(), |(n, _)| crate::suggest::did_you_mean(n));
         if names.is_empty() {
             format!("`{dotted}` is not a function of a user module (the project declares no `modules:`)")
         } else {
@@ -80,22 +77,35 @@ impl UserModules {
 
 /// A user module from its described entry: a table whose fields are functions or constants.
 /// (Whether its name is free is the project's to say: it knows the bindings.)
-pub fn from_entry(name: &str, entry: Entry, mock: Option<MockSource>) -> Result<UserModule, String> {
+/// Why a described entry is not a user module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModuleError {
+    #[error("module `{0}`: a module's name is the Lua global scripts use, such as `Display`")]
+    Name(String),
+    #[error(
+        "module `{0}`: `needs:` is for luasim's optional modules; a project's own module is in the build whenever \
+         the project declares it"
+    )]
+    Needs(String),
+    #[error("module `{0}`: the surface is a module table: `fields:` with its functions and constants")]
+    NotATable(String),
+    #[error("`{module}.{field}`: a constant of a user module needs its value: `{{ value: {ty}, equals: ... }}`")]
+    ConstantWithoutValue { module: String, field: String, ty: String },
+    #[error("`{module}.{field}`: a user module's fields are functions (`fn:`) or constants (`value:`)")]
+    Field { module: String, field: String },
+}
+
+pub fn from_entry(name: &str, entry: Entry, mock: Option<MockSource>) -> Result<UserModule, ModuleError> {
     let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_name {
-        return Err(format!("module `{name}`: a module's name is the Lua global scripts use, such as `Display`"));
+        return Err(ModuleError::Name(name.to_string()));
     }
     if entry.needs.is_some() {
-        return Err(format!(
-            "module `{name}`: `needs:` is for luasim's optional modules; a project's own module is in the build whenever \
-             the project declares it"
-        ));
+        return Err(ModuleError::Needs(name.to_string()));
     }
     let Kind::Table { fields, open: false } = &entry.kind else {
-        return Err(format!(
-            "module `{name}`: the surface is a module table: `fields:` with its functions and constants"
-        ));
+        return Err(ModuleError::NotATable(name.to_string()));
     };
     let (mut functions, mut constants) = (Vec::new(), Vec::new());
     for (field, e) in fields {
@@ -105,14 +115,14 @@ pub fn from_entry(name: &str, entry: Entry, mock: Option<MockSource>) -> Result<
             }
             (Kind::Value(_), Some(value)) => constants.push((field.clone(), value.clone())),
             (Kind::Value(ty), None) => {
-                return Err(format!(
-                    "`{name}.{field}`: a constant of a user module needs its value: `{{ value: {ty}, equals: ... }}`"
-                ))
+                return Err(ModuleError::ConstantWithoutValue {
+                    module: name.to_string(),
+                    field: field.clone(),
+                    ty: ty.to_string(),
+                })
             }
             (Kind::Table { .. }, _) => {
-                return Err(format!(
-                    "`{name}.{field}`: a user module's fields are functions (`fn:`) or constants (`value:`)"
-                ))
+                return Err(ModuleError::Field { module: name.to_string(), field: field.clone() })
             }
         }
     }

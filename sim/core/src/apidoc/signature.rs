@@ -50,17 +50,36 @@ impl Type {
     }
 }
 
+/// A type or signature of an API description that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("unknown type `{}` (known: {})", .0, known_types())]
+    UnknownType(String),
+    /// The signature's shape is wrong: `why` says what a signature does instead.
+    #[error("signature `{text}`: {why}")]
+    Shape { text: String, why: &'static str },
+    /// One of the signature's types is unknown.
+    #[error("signature `{text}`: {source}")]
+    Type { text: String, source: Box<SignatureError> },
+}
+
+/// The names of the types, for the error.
+fn known_types() -> String {
+    BASES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
 impl FromStr for Type {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Type, String> {
+    type Err = SignatureError;
+    fn from_str(text: &str) -> Result<Type, SignatureError> {
         let bases = text
             .split('|')
             .map(|part| {
                 let part = part.trim();
-                BASES.iter().find(|(name, _)| *name == part).map(|(_, b)| *b).ok_or_else(|| {
-                    let known: Vec<&str> = BASES.iter().map(|(n, _)| *n).collect();
-                    format!("unknown type `{part}` (known: {})", known.join(", "))
-                })
+                BASES
+                    .iter()
+                    .find(|(name, _)| *name == part)
+                    .map(|(_, b)| *b)
+                    .ok_or_else(|| SignatureError::UnknownType(part.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Type(bases))
@@ -127,9 +146,10 @@ impl Signature {
 }
 
 impl FromStr for Signature {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Signature, String> {
-        let bad = |why: &str| format!("signature `{text}`: {why}");
+    type Err = SignatureError;
+    fn from_str(text: &str) -> Result<Signature, SignatureError> {
+        let bad = |why: &'static str| SignatureError::Shape { text: text.to_string(), why };
+        let bad_type = |e: SignatureError| SignatureError::Type { text: text.to_string(), source: Box::new(e) };
         let rest = text.trim().strip_prefix('(').ok_or_else(|| bad("starts with `(`"))?;
         let (inside, after) = rest.split_once(')').ok_or_else(|| bad("has a closing `)`"))?;
         let returns = match after.trim() {
@@ -143,7 +163,7 @@ impl FromStr for Signature {
                     }
                     let (part, vararg) = part.strip_prefix("...").map_or((part, false), |p| (p, true));
                     let (part, optional) = part.strip_suffix('?').map_or((part, false), |p| (p, true));
-                    returns.push(Return { ty: part.trim().parse().map_err(|e: String| bad(&e))?, optional, vararg });
+                    returns.push(Return { ty: part.trim().parse().map_err(bad_type)?, optional, vararg });
                 }
                 returns
             }
@@ -162,7 +182,7 @@ impl FromStr for Signature {
             if !optional && !vararg && params.iter().any(|p: &Param| p.optional) {
                 return Err(bad("puts required parameters before optional ones"));
             }
-            params.push(Param { name, ty: ty.parse().map_err(|e: String| bad(&e))?, optional, vararg });
+            params.push(Param { name, ty: ty.parse().map_err(bad_type)?, optional, vararg });
         }
         Ok(Signature { params, returns })
     }
@@ -208,10 +228,12 @@ mod tests {
 
     #[test]
     fn mistakes_in_the_description_are_errors() {
-        assert!("(a: strng)".parse::<Signature>().unwrap_err().contains("unknown type `strng`"));
-        assert!("(a?: string, b: string)".parse::<Signature>().unwrap_err().contains("before optional"));
-        assert!("a: string".parse::<Signature>().is_err());
-        assert!("() -> boolen".parse::<Signature>().unwrap_err().contains("unknown type `boolen`"));
-        assert!("() -> ...any, string".parse::<Signature>().unwrap_err().contains("last among the results"));
+        let message = |text: &str| text.parse::<Signature>().unwrap_err().to_string();
+        assert!(message("(a: strng)").contains("unknown type `strng`"));
+        assert!(message("(a?: string, b: string)").contains("before optional"));
+        assert!(matches!("a: string".parse::<Signature>(), Err(SignatureError::Shape { .. })));
+        let Err(SignatureError::Type { source, .. }) = "() -> boolen".parse::<Signature>() else { panic!() };
+        assert_eq!(*source, SignatureError::UnknownType("boolen".into()));
+        assert!(message("() -> ...any, string").contains("last among the results"));
     }
 }

@@ -8,7 +8,7 @@
 use super::args::type_name;
 use super::{check_running, function, global_table, halting, Args, BindResult, Binding, Fail};
 use crate::device::with_world;
-use crate::world::rtc::{RtcKey, RtcValue};
+use crate::world::sleep_region::{RtcKey, RtcValue};
 use mlua::{Lua, Table, Value};
 use std::collections::BTreeMap;
 
@@ -29,13 +29,18 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             (
                 "clear",
                 function(lua, "clear", |lua, _| {
-                    with_world(lua, |w| w.rtc.clear());
+                    with_world(lua, |w| w.sleep_region.clear());
                     Ok(())
                 })?,
             ),
-            ("used", function(lua, "used", |lua, _| Ok(with_world(lua, |w| w.rtc.used())))?),
-            ("free", function(lua, "free", |lua, _| Ok(with_world(lua, |w| w.rtc.capacity() - w.rtc.used())))?),
-            ("status", function(lua, "status", |lua, _| Ok(with_world(lua, |w| w.rtc.status().as_str())))?),
+            ("used", function(lua, "used", |lua, _| Ok(with_world(lua, |w| w.sleep_region.used())))?),
+            (
+                "free",
+                function(lua, "free", |lua, _| {
+                    Ok(with_world(lua, |w| w.sleep_region.capacity() - w.sleep_region.used()))
+                })?,
+            ),
+            ("status", function(lua, "status", |lua, _| Ok(with_world(lua, |w| w.sleep_region.status().as_str())))?),
         ],
     )?;
     Ok(())
@@ -61,7 +66,7 @@ fn write(lua: &Lua, key: &str, value: Option<RtcValue>) -> BindResult<bool> {
         if w.tear_rtc_write_if_armed(key.as_bytes(), value.clone()) {
             return Ok(false);
         }
-        w.rtc.set(key.as_bytes(), value).map(|()| true)
+        w.sleep_region.set(key.as_bytes(), value).map(|()| true)
     });
     match outcome {
         Ok(true) => Ok(true),
@@ -75,14 +80,14 @@ fn write(lua: &Lua, key: &str, value: Option<RtcValue>) -> BindResult<bool> {
 
 fn get(lua: &Lua, args: Args) -> BindResult<Value> {
     let key = args.string(1)?;
-    match with_world(lua, |w| w.rtc.get(key.as_bytes()).cloned()) {
+    match with_world(lua, |w| w.sleep_region.get(key.as_bytes()).cloned()) {
         Some(v) => Ok(to_lua(lua, &v)?),
         None => Ok(Value::Nil),
     }
 }
 
 fn keys(lua: &Lua, _: Args) -> BindResult<Table> {
-    let keys: Vec<Vec<u8>> = with_world(lua, |w| w.rtc.keys().map(<[u8]>::to_vec).collect());
+    let keys: Vec<Vec<u8>> = with_world(lua, |w| w.sleep_region.keys().map(<[u8]>::to_vec).collect());
     let t = lua.create_table()?;
     for (i, k) in keys.into_iter().enumerate() {
         t.raw_set(i + 1, lua.create_string(k)?)?;

@@ -1,5 +1,5 @@
 //! The sleep region's byte format v1 (`docs/sleep-region.md`): magic, version, header layout
-//! and value tags. Simulator: `crate::world::rtc`; firmware: `firmware-shim/src/sleep_region.c`
+//! and value tags. Simulator: `crate::world::sleep_region`; firmware: `firmware-shim/src/sleep_region.c`
 //! and `rtc_module.c`.
 
 pub const MAGIC: [u8; 4] = *b"LSR1";

@@ -4,6 +4,7 @@
 //! so that a mock that never returns is stopped with an error instead of hanging the run.
 
 use super::Device;
+use crate::lua_error::LuaError;
 use mlua::{HookTriggers, Lua, VmState};
 use std::cell::Cell;
 use std::rc::{Rc, Weak};
@@ -12,6 +13,26 @@ use std::rc::{Rc, Weak};
 pub const EXPORTS: &str = "luasim.mock_exports";
 /// Registry slot of the mock's chunk name (`modules/display.lua`).
 pub const CHUNK: &str = "luasim.mock_chunk";
+
+/// Why a module's mock did not load: traced once at boot, and the reason its calls fail.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MockError {
+    /// Its Lua state could not be set up.
+    #[error(transparent)]
+    State(#[from] LuaError),
+    /// Its chunk returned something other than a table.
+    #[error("{chunk}: the mock returns a {type_name} instead of a table of the module's functions")]
+    NotATable { chunk: String, type_name: &'static str },
+    /// Its chunk raised an error: the message, without mlua's traceback.
+    #[error("{0}")]
+    Raised(String),
+}
+
+impl From<mlua::Error> for MockError {
+    fn from(e: mlua::Error) -> MockError {
+        MockError::State(LuaError::from(e))
+    }
+}
 
 /// Most Lua instructions one call into a mock may run.
 pub const MAX_INSTRUCTIONS: u64 = 10_000_000;

@@ -11,6 +11,7 @@ mod doc;
 pub use crate::apidoc::{MockSource, UserFunction, UserModule, UserModules, MAX_USER_FUNCTIONS};
 
 use crate::apidoc::Entry;
+use crate::position::Position;
 use crate::scenario::{Defaults, Files, ScenarioError, ScenarioErrorKind};
 use crate::time::Micros;
 use doc::ProjectDoc;
@@ -77,9 +78,7 @@ pub struct CheckPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectError {
     pub kind: ProjectErrorKind,
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub at: Position,
     pub message: String,
 }
 
@@ -95,14 +94,7 @@ pub enum ProjectErrorKind {
 
 impl fmt::Display for ProjectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
+        write!(f, "{}: {}", self.at, self.message)
     }
 }
 
@@ -110,7 +102,7 @@ impl std::error::Error for ProjectError {}
 
 impl ProjectError {
     fn whole_file(kind: ProjectErrorKind, file: &Path, message: impl Into<String>) -> ProjectError {
-        ProjectError { kind, file: file.display().to_string(), line: None, column: None, message: message.into() }
+        ProjectError { kind, at: Position::file(file.display().to_string()), message: message.into() }
     }
 
     /// A YAML error of `file`, worded as scenario files' are (with a did-you-mean).
@@ -120,7 +112,7 @@ impl ProjectError {
             ScenarioErrorKind::Read => ProjectErrorKind::Read,
             _ => ProjectErrorKind::Document,
         };
-        ProjectError { kind, file: e.file, line: e.line, column: e.column, message: e.message }
+        ProjectError { kind, at: e.at, message: e.message }
     }
 }
 
@@ -156,7 +148,7 @@ impl Project {
                     "module `{name}`: luasim already has a global `{name}`; give the module another name"
                 )));
             }
-            let module = crate::apidoc::from_entry(&name, entry, mock).map_err(invalid)?;
+            let module = crate::apidoc::from_entry(&name, entry, mock).map_err(|e| invalid(e.to_string()))?;
             modules.push(module);
         }
         let functions: usize = modules.iter().map(|m| m.functions.len()).sum();

@@ -14,17 +14,24 @@ use mlua::chunk::ChunkMode;
 use mlua::{ffi, Function, Lua, Result, Table};
 use std::ffi::{c_char, c_void, CString};
 
+/// The parser's message for a source that does not compile (`/scripts/main.lua:3: ...`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CompileError {
+    pub message: String,
+}
+
 /// Bytes the device's reader hands to the parser at a time.
 pub const READER_PIECE: usize = 256;
 
 /// Compiles `source` named `chunk_name` (e.g. `@/scripts/main.lua`). Returns the chunk, or the
-/// parser's message (`/scripts/main.lua:3: ...`) as `Err(String)`.
+/// parser's message (`/scripts/main.lua:3: ...`) as `Err`.
 pub fn compile(
     lua: &Lua,
     source: &[u8],
     chunk_name: &str,
     env: Option<Table>,
-) -> Result<std::result::Result<Function, String>> {
+) -> Result<std::result::Result<Function, CompileError>> {
     let peak_before = heap::peak(lua);
     let compiled = compile_or_reuse(lua, source, chunk_name, env)?;
     if let Ok(chunk) = &compiled {
@@ -54,7 +61,7 @@ fn compile_or_reuse(
     source: &[u8],
     chunk_name: &str,
     env: Option<Table>,
-) -> Result<std::result::Result<Function, String>> {
+) -> Result<std::result::Result<Function, CompileError>> {
     let device = device(lua);
     if let Some(bytecode) = device.cached_chunk(chunk_name, source) {
         let chunk = lua.load(&*bytecode).set_name(chunk_name).set_mode(ChunkMode::Binary);
@@ -74,7 +81,7 @@ fn compile_or_reuse(
 /// Parses `source` exactly as the device would (same reader, text only) without running it, in
 /// a bare state of its own: `Err` is the parser's message (`/scripts/rules.lua:3: ...`). For
 /// `luasim check`.
-pub fn syntax_check(source: &[u8], chunk_name: &str) -> Result<std::result::Result<(), String>> {
+pub fn syntax_check(source: &[u8], chunk_name: &str) -> Result<std::result::Result<(), CompileError>> {
     let lua = Lua::new();
     Ok(parse_in_pieces(&lua, source, chunk_name, None)?.map(|_| ()))
 }
@@ -111,7 +118,7 @@ fn parse_in_pieces(
     source: &[u8],
     chunk_name: &str,
     env: Option<Table>,
-) -> Result<std::result::Result<Function, String>> {
+) -> Result<std::result::Result<Function, CompileError>> {
     let name = CString::new(chunk_name).map_err(|_| mlua::Error::runtime("chunk name contains a NUL byte"))?;
     let mut pieces = Pieces { source, offset: 0 };
     let has_env = env.is_some();
@@ -140,5 +147,5 @@ fn parse_in_pieces(
             ffi::lua_remove(state, 1);
         })?
     };
-    Ok(chunk.ok_or_else(|| message.unwrap_or_else(|| "could not load".to_string())))
+    Ok(chunk.ok_or_else(|| CompileError { message: message.unwrap_or_else(|| "could not load".to_string()) }))
 }

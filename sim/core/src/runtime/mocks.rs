@@ -10,7 +10,7 @@
 //! `log(text [, level])` writes a log line tagged with the module's name (`print` does too).
 
 use crate::apidoc::{MockSource, UserModule};
-use crate::device::mock::{self, with_world};
+use crate::device::mock::{self, with_world, MockError};
 use crate::device::Device;
 use crate::trace::{EventKind, Level};
 use crate::world::Arg;
@@ -31,20 +31,19 @@ pub fn start(device: &Rc<Device>, seed: u64) {
         let loaded = load(device, module, source, seed);
         if let Err(why) = &loaded {
             let what = format!("mock {}", module.name);
-            device.with_world(|w| w.record(EventKind::Error { what, message: why.clone() }));
+            device.with_world(|w| w.record(EventKind::Error { what, message: why.to_string() }));
         }
         mocks.insert(module.name.clone(), loaded);
     }
     device.set_mocks(mocks);
 }
 
-fn load(device: &Rc<Device>, module: &UserModule, source: &MockSource, seed: u64) -> Result<Lua, String> {
-    let text = |e: mlua::Error| e.to_string();
+fn load(device: &Rc<Device>, module: &UserModule, source: &MockSource, seed: u64) -> Result<Lua, MockError> {
     let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::UTF8 | StdLib::COROUTINE;
-    let lua = Lua::new_with(libs, LuaOptions::default()).map_err(text)?;
-    lua.set_memory_limit(MOCK_HEAP_BYTES).map_err(text)?;
-    mock::adopt(&lua, device, &module.name).map_err(text)?;
-    enclose(&lua, seed).map_err(text)?;
+    let lua = Lua::new_with(libs, LuaOptions::default())?;
+    lua.set_memory_limit(MOCK_HEAP_BYTES)?;
+    mock::adopt(&lua, device, &module.name)?;
+    enclose(&lua, seed)?;
     let chunk = lua
         .load(source.source.as_str())
         .set_name(format!("@{}", source.chunk_name))
@@ -53,16 +52,12 @@ fn load(device: &Rc<Device>, module: &UserModule, source: &MockSource, seed: u64
     let exports = match chunk.call::<Value>(()) {
         Ok(Value::Table(t)) => t,
         Ok(other) => {
-            return Err(format!(
-                "{}: the mock returns a {} instead of a table of the module's functions",
-                source.chunk_name,
-                other.type_name()
-            ))
+            return Err(MockError::NotATable { chunk: source.chunk_name.clone(), type_name: other.type_name() })
         }
-        Err(e) => return Err(first_message(&e)),
+        Err(e) => return Err(MockError::Raised(first_message(&e))),
     };
-    lua.set_named_registry_value(mock::EXPORTS, exports).map_err(text)?;
-    lua.set_named_registry_value(mock::CHUNK, source.chunk_name.as_str()).map_err(text)?;
+    lua.set_named_registry_value(mock::EXPORTS, exports)?;
+    lua.set_named_registry_value(mock::CHUNK, source.chunk_name.as_str())?;
     Ok(lua)
 }
 

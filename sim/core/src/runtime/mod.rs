@@ -15,7 +15,7 @@ mod state;
 
 /// Live mode's hook into the world (`luasim live`) and the firmware's own MQTT topics.
 pub use crate::world::{mqtt_prefix, reload_topic, Arrival, Outside};
-pub use loader::{compile, syntax_check, READER_PIECE};
+pub use loader::{compile, syntax_check, CompileError, READER_PIECE};
 pub use sandbox::REMOVED;
 pub use state::SYS_LUA;
 
@@ -26,6 +26,7 @@ use crate::device::{note_out_of_memory, with_world};
 use crate::expect::{Judge, Outcome};
 use crate::figures::Stats;
 use crate::hostlimit;
+use crate::lua_error::LuaError;
 use crate::memory;
 use crate::scenario::Scenario;
 use crate::time::Micros;
@@ -80,9 +81,9 @@ impl RunReport {
 /// The device could not be simulated at all (not a script error, which is traced).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// Held as text: `mlua::Error` is not `Send`, and the gate runs scenarios on threads.
+    /// mlua's error as `LuaError` (mlua's is not `Send`, and the gate runs scenarios on threads).
     #[error("could not build the device's Lua state: {0}")]
-    State(String),
+    State(#[source] LuaError),
     #[error(
         "the run recorded {limit} events (the `max_events` limit) by {} s of its {} s and was stopped as a \
          runaway (a fast timer over a long duration?); `max_events:` in the scenario raises the limit",
@@ -94,7 +95,7 @@ pub enum RunError {
 
 impl From<mlua::Error> for RunError {
     fn from(e: mlua::Error) -> RunError {
-        RunError::State(e.to_string())
+        RunError::State(LuaError::from(e))
     }
 }
 
@@ -320,8 +321,8 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         heap_limit_bytes: world.profile.heap_limit(),
         heap_drops: world.heap_drops(),
         steps_missed: world.steps_missed(),
-        region_bytes: world.rtc.used(),
-        region_limit_bytes: world.rtc.capacity(),
+        region_bytes: world.sleep_region.used(),
+        region_limit_bytes: world.sleep_region.capacity(),
         energy: world.energy_report(),
         battery_days: None,
         sleepy: world.profile.sleepy.then(|| world.sleepy_images.clone()),

@@ -10,7 +10,7 @@ use crate::bindings::{halting, CALL_PROTECTED};
 use crate::device::with_world;
 use crate::persist::Persister;
 use crate::trace::{EventKind, Level};
-use crate::world::rtc::crc32;
+use crate::world::sleep_region::crc32;
 use crate::world::{Halt, SleepyTimer, World};
 use mlua::{Function, IntoLua, Lua, LuaString, MultiValue, Result, Table, Thread, Value};
 

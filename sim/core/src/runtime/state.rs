@@ -152,10 +152,11 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     bindings::install_all(lua, true)?;
     let run_script = lua.create_function(|lua, path: String| {
         let source = with_world(lua, |w| w.flash.read(&path).map(<[u8]>::to_vec)).unwrap_or_default();
-        let outcome = loader::compile(lua, &source, &format!("@{path}"), None)?.and_then(|chunk| {
-            with_world(lua, |w| w.record(EventKind::Script { path: path.clone(), bytes: source.len() }));
-            chunk.call::<()>(()).map_err(|e| e.to_string())
-        });
+        let outcome =
+            loader::compile(lua, &source, &format!("@{path}"), None)?.map_err(|e| e.message).and_then(|chunk| {
+                with_world(lua, |w| w.record(EventKind::Script { path: path.clone(), bytes: source.len() }));
+                chunk.call::<()>(()).map_err(|e| e.to_string())
+            });
         Ok(match outcome {
             Ok(()) => (true, None),
             Err(message) => (false, Some(message)),
@@ -196,7 +197,7 @@ fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiV
             super::sleepy::note_chunk(lua, &device_path, &source, &chunk)?;
             Ok(MultiValue::from_vec(vec![Value::Function(chunk)]))
         }
-        Err(message) => {
+        Err(loader::CompileError { message }) => {
             // Lua's refusal of a binary chunk does not name the file.
             let message =
                 if message.starts_with(BINARY_REFUSAL) { format!("{device_path}: {message}") } else { message };

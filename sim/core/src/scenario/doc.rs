@@ -199,8 +199,8 @@ pub(super) fn check_modules(modules: &[String]) -> Result<(), String> {
     match modules.iter().find(|m| !known.contains(&m.as_str())) {
         None => Ok(()),
         Some(bad) => {
-            let near = known.iter().find(|k| crate::suggest::edit_distance(k, bad) <= 2);
-            let hint = near.map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            let near = crate::suggest::nearest(bad, known.iter().copied());
+            let hint = near.map_or(String::new(), |(k, _)| crate::suggest::did_you_mean(k));
             Err(format!("unknown module `{bad}` in modules (known: {}){hint}", known.join(", ")))
         }
     }
@@ -518,7 +518,7 @@ fn signed_duration(text: &str) -> Result<i64, String> {
         None => (1, text),
     };
     // `parse_duration` allows at most `u64::MAX / 2`, which fits an `i64`.
-    Ok(sign * parse_duration(magnitude)? as i64)
+    Ok(sign * parse_duration(magnitude).map_err(|e| e.to_string())? as i64)
 }
 
 fn single_step(f: StepFields) -> Result<StepDoc, String> {

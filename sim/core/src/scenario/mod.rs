@@ -20,8 +20,9 @@ pub use schema::{duration_pattern, scenario_schema};
 
 use crate::apidoc::UserModules;
 use crate::expect::{Expectation, Target};
+use crate::position::Position;
 use crate::profile::Profile;
-use crate::suggest::edit_distance;
+use crate::suggest::{did_you_mean, nearest};
 use crate::time::Micros;
 use crate::vfs::Vfs;
 use crate::world::Setup;
@@ -108,9 +109,7 @@ pub const DEFAULT_IP: &str = "192.168.4.2";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
     pub kind: ScenarioErrorKind,
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub at: Position,
     pub message: String,
 }
 
@@ -132,14 +131,7 @@ pub enum ScenarioErrorKind {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
+        write!(f, "{}: {}", self.at, self.message)
     }
 }
 
@@ -147,11 +139,11 @@ impl std::error::Error for ScenarioError {}
 
 impl ScenarioError {
     fn whole_file(kind: ScenarioErrorKind, file: &str, message: impl Into<String>) -> ScenarioError {
-        ScenarioError { kind, file: file.to_string(), line: None, column: None, message: message.into() }
+        ScenarioError { kind, at: Position::file(file), message: message.into() }
     }
 
     fn at(kind: ScenarioErrorKind, file: &str, line: usize, column: usize, message: String) -> ScenarioError {
-        ScenarioError { kind, file: file.to_string(), line: Some(line), column: Some(column), message }
+        ScenarioError { kind, at: Position { file: file.to_string(), line: Some(line), column: Some(column) }, message }
     }
 
     pub(crate) fn from_yaml(file: &str, err: serde_yaml::Error) -> ScenarioError {
@@ -164,9 +156,11 @@ impl ScenarioError {
         let loc = err.location();
         ScenarioError {
             kind: ScenarioErrorKind::Document,
-            file: file.to_string(),
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.as_ref().map(|l| l.column()),
+            at: Position {
+                file: file.to_string(),
+                line: loc.as_ref().map(|l| l.line()),
+                column: loc.as_ref().map(|l| l.column()),
+            },
             message: with_suggestion(message),
         }
     }
@@ -181,16 +175,9 @@ fn with_suggestion(message: String) -> String {
     let Some((unknown, known)) = rest.split_once('`') else { return message };
     let Some((_, known)) = known.split_once("expected") else { return message };
     // The known names are every other piece between backticks: `a`, `b` or `c`.
-    let best = known
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|name| (edit_distance(&unknown.to_lowercase(), name), name))
-        .min_by_key(|(distance, _)| *distance);
-    match best {
-        Some((distance, name)) if distance <= 2 && distance < unknown.chars().count() => {
-            format!("{message}; did you mean `{name}`?")
-        }
+    let names = known.split('`').skip(1).step_by(2);
+    match nearest(&unknown.to_lowercase(), names) {
+        Some((name, distance)) if distance < unknown.chars().count() => format!("{message}{}", did_you_mean(name)),
         _ => message,
     }
 }
@@ -521,7 +508,8 @@ fn first_tab(text: &str) -> Option<(usize, usize, &'static str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, too_deep_flow, with_suggestion, MAX_FLOW_DEPTH};
+    use super::{too_deep_flow, with_suggestion, MAX_FLOW_DEPTH};
+    use crate::suggest::edit_distance;
 
     #[test]
     fn edit_distance_counts_single_character_edits() {

@@ -15,7 +15,7 @@ mod outside;
 mod power;
 mod queue;
 mod recorder;
-pub mod rtc;
+pub mod sleep_region;
 mod sleepy;
 mod steps;
 mod timers;
@@ -129,7 +129,7 @@ pub struct World {
     /// Generation of the current Lua state: 1 at the first boot, +1 at every reload or boot.
     pub generation: u32,
     /// The sleep region (RTC memory), kept across deep sleep.
-    pub rtc: rtc::SleepRegion,
+    pub sleep_region: sleep_region::SleepRegion,
     pub energy: EnergyMeter,
     pub radio: bool,
     /// The project's own firmware modules, installed in every state after the built-in ones.
@@ -189,7 +189,7 @@ impl World {
     /// A world for one run. `setup.steps` must be sorted by time (scenario loading does it).
     pub fn new(setup: Setup, recorder: Recorder) -> World {
         debug_assert!(setup.steps.windows(2).all(|w| w[0].at <= w[1].at));
-        let region = rtc::SleepRegion::new(setup.profile.sleep_region_bytes);
+        let region = sleep_region::SleepRegion::new(setup.profile.sleep_region_bytes);
         World {
             clock: Clock::new(setup.profile.tick_hz, setup.initial_tick),
             queue: MessageQueue::new(setup.profile.queue_len),
@@ -202,7 +202,7 @@ impl World {
             gnss_fix: setup.gnss_fix,
             ip: setup.ip,
             generation: 0,
-            rtc: region,
+            sleep_region: region,
             energy: EnergyMeter::new(),
             radio: setup.radio,
             modules: setup.modules,
@@ -301,7 +301,7 @@ impl World {
         self.busy_instructions = 0;
         self.sleepy_request = None;
         self.energy.enter(PowerState::Boot, self.clock.now());
-        let region = self.rtc.boot_check();
+        let region = self.sleep_region.boot_check();
         self.rtc_torn = false;
         let cause = if detail.is_empty() { wake.as_str().to_string() } else { format!("{} ({detail})", wake.as_str()) };
         let kind = EventKind::Boot {
@@ -309,7 +309,7 @@ impl World {
             tick_hz: self.profile.tick_hz,
             cause,
             generation: self.generation,
-            region: format!("{} {} bytes", region.as_str(), self.rtc.used()),
+            region: format!("{} {} bytes", region.as_str(), self.sleep_region.used()),
         };
         self.record(kind);
     }

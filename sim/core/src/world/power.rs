@@ -3,7 +3,7 @@
 //! wake-ups, brownouts and power losses.
 
 use super::energy::PowerState;
-use super::rtc::RtcValue;
+use super::sleep_region::RtcValue;
 use super::steps::Action;
 use super::{Halt, World};
 use crate::time::{Micros, MICROS_PER_MS};
@@ -62,7 +62,7 @@ impl World {
                 }
                 Action::Brownout => {
                     self.record(EventKind::Inject { step: "brownout".into() });
-                    self.rtc.wipe();
+                    self.sleep_region.wipe();
                     return WakeCause::Brownout;
                 }
                 Action::PowerLoss { off_us, during_write: true } => {
@@ -71,7 +71,7 @@ impl World {
                 }
                 Action::PowerLoss { off_us, during_write: false } => {
                     self.record(EventKind::Inject { step: "power loss".into() });
-                    self.rtc.wipe();
+                    self.sleep_region.wipe();
                     self.power_off(off_us);
                     return WakeCause::PowerOn;
                 }
@@ -151,12 +151,12 @@ impl World {
     pub fn after_power_cut(&mut self, cut: PowerCut) -> WakeCause {
         match cut {
             PowerCut::Brownout => {
-                self.rtc.wipe();
+                self.sleep_region.wipe();
                 WakeCause::Brownout
             }
             PowerCut::Loss { off_us } => {
                 if !self.rtc_torn {
-                    self.rtc.wipe();
+                    self.sleep_region.wipe();
                 }
                 self.power_off(off_us);
                 WakeCause::PowerOn
@@ -168,7 +168,7 @@ impl World {
     /// and the power goes. Returns true when that happened.
     pub fn tear_rtc_write_if_armed(&mut self, key: &[u8], value: Option<RtcValue>) -> bool {
         let Some(off_us) = self.tear_next_write.take() else { return false };
-        self.rtc.tear_write(key, value);
+        self.sleep_region.tear_write(key, value);
         self.rtc_torn = true;
         self.record(EventKind::Inject { step: "power loss during a sleep-region write".into() });
         self.cut_power(PowerCut::Loss { off_us });

@@ -2,7 +2,7 @@
 //! stand at the sleep (re-armed with what is left of them at the wake), and the tasks' image in
 //! the sleep region, torn by a power loss armed for the next write.
 
-use super::rtc::RegionFull;
+use super::sleep_region::RegionFull;
 use super::{PowerCut, World};
 use crate::time::Micros;
 use crate::trace::EventKind;
@@ -74,14 +74,14 @@ impl World {
     /// tears it and cuts the power (`Ok(false)`); a region too small refuses it.
     pub fn store_tasks(&mut self, image: Vec<u8>) -> Result<bool, RegionFull> {
         if let Some(off_us) = self.tear_next_write.take() {
-            self.rtc.tear_tasks(image);
+            self.sleep_region.tear_tasks(image);
             self.rtc_torn = true;
             self.record(EventKind::Inject { step: "power loss during a sleep-region write".into() });
             self.cut_power(PowerCut::Loss { off_us });
             return Ok(false);
         }
         let bytes = image.len();
-        self.rtc.set_tasks(Some(image))?;
+        self.sleep_region.set_tasks(Some(image))?;
         let images = &mut self.sleepy_images;
         images.kept += 1;
         images.peak_bytes = images.peak_bytes.max(bytes);
@@ -97,8 +97,8 @@ impl World {
     /// The tasks' image to restore at this boot, taken out of the region: only after a timer
     /// or GPIO wake from deep sleep of a sleepy device; any other boot drops it.
     pub fn take_tasks_for_wake(&mut self) -> Option<Vec<u8>> {
-        let image = self.rtc.tasks()?.to_vec();
-        self.rtc.set_tasks(None).expect("removing the tasks' image always fits");
+        let image = self.sleep_region.tasks()?.to_vec();
+        self.sleep_region.set_tasks(None).expect("removing the tasks' image always fits");
         (self.profile.sleepy && matches!(self.wake_cause, super::WakeCause::Timer | super::WakeCause::Gpio))
             .then_some(image)
     }
