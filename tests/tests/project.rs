@@ -312,3 +312,23 @@ fn the_project_schema_describes_the_project_file() {
     assert_eq!(keys, ["check", "firmware", "modules", "scenarios", "scripts"]);
     assert_eq!(schema["additionalProperties"], false);
 }
+
+/// A mock's state is on its own arena like a device state: `pairs()` over table keys inside a
+/// mock comes in the same order in every process.
+#[test]
+#[cfg_attr(feature = "lua53", ignore = "Lua 5.3 mixes addresses into its hash seed (README, Determinism)")]
+fn a_mock_sees_one_pairs_order_over_table_keys_in_every_process() {
+    let mock =
+        "local M = {}\nfunction M.draw(text)\n  local set = {}\n  for i = 1, 40 do set[{ id = i }] = true end\n  \
+                local order = {}\n  for k in pairs(set) do order[#order + 1] = k.id end\n  \
+                firmware.log(table.concat(order, ','))\nend\nfunction M.clear() end\nreturn M\n";
+    let dir = mocked("mock-order", mock, "Display.draw('x')\n");
+    let order = || {
+        let text = trace(&luasim(&dir, &["run", "scenarios/weather.yaml"]));
+        text.lines().find(|l| l.contains("I/Display ")).map(str::to_string).unwrap_or_else(|| panic!("{text}"))
+    };
+    let first = order();
+    for _ in 0..3 {
+        assert_eq!(order(), first, "another process saw another order");
+    }
+}

@@ -32,7 +32,7 @@ pub struct Device {
     /// This boot's mocks of the project's own modules, by module name (`runtime::mocks`): a
     /// firmware-side Lua state each, or why it did not load. Kept across reloads, replaced at
     /// every boot, as the firmware's C state in main RAM would be.
-    mocks: RefCell<BTreeMap<String, Result<Lua, mock::MockError>>>,
+    mocks: RefCell<BTreeMap<String, Result<memory::DeviceState, mock::MockError>>>,
 }
 
 impl Device {
@@ -74,13 +74,15 @@ impl Device {
     }
 
     /// The mocks of a new boot (the old ones are dropped).
-    pub fn set_mocks(&self, mocks: BTreeMap<String, Result<Lua, mock::MockError>>) {
+    pub fn set_mocks(&self, mocks: BTreeMap<String, Result<memory::DeviceState, mock::MockError>>) {
         self.mocks.replace(mocks);
     }
 
     /// The mock state of `module`, or why it did not load; `None` for a module without a mock.
     pub fn mock(&self, module: &str) -> Option<Result<Lua, mock::MockError>> {
-        self.mocks.borrow().get(module).cloned()
+        let mocks = self.mocks.borrow();
+        let mock = mocks.get(module)?;
+        Some(mock.as_ref().map(|state| Lua::clone(&state.lua)).map_err(Clone::clone))
     }
 
     /// Registers the state of a generation so callbacks made in it can be found.

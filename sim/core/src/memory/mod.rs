@@ -17,8 +17,11 @@
 
 mod arena;
 mod gc_debt;
+mod owned;
 mod pool;
 pub mod proto_arrays;
+
+pub use owned::{bare_state, DeviceState};
 
 use mlua::ffi;
 use mlua::Lua;

@@ -12,13 +12,15 @@
 use crate::apidoc::{MockSource, UserModule};
 use crate::device::mock::{self, with_world, MockError};
 use crate::device::Device;
+use crate::memory::{self, DeviceState};
 use crate::trace::{EventKind, Level};
 use crate::world::Arg;
-use mlua::{Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic};
+use mlua::{Lua, MultiValue, StdLib, Table, Value, Variadic};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Heap of one mock state (host bytes; the module's C would have its own RAM).
+/// Heap of one mock state (device bytes, booked as a device state's are; the module's C would
+/// have its own RAM).
 const MOCK_HEAP_BYTES: usize = 16 * 1024 * 1024;
 
 /// Builds this boot's mocks and hands them to the device; a mock that does not load is an
@@ -38,17 +40,20 @@ pub fn start(device: &Rc<Device>, seed: u64) {
     device.set_mocks(mocks);
 }
 
-fn load(device: &Rc<Device>, module: &UserModule, source: &MockSource, seed: u64) -> Result<Lua, MockError> {
+/// A mock's state lives on its own arena like a device state (`memory::bare_state`), so
+/// `pairs()` over object keys inside a mock is the same in every process too.
+fn load(device: &Rc<Device>, module: &UserModule, source: &MockSource, seed: u64) -> Result<DeviceState, MockError> {
     let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::UTF8 | StdLib::COROUTINE;
-    let lua = Lua::new_with(libs, LuaOptions::default())?;
-    lua.set_memory_limit(MOCK_HEAP_BYTES)?;
-    mock::adopt(&lua, device, &module.name)?;
-    enclose(&lua, seed)?;
+    let state = memory::bare_state(MOCK_HEAP_BYTES)?;
+    let lua: &Lua = &state.lua;
+    lua.load_std_libs(libs)?;
+    mock::adopt(lua, device, &module.name)?;
+    enclose(lua, seed)?;
     let chunk = lua
         .load(source.source.as_str())
         .set_name(format!("@{}", source.chunk_name))
         .set_mode(mlua::chunk::ChunkMode::Text);
-    mock::reset_budget(&lua);
+    mock::reset_budget(lua);
     let exports = match chunk.call::<Value>(()) {
         Ok(Value::Table(t)) => t,
         Ok(other) => {
@@ -58,7 +63,7 @@ fn load(device: &Rc<Device>, module: &UserModule, source: &MockSource, seed: u64
     };
     lua.set_named_registry_value(mock::EXPORTS, exports)?;
     lua.set_named_registry_value(mock::CHUNK, source.chunk_name.as_str())?;
-    Ok(lua)
+    Ok(state)
 }
 
 /// The message of a Lua error without mlua's traceback.

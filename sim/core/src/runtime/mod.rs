@@ -155,7 +155,7 @@ fn run_with(
     let boot_ms = scenario.profile.boot_ms;
     let (mut wake, mut detail) = (WakeCause::PowerOn, String::new());
     // With `naive_reload`, torn-down states are kept alive here until the next reboot.
-    let mut stale_states: Vec<state::DeviceState> = Vec::new();
+    let mut stale_states: Vec<crate::memory::DeviceState> = Vec::new();
     let end_reason = 'boot: loop {
         tracing::debug!(scenario = %scenario.name, cause = wake.as_str(), "boot");
         device.with_world(|w| w.boot(wake, &detail));
@@ -225,7 +225,7 @@ pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Re
 
 /// One generation: a fresh state runs the scripts (`run_scripts`, or LuatOS's boot on a `luatos`
 /// build). Returns the state when a naive reload must keep it alive.
-fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<state::DeviceState>, RunError> {
+fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<crate::memory::DeviceState>, RunError> {
     let generation = device.with_world(|w| w.generation);
     let booted = state::new_state(device.clone(), seed)?;
     let lua = &booted.lua;

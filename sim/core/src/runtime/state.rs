@@ -7,11 +7,10 @@ use super::sandbox;
 use crate::bindings;
 use crate::bindings::CALL_PROTECTED;
 use crate::device::{with_world, Device};
-use crate::memory::DeviceHeap;
+use crate::memory::{bare_state, DeviceState};
 use crate::trace::EventKind;
 use crate::vfs;
 use mlua::{Function, Lua, MultiValue, Result, StdLib, Table, Value};
-use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 /// `sys.lua` exactly as the firmware embeds it.
@@ -21,31 +20,6 @@ pub const PRELUDE_LUA: &str = include_str!("../../../../lua/prelude.lua");
 
 /// Registry slot of the prelude's `run_script(path)`.
 pub const RUN_SCRIPT: &str = "luasim.run_script";
-
-/// A device Lua state with its heap accounts. The state is made by `DeviceHeap::new_state` and
-/// wrapped by mlua, which does not close states it did not make: dropping this closes it, then
-/// the accounts its allocator uses go.
-pub struct DeviceState {
-    pub lua: ManuallyDrop<Lua>,
-    main: *mut mlua::ffi::lua_State,
-    heap: DeviceHeap,
-}
-
-impl Drop for DeviceState {
-    fn drop(&mut self) {
-        self.heap.closing();
-        // What mlua does before closing a state of its own; its finalizers run in this order.
-        let _ = self.lua.gc_collect();
-        // SAFETY: `self.lua` is not used again. Handles to the state are weak
-        // (`Device::add_state`) or temporaries within a callback, so it is the last wrapper but
-        // the one mlua keeps inside the state, which goes with the state. `main` is the state
-        // `new_state` made, open until here, and no Lua runs; the accounts drop after this body.
-        unsafe {
-            ManuallyDrop::drop(&mut self.lua);
-            mlua::ffi::lua_close(self.main);
-        }
-    }
-}
 
 /// The standard libraries a device state opens (the base library always comes with it).
 fn libraries(vm_in_sleep_region: bool, vm_libs: &[String]) -> StdLib {
@@ -80,20 +54,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         let p = &w.profile;
         (p.vm_in_sleep_region, p.heap_limit(), libraries(p.vm_in_sleep_region, &p.vm_libs))
     });
-    // SAFETY: `DeviceState` closes the state in its `Drop` before its `heap` field goes.
-    let (heap, main) = unsafe { DeviceHeap::new_state(heap_limit) }.map_err(|e| mlua::Error::runtime(e.to_string()))?;
-    // SAFETY: `main` is a fresh state. Opening the base library raises only on running out of
-    // host memory, as in mlua's own constructor; the wrapper is unsafe because it allows
-    // `debug` and C modules: `debug` is opened below for `debug.traceback` only and the
-    // sandbox removes the rest of it, and `package.loadlib`/`cpath`, before any script runs.
-    let lua = unsafe {
-        mlua::ffi::luaL_requiref(main, c"_G".as_ptr(), mlua::ffi::luaopen_base, 1);
-        mlua::ffi::lua_pop(main, 1);
-        Lua::get_or_init_from_ptr(main).clone()
-    };
-    heap.start(&lua);
-    // From here on the state closes before its accounts go, on errors too.
-    let state = DeviceState { lua: ManuallyDrop::new(lua), main, heap };
+    let state = bare_state(heap_limit)?;
     let lua = &state.lua;
     lua.set_app_data(device);
     lua.load_std_libs(libs)?;
