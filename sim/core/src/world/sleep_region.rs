@@ -156,12 +156,7 @@ impl SleepRegion {
     /// Power fails halfway through writing the tasks' image: header written, payload half.
     pub fn tear_tasks(&mut self, tasks: Vec<u8>) {
         let new_image = encode_with(&self.store, Some(&tasks));
-        let half = HEADER_BYTES + (new_image.len() - HEADER_BYTES) / 2;
-        let mut torn = self.image.clone();
-        torn.resize(new_image.len().max(torn.len()), 0);
-        torn[..half].copy_from_slice(&new_image[..half]);
-        torn[header::CRC.range()].copy_from_slice(&0u32.to_le_bytes());
-        self.image = torn;
+        self.tear_into(&new_image);
     }
 
     /// Power fails halfway through writing `value` under `key`. The firmware writes in three
@@ -174,6 +169,12 @@ impl SleepRegion {
             None => next.remove(key),
         };
         let new_image = encode_with(&next, self.tasks.as_deref());
+        self.tear_into(&new_image);
+    }
+
+    /// The region as power left it halfway through writing `new_image` over the old one: the
+    /// header and half the payload written, the CRC field still zero.
+    fn tear_into(&mut self, new_image: &[u8]) {
         let half = HEADER_BYTES + (new_image.len() - HEADER_BYTES) / 2;
         let mut torn = self.image.clone();
         torn.resize(new_image.len().max(torn.len()), 0);
