@@ -61,6 +61,17 @@ fn a_typo_in_a_binding_name_is_found_by_the_lint_and_confirmed_at_run_time() {
 }
 
 #[test]
+fn a_config_key_no_scenario_has_is_a_warning_with_the_nearest_key() {
+    let report = check_candidate(&["config_typo/rules.lua"], Some("esp32"));
+    let warnings: Vec<&Finding> = report.findings.iter().filter(|f| f.severity == Severity::Warning).collect();
+    assert_eq!(warnings.len(), 1, "{}", report.render(false));
+    let w = warnings[0];
+    assert_eq!((w.code.as_str(), place(w)), ("config-key", ("config_typo/rules.lua".into(), Some(7), Some(32))));
+    assert!(w.message.contains("did you mean `alerts.overtemp_threshold`?"), "{}", w.message);
+    assert!(!report.findings.iter().any(|f| f.severity == Severity::Error), "{}", report.render(false));
+}
+
+#[test]
 fn telegram_on_a_build_without_it_is_an_error_for_that_device_only() {
     let report = check_candidate(&["telegram_unguarded/rules.lua"], Some("esp32"));
     let e = the_error(&report);

@@ -457,6 +457,7 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
             note_read(&scan, &mut reads_of_others);
         }
     }
+    let config_keys = (!scenarios.is_empty()).then(|| config_keys(scenarios));
     for (script, scan) in &scans {
         let mut read_elsewhere = reads_of_others.clone();
         for (_, other) in scans.iter().filter(|(s, _)| s.device_path != script.device_path) {
@@ -469,10 +470,38 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
             target,
             assigned: &assigned,
             read_elsewhere: &read_elsewhere,
+            config_keys: config_keys.as_ref(),
         };
         findings.extend(lints::lint(&cx));
     }
     findings
+}
+
+/// Every dotted key the scenarios configure: each level of their `config:` trees, and each
+/// `config` step's path with the keys of its value.
+fn config_keys(scenarios: &[Scenario]) -> BTreeSet<String> {
+    fn walk(value: &serde_json::Value, at: &str, keys: &mut BTreeSet<String>) {
+        let Some(map) = value.as_object() else { return };
+        for (key, child) in map {
+            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            walk(child, &path, keys);
+            keys.insert(path);
+        }
+    }
+    let mut keys = BTreeSet::new();
+    for scenario in scenarios {
+        walk(&scenario.config, "", &mut keys);
+        for step in &scenario.steps {
+            if let luasim_core::scenario::Action::Config { path, value } = &step.action {
+                let parts: Vec<&str> = path.split('.').collect();
+                for end in 1..=parts.len() {
+                    keys.insert(parts[..end].join("."));
+                }
+                walk(value, path, &mut keys);
+            }
+        }
+    }
+    keys
 }
 
 /// Records the globals a script reads (`x` of `x`, `x.y` or `x(...)`).

@@ -7,6 +7,7 @@
 mod argument_count;
 mod argument_type;
 mod binary_load;
+mod config_key;
 mod global_leak;
 mod missing_module;
 mod sandboxed;
@@ -33,6 +34,9 @@ pub struct LintContext<'a> {
     /// Globals that the other scripts (the other candidates, and the other files of the
     /// scenarios they run in) read: shared on purpose.
     pub read_elsewhere: &'a BTreeSet<String>,
+    /// Every dotted key of the scenarios' configurations (`config:` and `config` steps), when
+    /// the check knows scenarios.
+    pub config_keys: Option<&'a BTreeSet<String>>,
 }
 
 impl LintContext<'_> {
@@ -58,6 +62,7 @@ pub const ALL: &[&dyn Lint] = &[
     &argument_type::ArgumentType,
     &binary_load::BinaryLoad,
     &global_leak::GlobalLeak,
+    &config_key::ConfigKey,
 ];
 
 /// Runs every lint on one script.
@@ -112,6 +117,21 @@ pub(super) mod tests {
 
     /// Findings of every lint for `source`, as `line:column code message`.
     pub fn lint_source(source: &str, device: Option<&str>, assigned: &[&str]) -> Vec<String> {
+        lint_with(source, device, assigned, None)
+    }
+
+    /// The same, with scenarios whose configurations have these dotted keys.
+    pub fn lint_source_with_config(source: &str, keys: &[&str]) -> Vec<String> {
+        let keys: BTreeSet<String> = keys.iter().map(|s| s.to_string()).collect();
+        lint_with(source, Some("esp32"), &[], Some(&keys))
+    }
+
+    fn lint_with(
+        source: &str,
+        device: Option<&str>,
+        assigned: &[&str],
+        keys: Option<&BTreeSet<String>>,
+    ) -> Vec<String> {
         let scan = scan(source).expect("test sources parse");
         let target = device.map(|d| Profile::built_in(d).expect("a built-in profile"));
         let assigned: BTreeSet<String> = assigned.iter().map(|s| s.to_string()).collect();
@@ -123,6 +143,7 @@ pub(super) mod tests {
             target: target.as_ref(),
             assigned: &assigned,
             read_elsewhere: &read_elsewhere,
+            config_keys: keys,
         };
         lint(&cx)
             .into_iter()
