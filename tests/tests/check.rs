@@ -66,7 +66,7 @@ fn a_config_key_no_scenario_has_is_a_warning_with_the_nearest_key() {
     let warnings: Vec<&Finding> = report.findings.iter().filter(|f| f.severity == Severity::Warning).collect();
     assert_eq!(warnings.len(), 1, "{}", report.render(false));
     let w = warnings[0];
-    assert_eq!((w.code.as_str(), place(w)), ("config-key", ("config_typo/rules.lua".into(), Some(7), Some(32))));
+    assert_eq!((w.code.as_str(), place(w)), ("config-key", ("config_typo/rules.lua".into(), Some(4), Some(31))));
     assert!(w.message.contains("did you mean `alerts.overtemp_threshold`?"), "{}", w.message);
     assert!(!report.findings.iter().any(|f| f.severity == Severity::Error), "{}", report.render(false));
 }
