@@ -54,6 +54,10 @@ fn orders(lines: &[String]) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "lua53",
+    ignore = "Lua 5.3 mixes heap and stack addresses into its hash seed: closures as keys still differ (README, Determinism)"
+)]
 fn object_keys_come_in_one_order_on_threads_side_by_side() {
     let text = yaml();
     let alone = orders(&log_lines(&run_yaml(&text)));
