@@ -36,7 +36,7 @@ impl Lint for ConfigKey {
             let Access::Call(call) = &u.access else { continue };
             let key = key_read(u).expect("filtered on it");
             let hint = suggest(key, keys.iter().map(String::as_str))
-                .map(|k| format!("; did you mean `{k}`?"))
+                .map(luasim_core::suggest::did_you_mean)
                 .unwrap_or_default();
             out.push(cx.finding(
                 Severity::Warning,
