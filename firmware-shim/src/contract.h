@@ -120,6 +120,42 @@ enum rtos_constant {
     RTOS_INF_TIMEOUT = -1, /* `rtos.INF_TIMEOUT` */
 };
 
+/* ---- What a step does in each power state (docs/pack-format.md) -------------------------- */
+
+enum pack_phase {
+    PACK_PHASE_AWAKE = 0, /* awake (and booting) */
+    PACK_PHASE_LIGHT_SLEEP = 1, /* light sleep */
+    PACK_PHASE_DEEP_SLEEP = 2, /* deep sleep */
+    PACK_PHASE_OFF = 3, /* power off */
+};
+enum pack_reaction {
+    PACK_REACT_MISSED = 0, /* missed */
+    PACK_REACT_ENTERS = 1, /* enters */
+    PACK_REACT_WAKES = 2, /* wakes */
+    PACK_REACT_CUTS_POWER = 3, /* cuts power */
+    PACK_REACT_OUTSIDE = 4, /* outside */
+};
+/* What a step of `kind` does in `phase`; a kind the table lacks is missed. */
+static inline enum pack_reaction pack_step_reaction(unsigned kind, enum pack_phase phase)
+{
+    static const unsigned char table[][4] = {
+        [PACK_STEP_PUBLISH] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_MQTT] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_EVENT] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_RELOAD] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_WRITE] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_CONFIG] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_GPIO] = {PACK_REACT_ENTERS, PACK_REACT_WAKES, PACK_REACT_WAKES, PACK_REACT_MISSED},
+        [PACK_STEP_BROWNOUT] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_CUTS_POWER, PACK_REACT_MISSED},
+        [PACK_STEP_POWER_LOSS] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_CUTS_POWER, PACK_REACT_MISSED},
+        [PACK_STEP_GNSS] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_CLOCK_JUMP] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_WATCHDOG_RESET] = {PACK_REACT_ENTERS, PACK_REACT_ENTERS, PACK_REACT_MISSED, PACK_REACT_MISSED},
+        [PACK_STEP_MQTT_DISCONNECT] = {PACK_REACT_OUTSIDE, PACK_REACT_OUTSIDE, PACK_REACT_OUTSIDE, PACK_REACT_OUTSIDE},
+    };
+    return kind < sizeof table / sizeof table[0] ? (enum pack_reaction)table[kind][phase] : PACK_REACT_MISSED;
+}
+
 /* ---- Sandbox (sim/core/src/runtime/state.rs REMOVED) ------------------------------------- */
 
 /* Globals and library fields removed from every state, as string literals. */

@@ -271,10 +271,10 @@ static void __attribute__((noreturn)) power_off(uint64_t off_us)
     while (next_step < s->step_count && s->steps[next_step].at_us <= back) {
         const struct pack_step *st = &s->steps[next_step++];
         now_us = st->at_us;
-        if (st->kind == PACK_STEP_MQTT_DISCONNECT) {
+        if (pack_step_reaction(st->kind, PACK_PHASE_OFF) == PACK_REACT_OUTSIDE) {
             firmware_apply_step(st); /* the broker's outage happens outside the device */
         } else {
-            miss(st, "missed while off: ");
+            miss(st, "missed while off: "); /* nothing else reaches a chip without power */
         }
     }
     now_us = back;
@@ -342,28 +342,32 @@ static void apply_step(const struct pack_step *st)
     }
 }
 
-/* A step while in deep sleep (sim World::deep_sleep); returns only if the sleep goes on. */
+/* A step while in deep sleep, as the contract's table says (sim World::step_while_asleep);
+ * returns only if the sleep goes on. */
 static void step_while_asleep(const struct pack_step *st)
 {
-    switch (st->kind) {
-    case PACK_STEP_GPIO:
-        trace_line("inject", "gpio %lu (wakes the device)", (unsigned long)st->pin);
+    switch (pack_step_reaction(st->kind, PACK_PHASE_DEEP_SLEEP)) {
+    case PACK_REACT_WAKES:
+        trace_line_escaped("inject", NULL, st->text, st->text_len, " (wakes the device)");
         reset_to(WAKE_GPIO, "");
-    case PACK_STEP_BROWNOUT:
-        trace_line("inject", "brownout");
-        brownout();
-    case PACK_STEP_POWER_LOSS:
-        if (st->during_write) {
+    case PACK_REACT_CUTS_POWER:
+        if (st->kind == PACK_STEP_POWER_LOSS && st->during_write) {
             trace_line_escaped("inject", NULL, st->text, st->text_len, NULL);
             arm_tear(st);
             return;
         }
+        if (st->kind == PACK_STEP_BROWNOUT) {
+            trace_line("inject", "brownout");
+            brownout();
+        }
         trace_line("inject", "power loss");
         region_wipe();
         power_off(st->off_us);
-    case PACK_STEP_MQTT_DISCONNECT:
-        firmware_apply_step(st); /* the broker's outage happens outside the device, asleep or not */
+    case PACK_REACT_ENTERS:
+    case PACK_REACT_OUTSIDE:
+        apply_step(st); /* the broker's outage happens outside the device, asleep or not */
         return;
+    case PACK_REACT_MISSED:
     default:
         miss(st, "missed while asleep: ");
         return;
@@ -408,18 +412,20 @@ const char *playback_light_sleep(int64_t ms)
     return WAKE_NAMES[light_cause];
 }
 
-/* Whether a gpio step due at instant t wakes the device from light sleep (sim take_due_gpio). */
+/* Whether a step due at instant t wakes the device from light sleep (a gpio edge, by the
+ * contract's table; sim take_due_wake). */
 static bool light_sleep_gpio_due(uint64_t t)
 {
     const struct scenario *s = &g_scenario;
     const struct pack_step *st = next_step < s->step_count ? &s->steps[next_step] : NULL;
-    return light_sleeping && st && st->kind == PACK_STEP_GPIO && st->at_us <= t;
+    return light_sleeping && st && pack_step_reaction(st->kind, PACK_PHASE_LIGHT_SLEEP) == PACK_REACT_WAKES &&
+           st->at_us <= t;
 }
 
 static void light_sleep_gpio_wake(void)
 {
     const struct pack_step *st = &g_scenario.steps[next_step++];
-    trace_line("inject", "gpio %lu (wakes the device)", (unsigned long)st->pin);
+    trace_line_escaped("inject", NULL, st->text, st->text_len, " (wakes the device)");
     light_cause = WAKE_GPIO;
     light_sleeping = false;
 }

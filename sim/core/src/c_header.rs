@@ -1,9 +1,10 @@
 //! The firmware's view of the contract: `firmware-shim/src/contract.h`, generated from the
 //! Rust description so the C sources use its constants instead of their own literals: the
-//! contract's tags and layouts, what the sandbox removes from every state (`runtime::REMOVED`,
+//! contract's tags and layouts, what each step does in each power state, what the sandbox removes from every state (`runtime::REMOVED`,
 //! which the firmware's `lua_sandbox.c` removes too) and the firmware modules in installation
 //! order (`bindings::ALL`, which `bindings.c` follows so globals are created in the same order).
 
+use crate::contract::power::{self, Phase, Reaction};
 use crate::contract::{layouts, pack, rtos, sleep_region, tag_sets, Layout, TagSet};
 use std::fmt::Write;
 
@@ -48,6 +49,8 @@ pub fn generate() -> String {
     for set in tag_sets() {
         tags(w, set);
     }
+    section(w, "What a step does in each power state (docs/pack-format.md)");
+    step_reactions(w);
     section(w, "Sandbox (sim/core/src/runtime/state.rs REMOVED)");
     line(w, "/* Globals and library fields removed from every state, as string literals. */");
     list(w, "SANDBOX_REMOVED", sandbox_removed().iter().map(|p| format!("{},", c_string(p.as_bytes()))));
@@ -90,6 +93,32 @@ fn list(out: &mut String, head: &str, items: impl Iterator<Item = String>) {
         let _ = write!(out, " \\\n    {item}");
     }
     out.push('\n');
+}
+
+/// The phases and reactions as enums, and `pack_step_reaction(kind, phase)` over the table.
+fn step_reactions(out: &mut String) {
+    line(out, "enum pack_phase {");
+    for (i, phase) in Phase::ALL.iter().enumerate() {
+        line(out, &format!("    PACK_PHASE_{} = {i}, /* {} */", phase.c_name(), phase.title()));
+    }
+    line(out, "};");
+    line(out, "enum pack_reaction {");
+    for (i, reaction) in Reaction::ALL.iter().enumerate() {
+        line(out, &format!("    PACK_REACT_{} = {i}, /* {} */", reaction.c_name(), reaction.word()));
+    }
+    line(out, "};");
+    line(out, "/* What a step of `kind` does in `phase`; a kind the table lacks is missed. */");
+    line(out, "static inline enum pack_reaction pack_step_reaction(unsigned kind, enum pack_phase phase)");
+    line(out, "{");
+    line(out, "    static const unsigned char table[][4] = {");
+    for row in power::TABLE {
+        let name = pack::step_kind::SET.tags.iter().find(|t| t.value == i64::from(row.kind)).map_or("?", |t| t.name);
+        let cells: Vec<String> = row.reactions.iter().map(|r| format!("PACK_REACT_{}", r.c_name())).collect();
+        line(out, &format!("        [PACK_STEP_{name}] = {{{}}},", cells.join(", ")));
+    }
+    line(out, "    };");
+    line(out, "    return kind < sizeof table / sizeof table[0] ? (enum pack_reaction)table[kind][phase] : PACK_REACT_MISSED;");
+    line(out, "}");
 }
 
 fn offsets(out: &mut String, layout: &Layout) {

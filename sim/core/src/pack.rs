@@ -11,7 +11,7 @@
 //! (`inject`/`drop` lines), so the firmware need not reproduce Rust's string and float
 //! formatting.
 
-use crate::contract::pack::{arg_tag, header, section, step_kind, value_tag};
+use crate::contract::pack::{arg_tag, header, section, value_tag};
 use crate::contract::pack::{CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_SLEEPY, SLEEP_FLAG_VM_IN_REGION, VERSION};
 use crate::scenario::Scenario;
 use crate::time::Micros;
@@ -130,19 +130,17 @@ impl Writer {
         }
     }
 
-    /// Time, kind, text, then the kind's payload (`contract::pack::step_kind`). The kind is
-    /// patched in once the payload's arm has named it, so each step kind is one arm here.
+    /// Time, kind (`Action::kind`), text, then the kind's payload.
     fn step(&mut self, step: &Step) {
         self.u64(step.at as Micros);
-        let kind_at = self.out.len();
-        self.u32(0);
+        let kind = step.action.kind().expect("`pack` refuses scenarios with `set` steps (simulator_only)");
+        self.u32(kind);
         self.bytes(describe(&step.action).as_bytes());
-        let kind = self.payload(&step.action);
-        self.out[kind_at..kind_at + 4].copy_from_slice(&kind.to_le_bytes());
+        self.payload(&step.action);
     }
 
-    /// Writes what follows a step's text; returns the step kind the firmware plays it as.
-    fn payload(&mut self, action: &Action) -> u32 {
+    /// Writes what follows a step's text.
+    fn payload(&mut self, action: &Action) {
         match action {
             Action::Publish { topic, args } => {
                 self.bytes(topic.as_bytes());
@@ -150,58 +148,45 @@ impl Writer {
                 for arg in args {
                     self.arg(arg);
                 }
-                step_kind::PUBLISH
             }
             Action::Mqtt { topic, payload } => {
                 self.bytes(topic.as_bytes());
                 self.bytes(payload.as_bytes());
-                step_kind::MQTT
             }
             Action::Event { name, data } => {
                 self.bytes(name.as_bytes());
                 self.value(data);
-                step_kind::EVENT
             }
-            Action::Reload => step_kind::RELOAD,
+            // Nothing follows these; a `set` step never gets here (`step` refuses it).
+            Action::Reload | Action::Brownout | Action::WatchdogReset | Action::Set { .. } => {}
             Action::Write { path, bytes } => {
                 self.bytes(crate::vfs::normalize(path).as_bytes());
                 self.bytes(bytes);
-                step_kind::WRITE
             }
             Action::Config { path, value } => {
                 self.bytes(path.as_bytes());
                 self.value(value);
-                step_kind::CONFIG
             }
             Action::Gpio { pin } => {
                 self.u32(*pin);
-                step_kind::GPIO
             }
-            Action::Brownout => step_kind::BROWNOUT,
             Action::PowerLoss { off_us, during_write } => {
                 self.u64(*off_us);
                 self.u32(u32::from(*during_write));
-                step_kind::POWER_LOSS
             }
             Action::Gnss { fix: Some(fix) } => {
                 self.u32(1);
                 self.value(fix);
-                step_kind::GNSS
             }
             Action::Gnss { fix: None } => {
                 self.u32(0);
-                step_kind::GNSS
             }
             Action::ClockJump { by_us } => {
                 self.u64(*by_us as u64);
-                step_kind::CLOCK_JUMP
             }
-            Action::WatchdogReset => step_kind::WATCHDOG_RESET,
             Action::MqttDisconnect { down_us } => {
                 self.u64(*down_us);
-                step_kind::MQTT_DISCONNECT
             }
-            Action::Set { .. } => unreachable!("`pack` refuses scenarios with `set` steps (simulator_only)"),
         }
     }
 
@@ -273,6 +258,7 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::pack::step_kind;
     use crate::scenario::Embedded;
     use std::path::Path;
 

@@ -2,6 +2,8 @@
 //! where each goes (`<!-- contract:KEY -->` ... `<!-- /contract -->`), and `fill` rewrites what
 //! is between the marks from the contract.
 
+use super::pack::step_kind;
+use super::power::{self, Phase, Reaction};
 use super::{layouts, tag_sets, Layout, TagSet};
 
 /// The documents that carry contract tables, from the repository root.
@@ -19,10 +21,20 @@ pub enum MarkError {
     Unclosed { line: usize, key: String },
 }
 
-/// The table for `key` (a tag set's or a layout's key), as Markdown lines.
+/// Key of the table of what each step does in each power state, and of its legend.
+const STEP_REACTIONS: &str = "step-reactions";
+const REACTIONS: &str = "reactions";
+
+/// The table for `key` (a tag set's, a layout's or one of the power tables' key), as Markdown
+/// lines.
 pub fn table(key: &str) -> Option<String> {
     if let Some(set) = tag_sets().into_iter().find(|s| s.key == key) {
         return Some(tag_table(set));
+    }
+    match key {
+        STEP_REACTIONS => return Some(step_reactions_table()),
+        REACTIONS => return Some(reactions_table()),
+        _ => {}
     }
     layouts().into_iter().find(|l| l.key == key).map(layout_table)
 }
@@ -52,22 +64,42 @@ pub fn fill(doc: &str) -> Result<(String, Vec<String>), MarkError> {
     Ok((out, keys))
 }
 
-fn row(cells: impl IntoIterator<Item = String>) -> String {
+fn row_of(cells: impl IntoIterator<Item = String>) -> String {
     let cells: Vec<String> = cells.into_iter().collect();
     format!("| {} |\n", cells.join(" | "))
 }
 
 fn head(columns: impl IntoIterator<Item = String>) -> String {
     let columns: Vec<String> = columns.into_iter().collect();
-    let rule = row(columns.iter().map(|_| "---".to_string()));
-    row(columns) + &rule
+    let rule = row_of(columns.iter().map(|_| "---".to_string()));
+    row_of(columns) + &rule
 }
 
 fn tag_table(set: &TagSet) -> String {
     let mut out = head(set.columns.iter().map(|c| c.to_string()));
     for tag in set.tags {
         let value = if set.hex { format!("`0x{:02X}`", tag.value) } else { tag.value.to_string() };
-        out += &row(std::iter::once(value).chain(tag.cells.iter().map(|c| c.to_string())));
+        out += &row_of(std::iter::once(value).chain(tag.cells.iter().map(|c| c.to_string())));
+    }
+    out
+}
+
+fn step_reactions_table() -> String {
+    let titles = Phase::ALL.iter().map(|p| p.title().to_string());
+    let mut out = head(["kind".to_string(), "step".to_string()].into_iter().chain(titles));
+    for row in power::TABLE {
+        let tag = step_kind::SET.tags.iter().find(|t| t.value == i64::from(row.kind));
+        let step = tag.and_then(|t| t.cells.first()).map_or(String::new(), |c| c.to_string());
+        let cells = row.reactions.iter().map(|r| r.word().to_string());
+        out += &row_of([row.kind.to_string(), step].into_iter().chain(cells));
+    }
+    out
+}
+
+fn reactions_table() -> String {
+    let mut out = head(["reaction", "what happens"].map(String::from));
+    for reaction in Reaction::ALL {
+        out += &row_of([reaction.word().to_string(), reaction.meaning().to_string()]);
     }
     out
 }
@@ -76,7 +108,7 @@ fn layout_table(layout: &Layout) -> String {
     let mut out = head(["offset", "size"].into_iter().chain(layout.columns.iter().copied()).map(String::from));
     for field in layout.fields {
         let cells = [field.offset.to_string(), field.size.to_string()];
-        out += &row(cells.into_iter().chain(field.cells.iter().map(|c| c.to_string())));
+        out += &row_of(cells.into_iter().chain(field.cells.iter().map(|c| c.to_string())));
     }
     out
 }

@@ -1,5 +1,6 @@
-//! The simulator↔firmware contract, written down once: the packed scenario format, the sleep
-//! region's byte format and the `rtos` table's constants. With what the sandbox removes
+//! The simulator↔firmware contract, written down once: the packed scenario format, what each
+//! step does in each power state, the sleep region's byte format and the `rtos` table's
+//! constants. With what the sandbox removes
 //! (`runtime::REMOVED`) and the order the firmware modules install in (`bindings::ALL`), they
 //! make the C header.
 //!
@@ -108,6 +109,7 @@ macro_rules! layout {
 }
 
 pub mod pack;
+pub mod power;
 pub mod rtos;
 pub mod sleep_region;
 

@@ -3,6 +3,8 @@
 
 use super::message::{Arg, Message};
 use super::{Halt, PowerCut, World};
+use crate::contract::pack::step_kind;
+use crate::contract::power::{self, Phase, Reaction};
 use crate::time::Micros;
 use crate::trace::EventKind;
 
@@ -48,6 +50,43 @@ pub enum Action {
 }
 
 impl Action {
+    /// The step kind the firmware plays it as (`contract::pack::step_kind`); `None` for a
+    /// `set` step, which only the simulator has.
+    pub fn kind(&self) -> Option<u32> {
+        Some(match self {
+            Action::Publish { .. } => step_kind::PUBLISH,
+            Action::Mqtt { .. } => step_kind::MQTT,
+            Action::Event { .. } => step_kind::EVENT,
+            Action::Reload => step_kind::RELOAD,
+            Action::Write { .. } => step_kind::WRITE,
+            Action::Config { .. } => step_kind::CONFIG,
+            Action::Gnss { .. } => step_kind::GNSS,
+            Action::Gpio { .. } => step_kind::GPIO,
+            Action::Brownout => step_kind::BROWNOUT,
+            Action::PowerLoss { .. } => step_kind::POWER_LOSS,
+            Action::MqttDisconnect { .. } => step_kind::MQTT_DISCONNECT,
+            Action::WatchdogReset => step_kind::WATCHDOG_RESET,
+            Action::ClockJump { .. } => step_kind::CLOCK_JUMP,
+            Action::Set { .. } => return None,
+        })
+    }
+
+    /// What the step does when it finds the device in `phase` (`contract::power`). A `set`
+    /// step plays as a `config` step does: a value the firmware reads from then on.
+    pub fn reaction(&self, phase: Phase) -> Reaction {
+        power::reaction(self.kind().unwrap_or(step_kind::CONFIG), phase)
+    }
+
+    /// The power cut the step makes, if it makes one now (a power loss armed for the next
+    /// sleep-region write does not).
+    pub fn power_cut(&self) -> Option<PowerCut> {
+        match self {
+            Action::Brownout => Some(PowerCut::Brownout),
+            Action::PowerLoss { off_us, during_write: false } => Some(PowerCut::Loss { off_us: *off_us }),
+            _ => None,
+        }
+    }
+
     /// A short description for the trace.
     pub fn describe(&self) -> String {
         match self {
