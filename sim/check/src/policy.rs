@@ -64,7 +64,7 @@ impl Severities {
         let known = known_codes();
         for code in self.deny.iter().chain(&self.warn) {
             if !known.contains(&code.as_str()) {
-                let hint = super::lints::suggest(code, known.iter().copied())
+                let hint = luasim_core::suggest::nearest_name(code, known.iter().copied())
                     .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
                 return Some((code.clone(), format!("unknown finding code{hint}; known: {}", known.join(", "))));
             }

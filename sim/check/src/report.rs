@@ -7,6 +7,7 @@
 //! once, at its file and line, with where else it was seen.
 
 use luasim_core::figures::Stats;
+use luasim_core::position::Position;
 use luasim_core::time::{Micros, Secs};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -115,14 +116,10 @@ impl Finding {
         !self.scenarios.is_empty()
     }
 
-    /// `file:line:column`, as far as known.
+    /// `file:line:column`, as far as known (`Position`'s form, as scenario errors print it).
     pub fn location(&self) -> Option<String> {
-        let file = self.file.as_ref()?;
-        Some(match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
-            (Some(l), None) => format!("{file}:{l}"),
-            _ => file.clone(),
-        })
+        let file = self.file.clone()?;
+        Some(Position { file, line: self.line, column: self.column }.to_string())
     }
 
     fn same_problem(&self, other: &Finding) -> bool {

@@ -3,9 +3,10 @@
 //! Only when the check knows scenarios: their `config:` trees and `config` steps are the
 //! configurations the scripts are tested with.
 
-use super::{first_of_each, more_uses, suggest, Lint, LintContext};
+use super::{first_of_each, more_uses, Lint, LintContext};
 use crate::report::{Finding, Severity};
 use crate::scan::{Access, Literal, Use};
+use luasim_core::suggest::nearest_name;
 
 pub struct ConfigKey;
 
@@ -35,7 +36,7 @@ impl Lint for ConfigKey {
         for (u, more) in first_of_each(unknown, |u| key_read(u).map(str::to_string)) {
             let Access::Call(call) = &u.access else { continue };
             let key = key_read(u).expect("filtered on it");
-            let hint = suggest(key, keys.iter().map(String::as_str))
+            let hint = nearest_name(key, keys.iter().map(String::as_str))
                 .map(luasim_core::suggest::did_you_mean)
                 .unwrap_or_default();
             out.push(cx.finding(

@@ -18,7 +18,6 @@ use super::api::DeviceApi;
 use super::report::{Finding, Severity};
 use super::scan::{Pos, Scan, Use};
 use luasim_core::profile::Profile;
-use luasim_core::suggest::edit_distance;
 use std::collections::BTreeSet;
 
 /// What a lint sees of one script.
@@ -97,19 +96,6 @@ fn more_uses(more: usize) -> String {
     }
 }
 
-/// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
-pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let folded = name.to_lowercase();
-    candidates
-        .map(|c| {
-            let case_only = c.to_lowercase() == folded;
-            (if case_only { 0 } else { edit_distance(&folded, &c.to_lowercase()) }, c)
-        })
-        .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -149,15 +135,6 @@ pub(super) mod tests {
             .into_iter()
             .map(|f| format!("{}:{} {} {}", f.line.unwrap_or(0), f.column.unwrap_or(0), f.code, f.message))
             .collect()
-    }
-
-    #[test]
-    fn suggestions_catch_typos_and_case() {
-        let names = ["broadcast", "send"];
-        assert_eq!(suggest("brodcast", names.into_iter()), Some("broadcast"));
-        assert_eq!(suggest("SEND", names.into_iter()), Some("send"));
-        assert_eq!(suggest("publish", names.into_iter()), None);
-        assert_eq!(suggest("mqtt", ["MQTT", "math"].into_iter()), Some("MQTT"));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Fields a device module does not have: `Telegram.brodcast` for `Telegram.broadcast`,
 //! `MQTT.publsh`, `string.trim`. On the device the field is nil and calling it fails.
 
-use super::{first_of_each, more_uses, suggest, Lint, LintContext};
+use super::{first_of_each, more_uses, Lint, LintContext};
 use crate::api::Lookup;
 use crate::report::{Finding, Severity};
 use crate::scan::Access;
+use luasim_core::suggest::nearest_name;
 
 pub struct UnknownField;
 
@@ -32,7 +33,7 @@ impl Lint for UnknownField {
             let parent = u.path[..*at].join(".");
             let field = &u.path[*at];
             let fields = table.fields().expect("NoField comes from a table");
-            let help = match suggest(field, fields.keys().map(String::as_str)) {
+            let help = match nearest_name(field, fields.keys().map(String::as_str)) {
                 Some(name) => format!("did you mean `{parent}.{name}`?"),
                 None => {
                     let names: Vec<&str> = fields.keys().map(String::as_str).collect();

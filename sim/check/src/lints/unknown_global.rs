@@ -2,9 +2,10 @@
 //! another firmware. Indexing or calling one fails at run time ("attempt to index a nil value");
 //! merely testing one (`if DEBUG then`) is only suspicious.
 
-use super::{first_of_each, more_uses, suggest, Lint, LintContext};
+use super::{first_of_each, more_uses, Lint, LintContext};
 use crate::report::{Finding, Severity};
 use crate::scan::Access;
+use luasim_core::suggest::nearest_name;
 
 pub struct UnknownGlobal;
 
@@ -25,7 +26,7 @@ impl Lint for UnknownGlobal {
         for (u, more) in first_of_each(uses, |u| (u.path[0].clone(), u.is_bare())) {
             let root = &u.path[0];
             let known = cx.api.globals.keys().chain(cx.api.settings.keys()).chain(cx.assigned.iter());
-            let help = match suggest(root, known.map(String::as_str)) {
+            let help = match nearest_name(root, known.map(String::as_str)) {
                 Some(name) => format!("did you mean `{name}`?"),
                 None => "no script assigns it and the device API (sim/check/api/device.yaml) has no such global".into(),
             };
