@@ -43,11 +43,11 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
         if !w.may_call(id) {
             return None;
         }
-        w.firmware.get(id).map(|r| (r.generation, r.listener.clone(), w.generation))
+        w.registration(id).map(|r| (r.generation, r.listener.clone(), w.generation()))
     });
     let Some((generation, listener, current)) = found else { return Ok(()) };
     if listener == Listener::Timeout {
-        with_world(lua, |w| w.firmware.remove(id));
+        with_world(lua, |w| w.forget_registration(id));
     }
     let what = listener.describe();
     crate::hostlimit::doing(|| format!("running the callback #{id} {what}"));

@@ -15,7 +15,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
 }
 
 fn last_fix(lua: &Lua, _: Args) -> BindResult<Value> {
-    match with_world(lua, |w| w.gnss_fix.clone()) {
+    match with_world(lua, |w| w.gnss_fix().cloned()) {
         Some(fix) => Ok(json_to_lua(lua, &fix)?),
         None => Ok(Value::Nil),
     }

@@ -23,8 +23,8 @@ pub const BINDING: Binding =
 /// them, the chip's name as the bsp and nothing on the system heap.
 fn build(lua: &Lua) -> LuatosBuild {
     with_world(lua, |w| {
-        w.profile.luatos.clone().unwrap_or_else(|| LuatosBuild {
-            bsp: w.profile.name.to_ascii_uppercase(),
+        w.profile().luatos.clone().unwrap_or_else(|| LuatosBuild {
+            bsp: w.profile().name.to_ascii_uppercase(),
             version: "V0000".into(),
             build_date: "Jan  1 2025".into(),
             sys_heap_bytes: 0,

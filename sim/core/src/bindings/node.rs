@@ -23,7 +23,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             ("setTimeout", function(lua, "setTimeout", set_timeout)?),
             ("deepSleep", function(lua, "deepSleep", deep_sleep)?),
             ("lightSleep", function(lua, "lightSleep", light_sleep)?),
-            ("wakeCause", function(lua, "wakeCause", |lua, _| Ok(with_world(lua, |w| w.wake_cause.as_str())))?),
+            ("wakeCause", function(lua, "wakeCause", |lua, _| Ok(with_world(lua, |w| w.wake_cause().as_str())))?),
         ],
     )?;
     Ok(())
@@ -35,11 +35,11 @@ fn restart(lua: &Lua, _: Args) -> BindResult<()> {
 }
 
 fn uptime(lua: &Lua, _: Args) -> BindResult<i64> {
-    Ok(with_world(lua, |w| w.clock.ticks_since_boot() as i64 * 1000 / w.clock.tick_hz() as i64))
+    Ok(with_world(lua, |w| w.clock().ticks_since_boot() as i64 * 1000 / w.clock().tick_hz() as i64))
 }
 
 fn ip(lua: &Lua, _: Args) -> BindResult<Value> {
-    let ip = with_world(lua, |w| w.ip.clone());
+    let ip = with_world(lua, |w| w.ip().to_string());
     if ip.is_empty() {
         return Ok(Value::Nil);
     }
@@ -69,7 +69,7 @@ pub fn sleep_ms(args: &Args) -> BindResult<Option<u64>> {
 fn deep_sleep(lua: &Lua, args: Args) -> BindResult<&'static str> {
     let ms = sleep_ms(&args)?;
     let resumed = with_world(lua, |w| {
-        if w.profile.vm_in_sleep_region {
+        if w.profile().vm_in_sleep_region {
             w.deep_sleep_keeping_vm(ms)
         } else {
             w.request_halt(Halt::DeepSleep { ms });

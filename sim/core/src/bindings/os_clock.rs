@@ -16,7 +16,7 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     os.set(
         "clock",
         function(lua, "clock", |lua, _| {
-            Ok(with_world(lua, |w| w.clock.ticks_since_boot() as f64 / w.clock.tick_hz() as f64))
+            Ok(with_world(lua, |w| w.clock().ticks_since_boot() as f64 / w.clock().tick_hz() as f64))
         })?,
     )
 }

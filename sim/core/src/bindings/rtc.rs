@@ -29,18 +29,18 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             (
                 "clear",
                 function(lua, "clear", |lua, _| {
-                    with_world(lua, |w| w.sleep_region.clear());
+                    with_world(lua, |w| w.rtc_clear());
                     Ok(())
                 })?,
             ),
-            ("used", function(lua, "used", |lua, _| Ok(with_world(lua, |w| w.sleep_region.used())))?),
+            ("used", function(lua, "used", |lua, _| Ok(with_world(lua, |w| w.sleep_region().used())))?),
             (
                 "free",
                 function(lua, "free", |lua, _| {
-                    Ok(with_world(lua, |w| w.sleep_region.capacity() - w.sleep_region.used()))
+                    Ok(with_world(lua, |w| w.sleep_region().capacity() - w.sleep_region().used()))
                 })?,
             ),
-            ("status", function(lua, "status", |lua, _| Ok(with_world(lua, |w| w.sleep_region.status().as_str())))?),
+            ("status", function(lua, "status", |lua, _| Ok(with_world(lua, |w| w.sleep_region().status().as_str())))?),
         ],
     )?;
     Ok(())
@@ -62,12 +62,7 @@ fn remove(lua: &Lua, args: Args) -> BindResult<bool> {
 
 fn write(lua: &Lua, key: &str, value: Option<RtcValue>) -> BindResult<bool> {
     check_running(lua)?;
-    let outcome = with_world(lua, |w| {
-        if w.tear_rtc_write_if_armed(key.as_bytes(), value.clone()) {
-            return Ok(false);
-        }
-        w.sleep_region.set(key.as_bytes(), value).map(|()| true)
-    });
+    let outcome = with_world(lua, |w| w.rtc_write(key.as_bytes(), value));
     match outcome {
         Ok(true) => Ok(true),
         Ok(false) => Err(halting(lua)),
@@ -80,14 +75,14 @@ fn write(lua: &Lua, key: &str, value: Option<RtcValue>) -> BindResult<bool> {
 
 fn get(lua: &Lua, args: Args) -> BindResult<Value> {
     let key = args.string(1)?;
-    match with_world(lua, |w| w.sleep_region.get(key.as_bytes()).cloned()) {
+    match with_world(lua, |w| w.sleep_region().get(key.as_bytes()).cloned()) {
         Some(v) => Ok(to_lua(lua, &v)?),
         None => Ok(Value::Nil),
     }
 }
 
 fn keys(lua: &Lua, _: Args) -> BindResult<Table> {
-    let keys: Vec<Vec<u8>> = with_world(lua, |w| w.sleep_region.keys().map(<[u8]>::to_vec).collect());
+    let keys: Vec<Vec<u8>> = with_world(lua, |w| w.sleep_region().keys().map(<[u8]>::to_vec).collect());
     let t = lua.create_table()?;
     for (i, k) in keys.into_iter().enumerate() {
         t.raw_set(i + 1, lua.create_string(k)?)?;

@@ -50,8 +50,8 @@ fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
         let deadline = match timeout {
             None | Some(INF_TIMEOUT) => None,
             Some(ms) => {
-                let ticks = time::ms_to_ticks(ms, w.clock.tick_hz()).unwrap_or(if ms == 0 { 0 } else { u32::MAX });
-                Some(w.clock.tick_time(w.clock.ticks_since_boot() + ticks as u64))
+                let ticks = time::ms_to_ticks(ms, w.clock().tick_hz()).unwrap_or(if ms == 0 { 0 } else { u32::MAX });
+                Some(w.clock().tick_time(w.clock().ticks_since_boot() + ticks as u64))
             }
         };
         w.wait_for_message(deadline)
@@ -112,7 +112,7 @@ pub(super) fn meminfo(lua: &Lua, _: Args) -> BindResult<(i64, i64, i64)> {
     let (used, peak) = device_heap(lua);
     Ok(with_world(lua, |w| {
         w.note_heap(peak);
-        (w.profile.heap_limit() as i64, used as i64, peak as i64)
+        (w.profile().heap_limit() as i64, used as i64, peak as i64)
     }))
 }
 

@@ -146,14 +146,14 @@ pub fn finish(lua: &Lua) -> mlua::Result<()> {
         };
         let entry = &entries[n];
         // For `luasim check`: the script line this call comes from, given to what it records.
-        let noting = crate::device::with_world(lua, |w| w.note_call_lines);
+        let noting = crate::device::with_world(lua, |w| w.noting_call_lines());
         let outer = noting.then(|| {
             let line = crate::device::watchdog::script_location(lua);
-            crate::device::with_world(lua, |w| std::mem::replace(&mut w.call_line, line))
+            crate::device::with_world(lua, |w| w.swap_call_line(line))
         });
         let result = (entry.call)(lua, Args::new(values.into_iter().collect()));
         if let Some(outer) = outer {
-            crate::device::with_world(lua, |w| w.call_line = outer);
+            crate::device::with_world(lua, |w| w.swap_call_line(outer));
         }
         match result {
             Ok(results) => Ok(results),

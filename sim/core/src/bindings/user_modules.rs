@@ -19,7 +19,7 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 
 /// Installs every user module of the world's project.
 pub fn install(lua: &Lua) -> mlua::Result<()> {
-    let modules = with_world(lua, |w| w.modules.clone());
+    let modules = with_world(lua, |w| w.modules().clone());
     for module in &modules.0 {
         let mut fields = Vec::new();
         for f in &module.functions {
@@ -44,7 +44,7 @@ fn user_function(lua: &Lua, module: &UserModule, f: &UserFunction) -> mlua::Resu
         let results = if has_mock {
             call_mock(lua, &module_name, &name, &args)?
         } else {
-            match with_world(lua, |w| w.returns.next(&dotted)) {
+            match with_world(lua, |w| w.next_return(&dotted)) {
                 Some(value) => MultiValue::from_vec(vec![json_to_lua(lua, &value)?]),
                 None => MultiValue::new(),
             }

@@ -49,7 +49,7 @@ impl Device {
     /// Runs `f` with the world borrowed; `f` must not call into Lua.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut world = self.world.borrow_mut();
-        crate::hostlimit::beat(world.clock.now());
+        crate::hostlimit::beat(world.clock().now());
         f(&mut world)
     }
 
@@ -135,9 +135,6 @@ pub fn with_world<R>(lua: &Lua, f: impl FnOnce(&mut World) -> R) -> R {
 pub fn note_out_of_memory(lua: &Lua, what: &str, message: &str) {
     let Some(line) = memory::take_refusal(lua) else { return };
     if message.contains("not enough memory") {
-        with_world(lua, |w| {
-            let at = w.clock.now();
-            w.out_of_memory_at.push((at, what.to_string(), line));
-        });
+        with_world(lua, |w| w.note_out_of_memory(what, line));
     }
 }

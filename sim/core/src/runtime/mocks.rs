@@ -26,7 +26,7 @@ const MOCK_HEAP_BYTES: usize = 16 * 1024 * 1024;
 /// Builds this boot's mocks and hands them to the device; a mock that does not load is an
 /// error event (`mock Display`) and its module's calls fail with the reason.
 pub fn start(device: &Rc<Device>, seed: u64) {
-    let modules = device.with_world(|w| w.modules.clone());
+    let modules = device.with_world(|w| w.modules().clone());
     let mut mocks = BTreeMap::new();
     for module in &modules.0 {
         let Some(source) = &module.mock else { continue };
@@ -101,7 +101,7 @@ fn enclose(lua: &Lua, seed: u64) -> mlua::Result<()> {
 }
 
 fn now_us(lua: &Lua) -> i64 {
-    with_world(lua, |w, _| w.clock.now() as i64).unwrap_or(0)
+    with_world(lua, |w, _| w.clock().now() as i64).unwrap_or(0)
 }
 
 /// `firmware.publish(topic, ...)`: strings, numbers and booleans, as a scenario's `publish`.

@@ -32,7 +32,7 @@ use crate::scenario::Scenario;
 use crate::time::Micros;
 use crate::trace::{Event, EventKind, Observer, Tail};
 use crate::vfs::{MAIN_SCRIPT, RULES_SCRIPT};
-use crate::world::{Halt, Recorder, Wait, WakeCause, World};
+use crate::world::{Halt, Leftovers, Recorder, Wait, WakeCause, World};
 use mlua::{Function, Lua, Value};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -143,7 +143,7 @@ fn run_with(
         outside
     });
     let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
-    world.note_call_lines = note_lines;
+    world.note_call_lines(note_lines);
     if let Some(outside) = outside {
         world.set_outside(outside);
     }
@@ -180,7 +180,7 @@ fn run_with(
                 Some(Halt::VmLost(cause)) => (cause, String::new()),
                 Some(Halt::Watchdog { location }) => {
                     device.with_world(|w| {
-                        let p = &w.profile;
+                        let p = &w.profile();
                         let message = format!(
                             "Lua ran for more than {} ms of CPU time (~{} instructions) without yielding, at {location}",
                             p.watchdog_ms,
@@ -226,7 +226,7 @@ pub fn with_fresh_state<R>(scenario: &Scenario, f: impl FnOnce(&Lua) -> R) -> Re
 /// One generation: a fresh state runs the scripts (`run_scripts`, or LuatOS's boot on a `luatos`
 /// build). Returns the state when a naive reload must keep it alive.
 fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<crate::memory::DeviceState>, RunError> {
-    let generation = device.with_world(|w| w.generation);
+    let generation = device.with_world(|w| w.generation());
     let booted = state::new_state(device.clone(), seed)?;
     let lua = &booted.lua;
     device.add_state(generation, lua);
@@ -240,7 +240,7 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<crate::memory
     let keep = device.with_world(|w| {
         w.note_host_heap(host_used);
         w.note_heap(device_peak);
-        w.profile.naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
+        w.profile().naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
     });
     let kept = keep.then_some(booted);
     device.prune_states();
@@ -265,7 +265,7 @@ fn run_scripts(device: &Rc<Device>, lua: &Lua) -> Result<(), RunError> {
     };
     for path in [MAIN_SCRIPT, RULES_SCRIPT] {
         hostlimit::doing(|| format!("running {path}"));
-        if woke || device.with_world(|w| w.halt().is_some() || !w.flash.contains(path)) {
+        if woke || device.with_world(|w| w.halt().is_some() || !w.flash().contains(path)) {
             continue;
         }
         let failure = match run_script.call::<(bool, Value)>(path) {
@@ -304,39 +304,8 @@ fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
 }
 
 fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_reason: &str) -> RunReport {
-    let stats = Stats {
-        simulated_us: world.clock.now(),
-        end_reason: end_reason.to_string(),
-        boots: world.boots(),
-        reloads: world.reloads(),
-        events: world.recorder.event_count(),
-        errors: world.recorder.error_count(),
-        timers_peak: world.timers.peak(),
-        timer_slots: world.timers.capacity(),
-        queue_peak: world.queue.peak(),
-        queue_len: world.profile.queue_len,
-        queue_drops: world.queue.drops(),
-        heap_peak_bytes: world.heap_peak(),
-        host_heap_peak_bytes: world.host_heap_peak(),
-        heap_limit_bytes: world.profile.heap_limit(),
-        heap_drops: world.heap_drops(),
-        steps_missed: world.steps_missed(),
-        region_bytes: world.sleep_region.used(),
-        region_limit_bytes: world.sleep_region.capacity(),
-        energy: world.energy_report(),
-        battery_days: None,
-        sleepy: world.profile.sleepy.then(|| world.sleepy_images.clone()),
-    };
-    let stats = Stats {
-        battery_days: scenario
-            .battery_mah
-            .filter(|_| stats.energy.mah_per_day > 0.0)
-            .map(|b| b / stats.energy.mah_per_day),
-        ..stats
-    };
-    let out_of_memory_at = std::mem::take(&mut world.out_of_memory_at);
-    let call_lines = std::mem::take(&mut world.call_lines);
-    let events = world.recorder.finish();
+    let stats = world.stats(end_reason, scenario.battery_mah);
+    let Leftovers { events, out_of_memory_at, call_lines } = world.finish();
     RunReport {
         scenario: scenario.name.clone(),
         outcomes: judge.borrow().outcomes(&stats),

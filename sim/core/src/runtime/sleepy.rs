@@ -73,7 +73,7 @@ pub fn install(lua: &Lua) -> Result<()> {
 /// Notes a compiled script (its path, the CRC-32 of its text and its main function), so that
 /// the image can name its prototypes.
 pub fn note_chunk(lua: &Lua, path: &str, source: &[u8], chunk: &Function) -> Result<()> {
-    if !with_world(lua, |w| w.profile.sleepy) {
+    if !with_world(lua, |w| w.profile().sleepy) {
         return Ok(());
     }
     let Ok(chunks) = lua.named_registry_value::<Table>(CHUNKS) else { return Ok(()) };
@@ -246,7 +246,7 @@ fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
     };
     let functions = lua.create_table()?;
     for (path, hash) in &container.files {
-        let source = with_world(lua, |w| w.flash.read(path).map(<[u8]>::to_vec));
+        let source = with_world(lua, |w| w.flash().read(path).map(<[u8]>::to_vec));
         let Some(source) = source.filter(|s| crc32(s) == *hash) else {
             note(Level::Warn, format!("tasks not restored: {path} changed since they slept; booting afresh"));
             return Ok(false);
@@ -274,7 +274,7 @@ fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
     with_world(lua, |w| w.rearm_sleepy_timers(&container.timers));
     note(Level::Info, format!("tasks restored: image {} bytes", bytes.len()));
     with_world(lua, World::note_tasks_restored);
-    let cause = with_world(lua, |w| w.wake_cause.as_str());
+    let cause = with_world(lua, |w| w.wake_cause().as_str());
     let call_protected: Function = lua.named_registry_value(CALL_PROTECTED)?;
     let sys: Table = lua.globals().get("sys")?;
     let resume_fn: Function = p.upvalue.call((sys.get::<Function>("taskInit")?, "resume"))?;

@@ -51,7 +51,7 @@ fn libraries(vm_in_sleep_region: bool, vm_libs: &[String]) -> StdLib {
 /// state is lean: its heap is the region, and it has no `sys.lua` and only the lean bindings.
 pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
     let (vm, heap_limit, libs) = device.with_world(|w| {
-        let p = &w.profile;
+        let p = &w.profile();
         (p.vm_in_sleep_region, p.heap_limit(), libraries(p.vm_in_sleep_region, &p.vm_libs))
     });
     let state = bare_state(heap_limit)?;
@@ -87,7 +87,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         package.get::<Table>("loaded")?.set("sys", sys.clone())?;
         globals.set("sys", sys)?;
     }
-    if with_world(lua, |w| w.profile.sleepy) {
+    if with_world(lua, |w| w.profile().sleepy) {
         #[cfg(feature = "lua54")]
         super::sleepy::install(lua)?;
     }
@@ -112,7 +112,7 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     }
     bindings::install_all(lua, true)?;
     let run_script = lua.create_function(|lua, path: String| {
-        let source = with_world(lua, |w| w.flash.read(&path).map(<[u8]>::to_vec)).unwrap_or_default();
+        let source = with_world(lua, |w| w.flash().read(&path).map(<[u8]>::to_vec)).unwrap_or_default();
         let outcome =
             loader::compile(lua, &source, &format!("@{path}"), None)?.map_err(|e| e.message).and_then(|chunk| {
                 with_world(lua, |w| w.record(EventKind::Script { path: path.clone(), bytes: source.len() }));
@@ -141,7 +141,7 @@ fn compile_builtin(lua: &Lua, source: &str, name: &str) -> Result<Function> {
 /// `nil, message, missing` where `missing` is true when there is no such file.
 fn native_load(lua: &Lua, (path, env): (String, Option<Table>)) -> Result<MultiValue> {
     let device_path = vfs::normalize(&path);
-    let source = with_world(lua, |w| w.flash.read(&device_path).map(<[u8]>::to_vec));
+    let source = with_world(lua, |w| w.flash().read(&device_path).map(<[u8]>::to_vec));
     let Some(source) = source else {
         let message = format!("cannot open {path} (no such file on the device)");
         return Ok(MultiValue::from_vec(vec![

@@ -68,12 +68,12 @@ impl Scenario {
     pub fn setup(&self) -> Setup {
         Setup {
             profile: self.profile.clone(),
-            flash: self.files.clone(),
-            initial_tick: self.start_tick,
+            files: self.files.clone(),
+            start_tick: self.start_tick,
             duration: self.duration,
             steps: self.steps.clone(),
             config: self.config.clone(),
-            gnss_fix: self.gnss.clone(),
+            gnss: self.gnss.clone(),
             ip: self.ip.clone(),
             radio: self.radio,
             max_events: self.max_events,

@@ -58,10 +58,6 @@ impl EnergyMeter {
         EnergyMeter { state: PowerState::Off, since: 0, time_us: [0; STATES] }
     }
 
-    pub fn state(&self) -> PowerState {
-        self.state
-    }
-
     /// Switches to `state` at `now`, booking the time spent in the previous one.
     pub fn enter(&mut self, state: PowerState, now: Micros) {
         self.time_us[index(self.state)] += now.saturating_sub(self.since);

@@ -9,33 +9,37 @@
 mod calls;
 mod clock;
 mod energy;
-mod firmware;
+mod figures;
 mod message;
 mod outside;
 mod power;
 mod queue;
 mod recorder;
+mod registrations;
 pub mod sleep_region;
 mod sleepy;
 mod steps;
 mod timers;
+mod views;
 mod vm_exit;
 
 pub use calls::Returns;
 pub use clock::Clock;
 pub use energy::{EnergyMeter, EnergyReport, PowerState};
-pub use firmware::{mqtt_prefix, reload_topic, valid_filter, Firmware, Listener};
+pub use figures::Leftovers;
 pub use message::{Arg, CallbackArgs, Message};
 pub use outside::{Arrival, Outside};
 pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
+pub use registrations::{mqtt_prefix, reload_topic, valid_filter, Listener, Registrations};
 #[cfg(feature = "lua54")]
 pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
 pub use timers::{Expiry, TimerPool};
 
 use crate::apidoc::UserModules;
+use crate::contract::power::{Phase, Reaction};
 use crate::profile::Profile;
 use crate::time::Micros;
 use crate::trace::EventKind;
@@ -71,8 +75,7 @@ impl fmt::Display for Halt {
             Halt::Reload { trigger } => write!(f, "reload ({trigger})"),
             Halt::Watchdog { location } => write!(f, "watchdog at {location}"),
             Halt::DeepSleep { .. } => write!(f, "deep sleep"),
-            Halt::PowerCut(PowerCut::Brownout) => write!(f, "brownout"),
-            Halt::PowerCut(PowerCut::Loss { .. }) => write!(f, "power loss"),
+            Halt::PowerCut(cut) => write!(f, "{cut}"),
             Halt::VmLost(cause) => write!(f, "Lua VM lost ({})", cause.as_str()),
         }
     }
@@ -86,16 +89,20 @@ pub enum Wait {
     Halted,
 }
 
-/// Everything about the device and its surroundings that a scenario sets up front.
+/// Everything about the device and its surroundings that a scenario sets up front, under the
+/// scenario's names.
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub profile: Profile,
-    pub flash: Vfs,
-    pub initial_tick: u32,
+    /// The device's flash at power-on.
+    pub files: Vfs,
+    /// `configINITIAL_TICK_COUNT` of every boot.
+    pub start_tick: u32,
     pub duration: Micros,
     pub steps: Vec<Step>,
     pub config: serde_json::Value,
-    pub gnss_fix: Option<serde_json::Value>,
+    /// The GNSS fix at power-on.
+    pub gnss: Option<serde_json::Value>,
     pub ip: String,
     /// Whether Wi-Fi is on while awake (awake time is charged at the radio current).
     pub radio: bool,
@@ -114,38 +121,38 @@ pub struct Setup {
 pub const MAX_EVENTS: u64 = 50_000_000;
 
 pub struct World {
-    pub profile: Profile,
-    pub clock: Clock,
-    pub queue: MessageQueue,
-    pub timers: TimerPool,
-    pub recorder: Recorder,
-    pub firmware: Firmware,
+    profile: Profile,
+    clock: Clock,
+    queue: MessageQueue,
+    timers: TimerPool,
+    recorder: Recorder,
+    registrations: Registrations,
     /// The device's flash file system (LittleFS); survives reboots.
-    pub flash: Vfs,
+    flash: Vfs,
     /// Device configuration read by `Config.get`.
-    pub config: serde_json::Value,
-    pub gnss_fix: Option<serde_json::Value>,
-    pub ip: String,
+    config: serde_json::Value,
+    gnss_fix: Option<serde_json::Value>,
+    ip: String,
     /// Generation of the current Lua state: 1 at the first boot, +1 at every reload or boot.
-    pub generation: u32,
+    generation: u32,
     /// The sleep region (RTC memory), kept across deep sleep.
-    pub sleep_region: sleep_region::SleepRegion,
-    pub energy: EnergyMeter,
-    pub radio: bool,
+    sleep_region: sleep_region::SleepRegion,
+    energy: EnergyMeter,
+    radio: bool,
     /// The project's own firmware modules, installed in every state after the built-in ones.
-    pub modules: Arc<UserModules>,
+    modules: Arc<UserModules>,
     /// What their functions return when they have no mock.
-    pub returns: Returns,
+    returns: Returns,
     /// Why the device is running now (`Node.wakeCause()`).
-    pub wake_cause: WakeCause,
+    wake_cause: WakeCause,
     /// A power loss armed to tear the next sleep-region write: the time the power stays off.
-    pub(crate) tear_next_write: Option<Micros>,
+    tear_next_write: Option<Micros>,
     /// The last power loss tore a sleep-region write, so the region keeps its torn bytes.
     rtc_torn: bool,
     /// A task asked to sleep with every task kept (sleepy profiles): the sleep's length.
     sleepy_request: Option<Option<u64>>,
     /// The tasks' images kept and restored so far (the summary's `sleepy` line).
-    pub(crate) sleepy_images: crate::figures::SleepyImages,
+    sleepy_images: crate::figures::SleepyImages,
     /// MQTT is disconnected until this time (`mqtt_disconnect` steps).
     mqtt_down_until: Micros,
     /// What `clock_jump` steps added to the wall clock `os.time()` reads, in µs.
@@ -175,14 +182,14 @@ pub struct World {
     steps_missed: u64,
     /// (virtual time, what failed, `/scripts/x.lua:N`) of each out-of-memory error whose line
     /// the allocator knew: not traced (the device prints no line), read by `luasim check`.
-    pub out_of_memory_at: Vec<(Micros, String, String)>,
+    out_of_memory_at: Vec<(Micros, String, String)>,
     /// Note the script line of each binding call (`runtime::run_noting_lines`).
-    pub note_call_lines: bool,
+    note_call_lines: bool,
     /// `/scripts/x.lua:N` of the binding call running now, when noting.
-    pub call_line: Option<String>,
+    call_line: Option<String>,
     /// (event number, script line) of each event recorded during a binding call, when noting:
     /// not traced (the device's trace has no lines), read by `luasim check`.
-    pub call_lines: Vec<(u64, String)>,
+    call_lines: Vec<(u64, String)>,
 }
 
 impl World {
@@ -191,15 +198,15 @@ impl World {
         debug_assert!(setup.steps.windows(2).all(|w| w[0].at <= w[1].at));
         let region = sleep_region::SleepRegion::new(setup.profile.sleep_region_bytes);
         World {
-            clock: Clock::new(setup.profile.tick_hz, setup.initial_tick),
+            clock: Clock::new(setup.profile.tick_hz, setup.start_tick),
             queue: MessageQueue::new(setup.profile.queue_len),
             timers: TimerPool::new(setup.profile.timer_slots),
             profile: setup.profile,
             recorder,
-            firmware: Firmware::default(),
-            flash: setup.flash,
+            registrations: Registrations::default(),
+            flash: setup.files,
             config: setup.config,
-            gnss_fix: setup.gnss_fix,
+            gnss_fix: setup.gnss,
             ip: setup.ip,
             generation: 0,
             sleep_region: region,
@@ -261,14 +268,6 @@ impl World {
         self.end_at
     }
 
-    pub fn boots(&self) -> u32 {
-        self.boots
-    }
-
-    pub fn reloads(&self) -> u32 {
-        self.reloads
-    }
-
     pub fn halt(&self) -> Option<&Halt> {
         self.halt.as_ref()
     }
@@ -296,7 +295,7 @@ impl World {
         self.wake_cause = wake;
         self.queue.clear();
         self.timers.clear();
-        self.firmware.clear();
+        self.registrations.clear();
         self.clock.reboot();
         self.busy_instructions = 0;
         self.sleepy_request = None;
@@ -338,11 +337,6 @@ impl World {
         self.energy.enter(PowerState::Active, self.clock.now());
     }
 
-    /// Energy used so far, by power state.
-    pub fn energy_report(&self) -> EnergyReport {
-        self.energy.report(self.clock.now(), &self.profile.currents, self.radio)
-    }
-
     /// `rtos.timer_start`: 1 on success, 0 when refused (all of it traced).
     pub fn timer_start(&mut self, id: i64, ms: i64, repeat: i64) -> bool {
         let now = self.clock.ticks_since_boot();
@@ -378,27 +372,11 @@ impl World {
         self.host_heap_peak = self.host_heap_peak.max(used);
     }
 
-    pub fn host_heap_peak(&self) -> usize {
-        self.host_heap_peak
-    }
-
-    pub fn heap_peak(&self) -> usize {
-        self.heap_peak
-    }
-
     /// A firmware message whose data does not fit in the Lua heap is dropped, as the device's
     /// Lua task drops it: a `W/<tag> <text>` line, and counted; the task goes on.
     pub fn drop_too_big(&mut self, tag: &str, text: String) {
         self.heap_drops += 1;
         self.record(EventKind::Log { level: crate::trace::Level::Warn, tag: tag.into(), text, bare: false });
-    }
-
-    pub fn heap_drops(&self) -> u64 {
-        self.heap_drops
-    }
-
-    pub fn steps_missed(&self) -> u64 {
-        self.steps_missed
     }
 
     /// Counts Lua instructions; returns true once the watchdog budget is exhausted.
@@ -437,7 +415,7 @@ impl World {
     /// The earliest moment something is due: a timer expiry, a firmware timeout or a step.
     fn next_deadline(&self) -> Option<Micros> {
         let timer = self.timers.next_due().map(|t| self.clock.tick_time(t));
-        let timeout = self.firmware.next_timeout();
+        let timeout = self.registrations.next_timeout();
         let step = self.steps.get(self.next_step).map(|s| s.at);
         [timer, timeout, step].into_iter().flatten().min()
     }
@@ -476,13 +454,16 @@ impl World {
         Some(step)
     }
 
-    /// Takes a GPIO step due now, if the next step is one.
-    fn take_due_gpio(&mut self) -> bool {
+    /// Takes a step due now that wakes the device from light sleep (a GPIO edge,
+    /// `contract::power`), if the next step is one.
+    fn take_due_wake(&mut self) -> bool {
         let now = self.clock.now();
-        let due =
-            self.steps.get(self.next_step).is_some_and(|s| s.at <= now && matches!(s.action, Action::Gpio { .. }));
+        let due = self
+            .steps
+            .get(self.next_step)
+            .is_some_and(|s| s.at <= now && s.action.reaction(Phase::LightSleep) == Reaction::Wakes);
         if let Some(step) = due.then(|| self.take_step_until(now)).flatten() {
-            self.record(EventKind::Inject { step: format!("{} (wakes the device)", step.action.describe()) });
+            self.record_wake(&step.action);
         }
         due
     }

@@ -3,11 +3,13 @@
 //! wake-ups, brownouts and power losses.
 
 use super::energy::PowerState;
-use super::sleep_region::RtcValue;
+use super::sleep_region::{RegionFull, RtcValue};
 use super::steps::Action;
 use super::{Halt, World};
+use crate::contract::power::{Phase, Reaction};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::EventKind;
+use std::fmt;
 
 /// Why the device is running (ESP-IDF's reset and wake-up causes, simplified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +37,22 @@ impl WakeCause {
     }
 }
 
-/// A power cut a scenario step causes while the device is awake.
+/// A power cut a scenario step causes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PowerCut {
     /// The supply sags: the chip resets and RTC memory is lost.
     Brownout,
     /// The supply is gone for `off_us`; RTC memory is lost (or torn, mid-write).
     Loss { off_us: Micros },
+}
+
+impl fmt::Display for PowerCut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PowerCut::Brownout => "brownout",
+            PowerCut::Loss { .. } => "power loss",
+        })
+    }
 }
 
 impl World {
@@ -55,32 +66,8 @@ impl World {
         let until = until.min(self.end_at);
         while let Some(step) = self.take_step_paced(until) {
             self.clock.advance_to(step.at);
-            match step.action.clone() {
-                Action::Gpio { pin } => {
-                    self.record(EventKind::Inject { step: format!("gpio {pin} (wakes the device)") });
-                    return WakeCause::Gpio;
-                }
-                Action::Brownout => {
-                    self.record(EventKind::Inject { step: "brownout".into() });
-                    self.sleep_region.wipe();
-                    return WakeCause::Brownout;
-                }
-                Action::PowerLoss { off_us, during_write: true } => {
-                    self.record(EventKind::Inject { step: step.action.describe() });
-                    self.tear_next_write = Some(off_us);
-                }
-                Action::PowerLoss { off_us, during_write: false } => {
-                    self.record(EventKind::Inject { step: "power loss".into() });
-                    self.sleep_region.wipe();
-                    self.power_off(off_us);
-                    return WakeCause::PowerOn;
-                }
-                // The broker's outage happens outside the device, asleep or not.
-                outage @ Action::MqttDisconnect { .. } => self.apply(outage),
-                other => {
-                    self.steps_missed += 1;
-                    self.record(EventKind::Inject { step: format!("missed while asleep: {}", other.describe()) });
-                }
+            if let Some(cause) = self.step_while_asleep(step.action) {
+                return cause;
             }
         }
         let until = until.min(self.end_at);
@@ -122,7 +109,7 @@ impl World {
         let mut cause = WakeCause::Timer;
         while let Some(next) = self.next_due(until) {
             self.clock.advance_to(next);
-            if self.take_due_gpio() {
+            if self.take_due_wake() {
                 cause = WakeCause::Gpio;
                 break;
             }
@@ -164,15 +151,54 @@ impl World {
         }
     }
 
-    /// `RTC.set` while a `power_loss: { during_write: true }` step is armed: the write is torn
-    /// and the power goes. Returns true when that happened.
-    pub fn tear_rtc_write_if_armed(&mut self, key: &[u8], value: Option<RtcValue>) -> bool {
-        let Some(off_us) = self.tear_next_write.take() else { return false };
+    /// `RTC.set` (`None`: `RTC.remove`). Returns `Ok(false)` when a `power_loss: {
+    /// during_write: true }` step was armed: the write is torn and the power goes.
+    pub fn rtc_write(&mut self, key: &[u8], value: Option<RtcValue>) -> Result<bool, RegionFull> {
+        let Some(off_us) = self.tear_next_write.take() else {
+            return self.sleep_region.set(key, value).map(|()| true);
+        };
         self.sleep_region.tear_write(key, value);
         self.rtc_torn = true;
         self.record(EventKind::Inject { step: "power loss during a sleep-region write".into() });
         self.cut_power(PowerCut::Loss { off_us });
-        true
+        Ok(false)
+    }
+
+    /// `RTC.clear`.
+    pub fn rtc_clear(&mut self) {
+        self.sleep_region.clear();
+    }
+
+    /// A step that finds the device in deep sleep, played as `contract::power` says; returns
+    /// the wake cause when it ends the sleep.
+    fn step_while_asleep(&mut self, action: Action) -> Option<WakeCause> {
+        match action.reaction(Phase::DeepSleep) {
+            Reaction::Enters | Reaction::Outside => self.apply(action),
+            Reaction::Wakes => {
+                self.record_wake(&action);
+                return Some(WakeCause::Gpio);
+            }
+            Reaction::CutsPower => match action.power_cut() {
+                Some(cut) => {
+                    self.record(EventKind::Inject { step: cut.to_string() });
+                    return Some(self.after_power_cut(cut));
+                }
+                None => self.apply(action),
+            },
+            Reaction::Missed => self.miss(&action, "asleep"),
+        }
+        None
+    }
+
+    /// Traces a step that wakes the device.
+    pub(super) fn record_wake(&mut self, action: &Action) {
+        self.record(EventKind::Inject { step: format!("{} (wakes the device)", action.describe()) });
+    }
+
+    /// Traces and counts a step nobody was there to take (`missed while asleep: ...`).
+    fn miss(&mut self, action: &Action, state: &str) {
+        self.steps_missed += 1;
+        self.record(EventKind::Inject { step: format!("missed while {state}: {}", action.describe()) });
     }
 
     fn power_off(&mut self, off_us: Micros) {
@@ -180,12 +206,11 @@ impl World {
         let back = self.clock.now().saturating_add(off_us).min(self.end_at);
         while let Some(step) = self.take_step_paced(back) {
             self.clock.advance_to(step.at);
-            if let Action::MqttDisconnect { .. } = step.action {
-                self.apply(step.action);
-                continue;
+            match step.action.reaction(Phase::Off) {
+                Reaction::Outside => self.apply(step.action),
+                // Nothing else reaches a chip without power (`contract::power`'s tests).
+                _ => self.miss(&step.action, "off"),
             }
-            self.steps_missed += 1;
-            self.record(EventKind::Inject { step: format!("missed while off: {}", step.action.describe()) });
         }
         let back = back.min(self.end_at);
         self.clock.advance_to(back);

@@ -1,5 +1,5 @@
-//! The firmware's side of the bindings: subscriptions made from Lua (EventBus, MQTT,
-//! `Node.setTimeout`), each stamped with the generation of the Lua state that made it, and the
+//! The firmware's registrations, its side of the bindings: subscriptions made from Lua
+//! (EventBus, MQTT, `Node.setTimeout`), each stamped with the generation of the Lua state that made it, and the
 //! device configuration scripts read with `Config.get`.
 //!
 //! When an event arrives, every matching registration of the current generation gets a
@@ -39,14 +39,14 @@ pub struct Registration {
 
 /// Registrations and firmware timers; lost at reboot, kept across a reload.
 #[derive(Debug, Default)]
-pub struct Firmware {
+pub struct Registrations {
     registrations: BTreeMap<u64, Registration>,
     next_id: u64,
     /// `Node.setTimeout` expiries: (due, registration id) in order.
     timeouts: BTreeMap<(Micros, u64), ()>,
 }
 
-impl Firmware {
+impl Registrations {
     pub fn next_timeout(&self) -> Option<Micros> {
         self.timeouts.keys().next().map(|(at, _)| *at)
     }
@@ -110,11 +110,11 @@ impl World {
         if let (Listener::Mqtt { filter }, Some(outside)) = (&listener, self.outside.as_mut()) {
             outside.subscribe(filter);
         }
-        let fw = &mut self.firmware;
-        fw.next_id += 1;
-        let id = fw.next_id;
+        let regs = &mut self.registrations;
+        regs.next_id += 1;
+        let id = regs.next_id;
         let what = listener.describe();
-        fw.registrations.insert(id, Registration { generation: self.generation, listener });
+        regs.registrations.insert(id, Registration { generation: self.generation, listener });
         self.record(EventKind::Subscribe { id, generation: self.generation, what });
         id
     }
@@ -123,17 +123,17 @@ impl World {
     pub fn set_timeout(&mut self, ms: u64) -> u64 {
         let id = self.register(Listener::Timeout);
         let due = self.clock.now().saturating_add(ms.saturating_mul(1_000));
-        self.firmware.timeouts.insert((due, id), ());
+        self.registrations.timeouts.insert((due, id), ());
         id
     }
 
     pub fn fire_due_timeouts(&mut self) {
         let now = self.clock.now();
-        while let Some((&(due, id), _)) = self.firmware.timeouts.iter().next() {
+        while let Some((&(due, id), _)) = self.registrations.timeouts.iter().next() {
             if due > now {
                 break;
             }
-            self.firmware.timeouts.remove(&(due, id));
+            self.registrations.timeouts.remove(&(due, id));
             self.deliver(id, CallbackArgs::None);
         }
     }
@@ -167,13 +167,13 @@ impl World {
 
     /// Whether registration `id` may run now; traces the skip when it may not.
     pub fn may_call(&mut self, id: u64) -> bool {
-        let Some(reg) = self.firmware.get(id) else { return false };
+        let Some(reg) = self.registrations.get(id) else { return false };
         if reg.generation == self.generation || self.profile.naive_reload {
             return true;
         }
         let (made_in, what) = (reg.generation, reg.listener.describe());
         // A stale registration falls away at the first event that would have called it.
-        self.firmware.registrations.remove(&id);
+        self.registrations.registrations.remove(&id);
         self.record(EventKind::Skip { id, what, made_in, current: self.generation });
         false
     }
@@ -185,7 +185,7 @@ impl World {
     }
 
     fn matching(&self, pred: impl Fn(&Listener) -> bool) -> Vec<u64> {
-        self.firmware.registrations.iter().filter(|(_, r)| pred(&r.listener)).map(|(id, _)| *id).collect()
+        self.registrations.registrations.iter().filter(|(_, r)| pred(&r.listener)).map(|(id, _)| *id).collect()
     }
 
     /// `Config.get("a.b.c")`: the value at a dotted path, `None` when any part is missing.
