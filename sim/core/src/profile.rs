@@ -69,6 +69,10 @@ pub struct LuatosBuild {
     pub sys_heap_bytes: u64,
     /// ...and the bytes the firmware itself holds once booted (Wi-Fi, drivers, buffers).
     pub sys_heap_used_bytes: u64,
+    /// The firmware type number `rtos.version(true)` gives second (`LUAT_CONF_FIRMWARE_TYPE_NUM`;
+    /// 0 when the build does not define it).
+    #[serde(default)]
+    pub firmware_type: u64,
 }
 
 /// Supply current in each power state, in mA (datasheet-typical figures; see `docs/energy.md`).
@@ -113,7 +117,15 @@ pub fn built_in_yaml(name: &str) -> Option<&'static str> {
     BUILT_IN.iter().chain(SIMULATOR_ONLY.iter()).find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
+/// The build option that selects LuatOS's surface and semantics (`docs/luatos.md`).
+pub const LUATOS: &str = "luatos";
+
 impl Profile {
+    /// Whether the build has an optional module (`telegram`, `gnss`, `luatos`).
+    pub fn has_module(&self, module: &str) -> bool {
+        self.modules.iter().any(|m| m == module)
+    }
+
     /// Loads a built-in profile by name.
     pub fn built_in(name: &str) -> Option<Profile> {
         let text = built_in_yaml(name)?;

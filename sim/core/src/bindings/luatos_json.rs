@@ -19,7 +19,7 @@ use crate::bindings::args::{format_g, type_name};
 use mlua::{LightUserData, Lua, MultiValue, Table, Value};
 
 pub const BINDING: Binding =
-    Binding { name: "json", module: Some("luatos"), lean: false, simulator_only: true, install };
+    Binding { name: "json", module: Some(crate::profile::LUATOS), lean: false, simulator_only: true, install };
 
 /// Deepest nesting either direction accepts (cjson's `DEFAULT_*_MAX_DEPTH`).
 const MAX_DEPTH: usize = 1000;

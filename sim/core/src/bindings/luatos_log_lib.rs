@@ -22,7 +22,7 @@ use crate::trace::{EventKind, Level};
 use mlua::{Function, Lua, Value};
 
 pub const BINDING: Binding =
-    Binding { name: "log", module: Some("luatos"), lean: false, simulator_only: true, install };
+    Binding { name: "log", module: Some(crate::profile::LUATOS), lean: false, simulator_only: true, install };
 
 /// Registry slots of the current level and style.
 const LEVEL: &str = "luasim.luatos.log.level";

@@ -11,7 +11,7 @@ use super::{function, Args, BindResult, Binding};
 use mlua::{Lua, Table, Value};
 
 pub const BINDING: Binding =
-    Binding { name: "string", module: Some("luatos"), lean: false, simulator_only: true, install };
+    Binding { name: "string", module: Some(crate::profile::LUATOS), lean: false, simulator_only: true, install };
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 

@@ -10,13 +10,11 @@
 
 use super::loader;
 use crate::device::{note_out_of_memory, with_world, Device};
+use crate::profile::LUATOS;
 use crate::trace::{EventKind, Level};
 use crate::vfs::MAIN_SCRIPT;
 use mlua::{ffi, Function, Lua, Result, Table, Value};
 use std::rc::Rc;
-
-/// The build option that selects LuatOS's surface and semantics.
-pub const MODULE: &str = "luatos";
 
 /// LuatOS's sys.lua as this build embeds it.
 pub const LUATOS_SYS_LUA: &str = include_str!("../../../../lua/luatos/sys.lua");
@@ -24,12 +22,21 @@ pub const LUATOS_SYS_LUA: &str = include_str!("../../../../lua/luatos/sys.lua");
 /// How long LuatOS waits between the end of the Lua VM and the reset (`LUAT_EXIT_REBOOT_DELAY`).
 pub const EXIT_REBOOT_DELAY_MS: u64 = 15_000;
 
+/// The tag of LuatOS's own lines about `main.lua` and the end of the VM.
+pub const MAIN_TAG: &str = "main";
+
+/// How the line that ends the Lua VM starts (`Lua VM exit!! reboot in 15000ms`).
+pub const VM_EXIT: &str = "Lua VM exit!!";
+
+/// The line LuatOS's `report` prints before the error message of `main.lua`.
+pub const REPORT_HEADER: &str = "Luat: ";
+
 /// Registry slot of the prelude's `loadfile`, taken before any script runs.
 const LOADFILE_KEY: &str = "luasim.luatos.loadfile";
 
 /// Whether the state's build is a LuatOS one.
 pub fn is_luatos(lua: &Lua) -> bool {
-    with_world(lua, |w| w.has_module(MODULE))
+    with_world(lua, |w| w.has_module(LUATOS))
 }
 
 /// Loads LuatOS's sys.lua as the globals `sys` and `sysplus` and in `package.loaded`, and
@@ -64,16 +71,16 @@ pub fn run_generation(device: &Rc<Device>, lua: &Lua) -> Result<()> {
     if device.with_world(|w| w.halt().is_some()) {
         return Ok(());
     }
-    let log = |text: String| EventKind::Log { level: Level::Error, tag: "main".into(), text, bare: false };
+    let log = |text: String| EventKind::Log { level: Level::Error, tag: MAIN_TAG.into(), text, bare: false };
     if let Some(message) = failure {
         note_out_of_memory(lua, &format!("script {MAIN_SCRIPT}"), &message);
         device.with_world(|w| {
-            w.record(log("Luat: ".into()));
+            w.record(log(REPORT_HEADER.into()));
             w.record(log(message));
         });
     }
     device.with_world(|w| {
-        w.record(log(format!("Lua VM exit!! reboot in {EXIT_REBOOT_DELAY_MS}ms")));
+        w.record(log(format!("{VM_EXIT} reboot in {EXIT_REBOOT_DELAY_MS}ms")));
         w.lua_vm_exit(EXIT_REBOOT_DELAY_MS);
     });
     Ok(())

@@ -8,6 +8,7 @@ mod doc;
 mod files;
 mod folder;
 pub mod hostfs;
+mod luadb;
 mod schema;
 mod yaml_budget;
 
@@ -262,6 +263,11 @@ impl Scenario {
                         format!("scripts: cannot read folder {}: {e}", dir.display()),
                     )
                 })?;
+                let found = if profile.has_module(crate::profile::LUATOS) {
+                    luadb::flatten(found).map_err(|e| invalid(format!("scripts: {e}")))?
+                } else {
+                    found
+                };
                 let flash = Vfs::under_scripts(found);
                 (flash, Some(dir))
             }

@@ -283,7 +283,7 @@ impl World {
 
     /// Whether the build has an optional module (`telegram`, `gnss`).
     pub fn has_module(&self, module: &str) -> bool {
-        self.profile.modules.iter().any(|m| m == module)
+        self.profile.has_module(module)
     }
 
     /// Resets the device: queue, timers and firmware registrations are lost (main RAM), the tick
