@@ -282,7 +282,8 @@ fn print_joins_with_spaces() {
 }
 
 // 8. rtos — luat/modules/luat_lib_rtos.c: bsp, version, firmware ("LuatOS-SoC_%s_%s" of
-// version and bsp), buildDate, nop, autoCollectMem, meminfo("sys"|"lua"|"psram").
+// version and bsp), buildDate, nop, autoCollectMem, meminfo("sys"|"lua"|"psram"); l_rtos_version:
+// with `true`, also LUAT_CONF_FIRMWARE_TYPE_NUM (or 0) and 32 or 64 (LUAT_CONF_VM_64bit).
 #[test]
 fn rtos_describes_the_luatos_firmware_and_its_system_heap() {
     let r = luatos(
@@ -291,13 +292,22 @@ fn rtos_describes_the_luatos_firmware_and_its_system_heap() {
 print(rtos.bsp(), rtos.version(), rtos.firmware(), rtos.buildDate())
 print(select('#', rtos.nop()), select('#', rtos.autoCollectMem(100, 80, 90)))
 print(rtos.meminfo("sys"))
+print(rtos.version(true))
+print(select('#', rtos.version(false)), select('#', rtos.version(1)))
 local total = rtos.meminfo()
 print(total, (rtos.meminfo("lua")), rtos.meminfo("psram"))
 "#,
     );
     assert_eq!(
         printed(&r),
-        ["ESP32C3 V1010 LuatOS-SoC_V1010_ESP32C3 Jan  1 2025", "0 0", "262144 98304 98304", "163840 163840 0 0 0",]
+        [
+            "ESP32C3 V1010 LuatOS-SoC_V1010_ESP32C3 Jan  1 2025",
+            "0 0",
+            "262144 98304 98304",
+            "V1010 0 64",
+            "1 1",
+            "163840 163840 0 0 0",
+        ]
     );
 }
 
@@ -424,4 +434,43 @@ fn a_luatos_project_folder_runs_as_it_is() {
     )
     .expect("runs");
     assert!(report.passed(), "{:#?}", report.outcomes);
+}
+
+/// A project folder with its modules in subfolders, as many LuatOS projects keep them: the
+/// flasher writes every file to one folder (`/luadb/`) and `require` finds a module by its
+/// name alone (openLuat/LuatOS `lua/src/loadlib.c`, the `/luadb/%s.lua` search path). Two
+/// different files of one name are refused at load, naming both.
+#[test]
+fn modules_in_subfolders_are_found_by_name_as_the_flasher_lays_them_out() {
+    let dir = std::env::temp_dir().join(format!("luasim-luatos-folders-{}", std::process::id()));
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "main.lua",
+        "PROJECT = 'folders'\nVERSION = '1.0.0'\nlocal h = require 'helper'\nlog.info('main', h.greet())\nsys.run()\n",
+    );
+    write("net/helper.lua", "local M = {}\nfunction M.greet() return require('deep_util').word end\nreturn M\n");
+    write("net/more/deep_util.lua", "return { word = 'found in a subfolder' }\n");
+    let yaml = format!("name: folders\ndevice: luatos\nduration: 1s\nscripts: {}\n", dir.display());
+    let scenario_path = dir.join("folders.yaml");
+    std::fs::write(&scenario_path, &yaml).unwrap();
+    let load = || luasim_core::scenario::Scenario::load(&scenario_path, &luasim_core::scenario::HostFiles);
+    let report = luasim_core::runtime::run(
+        &load().expect("loads"),
+        &luasim_core::runtime::RunOptions { keep_events: true, ..Default::default() },
+    )
+    .expect("runs");
+    assert!(report.passed(), "{:#?}", report.outcomes);
+    assert!(printed(&report).iter().any(|l| l.contains("I/user.main found in a subfolder")), "{:?}", printed(&report));
+
+    write("other/helper.lua", "return {}\n");
+    let error = load().expect_err("two helper.lua files").to_string();
+    assert!(
+        error.contains("`net/helper.lua` and `other/helper.lua` would both be `helper.lua` on the device"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

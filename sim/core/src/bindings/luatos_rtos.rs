@@ -2,7 +2,9 @@
 //! `luatos` module: the firmware's description of itself and its system heap.
 //!
 //! From LuatOS's documentation and `luat/modules/luat_lib_rtos.c` (openLuat/LuatOS):
-//! `rtos.bsp()` names the board support package, `rtos.version()` the firmware version,
+//! `rtos.bsp()` names the board support package, `rtos.version()` the firmware version
+//! (`rtos.version(true)` adds the firmware type number, `LUAT_CONF_FIRMWARE_TYPE_NUM` or 0, and
+//! the VM's width, 64 here: the simulator's Lua has 64-bit integers and doubles),
 //! `rtos.firmware()` is `LuatOS-SoC_<version>_<bsp>`, `rtos.buildDate()` is C's `__DATE__`;
 //! `rtos.meminfo("sys")` reports the system heap rather than the Lua heap (`"lua"`, the
 //! default), `"psram"` the PSRAM (none on this chip: zeros); `rtos.nop()` does nothing;
@@ -17,7 +19,7 @@ use crate::profile::LuatosBuild;
 use mlua::{Lua, Table};
 
 pub const BINDING: Binding =
-    Binding { name: "rtos", module: Some("luatos"), lean: false, simulator_only: true, install };
+    Binding { name: "rtos", module: Some(crate::profile::LUATOS), lean: false, simulator_only: true, install };
 
 /// The firmware's figures: the profile's, or for a build that names the `luatos` module without
 /// them, the chip's name as the bsp and nothing on the system heap.
@@ -29,6 +31,7 @@ fn build(lua: &Lua) -> LuatosBuild {
             build_date: "Jan  1 2025".into(),
             sys_heap_bytes: 0,
             sys_heap_used_bytes: 0,
+            firmware_type: 0,
         })
     })
 }
@@ -36,7 +39,7 @@ fn build(lua: &Lua) -> LuatosBuild {
 fn install(lua: &Lua) -> mlua::Result<()> {
     let rtos: Table = lua.globals().get("rtos")?;
     rtos.raw_set("bsp", function(lua, "bsp", |lua, _| Ok(build(lua).bsp))?)?;
-    rtos.raw_set("version", function(lua, "version", |lua, _| Ok(build(lua).version))?)?;
+    rtos.raw_set("version", function(lua, "version", version)?)?;
     rtos.raw_set(
         "firmware",
         function(lua, "firmware", |lua, _| {
@@ -56,6 +59,21 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             Ok(())
         })?,
     )
+}
+
+/// Width of the simulated VM's numbers (`LUAT_CONF_VM_64bit` builds say 64).
+const VM_BITS: i64 = 64;
+
+/// `rtos.version([numbers])`: the version; with `true` also the firmware type number and the
+/// VM's width (`l_rtos_version`).
+fn version(lua: &Lua, args: Args) -> BindResult<mlua::MultiValue> {
+    let b = build(lua);
+    let text = mlua::Value::String(lua.create_string(&b.version)?);
+    if matches!(args.get(1), mlua::Value::Boolean(true)) {
+        let numbers = [mlua::Value::Integer(b.firmware_type as i64), mlua::Value::Integer(VM_BITS)];
+        return Ok(std::iter::once(text).chain(numbers).collect());
+    }
+    Ok(std::iter::once(text).collect())
 }
 
 /// `rtos.meminfo([kind])`: `total, used, max_used` of the Lua heap (`"lua"`), the system heap
