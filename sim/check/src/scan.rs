@@ -33,6 +33,9 @@ pub struct Use {
     pub access: Access,
     /// Runs when the file runs (not inside a function body).
     pub top_level: bool,
+    /// A write of the module of the global's own name, `sys = require "sys"`: the global gets
+    /// the table it already holds (or the `require` fails at run time).
+    pub rebinds_module: bool,
     /// Byte offset, for guards.
     byte: usize,
 }
@@ -273,7 +276,7 @@ impl Walker {
     }
 
     fn record(&mut self, path: Vec<String>, at: Vec<Pos>, access: Access, byte: usize) {
-        self.uses.push(Use { path, at, access, top_level: self.depth == 0, byte });
+        self.uses.push(Use { path, at, access, top_level: self.depth == 0, rebinds_module: false, byte });
     }
 
     /// Globals read bare (as a test) among the uses recorded since `from`.
@@ -302,6 +305,21 @@ impl Walker {
     }
 
     /// The static global path an expression names (`MQTT.publish`), without recording it.
+    /// The module name of `require "name"` / `require("name")` with the global `require`.
+    fn required_module(&self, expression: &Expression) -> Option<String> {
+        let Expression::FunctionCall(call) = expression else { return None };
+        let Prefix::Name(name) = call.prefix() else { return None };
+        if text(name) != "require" || !matches!(self.resolve("require"), Resolved::Global) {
+            return None;
+        }
+        let suffixes: Vec<&Suffix> = call.suffixes().collect();
+        let [Suffix::Call(Call::AnonymousCall(args))] = suffixes.as_slice() else { return None };
+        match call_args(args).1.as_slice() {
+            [Arg { literal: Some(Literal::String(module)), .. }] => Some(module.clone()),
+            _ => None,
+        }
+    }
+
     fn static_path(&self, expression: &Expression) -> Option<Vec<String>> {
         match expression {
             Expression::Var(Var::Name(t)) => self.root_path(t),
@@ -354,14 +372,19 @@ impl Walker {
     fn statement(&mut self, stmt: &Stmt) -> Vec<String> {
         match stmt {
             Stmt::Assignment(a) => {
-                for e in a.expressions().iter() {
+                let exprs: Vec<&Expression> = a.expressions().iter().collect();
+                for e in &exprs {
                     self.expression(e);
                 }
-                for var in a.variables().iter() {
+                for (i, var) in a.variables().iter().enumerate() {
                     match var {
                         Var::Name(t) => {
                             if let Resolved::Global = self.resolve(&text(t)) {
                                 self.record(vec![text(t)], vec![pos(t)], Access::Write, byte(t));
+                                let required = exprs.get(i).and_then(|e| self.required_module(e));
+                                if let Some(last) = self.uses.last_mut() {
+                                    last.rebinds_module = required.is_some_and(|m| m == text(t));
+                                }
                             }
                         }
                         Var::Expression(ve) => self.chain(ve.prefix(), ve.suffixes().collect(), true),

@@ -1,7 +1,9 @@
 //! Globals a script sets at its top level. They are shared by every script of the Lua state
 //! (main.lua, rules.lua, sys.lua, every callback) and start from nothing at each reload, so a
 //! forgotten `local` couples scripts by accident; assigning a device global (`print`, `Log`,
-//! `sys`) replaces it for everyone. A global another script reads (`RULES_VERSION`, set by
+//! `sys`) replaces it for everyone, unless it is given the module of its own name
+//! (`sys = require "sys"`, common in LuatOS scripts: the same table again, or a `require` that
+//! fails at run time, where the runs see it). A global another script reads (`RULES_VERSION`, set by
 //! rules.lua and reported by main.lua) is shared on purpose and not a leak.
 
 use super::{first_of_each, more_uses, Lint, LintContext};
@@ -22,6 +24,7 @@ impl Lint for GlobalLeak {
                 && u.path.len() == 1
                 && !cx.api.settings.contains_key(&u.path[0])
                 && (cx.api.globals.contains_key(&u.path[0]) || !cx.read_elsewhere.contains(&u.path[0]))
+                && !(u.rebinds_module && cx.api.globals.contains_key(&u.path[0]))
         });
         for (u, more) in first_of_each(writes, |u| u.path[0].clone()) {
             let name = &u.path[0];
@@ -72,5 +75,17 @@ mod tests {
             found[2],
             "3:1 global-leak assigning `Log` replaces the device's `Log` for every script of the state"
         );
+    }
+
+    #[test]
+    fn a_device_global_given_its_own_module_is_no_leak() {
+        let source = "sys = require(\"sys\")\nsys = require \"sys\"\nsys = require(\"sysplus\")\n\
+                      helper = require \"helper\"\nlocal require = print\nsys = require \"sys\"\n";
+        let found = lint_source(source, None, &[]);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        // Line 6's `require` is a local, not Lua's: it is the one more use.
+        assert!(found[0].starts_with("3:1 global-leak assigning `sys` replaces"), "{found:?}");
+        assert!(found[0].ends_with("(and 1 more use)"), "{found:?}");
+        assert!(found[1].starts_with("4:1 global-leak `helper` is a global set at the top level"), "{found:?}");
     }
 }
