@@ -212,6 +212,31 @@ fn deny_turns_a_warning_into_an_error_and_unknown_codes_cannot_be_checked() {
     assert_eq!(lower.status.code(), Some(2), "a device failure cannot be lowered");
 }
 
+/// On a `luatos` build a script error does not stop at an error line: LuatOS's VM ends and the
+/// device resets 15 s later, at every boot (`luat/modules/luat_main.c`), and so does a
+/// `main.lua` that returns. The gate says so at the line that failed.
+#[test]
+fn a_luatos_vm_that_ends_is_not_ready() {
+    let root = repo_root();
+    for (file, line) in [
+        ("luatos_main_error/main.lua", Some(4)),
+        ("luatos_task_error/main.lua", Some(6)),
+        ("luatos_main_returns/main.lua", None),
+    ] {
+        let arg = format!("tests/check/{file}");
+        let out = luasim_check(&root, &[&arg, "--device", "luatos"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{file}:\n{stdout}");
+        let want = match line {
+            Some(line) => format!("error[runtime-error]: {arg}:{line}: the Lua VM ended"),
+            None => "error[runtime-error]: the Lua VM ended, so LuatOS resets the device 15 s later, at every boot: \
+                     main.lua returned"
+                .to_string(),
+        };
+        assert!(stdout.contains(&want), "{file}: no `{want}` in\n{stdout}");
+    }
+}
+
 #[test]
 fn every_bundled_example_is_ready() {
     let examples = repo_root().join("lua/examples");

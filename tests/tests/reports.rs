@@ -64,6 +64,16 @@ fn the_first_error_and_the_nearest_miss_are_in_the_outcomes() {
     assert!(passing.outcomes.iter().all(|o| o.cause.is_none()), "a passed expectation has no cause");
 }
 
+/// LuatOS prints `main.lua`'s error as a header line (`Luat: `) and the message on the next
+/// (`luat/modules/luat_main.c`, `report`): the cause a report shows is both.
+#[test]
+fn a_first_error_that_is_only_a_header_takes_the_line_after_it() {
+    let report = run_yaml(&luasim_tests::scenario("luatos", "1s", "local t = nil\nlocal v = t.field\n"));
+    let errors = report.outcomes.iter().find_map(|o| o.cause.as_ref()).expect("the no-errors expectation failed");
+    assert_eq!(errors.kind, CauseKind::FirstError);
+    assert_eq!(errors.line, "E/main Luat: /scripts/main.lua:2: attempt to index a nil value (local 't')");
+}
+
 #[test]
 fn run_quiet_and_json_show_the_error() {
     let dir = in_temp_dir("run", &[("s.yaml", THIRD_ROUND)]);

@@ -9,7 +9,7 @@
 
 use super::report::{Finding, ScenarioFigures, Severity};
 use luasim_core::expect::Target;
-use luasim_core::runtime::RunReport;
+use luasim_core::runtime::{luatos, RunReport};
 use luasim_core::scenario::Scenario;
 use luasim_core::time::Micros;
 use luasim_core::trace::{EventKind, Level, RejectReason};
@@ -127,11 +127,19 @@ fn expectations(scenario: &Scenario, run: &RunReport, name: &str) -> Vec<Finding
 }
 
 /// Errors the run recorded: the watchdog, a refused sleep-region write, out of memory, errors in
-/// scripts, callbacks and tasks; error lines the scripts logged themselves are warnings.
+/// scripts, callbacks and tasks, the end of a LuatOS VM; error lines the scripts logged
+/// themselves are warnings.
 fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String) -> Vec<Finding> {
     let mut out: Vec<(usize, Finding)> = Vec::new();
+    // The last error line logged, for what ended a LuatOS VM.
+    let mut last_error: Option<String> = None;
     for event in &run.events {
         let finding = match &event.kind {
+            EventKind::Log { level: Level::Error, tag, text, .. }
+                if tag == luatos::MAIN_TAG && text.starts_with(luatos::VM_EXIT) =>
+            {
+                vm_exit(last_error.take(), file)
+            }
             EventKind::Error { what, message } => {
                 // Where the finding goes: the first script frame the message names, or for out
                 // of memory (no traceback) the line the allocator refused at.
@@ -170,11 +178,16 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
                 );
                 located(f, detail, file)
             }
-            EventKind::Log { level: Level::Error, .. } => Finding::new(
-                Severity::Warning,
-                "error-log",
-                format!("the scripts log an error: `{}`", event.log_line().unwrap_or_default()),
-            ),
+            EventKind::Log { level: Level::Error, text, .. } => {
+                if text != luatos::REPORT_HEADER {
+                    last_error = Some(text.clone());
+                }
+                Finding::new(
+                    Severity::Warning,
+                    "error-log",
+                    format!("the scripts log an error: `{}`", event.log_line().unwrap_or_default()),
+                )
+            }
             _ => continue,
         };
         // One finding per place: the same line failing again (with other figures) is counted.
@@ -188,6 +201,33 @@ fn errors(run: &RunReport, name: &str, heap: &str, file: &dyn Fn(&str) -> String
     out.into_iter()
         .map(|(times, f)| if times > 1 { f.note(format!("{times} times in this scenario")) } else { f })
         .collect()
+}
+
+/// LuatOS's Lua VM ended (`luat_main.c`): `main.lua` failed or returned, or a task error ended
+/// it; the device resets 15 s later and, on every boot, again. `cause` is the error line logged
+/// before it.
+fn vm_exit(cause: Option<String>, file: &dyn Fn(&str) -> String) -> Finding {
+    let ended = "the Lua VM ended, so LuatOS resets the device 15 s later, at every boot";
+    match cause {
+        Some(cause) => {
+            // A task error comes back through sys.lua's `assert(err)`, which puts its own place first.
+            let cause = strip_sys_lua_place(&cause);
+            let text = error_text(cause);
+            located(Finding::new(Severity::Error, "runtime-error", format!("{ended}: {text}")), cause, file)
+        }
+        None => Finding::new(Severity::Error, "runtime-error", format!("{ended}: main.lua returned"))
+            .help("end main.lua with `sys.run()`, which keeps the VM running"),
+    }
+}
+
+/// `message` without a leading `sys.lua:N: `.
+fn strip_sys_lua_place(message: &str) -> &str {
+    let Some(rest) = message.strip_prefix("sys.lua:") else { return message };
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    match rest[digits..].strip_prefix(": ") {
+        Some(after) if digits > 0 => after,
+        _ => message,
+    }
 }
 
 /// A refused timer (all slots busy) and dropped queue messages, with what was running then.

@@ -361,8 +361,21 @@ impl Check {
         if hit {
             self.seen += 1;
             self.first.get_or_insert(event.at_us);
-            if errors && self.cause.is_none() {
-                self.cause = Some((Cause { kind: CauseKind::FirstError, at_us: event.at_us, line }, 1.0));
+            match &mut self.cause {
+                None if errors => {
+                    self.cause = Some((Cause { kind: CauseKind::FirstError, at_us: event.at_us, line }, 1.0));
+                }
+                // A header line whose message is the next line (LuatOS's `Luat: `, then the
+                // error): the cause is both.
+                Some((first, _))
+                    if errors
+                        && first.at_us == event.at_us
+                        && first.line.ends_with(": ")
+                        && event.log_line().is_some() =>
+                {
+                    first.line.push_str(line.split_once(' ').map_or(line.as_str(), |(_, text)| text));
+                }
+                _ => {}
             }
         } else if let (false, Some(Matcher::Substring(needle))) = (errors, matcher) {
             if self.seen < e.count.min {
