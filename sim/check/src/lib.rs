@@ -442,8 +442,10 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
         }
     }
     let mut assigned = BTreeSet::new();
+    let mut fields_named = BTreeSet::new();
     for (_, scan) in &scans {
         note_assigned(scan, &mut assigned);
+        fields_named.extend(scan.fields_named.iter().cloned());
     }
     let others: BTreeSet<(&str, &[u8])> = scenarios
         .iter()
@@ -455,6 +457,7 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
         if let Ok(scan) = scan::scan(&String::from_utf8_lossy(source)) {
             note_assigned(&scan, &mut assigned);
             note_read(&scan, &mut reads_of_others);
+            fields_named.extend(scan.fields_named);
         }
     }
     let config_keys = (!scenarios.is_empty()).then(|| config_keys(scenarios));
@@ -471,6 +474,7 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
             assigned: &assigned,
             read_elsewhere: &read_elsewhere,
             config_keys: config_keys.as_ref(),
+            fields_named: &fields_named,
         };
         findings.extend(lints::lint(&cx));
     }

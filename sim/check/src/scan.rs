@@ -15,6 +15,7 @@ use full_moon::ast::{
 use full_moon::node::Node;
 use full_moon::tokenizer::{Symbol, TokenReference, TokenType};
 use full_moon::LuaVersion;
+use std::collections::BTreeSet;
 
 /// A 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,19 @@ struct Guard {
 #[derive(Debug, Clone, Default)]
 pub struct Scan {
     pub uses: Vec<Use>,
+    /// Method calls on values that are no global (`s:toHex()` on a local or an expression).
+    pub methods: Vec<MethodCall>,
+    /// Names the script gives table fields anywhere (`M.split = ...`, `function M:split()`,
+    /// `{ split = ... }`): a method call of such a name may be the script's own.
+    pub fields_named: BTreeSet<String>,
     guards: Vec<Guard>,
+}
+
+/// `value:name(...)` where `value` is no global.
+#[derive(Debug, Clone)]
+pub struct MethodCall {
+    pub name: String,
+    pub at: Pos,
 }
 
 impl Scan {
@@ -159,7 +172,7 @@ fn scan_here(source: &str) -> Result<Scan, ScanError> {
         .map_err(|errors| errors.into_iter().next().map_or(ScanError::Unparsed, |e| ScanError::Parse(Box::new(e))))?;
     let mut walker = Walker::default();
     walker.block(ast.nodes());
-    Ok(Scan { uses: walker.uses, guards: walker.guards })
+    Ok(Scan { uses: walker.uses, methods: walker.methods, fields_named: walker.fields_named, guards: walker.guards })
 }
 
 struct Local {
@@ -179,6 +192,8 @@ struct Walker {
     /// Function bodies around the current code.
     depth: usize,
     uses: Vec<Use>,
+    methods: Vec<MethodCall>,
+    fields_named: BTreeSet<String>,
     guards: Vec<Guard>,
 }
 
@@ -387,7 +402,12 @@ impl Walker {
                                 }
                             }
                         }
-                        Var::Expression(ve) => self.chain(ve.prefix(), ve.suffixes().collect(), true),
+                        Var::Expression(ve) => {
+                            if let Some(name) = ve.suffixes().last().and_then(field_name) {
+                                self.fields_named.insert(name);
+                            }
+                            self.chain(ve.prefix(), ve.suffixes().collect(), true)
+                        }
                         _ => {}
                     }
                 }
@@ -410,6 +430,9 @@ impl Walker {
             Stmt::FunctionDeclaration(f) => {
                 let name = f.name();
                 let names: Vec<&TokenReference> = name.names().iter().collect();
+                if let Some(last) = name.method_name().or_else(|| names.last().copied().filter(|_| names.len() > 1)) {
+                    self.fields_named.insert(text(last));
+                }
                 if let Some(first) = names.first() {
                     if let Resolved::Global = self.resolve(&text(first)) {
                         let mut path: Vec<String> = names.iter().map(|t| text(t)).collect();
@@ -577,6 +600,8 @@ impl Walker {
                         p.push(text(m.name()));
                         at.push(pos(m.name()));
                         self.record(p, at, Access::Call(CallSite { args: list, open_ended, method: true }), start);
+                    } else {
+                        self.methods.push(MethodCall { name: text(m.name()), at: pos(m.name()) });
                     }
                     self.walk_args(m.args(), exprs);
                 }
@@ -593,10 +618,16 @@ impl Walker {
         for field in t.fields().iter() {
             match field {
                 Field::ExpressionKey { key, value, .. } => {
+                    if let Expression::String(s) = &**key {
+                        self.fields_named.extend(string_literal(s));
+                    }
                     self.expression(key);
                     self.expression(value);
                 }
-                Field::NameKey { value, .. } => self.expression(value),
+                Field::NameKey { key, value, .. } => {
+                    self.fields_named.insert(text(key));
+                    self.expression(value)
+                }
                 Field::NoKey(value) => self.expression(value),
                 _ => {}
             }
@@ -610,6 +641,18 @@ impl Walker {
         for e in exprs {
             self.expression(e);
         }
+    }
+}
+
+/// The field a suffix names: `.name` or `["name"]`.
+fn field_name(suffix: &Suffix) -> Option<String> {
+    match suffix {
+        Suffix::Index(Index::Dot { name, .. }) => Some(text(name)),
+        Suffix::Index(Index::Brackets { expression, .. }) => match &**expression {
+            Expression::String(s) => string_literal(s),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -2,7 +2,9 @@
 //! without a guard. They exist only on builds with the module; elsewhere the global (or field)
 //! is nil and the first use fails. A use behind a
 //! test of the global (`if Telegram then`, `Telegram and ...`, `if not Telegram then return
-//! end`) is fine everywhere.
+//! end`) is fine everywhere. A method call through a string (`s:toHex()`, 478 LuatOS files)
+//! needs the module of that `string` field just the same, unless the scripts name a field of
+//! their own so (then `s` may be their object).
 
 use super::{first_of_each, more_uses, Lint, LintContext};
 use crate::report::{Finding, Severity};
@@ -67,6 +69,35 @@ impl Lint for MissingModule {
             };
             out.push(finding);
         }
+        string_methods(self.code(), cx, out);
+    }
+}
+
+/// `value:name()` where `name` is a `string` field of an optional module the target lacks.
+fn string_methods(code: &str, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
+    let Some(fields) = cx.api.globals.get("string").and_then(|g| g.fields()) else { return };
+    let needs = |name: &str| -> Option<String> {
+        let module = fields.get(name)?.needs.clone()?;
+        (!cx.fields_named.contains(name) && cx.target.is_none_or(|t| !t.modules.contains(&module))).then_some(module)
+    };
+    let calls = cx.scan.methods.iter().filter(|m| needs(&m.name).is_some());
+    for (m, more) in first_of_each(calls, |m| m.name.clone()) {
+        let module = needs(&m.name).expect("filtered on it");
+        let (with, _) = builds(&module);
+        let method = format!("`:{}()`", m.name);
+        let (severity, on) = match cx.target {
+            Some(target) => (Severity::Error, format!("on {}", target.name)),
+            None => (Severity::Warning, format!("without the `{module}` module")),
+        };
+        let message = format!(
+            "{method} is `string.{}` of the `{module}` module ({with}): {on} a string has no such method, so the call fails{}",
+            m.name,
+            more_uses(more)
+        );
+        out.push(cx.finding(severity, code, m.at, message).help(format!(
+            "push this script only to builds with `{module}`; if the value is no string but an object of yours,              its `{}` is defined where the check cannot see it: allow the finding",
+            m.name
+        )));
     }
 }
 
@@ -103,6 +134,23 @@ mod tests {
         assert!(found[0].contains("(esp32s3, esp32c3; not esp32)"), "{found:?}");
         let guarded = "if not Telegram then return end\nTelegram.broadcast('hot')\n";
         assert!(lint_source(guarded, Some("esp32"), &[]).is_empty());
+    }
+
+    #[test]
+    fn string_extensions_called_as_methods_need_the_luatos_build_unless_the_scripts_define_them() {
+        let script = "local s = 'ab'\nlocal hex = s:toHex()\nlocal parts = ('a,b'):split(',')\nlocal up = s:upper()\n";
+        assert!(lint_source(script, Some("luatos"), &[]).is_empty());
+        let found = lint_source(script, Some("esp32"), &[]);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "2:15 missing-module `:toHex()` is `string.toHex` of the `luatos` module (luatos): on esp32"
+            ),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("3:23 missing-module `:split()`"), "{found:?}");
+        let own = "local Q = {}\nfunction Q:split() return {} end\nlocal parts = Q:split()\n";
+        assert!(lint_source(own, Some("esp32"), &[]).is_empty(), "the script's own method");
     }
 
     #[test]

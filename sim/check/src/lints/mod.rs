@@ -16,7 +16,7 @@ mod unknown_global;
 
 use super::api::DeviceApi;
 use super::report::{Finding, Severity};
-use super::scan::{Pos, Scan, Use};
+use super::scan::{Pos, Scan};
 use luasim_core::profile::Profile;
 use std::collections::BTreeSet;
 
@@ -36,6 +36,8 @@ pub struct LintContext<'a> {
     /// Every dotted key of the scenarios' configurations (`config:` and `config` steps), when
     /// the check knows scenarios.
     pub config_keys: Option<&'a BTreeSet<String>>,
+    /// Names every script gives table fields (`Scan::fields_named`, all scripts together).
+    pub fields_named: &'a BTreeSet<String>,
 }
 
 impl LintContext<'_> {
@@ -75,8 +77,8 @@ pub fn lint(cx: &LintContext<'_>) -> Vec<Finding> {
 
 /// The first use for each key, with how many more uses share it: one finding per name, not one
 /// per line that repeats the mistake.
-fn first_of_each<'a, K: Ord>(uses: impl Iterator<Item = &'a Use>, key: impl Fn(&Use) -> K) -> Vec<(&'a Use, usize)> {
-    let mut seen: Vec<(K, &'a Use, usize)> = Vec::new();
+fn first_of_each<'a, T, K: Ord>(uses: impl Iterator<Item = &'a T>, key: impl Fn(&T) -> K) -> Vec<(&'a T, usize)> {
+    let mut seen: Vec<(K, &'a T, usize)> = Vec::new();
     for u in uses {
         let k = key(u);
         match seen.iter_mut().find(|(sk, _, _)| *sk == k) {
@@ -130,6 +132,7 @@ pub(super) mod tests {
             assigned: &assigned,
             read_elsewhere: &read_elsewhere,
             config_keys: keys,
+            fields_named: &scan.fields_named,
         };
         lint(&cx)
             .into_iter()
