@@ -36,10 +36,16 @@ fn install(lua: &Lua) -> mlua::Result<()> {
     set_constants(lua, &t, &constants)
 }
 
+/// What `rtos.receive` does before it waits, when the runtime sets it (a sleepy build: the
+/// deep sleep a task asked for), as the state's app data: the bindings stay below the runtime.
+pub struct BeforeReceive(pub fn(&Lua) -> BindResult<()>);
+
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
     check_running(lua)?;
-    #[cfg(feature = "lua54")]
-    crate::runtime::sleepy::sleep_if_asked(lua, true)?;
+    let before = lua.app_data_ref::<BeforeReceive>().map(|hook| hook.0);
+    if let Some(before) = before {
+        before(lua)?;
+    }
     let timeout = args.opt_integer(1)?;
     if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {
         return Err(args.error(1, format!("timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms}")));
