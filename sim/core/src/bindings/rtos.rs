@@ -9,7 +9,7 @@
 use super::dispatch::{take_message, Taken};
 use super::{check_running, function, global_table, halting, set_constants, Args, BindResult, Binding};
 use crate::device::with_world;
-use crate::memory::{device_heap, host_heap};
+use crate::memory::device_heap;
 use crate::time;
 use crate::world::{Arg, Halt, Message, Wait};
 use mlua::{IntoLua, Lua, MultiValue, Value};
@@ -37,15 +37,18 @@ fn install(lua: &Lua) -> mlua::Result<()> {
 }
 
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
-    check_running(lua)?;
+    let device = args.device();
+    if device.with_world(|w| w.halt().is_some()) {
+        return Err(halting(lua));
+    }
     #[cfg(feature = "lua54")]
-    crate::runtime::sleepy::sleep_if_asked(lua, true)?;
+    crate::runtime::sleepy::sleep_if_asked(lua, device, true)?;
     let timeout = args.opt_integer(1)?;
     if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {
         return Err(args.error(1, format!("timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms}")));
     }
-    let used = host_heap(lua);
-    let wait = with_world(lua, |w| {
+    let used = args.host_heap();
+    let wait = device.with_world(|w| {
         w.note_host_heap(used);
         let deadline = match timeout {
             None | Some(INF_TIMEOUT) => None,
@@ -93,9 +96,12 @@ fn timer_start(lua: &Lua, args: Args) -> BindResult<i64> {
     let id = args.integer(1)?;
     let ms = args.integer(2)?;
     let repeat = args.opt_integer(3)?.unwrap_or(0);
-    check_running(lua)?;
-    let used = host_heap(lua);
-    Ok(i64::from(with_world(lua, |w| {
+    let device = args.device();
+    if device.with_world(|w| w.halt().is_some()) {
+        return Err(halting(lua));
+    }
+    let used = args.host_heap();
+    Ok(i64::from(device.with_world(|w| {
         w.note_host_heap(used);
         w.timer_start(id, ms, repeat)
     })))

@@ -139,21 +139,26 @@ fn marked(lua: &Lua, mark: &'static u8, arg: Option<usize>, message: String) -> 
 /// Ends the installation: the dispatcher that serves this state's trampolines goes in.
 pub fn finish(lua: &Lua) -> mlua::Result<()> {
     let entries = Rc::new(lua.remove_app_data::<Collecting>().unwrap_or_default().0);
+    // Weak: the state holds its device (app data) and the device its states. While the state
+    // runs, its device is alive, and each call finds it without looking it up.
+    let device = Rc::downgrade(&crate::device::device(lua));
+    let probe = crate::memory::probe(lua);
     let dispatcher = lua.create_function(move |lua, mut values: MultiValue| {
         let n = match values.pop_front() {
             Some(Value::Integer(n)) => n as usize,
             _ => return Err(mlua::Error::runtime("binding dispatcher called without its number")),
         };
         let entry = &entries[n];
+        let device = device.upgrade().expect("a running state's device is alive");
         // For `luasim check`: the script line this call comes from, given to what it records.
-        let noting = crate::device::with_world(lua, |w| w.note_call_lines);
+        let noting = device.with_world(|w| w.note_call_lines);
         let outer = noting.then(|| {
             let line = crate::device::watchdog::script_location(lua);
-            crate::device::with_world(lua, |w| std::mem::replace(&mut w.call_line, line))
+            device.with_world(|w| std::mem::replace(&mut w.call_line, line))
         });
-        let result = (entry.call)(lua, Args::new(values.into_iter().collect()));
+        let result = (entry.call)(lua, Args::new(values.into_vec(), device.clone(), probe));
         if let Some(outer) = outer {
-            crate::device::with_world(lua, |w| w.call_line = outer);
+            device.with_world(|w| w.call_line = outer);
         }
         match result {
             Ok(results) => Ok(results),

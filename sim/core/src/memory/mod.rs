@@ -351,7 +351,13 @@ pub fn peak(lua: &Lua) -> usize {
 
 /// Host bytes the state `lua` holds.
 pub fn host_heap(lua: &Lua) -> usize {
-    lua.app_data_ref::<HeapProbe>().map_or(0, |p| p.host_used())
+    probe(lua).map_or(0, HeapProbe::host_used)
+}
+
+/// The probe of the state `lua`'s accounts, for a binding dispatcher to keep: the state holds
+/// the dispatcher, so while it runs the accounts are alive.
+pub fn probe(lua: &Lua) -> Option<HeapProbe> {
+    lua.app_data_ref::<HeapProbe>().map(|p| *p)
 }
 
 /// Why a state could not be made.
