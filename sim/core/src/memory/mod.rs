@@ -21,7 +21,7 @@ mod owned;
 mod pool;
 pub mod proto_arrays;
 
-pub use owned::{bare_state, DeviceState};
+pub use owned::{bare_state, context, DeviceState};
 
 use mlua::ffi;
 use mlua::Lua;
@@ -294,6 +294,12 @@ impl HeapProbe {
     pub fn host_used(self) -> usize {
         // SAFETY: as in `read`: the probe's accounts are alive and only read here.
         unsafe { (*self.0).host_used }
+    }
+
+    /// Whether the state is closing (its finalizers run).
+    pub fn closing(self) -> bool {
+        // SAFETY: as in `read`.
+        unsafe { (*self.0).closing }
     }
 }
 
