@@ -1,8 +1,11 @@
 //! Argument checking for bindings, with the messages the device's C code gives
 //! (`luaL_checkstring` and friends): `bad argument #1 to 'publish' (string expected, got nil)`.
 
+use crate::device::Device;
 pub use crate::literal::{format_g, format_number};
+use crate::memory::HeapProbe;
 use mlua::{Function, Table, Value};
+use std::rc::Rc;
 
 /// Why a binding call failed: an error the script sees as a string raised at its own line
 /// (like `luaL_error`), a bad argument (number and message, like `luaL_argerror`), the device
@@ -22,9 +25,11 @@ impl From<mlua::Error> for Fail {
 
 pub type BindResult<T> = Result<T, Fail>;
 
-/// The arguments of one binding call.
+/// The arguments of one binding call, and the device it is made on.
 pub struct Args {
     values: Vec<Value>,
+    device: Rc<Device>,
+    probe: Option<HeapProbe>,
 }
 
 /// `luaL_typename`.
@@ -42,8 +47,20 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 impl Args {
-    pub fn new(values: Vec<Value>) -> Args {
-        Args { values }
+    /// `probe`: the calling state's heap accounts (`memory::probe`).
+    pub fn new(values: Vec<Value>, device: Rc<Device>, probe: Option<HeapProbe>) -> Args {
+        Args { values, device, probe }
+    }
+
+    /// The device of the calling state (the same `device::device(lua)` gives, without looking
+    /// it up).
+    pub fn device(&self) -> &Rc<Device> {
+        &self.device
+    }
+
+    /// Host bytes the calling state holds (`memory::host_heap`, without looking it up).
+    pub fn host_heap(&self) -> usize {
+        self.probe.map_or(0, HeapProbe::host_used)
     }
 
     /// Argument `n` (1-based), `Nil` when absent.

@@ -34,7 +34,7 @@ pub use dispatch::{take_message, Taken, CALL_PROTECTED};
 pub use error_text::describe_error;
 pub use node::sleep_ms;
 pub use rtos::{BeforeReceive, INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
-pub use surface::function;
+pub use surface::{function, Context};
 
 use crate::device::watchdog::halting_message;
 use crate::device::with_world;
@@ -84,8 +84,9 @@ pub const ALL: &[Binding] = &[
     luatos_json::BINDING,
 ];
 
-/// Installs every binding the device's build has (only the lean ones when `lean`).
-pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<()> {
+/// Installs every binding the device's build has (only the lean ones when `lean`). Returns the
+/// context of their fast paths, for `DeviceState::set_context`.
+pub fn install_all(lua: &Lua, lean: bool) -> mlua::Result<Context> {
     surface::begin(lua);
     if !lean {
         os_clock::install(lua)?;

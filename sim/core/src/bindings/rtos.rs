@@ -7,11 +7,13 @@
 //! and `MSG_TIMEOUT` when `timeout` ms pass first (`INF_TIMEOUT` waits forever).
 
 use super::dispatch::{take_message, Taken};
+use super::surface::{function_with_fast_path, Results};
 use super::{check_running, function, global_table, halting, set_constants, Args, BindResult, Binding};
-use crate::device::with_world;
-use crate::memory::{device_heap, host_heap};
+use crate::device::{with_world, Device};
+use crate::memory::device_heap;
 use crate::time;
-use crate::world::{Arg, Halt, Message, Wait};
+use crate::time::Micros;
+use crate::world::{Arg, Halt, Message, Ready, Wait, World};
 use mlua::{IntoLua, Lua, MultiValue, Value};
 
 pub const BINDING: Binding = Binding { name: "rtos", module: None, lean: false, simulator_only: false, install };
@@ -24,7 +26,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
         lua,
         "rtos",
         vec![
-            ("receive", function(lua, "receive", receive)?),
+            ("receive", function_with_fast_path(lua, "receive", receive, Some(receive_fast))?),
             ("timer_start", function(lua, "timer_start", timer_start)?),
             ("timer_stop", function(lua, "timer_stop", timer_stop)?),
             ("meminfo", function(lua, "meminfo", meminfo)?),
@@ -38,28 +40,25 @@ fn install(lua: &Lua) -> mlua::Result<()> {
 
 /// What `rtos.receive` does before it waits, when the runtime sets it (a sleepy build: the
 /// deep sleep a task asked for), as the state's app data: the bindings stay below the runtime.
-pub struct BeforeReceive(pub fn(&Lua) -> BindResult<()>);
+pub struct BeforeReceive(pub fn(&Lua, &Device) -> BindResult<()>);
 
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
-    check_running(lua)?;
+    let device = args.device();
+    if device.with_world(|w| w.halt().is_some()) {
+        return Err(halting(lua));
+    }
     let before = lua.app_data_ref::<BeforeReceive>().map(|hook| hook.0);
     if let Some(before) = before {
-        before(lua)?;
+        before(lua, device)?;
     }
     let timeout = args.opt_integer(1)?;
     if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {
         return Err(args.error(1, format!("timeout must be >= 0 or rtos.INF_TIMEOUT, got {ms}")));
     }
-    let used = host_heap(lua);
-    let wait = with_world(lua, |w| {
+    let used = args.host_heap();
+    let wait = device.with_world(|w| {
         w.note_host_heap(used);
-        let deadline = match timeout {
-            None | Some(INF_TIMEOUT) => None,
-            Some(ms) => {
-                let ticks = time::ms_to_ticks(ms, w.clock().tick_hz()).unwrap_or(if ms == 0 { 0 } else { u32::MAX });
-                Some(w.clock().tick_time(w.clock().ticks_since_boot() + ticks as u64))
-            }
-        };
+        let deadline = deadline(w, timeout);
         w.wait_for_message(deadline)
     });
     let message = match wait {
@@ -86,6 +85,41 @@ fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
     }
 }
 
+/// `receive` without mlua when nothing stands in the way and the wait ends in a timer's message
+/// or the timeout: the same checks in the same order, then the same wait. Otherwise `None` before
+/// waiting, or after it with the message left in the queue, where `receive` finds it at once.
+fn receive_fast(device: &Device, host_used: usize, timeout: Option<i64>) -> Option<Results> {
+    if timeout.is_some_and(|ms| ms < 0 && ms != INF_TIMEOUT) {
+        return None;
+    }
+    device.with_world(|w| {
+        if w.halt().is_some() || w.sleepy_request_due() || w.noting_call_lines() {
+            return None;
+        }
+        w.note_host_heap(host_used);
+        let deadline = deadline(w, timeout);
+        match w.wait_for_queue(deadline) {
+            Ready::Timeout => Some(Results { values: [MSG_TIMEOUT, 0, 0], len: 1 }),
+            Ready::Halted => None,
+            Ready::Message => {
+                let (id, repeat) = w.take_timer_message()?;
+                Some(Results { values: [MSG_TIMER, id, repeat], len: 3 })
+            }
+        }
+    })
+}
+
+/// When a wait of `timeout` ms (`None` or `INF_TIMEOUT`: forever) from now ends.
+fn deadline(w: &World, timeout: Option<i64>) -> Option<Micros> {
+    match timeout {
+        None | Some(INF_TIMEOUT) => None,
+        Some(ms) => {
+            let ticks = time::ms_to_ticks(ms, w.clock().tick_hz()).unwrap_or(if ms == 0 { 0 } else { u32::MAX });
+            Some(w.clock().tick_time(w.clock().ticks_since_boot() + ticks as u64))
+        }
+    }
+}
+
 fn arg_to_lua(lua: &Lua, arg: Arg) -> mlua::Result<Value> {
     match arg {
         Arg::Bool(b) => Ok(Value::Boolean(b)),
@@ -99,9 +133,12 @@ fn timer_start(lua: &Lua, args: Args) -> BindResult<i64> {
     let id = args.integer(1)?;
     let ms = args.integer(2)?;
     let repeat = args.opt_integer(3)?.unwrap_or(0);
-    check_running(lua)?;
-    let used = host_heap(lua);
-    Ok(i64::from(with_world(lua, |w| {
+    let device = args.device();
+    if device.with_world(|w| w.halt().is_some()) {
+        return Err(halting(lua));
+    }
+    let used = args.host_heap();
+    Ok(i64::from(device.with_world(|w| {
         w.note_host_heap(used);
         w.timer_start(id, ms, repeat)
     })))

@@ -9,16 +9,68 @@
 //! function (installation was a fifth of a deep-sleep wake), and calls skip a Lua wrapper.
 
 use super::args::{Args, BindResult, Fail};
+use crate::device::Device;
+use crate::memory::HeapProbe;
 use mlua::{ffi, Function, IntoLuaMulti, LightUserData, Lua, MultiValue, Value};
+use std::cell::Cell;
 use std::ffi::{c_int, c_void};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// A binding function's implementation, its results already converted.
 type Call = Box<dyn Fn(&Lua, Args) -> BindResult<MultiValue>>;
 
+/// A binding's fast path, run by its C function without mlua: given the device, the host bytes
+/// the state holds and the first argument when it is an integer (`None` when absent or nil),
+/// the integer results, or `None` to leave the call to the binding itself, which must then do
+/// exactly what it would have done without the fast path.
+pub type FastPath = fn(&Device, usize, Option<i64>) -> Option<Results>;
+
+/// Up to three integer results of a fast path.
+pub struct Results {
+    pub values: [i64; 3],
+    pub len: usize,
+}
+
 /// One binding function of a state.
 struct Entry {
     call: Call,
+    fast: Option<FastPath>,
+}
+
+/// What the trampolines of a state reach without mlua (`DeviceState::set_context`).
+pub struct Context {
+    device: Weak<Device>,
+    probe: Option<HeapProbe>,
+    /// The bindings, in trampoline order, with their fast paths.
+    entries: Rc<Vec<Entry>>,
+    calls: Rc<Calls>,
+}
+
+/// The dispatcher's calls in a state: mlua keeps a block (booked in the host heap) for each
+/// level of its callbacks' nesting the first time it is reached, so a fast path may stand in
+/// for the dispatcher only where that level has been reached before: outside every binding
+/// call, once one has run.
+#[derive(Default)]
+struct Calls {
+    running: Cell<usize>,
+    ran: Cell<bool>,
+}
+
+/// Counts one dispatcher call while it lives.
+struct Running(Rc<Calls>);
+
+impl Running {
+    fn new(calls: &Rc<Calls>) -> Running {
+        calls.running.set(calls.running.get() + 1);
+        calls.ran.set(true);
+        Running(calls.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.set(self.0.running.get() - 1);
+    }
 }
 
 /// The functions collected while a state's bindings install, in trampoline order.
@@ -48,6 +100,14 @@ fn key(k: &'static u8) -> *const c_void {
 /// Called only by Lua as a `lua_CFunction`: `state` is the running thread, with this call's
 /// arguments on its stack and `LUA_MINSTACK` free slots above them.
 unsafe extern "C-unwind" fn trampoline<const N: usize>(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: as `fast`'s; the results fit in `LUA_MINSTACK`.
+    if let Some(results) = unsafe { fast(state, N) } {
+        for &value in &results.values[..results.len] {
+            // SAFETY: see above.
+            unsafe { ffi::lua_pushinteger(state, value) };
+        }
+        return results.len as c_int;
+    }
     // SAFETY: `state` is the live thread that called this C function (the caller's promise);
     // two of its `LUA_MINSTACK` free slots are used before the call and `lua_call` makes room
     // for the results. The marks are compared by address before their slots are read, so
@@ -82,6 +142,64 @@ unsafe extern "C-unwind" fn trampoline<const N: usize>(state: *mut ffi::lua_Stat
     }
 }
 
+/// Binding `n`'s fast path, if it has one and it answers. Not while the state closes (its
+/// finalizers run as mlua's callbacks go), nor after a panic in it (the binding then runs).
+///
+/// # Safety
+/// As `trampoline`'s.
+unsafe fn fast(state: *mut ffi::lua_State, n: usize) -> Option<Results> {
+    // SAFETY: `state` is a thread of a device state running its C function (the caller's
+    // promise), whose context, if any, is a `Context`.
+    let context = unsafe { crate::memory::context::<Context>(state) }?;
+    let path = context.entries.get(n)?.fast?;
+    let calls = &context.calls;
+    if context.probe.is_some_and(HeapProbe::closing) || calls.running.get() > 0 || !calls.ran.get() {
+        return None;
+    }
+    // SAFETY: as above: reading argument 1 allocates nothing and raises nothing.
+    let first = unsafe {
+        match ffi::lua_type(state, 1) {
+            ffi::LUA_TNONE | ffi::LUA_TNIL => None,
+            ffi::LUA_TNUMBER if ffi::lua_isinteger(state, 1) != 0 => Some(ffi::lua_tointeger(state, 1)),
+            _ => return None,
+        }
+    };
+    // SAFETY: as above. The call raises what the dispatcher call would (a C stack overflow,
+    // no memory for the stack), before any value with a destructor lives in this frame.
+    unsafe { as_dispatched(state) };
+    let device = context.device.upgrade()?;
+    let host_used = context.probe.map_or(0, HeapProbe::host_used);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| path(&device, host_used, first))).ok().flatten()
+}
+
+/// What calling the dispatcher does to the thread's memory, without the call: a C function
+/// called where the dispatcher would be, with as many arguments. Lua allocates a call frame
+/// when the calls nest deeper than before and grows the stack for the C function's
+/// `LUA_MINSTACK`, both booked in the heap figures (and the growth may run the collector), so
+/// a fast path must leave them as the dispatcher call would have. The arguments stay.
+///
+/// # Safety
+/// As `trampoline`'s.
+unsafe fn as_dispatched(state: *mut ffi::lua_State) {
+    /// Returns its arguments.
+    unsafe extern "C-unwind" fn echo(state: *mut ffi::lua_State) -> c_int {
+        // SAFETY: called by Lua as a C function.
+        unsafe { ffi::lua_gettop(state) }
+    }
+    // SAFETY: the caller's promise; the same pushes and call as `trampoline` makes, with a C
+    // function that returns at once, its results in place of the call: the number pushed,
+    // then the arguments, the number then taken off.
+    unsafe {
+        ffi::lua_pushcfunction(state, echo);
+        ffi::lua_pushinteger(state, 0);
+        ffi::lua_rotate(state, 1, 2);
+        let nargs = ffi::lua_gettop(state) - 1;
+        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+        ffi::lua_rotate(state, 1, -1);
+        ffi::lua_pop(state, 1);
+    }
+}
+
 macro_rules! trampolines {
     ($($n:literal)*) => { [$(trampoline::<$n> as ffi::lua_CFunction),*] };
 }
@@ -113,12 +231,21 @@ where
     R: IntoLuaMulti,
     F: Fn(&Lua, Args) -> BindResult<R> + 'static,
 {
+    function_with_fast_path(lua, name, f, None)
+}
+
+/// `function`, with a fast path its C function tries first.
+pub fn function_with_fast_path<R, F>(lua: &Lua, name: &str, f: F, fast: Option<FastPath>) -> mlua::Result<Function>
+where
+    R: IntoLuaMulti,
+    F: Fn(&Lua, Args) -> BindResult<R> + 'static,
+{
     let call: Call = Box::new(move |lua: &Lua, args: Args| f(lua, args).and_then(|r| Ok(r.into_lua_multi(lua)?)));
     let n = {
         let mut collecting = lua
             .app_data_mut::<Collecting>()
             .ok_or_else(|| mlua::Error::runtime(format!("binding '{name}' created outside installation")))?;
-        collecting.0.push(Entry { call });
+        collecting.0.push(Entry { call, fast });
         collecting.0.len() - 1
     };
     let trampoline = TRAMPOLINES
@@ -136,24 +263,33 @@ fn marked(lua: &Lua, mark: &'static u8, arg: Option<usize>, message: String) -> 
     Ok(MultiValue::from_iter([Some(mark), arg.map(|n| Value::Integer(n as i64)), Some(message)].into_iter().flatten()))
 }
 
-/// Ends the installation: the dispatcher that serves this state's trampolines goes in.
-pub fn finish(lua: &Lua) -> mlua::Result<()> {
+/// Ends the installation: the dispatcher that serves this state's trampolines goes in. Returns
+/// the context for the trampolines' fast paths, for `DeviceState::set_context`.
+pub fn finish(lua: &Lua) -> mlua::Result<Context> {
     let entries = Rc::new(lua.remove_app_data::<Collecting>().unwrap_or_default().0);
+    // Weak: the state holds its device (app data) and the device its states. While the state
+    // runs, its device is alive, and each call finds it without looking it up.
+    let device = Rc::downgrade(&crate::device::device(lua));
+    let probe = crate::memory::probe(lua);
+    let calls = Rc::new(Calls::default());
+    let context = Context { device: device.clone(), probe, entries: entries.clone(), calls: calls.clone() };
     let dispatcher = lua.create_function(move |lua, mut values: MultiValue| {
         let n = match values.pop_front() {
             Some(Value::Integer(n)) => n as usize,
             _ => return Err(mlua::Error::runtime("binding dispatcher called without its number")),
         };
         let entry = &entries[n];
+        let _running = Running::new(&calls);
+        let device = device.upgrade().expect("a running state's device is alive");
         // For `luasim check`: the script line this call comes from, given to what it records.
-        let noting = crate::device::with_world(lua, |w| w.noting_call_lines());
+        let noting = device.with_world(|w| w.noting_call_lines());
         let outer = noting.then(|| {
             let line = crate::device::watchdog::script_location(lua);
-            crate::device::with_world(lua, |w| w.swap_call_line(line))
+            device.with_world(|w| w.swap_call_line(line))
         });
-        let result = (entry.call)(lua, Args::new(values.into_iter().collect()));
+        let result = (entry.call)(lua, Args::new(values.into_vec(), device.clone(), probe));
         if let Some(outer) = outer {
-            crate::device::with_world(lua, |w| w.swap_call_line(outer));
+            device.with_world(|w| w.swap_call_line(outer));
         }
         match result {
             Ok(results) => Ok(results),
@@ -168,6 +304,7 @@ pub fn finish(lua: &Lua) -> mlua::Result<()> {
     unsafe {
         lua.exec_raw::<()>(dispatcher, |state| {
             ffi::lua_rawsetp(state, ffi::LUA_REGISTRYINDEX, key(&DISPATCHER_KEY));
-        })
+        })?;
     }
+    Ok(context)
 }

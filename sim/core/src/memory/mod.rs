@@ -21,7 +21,7 @@ mod owned;
 mod pool;
 pub mod proto_arrays;
 
-pub use owned::{bare_state, DeviceState};
+pub use owned::{bare_state, context, DeviceState};
 
 use mlua::ffi;
 use mlua::Lua;
@@ -295,6 +295,12 @@ impl HeapProbe {
         // SAFETY: as in `read`: the probe's accounts are alive and only read here.
         unsafe { (*self.0).host_used }
     }
+
+    /// Whether the state is closing (its finalizers run).
+    pub fn closing(self) -> bool {
+        // SAFETY: as in `read`.
+        unsafe { (*self.0).closing }
+    }
 }
 
 /// The device heap of the state `lua`: (in use, peak).
@@ -351,7 +357,13 @@ pub fn peak(lua: &Lua) -> usize {
 
 /// Host bytes the state `lua` holds.
 pub fn host_heap(lua: &Lua) -> usize {
-    lua.app_data_ref::<HeapProbe>().map_or(0, |p| p.host_used())
+    probe(lua).map_or(0, HeapProbe::host_used)
+}
+
+/// The probe of the state `lua`'s accounts, for a binding dispatcher to keep: the state holds
+/// the dispatcher, so while it runs the accounts are alive.
+pub fn probe(lua: &Lua) -> Option<HeapProbe> {
+    lua.app_data_ref::<HeapProbe>().map(|p| *p)
 }
 
 /// Why a state could not be made.

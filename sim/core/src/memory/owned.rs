@@ -3,7 +3,9 @@
 //! every mock state of the project's modules is one.
 
 use super::DeviceHeap;
-use mlua::Lua;
+use mlua::{ffi, Lua};
+use std::any::Any;
+use std::ffi::c_void;
 use std::mem::ManuallyDrop;
 
 /// A device Lua state with its heap accounts. The state is made by `bare_state` and
@@ -13,6 +15,41 @@ pub struct DeviceState {
     pub lua: ManuallyDrop<Lua>,
     main: *mut mlua::ffi::lua_State,
     heap: DeviceHeap,
+    /// What the state's C functions reach without mlua (`set_context`); goes after the state.
+    context: Option<Box<Box<dyn Any>>>,
+}
+
+impl DeviceState {
+    /// Gives the state's C functions `value` (`context`), until the state is closed. The main
+    /// thread's extra space (`lua_getextraspace`, which mlua leaves alone) points at it.
+    pub fn set_context<T: Any>(&mut self, value: T) {
+        let boxed: Box<Box<dyn Any>> = Box::new(Box::new(value));
+        let at = &*boxed as *const Box<dyn Any> as *mut c_void;
+        // SAFETY: `main` is open (closed only in `drop`); its extra space is a pointer's room
+        // that Lua only copies into new threads. The box stays in `self.context` until the
+        // state is closed, so the pointer is valid while any C function of the state runs.
+        unsafe { *(ffi::lua_getextraspace(self.main) as *mut *mut c_void) = at };
+        self.context = Some(boxed);
+    }
+}
+
+/// The value `DeviceState::set_context` gave the state of the running thread `state`, if it is
+/// a `T`.
+///
+/// # Safety
+/// `state` is a live thread of a state made by `bare_state`, running one of its C functions.
+pub unsafe fn context<'a, T: Any>(state: *mut ffi::lua_State) -> Option<&'a T> {
+    // SAFETY: `state` is live (the caller's promise); pushing the main thread from the registry
+    // allocates nothing and the C function has `LUA_MINSTACK` slots. `bare_state` nulled the
+    // main thread's extra space, so it is null or points at the context box, which lives
+    // until the state is closed, after every C function of it has returned.
+    unsafe {
+        ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_MAINTHREAD);
+        let main = ffi::lua_tothread(state, -1);
+        ffi::lua_pop(state, 1);
+        let at = *(ffi::lua_getextraspace(main) as *const *const Box<dyn Any>);
+        at.as_ref().and_then(|b| b.downcast_ref::<T>())
+    }
 }
 
 impl Drop for DeviceState {
@@ -38,6 +75,9 @@ impl Drop for DeviceState {
 pub fn bare_state(heap_limit: usize) -> mlua::Result<DeviceState> {
     // SAFETY: `DeviceState` closes the state in its `Drop` before its `heap` field goes.
     let (heap, main) = unsafe { DeviceHeap::new_state(heap_limit) }.map_err(|e| mlua::Error::runtime(e.to_string()))?;
+    // SAFETY: `main` is a fresh state with no other thread yet; its extra space is a pointer's
+    // room, null until `set_context` (threads made later copy it).
+    unsafe { *(ffi::lua_getextraspace(main) as *mut *mut c_void) = std::ptr::null_mut() };
     // SAFETY: `main` is a fresh state. Opening the base library raises only on running out of
     // host memory, as in mlua's own constructor; the wrapper is unsafe because it allows
     // `debug` and C modules: device states open `debug` for `debug.traceback` only and the
@@ -50,5 +90,5 @@ pub fn bare_state(heap_limit: usize) -> mlua::Result<DeviceState> {
     };
     heap.start(&lua);
     // From here on the state closes before its accounts go, on errors too.
-    Ok(DeviceState { lua: ManuallyDrop::new(lua), main, heap })
+    Ok(DeviceState { lua: ManuallyDrop::new(lua), main, heap, context: None })
 }

@@ -21,8 +21,8 @@ pub use state::SYS_LUA;
 
 use crate::bindings::{describe_error, take_message};
 use crate::device::coverage::Coverage;
+use crate::device::note_out_of_memory;
 use crate::device::Device;
-use crate::device::{note_out_of_memory, with_world};
 use crate::expect::{Judge, Outcome};
 use crate::figures::Stats;
 use crate::hostlimit;
@@ -282,18 +282,18 @@ fn run_scripts(device: &Rc<Device>, lua: &Lua) -> Result<(), RunError> {
             });
         }
     }
-    drain_until_halt(lua)?;
+    drain_until_halt(device, lua)?;
     Ok(())
 }
 
 /// The firmware's Lua task when no script loop runs: run firmware callbacks, discard the rest.
-fn drain_until_halt(lua: &Lua) -> mlua::Result<()> {
+fn drain_until_halt(device: &Device, lua: &Lua) -> mlua::Result<()> {
     loop {
         #[cfg(feature = "lua54")]
-        if let Err(crate::bindings::Fail::Lua(e)) = sleepy::sleep_if_asked(lua, false) {
+        if let Err(crate::bindings::Fail::Lua(e)) = sleepy::sleep_if_asked(lua, device, false) {
             return Err(e);
         }
-        match with_world(lua, |w| w.wait_for_message(None)) {
+        match device.with_world(|w| w.wait_for_message(None)) {
             Wait::Halted => return Ok(()),
             Wait::Timeout => {}
             Wait::Message(message) => {

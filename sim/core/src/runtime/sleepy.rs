@@ -7,7 +7,7 @@
 //! sleeping task and the device stays awake.
 
 use crate::bindings::{halting, CALL_PROTECTED};
-use crate::device::with_world;
+use crate::device::{device, with_world, Device};
 use crate::persist::Persister;
 use crate::trace::{EventKind, Level};
 use crate::world::sleep_region::crc32;
@@ -39,7 +39,7 @@ fn persister(lua: &Lua) -> Result<Persister> {
 
 /// Installs the `Node.deepSleep` wrapper and makes the permanents (after it, before any script).
 pub fn install(lua: &Lua) -> Result<()> {
-    lua.set_app_data(crate::bindings::BeforeReceive(|lua| sleep_if_asked(lua, true)));
+    lua.set_app_data(crate::bindings::BeforeReceive(|lua, device| sleep_if_asked(lua, device, true)));
     let p = persister(lua)?;
     let globals = lua.globals();
     let node: Table = globals.get("Node")?;
@@ -48,7 +48,7 @@ pub fn install(lua: &Lua) -> Result<()> {
     // A bad sleep time does not raise here (an error from a Rust function would carry
     // mlua's text): it is the refusal the sleeper resumes with, as on the device.
     let request = lua.create_function(|lua, (ms, co): (Value, Thread)| {
-        let ms = match crate::bindings::sleep_ms(&crate::bindings::Args::new(vec![ms])) {
+        let ms = match crate::bindings::sleep_ms(&crate::bindings::Args::new(vec![ms], device(lua), None)) {
             Ok(ms) => ms,
             Err(crate::bindings::Fail::Arg(n, message)) => {
                 lua.set_app_data(Refusal(format!("bad argument #{n} to 'deepSleep' ({message})")));
@@ -88,8 +88,8 @@ pub fn note_chunk(lua: &Lua, path: &str, source: &[u8], chunk: &Function) -> Res
 /// Whether a task asked to sleep; then sleeps with the tasks (`Err`: halting) or, refused,
 /// raises the error in the sleeping task and returns `Ok(())` once no request is left (the
 /// refused task may ask again at once). `in_sys_run`: the event loop to run at the wake.
-pub fn sleep_if_asked(lua: &Lua, in_sys_run: bool) -> std::result::Result<(), crate::bindings::Fail> {
-    while let Some(ms) = with_world(lua, |w| w.take_sleepy_request()) {
+pub fn sleep_if_asked(lua: &Lua, device: &Device, in_sys_run: bool) -> std::result::Result<(), crate::bindings::Fail> {
+    while let Some(ms) = device.with_world(|w| w.take_sleepy_request()) {
         let sleeper: Thread = lua.named_registry_value(SLEEPER)?;
         lua.unset_named_registry_value(SLEEPER)?;
         let refusal = match lua.remove_app_data::<Refusal>() {

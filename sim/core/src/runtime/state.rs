@@ -54,12 +54,13 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         let p = &w.profile();
         (p.vm_in_sleep_region, p.heap_limit(), libraries(p.vm_in_sleep_region, &p.vm_libs))
     });
-    let state = bare_state(heap_limit)?;
+    let mut state = bare_state(heap_limit)?;
     let lua = &state.lua;
     lua.set_app_data(device);
     lua.load_std_libs(libs)?;
     if vm {
-        finish_lean_state(&state, seed)?;
+        let context = finish_lean_state(&state, seed)?;
+        state.set_context(context);
         return Ok(state);
     }
     crate::device::watchdog::install(lua)?;
@@ -70,7 +71,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
 
-    bindings::install_all(lua, false)?;
+    let context = bindings::install_all(lua, false)?;
     let text_load = sandbox::stand_ins(lua)?;
 
     let native_load = sandbox::native_load(lua, lua.create_function(native_load)?)?;
@@ -92,6 +93,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         super::sleepy::install(lua)?;
     }
     lua.gc_collect()?;
+    state.set_context(context);
     Ok(state)
 }
 
@@ -99,7 +101,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
 /// (plus `vm_libs`), `print`, `log` and `Node`, nothing else. No `sys.lua`, no prelude: there is
 /// no `dofile`, `loadfile`, `load` or `require`, and errors carry no traceback (the `debug`
 /// library would not fit).
-fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
+fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<bindings::Context> {
     let lua = &state.lua;
     crate::device::watchdog::install(lua)?;
     let globals = lua.globals();
@@ -110,7 +112,7 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
     if let Some(math) = globals.get::<Option<Table>>("math")? {
         math.get::<Function>("randomseed")?.call::<()>(seed as i64)?;
     }
-    bindings::install_all(lua, true)?;
+    let context = bindings::install_all(lua, true)?;
     let run_script = lua.create_function(|lua, path: String| {
         let source = with_world(lua, |w| w.flash().read(&path).map(<[u8]>::to_vec)).unwrap_or_default();
         let outcome =
@@ -130,7 +132,8 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<()> {
         })
     })?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
-    lua.set_named_registry_value(CALL_PROTECTED, call_protected)
+    lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
+    Ok(context)
 }
 
 fn compile_builtin(lua: &Lua, source: &str, name: &str) -> Result<Function> {

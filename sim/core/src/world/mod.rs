@@ -89,6 +89,14 @@ pub enum Wait {
     Halted,
 }
 
+/// What waiting on the rtos queue came to, the message left in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    Message,
+    Timeout,
+    Halted,
+}
+
 /// Everything about the device and its surroundings that a scenario sets up front, under the
 /// scenario's names.
 #[derive(Debug, Clone)]
@@ -385,16 +393,33 @@ impl World {
         self.busy_instructions > self.profile.watchdog_instructions()
     }
 
+    /// Takes the queue's first message when it is a timer's: (id, repeat).
+    pub fn take_timer_message(&mut self) -> Option<(i64, i64)> {
+        let Message::Timer { id, repeat } = *self.queue.front()? else { return None };
+        self.queue.pop();
+        Some((id, repeat))
+    }
+
     /// Blocks the Lua task on the queue until a message arrives, `deadline` passes (then
     /// `Timeout`), or the run ends. Virtual time jumps from deadline to deadline.
     pub fn wait_for_message(&mut self, deadline: Option<Micros>) -> Wait {
+        match self.wait_for_queue(deadline) {
+            Ready::Message => Wait::Message(self.queue.pop().expect("the queue has a message")),
+            Ready::Timeout => Wait::Timeout,
+            Ready::Halted => Wait::Halted,
+        }
+    }
+
+    /// `wait_for_message`, leaving the message at the front of the queue: waiting again at
+    /// once finds it there, with nothing else changed.
+    pub fn wait_for_queue(&mut self, deadline: Option<Micros>) -> Ready {
         self.busy_instructions = 0;
         loop {
             if self.halt.is_some() {
-                return Wait::Halted;
+                return Ready::Halted;
             }
-            if let Some(message) = self.queue.pop() {
-                return Wait::Message(message);
+            if !self.queue.is_empty() {
+                return Ready::Message;
             }
             let limit = deadline.map_or(self.end_at, |d| d.min(self.end_at));
             match self.next_due(limit) {
@@ -404,9 +429,9 @@ impl World {
                     self.clock.advance_to(limit.max(self.clock.now()));
                     if limit >= self.end_at {
                         self.request_halt(Halt::EndOfRun);
-                        return Wait::Halted;
+                        return Ready::Halted;
                     }
-                    return Wait::Timeout;
+                    return Ready::Timeout;
                 }
             }
         }

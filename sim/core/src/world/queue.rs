@@ -35,6 +35,11 @@ impl MessageQueue {
         self.items.pop_front()
     }
 
+    /// The message `pop` would take.
+    pub fn front(&self) -> Option<&Message> {
+        self.items.front()
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -23,6 +23,11 @@ impl World {
         self.sleepy_request = Some(ms);
     }
 
+    /// Whether `take_sleepy_request` would take a request now.
+    pub fn sleepy_request_due(&self) -> bool {
+        self.queue.is_empty() && self.sleepy_request.is_some()
+    }
+
     /// The pending request, taken once the queue is empty (messages already queued are
     /// handled first).
     pub fn take_sleepy_request(&mut self) -> Option<Option<u64>> {

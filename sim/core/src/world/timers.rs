@@ -13,7 +13,7 @@
 
 use crate::time;
 use crate::trace::RejectReason;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 #[derive(Debug, Clone)]
 struct Armed {
@@ -38,14 +38,16 @@ pub struct Expiry {
 #[derive(Debug, Clone)]
 pub struct TimerPool {
     slots: Vec<Option<Armed>>,
-    active: BTreeMap<DueKey, usize>,
+    /// The active list, sorted by key: (key, slot). At most one entry per slot, so a sorted
+    /// ring of 64 beats a tree; a re-armed periodic timer usually goes at the back.
+    active: VecDeque<(DueKey, usize)>,
     next_seq: u64,
     peak: usize,
 }
 
 impl TimerPool {
     pub fn new(slots: usize) -> TimerPool {
-        TimerPool { slots: vec![None; slots], active: BTreeMap::new(), next_seq: 0, peak: 0 }
+        TimerPool { slots: vec![None; slots], active: VecDeque::with_capacity(slots), next_seq: 0, peak: 0 }
     }
 
     /// Arms timer `id` at tick `now` (since boot). Returns the period in ticks.
@@ -78,13 +80,13 @@ impl TimerPool {
 
     /// The earliest expiry tick (since boot), if any timer is armed.
     pub fn next_due(&self) -> Option<u64> {
-        self.active.keys().next().map(|(tick, _)| *tick)
+        self.active.front().map(|((tick, _), _)| *tick)
     }
 
     /// Takes the next timer due at or before tick `now`, in FreeRTOS order, and re-arms or frees it.
     pub fn pop_due(&mut self, now: u64) -> Option<Expiry> {
-        let (&key, &slot) = self.active.iter().next().filter(|((tick, _), _)| *tick <= now)?;
-        self.active.remove(&key);
+        let &(key, slot) = self.active.front().filter(|((tick, _), _)| *tick <= now)?;
+        self.active.pop_front();
         let armed = self.slots[slot].as_mut().expect("active list points at an armed slot");
         let id = armed.id;
         let repeat = match &mut armed.fires_left {
@@ -121,7 +123,7 @@ impl TimerPool {
     pub fn armed(&self) -> Vec<(i64, u64, u32, Option<u64>)> {
         self.active
             .iter()
-            .filter_map(|(&(due, _), &slot)| self.slots[slot].as_ref().map(|a| (a.id, due, a.period, a.fires_left)))
+            .filter_map(|&((due, _), slot)| self.slots[slot].as_ref().map(|a| (a.id, due, a.period, a.fires_left)))
             .collect()
     }
 
@@ -147,13 +149,22 @@ impl TimerPool {
     fn insert(&mut self, due: u64, slot: usize) -> DueKey {
         let key = (due, self.next_seq);
         self.next_seq += 1;
-        self.active.insert(key, slot);
+        // Every key is new and larger than any of equal `due`: its place is after them all,
+        // at the back for a periodic timer re-armed behind the others.
+        if self.active.back().is_none_or(|(k, _)| *k < key) {
+            self.active.push_back((key, slot));
+        } else {
+            let at = self.active.partition_point(|(k, _)| *k < key);
+            self.active.insert(at, (key, slot));
+        }
         key
     }
 
     fn disarm(&mut self, slot: usize) {
         if let Some(armed) = self.slots[slot].take() {
-            self.active.remove(&armed.key);
+            if let Ok(at) = self.active.binary_search_by(|(k, _)| k.cmp(&armed.key)) {
+                self.active.remove(at);
+            }
         }
     }
 }
