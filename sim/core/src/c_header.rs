@@ -98,8 +98,8 @@ fn list(out: &mut String, head: &str, items: impl Iterator<Item = String>) {
 /// The phases and reactions as enums, and `pack_step_reaction(kind, phase)` over the table.
 fn step_reactions(out: &mut String) {
     line(out, "enum pack_phase {");
-    for (i, phase) in Phase::ALL.iter().enumerate() {
-        line(out, &format!("    PACK_PHASE_{} = {i}, /* {} */", phase.c_name(), phase.title()));
+    for phase in Phase::ALL {
+        line(out, &format!("    PACK_PHASE_{} = {}, /* {} */", phase.c_name(), phase as usize, phase.title()));
     }
     line(out, "};");
     line(out, "enum pack_reaction {");
@@ -112,7 +112,7 @@ fn step_reactions(out: &mut String) {
     line(out, "{");
     line(out, "    static const unsigned char table[][4] = {");
     for row in power::TABLE {
-        let name = pack::step_kind::SET.tags.iter().find(|t| t.value == i64::from(row.kind)).map_or("?", |t| t.name);
+        let name = row.tag().map_or("?", |t| t.name);
         let cells: Vec<String> = row.reactions.iter().map(|r| format!("PACK_REACT_{}", r.c_name())).collect();
         line(out, &format!("        [PACK_STEP_{name}] = {{{}}},", cells.join(", ")));
     }

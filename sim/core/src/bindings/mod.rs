@@ -33,7 +33,7 @@ pub use args::{Args, BindResult, Fail};
 pub use dispatch::{take_message, Taken, CALL_PROTECTED};
 pub use error_text::describe_error;
 pub use node::sleep_ms;
-pub use rtos::{BeforeReceive, INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
+pub use rtos::{OnSleepRequest, INF_TIMEOUT, MSG_CALLBACK, MSG_PUBLISH, MSG_TIMEOUT, MSG_TIMER};
 pub use surface::{function, Context};
 
 use crate::device::watchdog::halting_message;

@@ -38,18 +38,20 @@ fn install(lua: &Lua) -> mlua::Result<()> {
     set_constants(lua, &t, &constants)
 }
 
-/// What `rtos.receive` does before it waits, when the runtime sets it (a sleepy build: the
-/// deep sleep a task asked for), as the state's app data: the bindings stay below the runtime.
-pub struct BeforeReceive(pub fn(&Lua, &Device) -> BindResult<()>);
+/// What `rtos.receive` does, before it waits, when a task asked for a deep sleep with every task
+/// kept (sleepy builds): the runtime's sleep, set as the state's app data so the bindings stay
+/// below the runtime.
+pub struct OnSleepRequest(pub fn(&Lua, &Device) -> BindResult<()>);
 
 fn receive(lua: &Lua, args: Args) -> BindResult<MultiValue> {
     let device = args.device();
-    if device.with_world(|w| w.halt().is_some()) {
+    let (halted, sleep_asked) = device.with_world(|w| (w.halt().is_some(), w.sleepy_request_due()));
+    if halted {
         return Err(halting(lua));
     }
-    let before = lua.app_data_ref::<BeforeReceive>().map(|hook| hook.0);
-    if let Some(before) = before {
-        before(lua, device)?;
+    let sleep = sleep_asked.then(|| lua.app_data_ref::<OnSleepRequest>().map(|hook| hook.0)).flatten();
+    if let Some(sleep) = sleep {
+        sleep(lua, device)?;
     }
     let timeout = args.opt_integer(1)?;
     if let Some(ms) = timeout.filter(|&ms| ms < 0 && ms != INF_TIMEOUT) {

@@ -2,7 +2,6 @@
 //! where each goes (`<!-- contract:KEY -->` ... `<!-- /contract -->`), and `fill` rewrites what
 //! is between the marks from the contract.
 
-use super::pack::step_kind;
 use super::power::{self, Phase, Reaction};
 use super::{layouts, tag_sets, Layout, TagSet};
 
@@ -88,8 +87,7 @@ fn step_reactions_table() -> String {
     let titles = Phase::ALL.iter().map(|p| p.title().to_string());
     let mut out = head(["kind".to_string(), "step".to_string()].into_iter().chain(titles));
     for row in power::TABLE {
-        let tag = step_kind::SET.tags.iter().find(|t| t.value == i64::from(row.kind));
-        let step = tag.and_then(|t| t.cells.first()).map_or(String::new(), |c| c.to_string());
+        let step = row.tag().and_then(|t| t.cells.first()).map_or(String::new(), |c| c.to_string());
         let cells = row.reactions.iter().map(|r| r.word().to_string());
         out += &row_of([row.kind.to_string(), step].into_iter().chain(cells));
     }

@@ -6,12 +6,13 @@
 use super::pack::step_kind;
 
 /// A power state as steps see it. Boot counts as awake: steps apply as soon as they are due.
+/// The discriminant is the table's column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    Awake,
-    LightSleep,
-    DeepSleep,
-    Off,
+    Awake = 0,
+    LightSleep = 1,
+    DeepSleep = 2,
+    Off = 3,
 }
 
 impl Phase {
@@ -105,6 +106,13 @@ pub struct Row {
     pub reactions: [Reaction; 4],
 }
 
+impl Row {
+    /// The step kind's entry in `step_kind::SET` (its name and docs cells).
+    pub fn tag(&self) -> Option<&'static super::Tag> {
+        step_kind::SET.tags.iter().find(|t| t.value == i64::from(self.kind))
+    }
+}
+
 /// The table: one row per step kind of `step_kind::SET`, in its order.
 pub const TABLE: &[Row] = &[
     Row { kind: step_kind::PUBLISH, reactions: [Enters, Enters, Missed, Missed] },
@@ -124,13 +132,17 @@ pub const TABLE: &[Row] = &[
 
 /// What a step of `kind` does in `phase`; a kind the table does not know is missed.
 pub fn reaction(kind: u32, phase: Phase) -> Reaction {
-    let column = Phase::ALL.iter().position(|p| *p == phase).unwrap_or_default();
-    TABLE.iter().find(|row| row.kind == kind).map_or(Missed, |row| row.reactions[column])
+    TABLE.iter().find(|row| row.kind == kind).map_or(Missed, |row| row.reactions[phase as usize])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phases_are_listed_in_column_order() {
+        assert!(Phase::ALL.iter().enumerate().all(|(i, p)| *p as usize == i));
+    }
 
     #[test]
     fn the_table_has_one_row_per_step_kind_in_its_order() {

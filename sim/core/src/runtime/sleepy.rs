@@ -39,7 +39,7 @@ fn persister(lua: &Lua) -> Result<Persister> {
 
 /// Installs the `Node.deepSleep` wrapper and makes the permanents (after it, before any script).
 pub fn install(lua: &Lua) -> Result<()> {
-    lua.set_app_data(crate::bindings::BeforeReceive(|lua, device| sleep_if_asked(lua, device, true)));
+    lua.set_app_data(crate::bindings::OnSleepRequest(|lua, device| sleep_if_asked(lua, device, true)));
     let p = persister(lua)?;
     let globals = lua.globals();
     let node: Table = globals.get("Node")?;
