@@ -120,7 +120,7 @@ fn malformed_expectations_are_load_errors_with_their_line() {
             "  - power: asleep\n    at: 1s\n",
             "unknown power phase `asleep` (known: booting, awake, light_sleep, deep_sleep)",
         ),
-        ("  - power: awake\n", "`power` and `at` go together"),
+        ("  - power: awake\n", "`power` with `at`"),
         ("  - log: a\n    json: { x: 1 }\n", "`json` tests an MQTT payload"),
         ("  - mqtt: a\n    json: { x: { gt: on } }\n", "compares numbers"),
         ("  - log: a\n    after: { log: b }\n", "`after` needs `within`"),

@@ -1,18 +1,21 @@
 //! Expectations: what a scenario says must (or must never) show up in the trace, and the
 //! checks that evaluate them event by event while the run goes. The flat kinds (a log line,
-//! an MQTT publish, …, counted in a window) are here; the ordered, relative, JSON and
-//! power-state kinds each have a file below.
+//! an MQTT publish, …, counted in a window) are here; the ordered, relative, JSON, power-state,
+//! charge and sleep-region kinds each have a file below.
 
 mod after;
+mod charge;
 mod json_fields;
 mod line;
 mod power_at;
+mod region_at;
 mod sequence;
 
 pub use after::After;
 pub use json_fields::FieldTest;
 pub use line::{Line, LineKind};
 pub use power_at::{PowerAt, PHASE_NAMES};
+pub use region_at::RegionAt;
 
 use crate::figures::Stats;
 use crate::time::{Micros, Secs};
@@ -95,6 +98,10 @@ pub enum Target {
     Answer { then: Line, after: After },
     /// The power phase at one moment.
     Power(PowerAt),
+    /// At most this charge in mAh drawn within the expectation's window.
+    Charge { max_mah: f64 },
+    /// Sleep-region entries at one moment.
+    Region(RegionAt),
 }
 
 /// Figures of a whole run that expectations can bound.
@@ -183,6 +190,17 @@ impl Expectation {
     }
 }
 
+impl Expectation {
+    /// The moments the run must sample the device at for this expectation (`world/probes.rs`).
+    pub fn probe_moments(&self) -> Vec<Micros> {
+        match &self.target {
+            Target::Charge { .. } => [self.from, self.until].into_iter().filter(|&t| t != Micros::MAX).collect(),
+            Target::Region(r) => vec![r.at],
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl fmt::Display for Expectation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.target {
@@ -211,6 +229,11 @@ impl fmt::Display for Expectation {
                 write!(f, "{then} within {} s after each {} {}", Secs(after.within), after.trigger, self.count)?
             }
             Target::Power(p) => write!(f, "power {} at {} s", power_at::phase_name(p.phase), Secs(p.at))?,
+            Target::Charge { max_mah } => write!(f, "charge <= {max_mah} mAh")?,
+            Target::Region(r) => {
+                let values: Vec<String> = r.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                write!(f, "region {{{}}} at {} s", values.join(", "), Secs(r.at))?
+            }
         }
         if self.implicit {
             write!(f, " (default)")?;
@@ -427,6 +450,15 @@ impl Check {
             }
             (Target::Power(want), Progress::Power(p)) => {
                 let (passed, cause) = p.verdict(want);
+                (passed, f64::from(u8::from(passed)), None, cause)
+            }
+            (Target::Charge { max_mah }, _) => {
+                let (passed, mah, cause) =
+                    charge::verdict(stats, self.expectation.from, self.expectation.until, *max_mah);
+                (passed, mah, None, cause)
+            }
+            (Target::Region(want), _) => {
+                let (passed, cause) = want.verdict(stats);
                 (passed, f64::from(u8::from(passed)), None, cause)
             }
             _ => {

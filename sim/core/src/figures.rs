@@ -1,6 +1,8 @@
 //! The figures of a finished run, defined once: the summary prints them, `--json` and the
 //! suite's rows carry them, and `measure:` expectations judge them.
 
+use std::collections::BTreeMap;
+
 use crate::time::Micros;
 use crate::world::EnergyReport;
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,19 @@ pub struct Stats {
     /// Sleepy tasks' images (`docs/sleepy-tasks.md`); only on a sleepy device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleepy: Option<SleepyImages>,
+    /// The device at the moments the expectations asked about (`world/probes.rs`), in time
+    /// order; not part of the printed or JSON figures.
+    #[serde(skip)]
+    pub samples: Vec<Sample>,
+}
+
+/// The device at one moment: the charge drawn since power-on and the sleep region's entries
+/// as Lua literals by key (`None`: the region's image is torn, a boot would find it corrupt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub at_us: Micros,
+    pub charge_mah: f64,
+    pub region: Option<BTreeMap<String, String>>,
 }
 
 /// The sleeping tasks' images of a run: how many were kept and restored, and their sizes

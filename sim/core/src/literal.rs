@@ -13,8 +13,9 @@ const MAX_ENTRIES: usize = 32;
 /// Most entries read of all the tables of one value, so that wide and deep tables stay cheap.
 const MAX_TOTAL: usize = 256;
 
-/// A value reduced to what is printed.
-enum Lit {
+/// A value reduced to what is printed (the world builds these from the sleep region's values).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
     Nil,
     Bool(bool),
     Int(i64),
@@ -22,7 +23,19 @@ enum Lit {
     Str(String),
     Other(&'static str),
     /// Entries in print order; `None` past the depth limit.
-    Table(Option<Vec<(Lit, Lit)>>),
+    Table(Option<Vec<(Literal, Literal)>>),
+}
+
+impl Literal {
+    /// A table of these entries, in print order whatever order they come in.
+    pub fn table(entries: Vec<(Literal, Literal)>) -> Literal {
+        Literal::Table(Some(sorted(entries)))
+    }
+
+    /// The value as a Lua literal.
+    pub fn text(&self) -> String {
+        render(self)
+    }
 }
 
 /// A Lua value as a literal.
@@ -35,13 +48,13 @@ pub fn json_literal(v: &serde_json::Value) -> String {
     render(&from_json(v))
 }
 
-fn from_lua(v: &Value, depth: usize, budget: &mut usize) -> Lit {
+fn from_lua(v: &Value, depth: usize, budget: &mut usize) -> Literal {
     match v {
-        Value::Nil => Lit::Nil,
-        Value::Boolean(b) => Lit::Bool(*b),
-        Value::Integer(i) => Lit::Int(*i),
-        Value::Number(x) => Lit::Float(*x),
-        Value::String(s) => Lit::Str(s.to_string_lossy()),
+        Value::Nil => Literal::Nil,
+        Value::Boolean(b) => Literal::Bool(*b),
+        Value::Integer(i) => Literal::Int(*i),
+        Value::Number(x) => Literal::Float(*x),
+        Value::String(s) => Literal::Str(s.to_string_lossy()),
         Value::Table(t) if depth < MAX_DEPTH && *budget > 0 => {
             let mut entries = Vec::new();
             for (k, v) in t.pairs::<Value, Value>().filter_map(Result::ok) {
@@ -51,68 +64,68 @@ fn from_lua(v: &Value, depth: usize, budget: &mut usize) -> Lit {
                 *budget -= 1;
                 entries.push((from_lua(&k, depth + 1, budget), from_lua(&v, depth + 1, budget)));
             }
-            Lit::Table(Some(sorted(entries)))
+            Literal::Table(Some(sorted(entries)))
         }
-        Value::Table(_) => Lit::Table(None),
-        other => Lit::Other(other.type_name()),
+        Value::Table(_) => Literal::Table(None),
+        other => Literal::Other(other.type_name()),
     }
 }
 
-fn from_json(v: &serde_json::Value) -> Lit {
+fn from_json(v: &serde_json::Value) -> Literal {
     use serde_json::Value as J;
     match v {
-        J::Null => Lit::Nil,
-        J::Bool(b) => Lit::Bool(*b),
-        J::Number(n) => n.as_i64().map_or_else(|| Lit::Float(n.as_f64().unwrap_or(f64::NAN)), Lit::Int),
-        J::String(s) => Lit::Str(s.clone()),
+        J::Null => Literal::Nil,
+        J::Bool(b) => Literal::Bool(*b),
+        J::Number(n) => n.as_i64().map_or_else(|| Literal::Float(n.as_f64().unwrap_or(f64::NAN)), Literal::Int),
+        J::String(s) => Literal::Str(s.clone()),
         // As `json_to_lua` builds it: a sequence from 1 in which `null` leaves a hole.
-        J::Array(items) => Lit::Table(Some(sorted(
+        J::Array(items) => Literal::Table(Some(sorted(
             items
                 .iter()
                 .enumerate()
                 .filter(|(_, item)| !item.is_null())
-                .map(|(i, item)| (Lit::Int(i as i64 + 1), from_json(item)))
+                .map(|(i, item)| (Literal::Int(i as i64 + 1), from_json(item)))
                 .collect(),
         ))),
-        J::Object(map) => Lit::Table(Some(sorted(
-            map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (Lit::Str(k.clone()), from_json(v))).collect(),
+        J::Object(map) => Literal::Table(Some(sorted(
+            map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (Literal::Str(k.clone()), from_json(v))).collect(),
         ))),
     }
 }
 
 /// Integer keys ascending, then string keys by bytes, then any other key by its text.
-fn sorted(mut entries: Vec<(Lit, Lit)>) -> Vec<(Lit, Lit)> {
+fn sorted(mut entries: Vec<(Literal, Literal)>) -> Vec<(Literal, Literal)> {
     entries.sort_by_key(|(key, _)| order(key));
     entries
 }
 
-fn order(key: &Lit) -> (u8, i64, String) {
+fn order(key: &Literal) -> (u8, i64, String) {
     match key {
-        Lit::Int(i) => (0, *i, String::new()),
-        Lit::Str(s) => (1, 0, s.clone()),
+        Literal::Int(i) => (0, *i, String::new()),
+        Literal::Str(s) => (1, 0, s.clone()),
         other => (2, 0, render(other)),
     }
 }
 
-fn render(lit: &Lit) -> String {
+fn render(lit: &Literal) -> String {
     match lit {
-        Lit::Nil => "nil".into(),
-        Lit::Bool(b) => b.to_string(),
-        Lit::Int(i) => i.to_string(),
-        Lit::Float(x) => format_number(*x),
-        Lit::Str(s) => quote(s),
-        Lit::Other(kind) => kind.to_string(),
-        Lit::Table(None) => "{...}".into(),
-        Lit::Table(Some(entries)) => {
+        Literal::Nil => "nil".into(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(x) => format_number(*x),
+        Literal::Str(s) => quote(s),
+        Literal::Other(kind) => kind.to_string(),
+        Literal::Table(None) => "{...}".into(),
+        Literal::Table(Some(entries)) => {
             let mut parts = Vec::new();
             let mut next_index = 1;
             for (key, value) in entries.iter().take(MAX_ENTRIES) {
                 let part = match key {
-                    Lit::Int(i) if *i == next_index => {
+                    Literal::Int(i) if *i == next_index => {
                         next_index += 1;
                         render(value)
                     }
-                    Lit::Str(s) if is_name(s) => format!("{s} = {}", render(value)),
+                    Literal::Str(s) if is_name(s) => format!("{s} = {}", render(value)),
                     other => format!("[{}] = {}", render(other), render(value)),
                 };
                 parts.push(part);

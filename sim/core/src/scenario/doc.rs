@@ -5,8 +5,10 @@
 //! format's JSON Schema (`schema.rs`): their doc comments are its descriptions.
 
 use crate::expect::{
-    After, ArgMatcher, Count, Expectation, FieldTest, Line, LineKind, Matcher, Measure, PowerAt, Target, PHASE_NAMES,
+    After, ArgMatcher, Count, Expectation, FieldTest, Line, LineKind, Matcher, Measure, PowerAt, RegionAt, Target,
+    PHASE_NAMES,
 };
+use crate::literal::json_literal;
 use crate::profile::Profile;
 use crate::time::{parse_duration, Micros};
 use crate::world::{Action, Arg, Step};
@@ -698,8 +700,14 @@ pub(super) struct ExpectFields {
     #[serde(default)]
     #[schemars(schema_with = "super::schema::power_phases")]
     power: Option<String>,
-    /// With `power`: the moment.
+    /// With `power` or `region`: the moment.
     at: Option<Duration>,
+    /// At most this charge in mAh drawn from the battery within the window (`within: [from,
+    /// until]`; the whole run without one), as the energy model counts it at the window's ends.
+    charge: Option<f64>,
+    /// The sleep region's entries `at` a moment, as a boot then would read them: `{ boots: 3,
+    /// name: "kitchen" }`; `3` and `3.0` differ (integer, float); `null` means absent.
+    region: Option<serde_json::Map<String, serde_json::Value>>,
     /// With `mqtt`: tests on the JSON payload, by dotted path (`readings.0`): a value the field
     /// equals, or comparisons `{ gt: 80, le: 120 }` (`eq`, `ne`, `gt`, `ge`, `lt`, `le`).
     json: Option<serde_json::Map<String, serde_json::Value>>,
@@ -790,6 +798,44 @@ impl TryFrom<LineFields> for LineDoc {
     }
 }
 
+/// The kinds judged on samples of the device (`charge`, `region`): met or not, no counts.
+fn sampled(f: ExpectFields) -> Result<Expectation, String> {
+    if f.count.is_some() || f.at_least.is_some() || f.at_most.is_some() || f.after.is_some() || f.json.is_some() {
+        return Err(
+            "`charge` and `region` are met or not: they take no `count`, `at_least`, `at_most`, `after` or `json`"
+                .into(),
+        );
+    }
+    let met = Count { min: 1, max: 1 };
+    if let Some(max_mah) = f.charge {
+        if !(max_mah.is_finite() && max_mah >= 0.0) {
+            return Err(format!("`charge` is a budget in mAh, zero or more (got {max_mah})"));
+        }
+        if f.at.is_some() {
+            return Err("`charge` is drawn over a window: `within: [from, until]`, not `at`".into());
+        }
+        let (from, until) = match f.within {
+            None => (0, Micros::MAX),
+            Some(WithinDoc::Window(a, b)) if a.0 <= b.0 => (a.0, b.0),
+            Some(WithinDoc::Window(..)) => return Err("`within: [from, until]` needs from <= until".into()),
+            Some(WithinDoc::Span(_)) => return Err("`charge` takes a window `within: [from, until]`".into()),
+        };
+        return Ok(Expectation { target: Target::Charge { max_mah }, count: met, from, until, implicit: false });
+    }
+    let (Some(values), Some(at)) = (f.region, f.at) else {
+        return Err("`region` is judged `at` one moment: `region: { boots: 3 }` with `at: 10m`".into());
+    };
+    if f.within.is_some() {
+        return Err("`region` is judged `at` one moment; it takes no `within`".into());
+    }
+    if values.is_empty() {
+        return Err("`region` names at least one key".into());
+    }
+    let values = values.iter().map(|(k, v)| (k.clone(), json_literal(v))).collect();
+    let target = Target::Region(RegionAt { at: at.0, values });
+    Ok(Expectation { target, count: met, from: 0, until: Micros::MAX, implicit: false })
+}
+
 impl TryFrom<ExpectFields> for ExpectDoc {
     type Error = String;
     fn try_from(f: ExpectFields) -> Result<ExpectDoc, String> {
@@ -805,11 +851,16 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             f.max.is_some(),
             f.sequence.is_some(),
             f.power.is_some(),
+            f.charge.is_some(),
+            f.region.is_some(),
         ];
         if chosen.iter().filter(|c| **c).count() != 1 {
             return Err("an expectation has exactly one of `log`, `mqtt`, `telegram`, `call`, `never`, `error`, \
-                 `no_errors`, `boots`, `max`, `sequence`, `power`"
+                 `no_errors`, `boots`, `max`, `sequence`, `power`, `charge`, `region`"
                 .into());
+        }
+        if f.charge.is_some() || f.region.is_some() {
+            return sampled(f).map(|e| ExpectDoc(vec![e]));
         }
         if f.args.is_some() && f.call.is_none() {
             return Err("`args` matches the arguments of a `call` expectation".into());
@@ -824,7 +875,9 @@ impl TryFrom<ExpectFields> for ExpectDoc {
             return Err("`json` and `after` do not go together yet: an answer is a line (`mqtt: ...`)".into());
         }
         if f.at.is_some() != f.power.is_some() {
-            return Err("`power` and `at` go together: `power: deep_sleep` with `at: 90s`".into());
+            return Err(
+                "`at` goes with `power` or `region`, and `power` with `at`: `power: deep_sleep` with `at: 90s`".into(),
+            );
         }
         let counted_kind = f.sequence.is_none() && f.power.is_none();
         if !counted_kind && (f.count.is_some() || f.at_least.is_some() || f.at_most.is_some()) {

@@ -80,6 +80,7 @@ impl Scenario {
             max_events: self.max_events,
             modules: self.modules.clone(),
             returns: self.returns.clone(),
+            probes: self.expect.iter().flat_map(Expectation::probe_moments).collect(),
         }
     }
 

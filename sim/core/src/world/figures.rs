@@ -43,6 +43,7 @@ impl World {
             energy,
             battery_days,
             sleepy: self.profile.sleepy.then(|| self.sleepy_images.clone()),
+            samples: self.samples(),
         }
     }
 

@@ -13,6 +13,7 @@ mod figures;
 mod message;
 mod outside;
 mod power;
+mod probes;
 mod queue;
 mod recorder;
 mod registrations;
@@ -44,6 +45,7 @@ use crate::profile::Profile;
 use crate::time::Micros;
 use crate::trace::EventKind;
 use crate::vfs::Vfs;
+use probes::Probes;
 use std::fmt;
 use std::sync::Arc;
 
@@ -120,6 +122,8 @@ pub struct Setup {
     pub modules: Arc<UserModules>,
     /// What their functions return without a mock (the scenario's `returns:`).
     pub returns: Vec<(String, Vec<serde_json::Value>, bool)>,
+    /// The moments the expectations sample the device at (`probes.rs`).
+    pub probes: Vec<Micros>,
 }
 
 /// Most trace events a run records unless its scenario says otherwise (`max_events:`). A run
@@ -147,6 +151,7 @@ pub struct World {
     sleep_region: sleep_region::SleepRegion,
     energy: EnergyMeter,
     radio: bool,
+    probes: Probes,
     /// The project's own firmware modules, installed in every state after the built-in ones.
     modules: Arc<UserModules>,
     /// What their functions return when they have no mock.
@@ -220,6 +225,7 @@ impl World {
             sleep_region: region,
             energy: EnergyMeter::new(),
             radio: setup.radio,
+            probes: Probes::at(setup.probes),
             modules: setup.modules,
             returns: Returns::new(&setup.returns),
             wake_cause: WakeCause::PowerOn,
@@ -426,7 +432,7 @@ impl World {
                 Some(next) => self.run_until(next),
                 None => {
                     let limit = limit.min(self.end_at);
-                    self.clock.advance_to(limit.max(self.clock.now()));
+                    self.advance_clock(limit.max(self.clock.now()));
                     if limit >= self.end_at {
                         self.request_halt(Halt::EndOfRun);
                         return Ready::Halted;
@@ -450,13 +456,13 @@ impl World {
     /// over).
     fn run_until(&mut self, until: Micros) {
         while let Some(next) = self.next_due(until) {
-            self.clock.advance_to(next);
+            self.advance_clock(next);
             self.process_due();
             if self.power_interrupted() || self.out_of_events {
                 return;
             }
         }
-        self.clock.advance_to(until.min(self.end_at));
+        self.advance_clock(until.min(self.end_at));
     }
 
     /// Whether a power cut or a reset is pending: the current power state ends now.

@@ -63,13 +63,13 @@ impl World {
                     return;
                 }
                 Arrival::Link { at, up, text } => {
-                    self.clock.advance_to(at.clamp(now, until));
+                    self.advance_clock(at.clamp(now, until));
                     self.link_down = !up;
                     let level = if up { Level::Info } else { Level::Warn };
                     self.record(EventKind::Log { level, tag: "mqtt".into(), text, bare: false });
                 }
                 Arrival::End { at } => {
-                    self.clock.advance_to(at.clamp(now, until));
+                    self.advance_clock(at.clamp(now, until));
                     self.end_at = self.clock.now();
                     self.ended_outside = true;
                     self.request_halt(Halt::EndOfRun);

@@ -65,13 +65,13 @@ impl World {
         let until = ms.map_or(self.end_at, |ms| self.clock.now().saturating_add(ms.saturating_mul(MICROS_PER_MS)));
         let until = until.min(self.end_at);
         while let Some(step) = self.take_step_paced(until) {
-            self.clock.advance_to(step.at);
+            self.advance_clock(step.at);
             if let Some(cause) = self.step_while_asleep(step.action) {
                 return cause;
             }
         }
         let until = until.min(self.end_at);
-        self.clock.advance_to(until);
+        self.advance_clock(until);
         if until >= self.end_at {
             self.request_halt(Halt::EndOfRun);
         }
@@ -108,7 +108,7 @@ impl World {
         let until = self.clock.now().saturating_add(ms.saturating_mul(MICROS_PER_MS)).min(self.end_at);
         let mut cause = WakeCause::Timer;
         while let Some(next) = self.next_due(until) {
-            self.clock.advance_to(next);
+            self.advance_clock(next);
             if self.take_due_wake() {
                 cause = WakeCause::Gpio;
                 break;
@@ -120,7 +120,7 @@ impl World {
         }
         if cause == WakeCause::Timer && !self.power_interrupted() {
             let until = until.min(self.end_at);
-            self.clock.advance_to(until);
+            self.advance_clock(until);
             if until >= self.end_at {
                 self.request_halt(Halt::EndOfRun);
             }
@@ -205,7 +205,7 @@ impl World {
         self.energy.enter(PowerState::Off, self.clock.now());
         let back = self.clock.now().saturating_add(off_us).min(self.end_at);
         while let Some(step) = self.take_step_paced(back) {
-            self.clock.advance_to(step.at);
+            self.advance_clock(step.at);
             match step.action.reaction(Phase::Off) {
                 Reaction::Outside => self.apply(step.action),
                 // Nothing else reaches a chip without power (`contract::power`'s tests).
@@ -213,7 +213,7 @@ impl World {
             }
         }
         let back = back.min(self.end_at);
-        self.clock.advance_to(back);
+        self.advance_clock(back);
         if back >= self.end_at {
             self.request_halt(Halt::EndOfRun);
         }

@@ -89,6 +89,14 @@ impl SleepRegion {
         self.store.get(key)
     }
 
+    /// The entries as a boot would read them now: `None` when the image is torn.
+    pub fn readable(&self) -> Option<BTreeMap<Vec<u8>, RtcValue>> {
+        if self.image.is_empty() {
+            return Some(BTreeMap::new());
+        }
+        decode(&self.image)
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
         self.store.keys().map(Vec::as_slice)
     }
