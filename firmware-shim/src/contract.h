@@ -34,6 +34,12 @@ struct lua_State;
     X(MSG_CALLBACK) \
     X(INF_TIMEOUT)
 
+/* ---- Config module: the warning of a missing key ----------------------------------------- */
+
+#define CONFIG_MISSING_BEFORE "no key '"
+#define CONFIG_MISSING_AFTER "' in the config: nil"
+#define CONFIG_REMEMBERED 16u
+
 /* ---- Header layouts: byte offsets -------------------------------------------------------- */
 
 #define PACK_AT_MAGIC 0u

@@ -97,7 +97,39 @@ fn log_prints_firmware_style_lines() {
 #[test]
 fn config_reads_dotted_paths() {
     let lines = lines_of("print(Config.get('alerts.limit'), Config.get('mqtt.prefix'), Config.get('alerts.names')[2], Config.get('no.such.key'), Config.get('alerts.limit.deeper'))");
-    assert_eq!(lines, vec!["80\tdev1\tb\tnil\tnil"]);
+    assert_eq!(
+        lines,
+        vec![
+            "W/config no key 'no.such.key' in the config: nil",
+            "W/config no key 'alerts.limit.deeper' in the config: nil",
+            "80\tdev1\tb\tnil\tnil",
+        ]
+    );
+}
+
+#[test]
+fn a_missing_key_warns_once_per_state_for_the_first_sixteen_keys() {
+    let lines = lines_of(
+        "for round = 1, 2 do for i = 1, 17 do Config.get('k' .. i) end end\n\
+         Config.get('alerts.limit')\n\
+         print('done')",
+    );
+    let warned =
+        |key: &str| lines.iter().filter(|l| **l == format!("W/config no key '{key}' in the config: nil")).count();
+    assert_eq!(warned("k1"), 1, "{lines:?}");
+    assert_eq!(warned("k16"), 1);
+    assert_eq!(warned("k17"), 2, "past the remembered keys every read warns");
+    assert_eq!(lines.len(), 16 + 2 + 1);
+}
+
+#[test]
+fn a_reloaded_state_warns_again() {
+    let yaml = format!(
+        "{}steps:\n  - {{ at: 1s, reload: true }}\n",
+        scenario("{ profile: esp32, boot_ms: 1 }", "2s", "Config.get('missing'); Config.get('missing')")
+    );
+    let warnings: Vec<_> = logs(&run_yaml(&yaml)).into_iter().filter(|(_, l)| l.starts_with("W/config")).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! order (`bindings::ALL`, which `bindings.c` follows so globals are created in the same order).
 
 use crate::contract::power::{self, Phase, Reaction};
-use crate::contract::{layouts, pack, rtos, sleep_region, tag_sets, Layout, TagSet};
+use crate::contract::{config, layouts, pack, rtos, sleep_region, tag_sets, Layout, TagSet};
 use std::fmt::Write;
 
 /// Where the generated header is committed, from the repository root.
@@ -41,6 +41,10 @@ pub fn generate() -> String {
     define(w, "RTOS_VERSION", &c_string(rtos::VERSION.as_bytes()));
     line(w, "/* The integer fields of the rtos table in the order they are set: X(field). */");
     list(w, "RTOS_CONSTANTS(X)", rtos::constant::SET.tags.iter().map(|t| format!("X({})", t.name)));
+    section(w, "Config module: the warning of a missing key");
+    define(w, "CONFIG_MISSING_BEFORE", &c_string(config::MISSING_BEFORE.as_bytes()));
+    define(w, "CONFIG_MISSING_AFTER", &c_string(config::MISSING_AFTER.as_bytes()));
+    define(w, "CONFIG_REMEMBERED", &format!("{}u", config::REMEMBERED));
     section(w, "Header layouts: byte offsets");
     for layout in layouts() {
         offsets(w, layout);

@@ -1,6 +1,6 @@
 //! The simulator↔firmware contract, written down once: the packed scenario format, what each
-//! step does in each power state, the sleep region's byte format and the `rtos` table's
-//! constants. With what the sandbox removes
+//! step does in each power state, the sleep region's byte format, the `rtos` table's
+//! constants and `Config.get`'s warning of a missing key. With what the sandbox removes
 //! (`runtime::REMOVED`) and the order the firmware modules install in (`bindings::ALL`), they
 //! make the C header.
 //!
@@ -108,6 +108,7 @@ macro_rules! layout {
     };
 }
 
+pub mod config;
 pub mod pack;
 pub mod power;
 pub mod rtos;
