@@ -229,7 +229,7 @@ impl fmt::Display for Expectation {
                 write!(f, "{then} within {} s after each {} {}", Secs(after.within), after.trigger, self.count)?
             }
             Target::Power(p) => write!(f, "power {} at {} s", power_at::phase_name(p.phase), Secs(p.at))?,
-            Target::Charge { max_mah } => write!(f, "charge <= {max_mah} mAh")?,
+            Target::Charge { max_mah } => write!(f, "charge <= {} mAh", crate::literal::format_number(*max_mah))?,
             Target::Region(r) => {
                 let values: Vec<String> = r.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
                 write!(f, "region {{{}}} at {} s", values.join(", "), Secs(r.at))?

@@ -4,6 +4,7 @@
 
 use super::{Cause, CauseKind};
 use crate::figures::{Sample, Stats};
+use crate::literal::format_number;
 use crate::time::{Micros, Secs};
 
 /// The charge drawn in `[from, until]` (`until` = `Micros::MAX`: the run's end), or why the
@@ -27,7 +28,7 @@ pub fn verdict(stats: &Stats, from: Micros, until: Micros, max_mah: f64) -> (boo
     match drawn(stats, from, until) {
         Ok(mah) if mah <= max_mah => (true, mah, None),
         Ok(mah) => {
-            let line = format!("{mah:.6} mAh drawn, over the budget of {max_mah} mAh");
+            let line = format!("{mah:.6} mAh drawn, over the budget of {} mAh", format_number(max_mah));
             (false, mah, Some(Cause { kind: CauseKind::Unmet, at_us: until.min(stats.simulated_us), line }))
         }
         Err(cause) => (false, f64::NAN, Some(cause)),
