@@ -74,6 +74,7 @@ so its traces are not deterministic. A broker that cannot be reached is an error
 fail meanwhile.";
 
 fn main() -> ExitCode {
+    luasim_core::runtime::host_environment::remove_from_process();
     let cli = parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

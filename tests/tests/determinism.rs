@@ -112,3 +112,42 @@ fn every_bundled_scenario_gives_the_same_trace_three_times() {
         .collect();
     assert!(differences.is_empty(), "non-deterministic traces:\n{}", differences.join("\n"));
 }
+
+/// The host's environment reaches nothing a run prints: Lua's `package` would read LUA_PATH
+/// and LUA_CPATH (changing the heap figures), and locale or time zone variables must not move
+/// a number or a date either.
+#[test]
+fn the_hosts_environment_changes_no_figure_or_line() {
+    let run_with = |env: &[(&str, String)]| {
+        let mut command = Command::new(luasim_binary());
+        command.args(["run", "scenarios/boiler_reload.yaml"]).current_dir(repo_root());
+        for (name, _) in HOSTILE {
+            command.env_remove(name);
+        }
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        let out = command.output().expect("luasim runs");
+        let text = String::from_utf8(out.stdout).expect("text");
+        text.lines().filter(|l| !l.starts_with("wall ")).collect::<Vec<_>>().join("\n")
+    };
+    let long = "/tmp/?.lua;".repeat(400);
+    let hostile: Vec<(&str, String)> =
+        HOSTILE.iter().map(|(k, v)| (*k, if v.is_empty() { long.clone() } else { v.to_string() })).collect();
+    let clean = run_with(&[]);
+    assert!(clean.contains("lua heap   peak"), "{clean}");
+    let with_env = run_with(&hostile);
+    let differing = clean.lines().zip(with_env.lines()).find(|(a, b)| a != b);
+    assert_eq!(differing, None, "the host's environment changed a line");
+    assert_eq!(clean.lines().count(), with_env.lines().count());
+}
+
+/// Variables a Lua developer's shell may well have (an empty value stands for a long path).
+const HOSTILE: [(&str, &str); 8] = [
+    ("LUA_PATH", ""),
+    ("LUA_PATH_5_4", ""),
+    ("LUA_CPATH", ""),
+    ("LUA_CPATH_5_4", ""),
+    ("LUA_INIT", "print('host init')"),
+    ("LC_ALL", "de_DE.UTF-8"),
+    ("TZ", "Asia/Kolkata"),
+    ("LANG", "de_DE.UTF-8"),
+];

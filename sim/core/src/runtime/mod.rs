@@ -5,6 +5,7 @@
 //! shared by every state, so it outlives every boot and reload.
 
 pub mod device_lua;
+pub mod host_environment;
 mod loader;
 pub mod luatos;
 mod mocks;
