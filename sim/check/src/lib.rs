@@ -222,7 +222,8 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
 
 /// The scenarios (indices into `all`) a candidate is checked in: those written for it, when
 /// any is (they mount the candidate's own folder, or a `write` step deploys exactly its bytes);
-/// else those with a file at the candidate's device path, or a `write` step to it.
+/// else those with a file at the candidate's device path, or a `write` step to it. Fleets
+/// (`devices:`) are left out: the gate checks a candidate on one device.
 fn scenarios_for(script: &Script, all: &[Scenario]) -> Vec<usize> {
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let own_folder = |sc: &Scenario| {
@@ -230,12 +231,13 @@ fn scenarios_for(script: &Script, all: &[Scenario]) -> Vec<usize> {
         (mounted.is_some() && mounted == script.folder && sc.files.contains(&script.device_path))
             || runs::writes_bytes(sc, &script.source)
     };
-    let mine: Vec<usize> = (0..all.len()).filter(|&i| own_folder(&all[i])).collect();
+    let single = (0..all.len()).filter(|&i| all[i].fleet.is_none());
+    let mine: Vec<usize> = single.clone().filter(|&i| own_folder(&all[i])).collect();
     if !mine.is_empty() {
         return mine;
     }
     let path = [(script.device_path.clone(), Vec::new())];
-    (0..all.len()).filter(|&i| runs::uses_any(&all[i], &path)).collect()
+    single.filter(|&i| runs::uses_any(&all[i], &path)).collect()
 }
 
 /// The warning (or with `--strict`, the error) for a candidate no scenario uses.

@@ -1,8 +1,9 @@
-//! The world outside the simulation, for live mode (`luasim live`): a real MQTT broker and the
-//! wall clock. The core has neither: the binary implements `Outside`, and the world asks it
-//! before virtual time moves on, so that live mode can hold the clock to the (scaled) wall
-//! clock, and whatever arrives meanwhile enters the device as a scenario step at the virtual
-//! time it arrived. The device's MQTT subscriptions and publishes go out through it. Without an
+//! The world outside the simulation, for live mode (`luasim live`: a real MQTT broker and the
+//! wall clock) and for fleets (`fleet/`: the other devices, through the in-simulation broker).
+//! The world asks its `Outside` before virtual time moves on, so that live mode can hold the
+//! clock to the (scaled) wall clock and a fleet can hold each device to its lockstep window,
+//! and whatever arrives meanwhile enters the device as a scenario step at the virtual time it
+//! arrived. The device's MQTT subscriptions and publishes go out through it. Without an
 //! `Outside` (every other mode) none of this runs and traces are exactly as before.
 
 use super::{Halt, Step, World};
@@ -14,10 +15,10 @@ pub trait Outside {
     /// Virtual time is at `now` and about to move on to `until`, with nothing due before it.
     /// Return once the wall clock gets there (`Arrival::Nothing`), or earlier with what arrived.
     fn wait(&mut self, now: Micros, until: Micros) -> Arrival;
-    /// The device subscribed to an MQTT topic filter (`MQTT.subscribe`).
-    fn subscribe(&mut self, filter: &str);
-    /// The device published while connected (`MQTT.publish`).
-    fn publish(&mut self, topic: &str, payload: &str);
+    /// The device subscribed to an MQTT topic filter (`MQTT.subscribe`) at virtual time `now`.
+    fn subscribe(&mut self, now: Micros, filter: &str);
+    /// The device published while connected (`MQTT.publish`) at virtual time `now`.
+    fn publish(&mut self, now: Micros, topic: &str, payload: &str);
 }
 
 /// What `Outside::wait` brings back.
@@ -102,7 +103,7 @@ impl World {
     /// `MQTT.publish` while connected: traced, and in live mode sent to the broker.
     pub fn mqtt_send(&mut self, topic: String, payload: String) {
         if let Some(outside) = self.outside.as_mut() {
-            outside.publish(&topic, &payload);
+            outside.publish(self.clock.now(), &topic, &payload);
         }
         self.record(EventKind::MqttOut { topic, payload });
     }
