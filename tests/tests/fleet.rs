@@ -73,12 +73,17 @@ fn every_line_has_its_device_in_a_fixed_column_and_time_order() {
 #[test]
 fn expectations_are_judged_on_each_device_s_own_part() {
     let expect_heard = "      - log: \"I/user.heard room/a/temp 21\"\n        count: 1\n";
-    let report =
-        run_yaml(&fleet("1s", "", &[("pinger", PINGER, expect_heard), ("listener", LISTENER, expect_heard)]));
+    let report = run_yaml(&fleet("1s", "", &[("pinger", PINGER, expect_heard), ("listener", LISTENER, expect_heard)]));
     assert!(!report.passed(), "the pinger never logs `heard`");
     let verdicts: Vec<(String, bool)> = report.outcomes.iter().map(|o| (o.expectation.clone(), o.passed)).collect();
-    assert!(verdicts.contains(&("pinger: log \"I/user.heard room/a/temp 21\" exactly 1×".into(), false)), "{verdicts:?}");
-    assert!(verdicts.contains(&("listener: log \"I/user.heard room/a/temp 21\" exactly 1×".into(), true)), "{verdicts:?}");
+    assert!(
+        verdicts.contains(&("pinger: log \"I/user.heard room/a/temp 21\" exactly 1×".into(), false)),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.contains(&("listener: log \"I/user.heard room/a/temp 21\" exactly 1×".into(), true)),
+        "{verdicts:?}"
+    );
     assert!(!report.devices[0].passed() && report.devices[1].passed());
 }
 
