@@ -145,3 +145,22 @@ fn the_bundled_fleet_passes_and_is_byte_identical_across_processes() {
     let in_process: String = trace_text(&report);
     assert!(first.starts_with(&in_process), "the library's trace is the binary's");
 }
+
+#[test]
+fn perfetto_has_one_process_per_device() {
+    let report = run_yaml(&fleet("1s", "", &[("pinger", PINGER, ""), ("listener", LISTENER, "")]));
+    let mut json = Vec::new();
+    luasim::export::perfetto::write("inline_fleet", &report.events, &mut json).expect("written to memory");
+    let value: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
+    let processes: Vec<(u64, String)> = value["traceEvents"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .map(|e| (e["pid"].as_u64().expect("pid"), e["args"]["name"].as_str().expect("name").to_string()))
+        .collect();
+    assert_eq!(processes, [(1, "inline_fleet: pinger".to_string()), (2, "inline_fleet: listener".to_string())]);
+    let heard =
+        value["traceEvents"].as_array().expect("events").iter().find(|e| e["name"] == "I/user.heard room/a/temp 21");
+    assert_eq!(heard.expect("the listener's log line")["pid"], 2);
+}

@@ -1,6 +1,7 @@
 //! Chrome trace-event JSON (`{"traceEvents": [...]}`), which Perfetto's UI and chrome://tracing
 //! open. One process, named after the scenario; threads for the device's power phases, the
-//! log, the message bus, the firmware's registrations and one per timer track. Times are
+//! log, the message bus, the firmware's registrations and one per timer track. A fleet's trace
+//! (`docs/fleets.md`) has one such process per device, in the fleet's order. Times are
 //! virtual microseconds.
 //!
 //! It is made to stay small whatever the run's length: timers are packed into tracks as the
@@ -18,7 +19,10 @@ use luasim_core::trace::{Body, Event, EventKind};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
+/// The process of a single device (a fleet's devices are 1, 2, ...).
 const PID: u64 = 1;
+/// What the file starts with.
+const HEADER: &[u8] = br#"{"displayTimeUnit":"ms","traceEvents":["#;
 const POWER: u64 = 1;
 const LOG: u64 = 2;
 const BUS: u64 = 3;
@@ -40,6 +44,9 @@ struct Run {
 /// Writes the header, then each event as it comes, then what is still open and the names.
 pub struct Writer<W: Write> {
     out: W,
+    pid: u64,
+    /// Nothing written into `traceEvents` yet (the next item has no comma before it).
+    first: bool,
     phases: Phases,
     timers: TimerTracks,
     counters: Counters,
@@ -57,13 +64,16 @@ pub struct Writer<W: Write> {
 impl<W: Write> Writer<W> {
     /// Starts the file for the scenario `title`.
     pub fn start(title: &str, mut out: W) -> io::Result<Writer<W>> {
-        out.write_all(br#"{"displayTimeUnit":"ms","traceEvents":["#)?;
-        serde_json::to_writer(
-            &mut out,
-            &json!({"ph": "M", "pid": PID, "tid": POWER, "name": "process_name", "args": {"name": title}}),
-        )?;
+        out.write_all(HEADER)?;
+        Writer::process(out, PID, title, true)
+    }
+
+    /// Starts the process `pid` named `title` in a file whose header is written.
+    fn process(out: W, pid: u64, title: &str, first: bool) -> io::Result<Writer<W>> {
         let mut writer = Writer {
             out,
+            pid,
+            first,
             phases: Phases::default(),
             timers: TimerTracks::default(),
             counters: Counters::default(),
@@ -73,6 +83,7 @@ impl<W: Write> Writer<W> {
             counter_values: [(None, None); 2],
             now: 0,
         };
+        writer.push(&json!({"ph": "M", "pid": pid, "tid": POWER, "name": "process_name", "args": {"name": title}}))?;
         for (tid, name) in FIXED {
             writer.thread_name(tid, name)?;
         }
@@ -80,7 +91,15 @@ impl<W: Write> Writer<W> {
     }
 
     /// Ends what is still open at the last event, names the timer tracks and closes the file.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub fn finish(self) -> io::Result<W> {
+        let mut out = self.finish_process()?;
+        out.write_all(b"]}")?;
+        out.flush()?;
+        Ok(out)
+    }
+
+    /// `finish` without closing the file, for the next process.
+    fn finish_process(mut self) -> io::Result<W> {
         let last = self.now;
         self.flush_counters()?;
         self.flush_light(last)?;
@@ -97,8 +116,6 @@ impl<W: Write> Writer<W> {
             let name = self.timers.label(track);
             self.thread_name(FIRST_TRACK_TID + track as u64, &name)?;
         }
-        self.out.write_all(b"]}")?;
-        self.out.flush()?;
         Ok(self.out)
     }
 
@@ -221,7 +238,7 @@ impl<W: Write> Writer<W> {
                     let name = counter.label();
                     let (ts, value) = (self.now, value);
                     self.push(
-                        &json!({"ph": "C", "pid": PID, "tid": POWER, "ts": ts, "name": name, "args": {name: value}}),
+                        &json!({"ph": "C", "pid": self.pid, "tid": POWER, "ts": ts, "name": name, "args": {name: value}}),
                     )?;
                 }
             }
@@ -230,30 +247,54 @@ impl<W: Write> Writer<W> {
     }
 
     fn thread_name(&mut self, tid: u64, name: &str) -> io::Result<()> {
-        self.push(&json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}}))?;
-        self.push(&json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}))
+        let pid = self.pid;
+        self.push(&json!({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name", "args": {"name": name}}))?;
+        self.push(&json!({"ph": "M", "pid": pid, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}))
     }
 
     fn push(&mut self, value: &Value) -> io::Result<()> {
-        self.out.write_all(b",")?;
+        if !std::mem::take(&mut self.first) {
+            self.out.write_all(b",")?;
+        }
         serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)
     }
 
     fn instant(&mut self, tid: u64, ts: u64, name: &str, args: Value) -> io::Result<()> {
-        self.push(&json!({"ph": "i", "s": "t", "pid": PID, "tid": tid, "ts": ts, "name": name, "args": args}))
+        self.push(&json!({"ph": "i", "s": "t", "pid": self.pid, "tid": tid, "ts": ts, "name": name, "args": args}))
     }
 
     fn slice(&mut self, tid: u64, start: u64, end: u64, name: &str, args: Value) -> io::Result<()> {
         let dur = end.saturating_sub(start);
-        self.push(&json!({"ph": "X", "pid": PID, "tid": tid, "ts": start, "dur": dur, "name": name, "args": args}))
+        self.push(&json!({"ph": "X", "pid": self.pid, "tid": tid, "ts": start, "dur": dur, "name": name, "args": args}))
     }
 }
 
-/// Writes the trace `events` (held in memory) as Chrome trace-event JSON to `out`.
-pub fn write(title: &str, events: &[Event], out: impl Write) -> io::Result<()> {
-    let mut writer = Writer::start(title, out)?;
-    for e in events {
-        writer.event(e)?;
+/// Writes the trace `events` (held in memory) as Chrome trace-event JSON to `out`: a fleet's
+/// (events with a device) as one process per device, named `title: device`.
+pub fn write(title: &str, events: &[Event], mut out: impl Write) -> io::Result<()> {
+    let mut devices: Vec<&str> = Vec::new();
+    for name in events.iter().filter_map(|e| e.device.as_deref()) {
+        if !devices.contains(&name) {
+            devices.push(name);
+        }
     }
-    writer.finish().map(drop)
+    if devices.is_empty() {
+        let mut writer = Writer::start(title, out)?;
+        for e in events {
+            writer.event(e)?;
+        }
+        return writer.finish().map(drop);
+    }
+    out.write_all(HEADER)?;
+    for (i, device) in devices.iter().enumerate() {
+        let pid = i as u64 + 1;
+        let mut writer = Writer::process(&mut out, pid, &format!("{title}: {device}"), i == 0)?;
+        writer.push(&json!({"ph": "M", "pid": pid, "name": "process_sort_index", "args": {"sort_index": pid}}))?;
+        for e in events.iter().filter(|e| e.device.as_deref() == Some(device)) {
+            writer.event(e)?;
+        }
+        writer.finish_process()?;
+    }
+    out.write_all(b"]}")?;
+    out.flush()
 }
