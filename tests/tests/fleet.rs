@@ -88,12 +88,14 @@ fn expectations_are_judged_on_each_device_s_own_part() {
 }
 
 #[test]
-fn a_device_asleep_misses_what_the_broker_sends_it() {
+fn a_device_in_deep_sleep_is_not_subscribed() {
     let sleeper = "MQTT.subscribe('room/#', function(t, p) log.info('woke', t, p) end)\n\
                    Node.setTimeout(10, function() Node.deepSleep(5000) end)";
     let report = run_yaml(&fleet("2s", "", &[("pinger", PINGER, ""), ("sleeper", sleeper, "")]));
     assert!(lines_with(&report, "I/user.woke").is_empty());
-    assert!(lines_with(&report, "sleeper").iter().any(|l| l.contains("missed while")), "{}", trace_text(&report));
+    let sleeper = lines_with(&report, "sleeper ");
+    assert!(sleeper.iter().any(|l| l.contains("sleep    deep")), "{sleeper:?}");
+    assert!(!sleeper.iter().any(|l| l.contains("inject")), "its session ended with the sleep: {sleeper:?}");
 }
 
 #[test]

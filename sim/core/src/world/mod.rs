@@ -304,6 +304,7 @@ impl World {
         self.queue.clear();
         self.timers.clear();
         self.registrations.clear();
+        self.end_mqtt_session();
         self.clock.reboot();
         self.busy_instructions = 0;
         self.sleepy_request = None;

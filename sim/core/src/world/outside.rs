@@ -19,6 +19,10 @@ pub trait Outside {
     fn subscribe(&mut self, now: Micros, filter: &str);
     /// The device published while connected (`MQTT.publish`) at virtual time `now`.
     fn publish(&mut self, now: Micros, topic: &str, payload: &str);
+    /// The device's MQTT session ended at `now` (it went into deep sleep or booted): its
+    /// subscriptions are gone until its scripts subscribe again. A fleet's broker forgets them;
+    /// live mode keeps its one session to the real broker for the whole run.
+    fn session_ended(&mut self, _now: Micros) {}
 }
 
 /// What `Outside::wait` brings back.
@@ -98,6 +102,14 @@ impl World {
             self.pace(horizon);
         }
         self.take_step_until(until.min(self.end_at))
+    }
+
+    /// The device's MQTT session ends (deep sleep, a boot): told to the outside, if any.
+    pub(super) fn end_mqtt_session(&mut self) {
+        let now = self.clock.now();
+        if let Some(outside) = self.outside.as_mut() {
+            outside.session_ended(now);
+        }
     }
 
     /// `MQTT.publish` while connected: traced, and in live mode sent to the broker.

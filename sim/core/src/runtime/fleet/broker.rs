@@ -1,8 +1,9 @@
 //! The fleet's in-simulation MQTT broker: QoS 0 (each message delivered at most once per
 //! device, never queued for a device that is not listening), retained messages, and the
 //! wildcards matched exactly as on one device (`world::topic_matches`). Pure bookkeeping: which
-//! filters each device subscribed to, and the deliveries a publish or a subscription makes,
-//! each `latency` after it.
+//! filters each device subscribed to in its current session (a session ends when the device
+//! goes into deep sleep or boots), and the deliveries a publish or a subscription makes, each
+//! `latency` after it.
 
 use crate::time::Micros;
 use crate::world::topic_matches;
@@ -11,8 +12,15 @@ use std::collections::BTreeMap;
 /// What a device sent to the broker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sent {
-    Subscribe { filter: String },
-    Publish { topic: String, payload: String },
+    Subscribe {
+        filter: String,
+    },
+    Publish {
+        topic: String,
+        payload: String,
+    },
+    /// The device's session ended (deep sleep, a boot): its subscriptions are dropped.
+    SessionEnded,
 }
 
 /// A message the broker hands to `device` at `at`.
@@ -26,8 +34,7 @@ pub struct Delivery {
 
 pub struct Broker {
     latency: Micros,
-    /// Each device's filters, in the order it first subscribed to them. A subscription lasts
-    /// the run (the broker is not told of reboots: a device that boots again subscribes again).
+    /// Each device's filters, in the order it first subscribed to them, until its session ends.
     filters: Vec<Vec<String>>,
     retained: BTreeMap<String, String>,
 }
@@ -57,6 +64,10 @@ impl Broker {
                 .filter(|&d| self.filters[d].iter().any(|f| topic_matches(f, &topic)))
                 .map(|d| Delivery { at, device: d, topic: topic.clone(), payload: payload.clone() })
                 .collect(),
+            Sent::SessionEnded => {
+                self.filters[device].clear();
+                Vec::new()
+            }
         }
     }
 }
@@ -83,6 +94,8 @@ mod tests {
         assert_eq!(out.iter().map(|d| (d.device, d.at)).collect::<Vec<_>>(), [(0, 6_000), (2, 6_000)]);
         assert!(b.handle(5_000, 1, publish("other/temp")).is_empty());
         assert_eq!(b.handle(7_000, 2, publish("fleet/sensor/temp")).len(), 2, "the sender hears itself");
+        b.handle(8_000, 0, Sent::SessionEnded);
+        assert_eq!(b.handle(9_000, 1, publish("fleet/sensor/temp")).len(), 1, "device 0 is gone");
     }
 
     #[test]

@@ -96,6 +96,10 @@ impl Outside for Link {
     fn publish(&mut self, now: Micros, topic: &str, payload: &str) {
         self.sent.push((now, Sent::Publish { topic: topic.to_string(), payload: payload.to_string() }));
     }
+
+    fn session_ended(&mut self, now: Micros) {
+        self.sent.push((now, Sent::SessionEnded));
+    }
 }
 
 impl Drop for Link {
