@@ -6,9 +6,14 @@ local threshold = Config.get("gateway.threshold")
 local count, sum, max = 0, 0, nil
 local above = {}
 
+-- The broker sends the retained threshold again at every subscription (after a reload too):
+-- only a change is news.
 MQTT.subscribe("fleet/config/threshold", function(_, payload)
-  threshold = tonumber(payload)
-  log.info("gateway", "threshold", threshold)
+  local new = tonumber(payload)
+  if new ~= threshold then
+    threshold = new
+    log.info("gateway", "threshold", threshold)
+  end
 end)
 
 MQTT.subscribe("fleet/+/temp", function(topic, payload)

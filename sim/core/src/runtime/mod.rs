@@ -135,8 +135,12 @@ pub fn run_live(
 
 /// `run`, also noting the script line of every binding call and the events it recorded
 /// (`RunReport::call_lines`), at the cost of a stack walk per call; the trace is the same.
+/// A fleet runs as `run` runs it, without lines.
 pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
-    run_with(scenario, options, true, None)
+    match &scenario.fleet {
+        Some(fleet) => fleet::run(scenario, fleet, options),
+        None => run_with(scenario, options, true, None),
+    }
 }
 
 /// What plugs a run into the world outside it: the `Outside`, and for live mode the watcher

@@ -88,6 +88,31 @@ impl Scenario {
         }
     }
 
+    /// The devices it runs: a fleet's, or itself.
+    pub fn devices(&self) -> &[Scenario] {
+        match &self.fleet {
+            Some(fleet) => &fleet.devices,
+            None => std::slice::from_ref(self),
+        }
+    }
+
+    /// The scenario with `f` applied to each device it runs (a fleet's fields at the top are
+    /// its first device's, so they get `f` too; the fleet's own name, seed and duration stay).
+    pub fn map_devices(&self, mut f: impl FnMut(&Scenario) -> Scenario) -> Scenario {
+        let Some(fleet) = &self.fleet else { return f(self) };
+        let devices: Vec<Scenario> = fleet.devices.iter().map(&mut f).collect();
+        let first = devices.first().cloned().unwrap_or_else(|| self.clone());
+        Scenario {
+            name: self.name.clone(),
+            about: self.about.clone(),
+            origin: self.origin.clone(),
+            seed: self.seed,
+            duration: self.duration,
+            fleet: Some(Arc::new(Fleet { devices, ..(**fleet).clone() })),
+            ..first
+        }
+    }
+
     /// Whether the firmware build can play it: not with the project's own modules, which only
     /// the simulator has.
     pub fn simulator_only(&self) -> Option<String> {
