@@ -166,3 +166,29 @@ fn perfetto_has_one_process_per_device() {
         value["traceEvents"].as_array().expect("events").iter().find(|e| e["name"] == "I/user.heard room/a/temp 21");
     assert_eq!(heard.expect("the listener's log line")["pid"], 2);
 }
+
+#[test]
+fn a_saved_fleet_trace_exports_one_perfetto_process_per_device() {
+    let dir = std::env::temp_dir().join(format!("luasim-fleet-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (trace, perfetto) = (dir.join("fleet.json"), dir.join("fleet.perfetto.json"));
+    let run = Command::new(luasim_binary())
+        .args(["run", "-q", "scenarios/fleet_sensor_gateway.yaml", "--trace-json"])
+        .arg(&trace)
+        .current_dir(repo_root())
+        .output()
+        .expect("luasim runs");
+    assert!(run.status.success());
+    let export = Command::new(luasim_binary()).args(["trace", "export"]).arg(&trace).output().expect("luasim runs");
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&perfetto).expect("written")).expect("JSON");
+    let names: Vec<&str> = value["traceEvents"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["fleet: gateway", "fleet: sensor1", "fleet: sensor2"]);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}

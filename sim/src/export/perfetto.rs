@@ -19,8 +19,6 @@ use luasim_core::trace::{Body, Event, EventKind};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
-/// The process of a single device (a fleet's devices are 1, 2, ...).
-const PID: u64 = 1;
 /// What the file starts with.
 const HEADER: &[u8] = br#"{"displayTimeUnit":"ms","traceEvents":["#;
 const POWER: u64 = 1;
@@ -41,8 +39,8 @@ struct Run {
     fired: u64,
 }
 
-/// Writes the header, then each event as it comes, then what is still open and the names.
-pub struct Writer<W: Write> {
+/// One process of the file: each event as it comes, then what is still open and the names.
+struct Writer<W: Write> {
     out: W,
     pid: u64,
     /// Nothing written into `traceEvents` yet (the next item has no comma before it).
@@ -62,13 +60,8 @@ pub struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    /// Starts the file for the scenario `title`.
-    pub fn start(title: &str, mut out: W) -> io::Result<Writer<W>> {
-        out.write_all(HEADER)?;
-        Writer::process(out, PID, title, true)
-    }
-
-    /// Starts the process `pid` named `title` in a file whose header is written.
+    /// Starts the process `pid` named `title` in a file whose header is written (`first`: as
+    /// its first item).
     fn process(out: W, pid: u64, title: &str, first: bool) -> io::Result<Writer<W>> {
         let mut writer = Writer {
             out,
@@ -90,15 +83,7 @@ impl<W: Write> Writer<W> {
         Ok(writer)
     }
 
-    /// Ends what is still open at the last event, names the timer tracks and closes the file.
-    pub fn finish(self) -> io::Result<W> {
-        let mut out = self.finish_process()?;
-        out.write_all(b"]}")?;
-        out.flush()?;
-        Ok(out)
-    }
-
-    /// `finish` without closing the file, for the next process.
+    /// Ends what is still open at the last event and names the timer tracks.
     fn finish_process(mut self) -> io::Result<W> {
         let last = self.now;
         self.flush_counters()?;
@@ -120,7 +105,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Writes one event; events come in time order.
-    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+    fn event(&mut self, e: &Event) -> io::Result<()> {
         let ts = e.at_us;
         if ts != self.now {
             self.flush_counters()?;
@@ -269,32 +254,73 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// Writes the trace `events` (held in memory) as Chrome trace-event JSON to `out`: a fleet's
-/// (events with a device) as one process per device, named `title: device`.
-pub fn write(title: &str, events: &[Event], mut out: impl Write) -> io::Result<()> {
-    let mut devices: Vec<&str> = Vec::new();
-    for name in events.iter().filter_map(|e| e.device.as_deref()) {
-        if !devices.contains(&name) {
-            devices.push(name);
-        }
+/// Writes a trace event by event, whether one device's or a fleet's (events with a device):
+/// one process per device, named `title: device`, in the order the devices first appear. Each
+/// device's process is a `Writer` into a buffer that goes out after each of its events, so the
+/// file is still written in one pass; a single device's file is exactly its `Writer`'s.
+pub struct Stream<W: Write> {
+    out: W,
+    title: String,
+    processes: Vec<(Option<String>, Writer<Vec<u8>>)>,
+}
+
+impl<W: Write> Stream<W> {
+    /// Starts the file for the scenario (or fleet) `title`.
+    pub fn start(title: &str, mut out: W) -> io::Result<Stream<W>> {
+        out.write_all(HEADER)?;
+        Ok(Stream { out, title: title.to_string(), processes: Vec::new() })
     }
-    if devices.is_empty() {
-        let mut writer = Writer::start(title, out)?;
-        for e in events {
-            writer.event(e)?;
-        }
-        return writer.finish().map(drop);
+
+    /// Writes one event; events come in time order.
+    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+        let index = match self.processes.iter().position(|(device, _)| *device == e.device) {
+            Some(index) => index,
+            None => self.open(e.device.clone())?,
+        };
+        let writer = &mut self.processes[index].1;
+        writer.event(e)?;
+        self.out.write_all(&writer.out)?;
+        writer.out.clear();
+        Ok(())
     }
-    out.write_all(HEADER)?;
-    for (i, device) in devices.iter().enumerate() {
-        let pid = i as u64 + 1;
-        let mut writer = Writer::process(&mut out, pid, &format!("{title}: {device}"), i == 0)?;
-        writer.push(&json!({"ph": "M", "pid": pid, "name": "process_sort_index", "args": {"sort_index": pid}}))?;
-        for e in events.iter().filter(|e| e.device.as_deref() == Some(device)) {
-            writer.event(e)?;
-        }
-        writer.finish_process()?;
+
+    /// The process of `device` (`None`: the single device), started.
+    fn open(&mut self, device: Option<String>) -> io::Result<usize> {
+        let pid = self.processes.len() as u64 + 1;
+        let first = self.processes.is_empty();
+        let mut writer = match &device {
+            Some(name) => {
+                let mut w = Writer::process(Vec::new(), pid, &format!("{}: {name}", self.title), first)?;
+                w.push(&json!({"ph": "M", "pid": pid, "name": "process_sort_index", "args": {"sort_index": pid}}))?;
+                w
+            }
+            None => Writer::process(Vec::new(), pid, &self.title, first)?,
+        };
+        self.out.write_all(&writer.out)?;
+        writer.out.clear();
+        self.processes.push((device, writer));
+        Ok(self.processes.len() - 1)
     }
-    out.write_all(b"]}")?;
-    out.flush()
+
+    /// Ends every process and closes the file (a trace without events gets its one process).
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.processes.is_empty() {
+            self.open(None)?;
+        }
+        for (_, writer) in self.processes {
+            self.out.write_all(&writer.finish_process()?)?;
+        }
+        self.out.write_all(b"]}")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes the trace `events` (held in memory) as Chrome trace-event JSON to `out`.
+pub fn write(title: &str, events: &[Event], out: impl Write) -> io::Result<()> {
+    let mut stream = Stream::start(title, out)?;
+    for e in events {
+        stream.event(e)?;
+    }
+    stream.finish().map(drop)
 }
