@@ -82,7 +82,8 @@ pub(super) fn load(
         })?;
         devices.push(scenario);
     }
-    let Some(first) = devices.first().cloned() else { unreachable!("a fleet has devices") };
+    // The caller loads a fleet only when `devices:` has an entry.
+    let first = devices[0].clone();
     let fleet = Fleet { devices, latency, retained: broker.retained.into_iter().collect() };
     Ok(Scenario {
         name: doc.name,
