@@ -345,3 +345,18 @@ fn a_million_events_stay_responsive() {
     );
     assert!(slowest_frame < Duration::from_millis(100), "a frame took {slowest_frame:?}");
 }
+
+#[test]
+fn a_fleet_has_one_group_of_lanes_per_device() {
+    let path = repo_root().join("scenarios/fleet_sensor_gateway.yaml");
+    let scenario = luasim_core::scenario::Scenario::load(&path, &luasim_core::scenario::HostFiles).expect("loads");
+    let options = luasim_core::runtime::RunOptions { keep_events: true, ..Default::default() };
+    let report = luasim_core::runtime::run(&scenario, &options).expect("runs");
+    let mut app = App::new(report.events, scenario.name);
+    let shown = screen(&mut app, 120, 40);
+    for device in ["gateway", "sensor1", "sensor2"] {
+        assert!(shown.contains(&format!("{device} device")), "{shown}");
+    }
+    assert!(shown.contains("sensor1 I/user.sensor s1 wake"), "the log pane names the device: {shown}");
+    insta::assert_snapshot!(shown);
+}

@@ -74,7 +74,8 @@ pub fn judge(
     };
     let name = scenario.name.as_str();
     let mut out = Vec::new();
-    let expects_errors = scenario.expect.iter().any(|e| matches!(e.target, Target::Errors(_)) && !e.implicit);
+    let expects_errors =
+        scenario.devices().iter().flat_map(|d| &d.expect).any(|e| matches!(e.target, Target::Errors(_)) && !e.implicit);
     if !expects_errors {
         out.extend(errors(run, name, &heap, file));
     }
@@ -110,9 +111,9 @@ fn kb(bytes: usize) -> f64 {
 
 /// The scenario's own expectations that failed (the default "no errors" is left to `errors`).
 fn expectations(scenario: &Scenario, run: &RunReport, name: &str) -> Vec<Finding> {
-    scenario
-        .expect
-        .iter()
+    // A fleet's outcomes are its devices', in device order.
+    let expect = scenario.devices().iter().flat_map(|d| &d.expect);
+    expect
         .zip(&run.outcomes)
         .filter(|(e, o)| !e.implicit && !o.passed)
         .map(|(_, o)| {

@@ -45,12 +45,18 @@ mod tests {
     use luasim_core::trace::Level;
 
     fn mqtt(at_us: u64, payload: &str) -> Event {
-        Event { at_us, tick: 0, kind: EventKind::MqttOut { topic: "b/alert".into(), payload: payload.into() } }
+        Event {
+            device: None,
+            at_us,
+            tick: 0,
+            kind: EventKind::MqttOut { topic: "b/alert".into(), payload: payload.into() },
+        }
     }
 
     #[test]
     fn the_first_differing_line_is_reported_with_its_time() {
         let log = Event {
+            device: None,
             at_us: 5,
             tick: 0,
             kind: EventKind::Log { level: Level::Info, tag: "lua".into(), text: "up".into(), bare: false },

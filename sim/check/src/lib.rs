@@ -34,9 +34,10 @@ use api::DeviceApi;
 use discover::Found;
 use luasim_core::profile::{all_names, built_in_names, Profile};
 use luasim_core::project::{Project, UserModules};
-use luasim_core::runtime::RunError;
+use luasim_core::runtime::{RunError, RunReport};
 use luasim_core::scenario::{Files, HostFiles, Scenario, ScenarioError, ScenarioErrorKind};
 use luasim_core::time::{Micros, Secs};
+use luasim_core::trace::Event;
 use luasim_core::vfs::{MAIN_SCRIPT, RULES_SCRIPT, SCRIPTS_DIR};
 use policy::{Allowed, Severities};
 use scan::{Access, Scan};
@@ -113,6 +114,8 @@ struct Script {
 /// One run to make: a scenario with the candidates in place, on a device.
 struct Planned {
     scenario: Scenario,
+    /// In a fleet, the devices with the candidates: only they are reloaded and compared.
+    checked: Vec<String>,
     /// The same scenario with the deployed scripts in place (`--against`).
     deployed: Option<Scenario>,
     overwrites: Vec<runs::Overwrite>,
@@ -186,11 +189,16 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
                     targets.iter().map(|t| on_device(s.clone(), t)).collect()
                 }
             };
-            let deployed = deployed_files.as_ref().map(|d| on(runs::with_files(scenario, d).0));
-            let (with_candidates, overwrites) = runs::with_files(scenario, &files);
+            let gets_them = candidates_go_on(&scripts, scenario);
+            let deployed = deployed_files.as_ref().map(|d| on(runs::with_files(scenario, d, &gets_them).0));
+            let (with_candidates, overwrites) = runs::with_files(scenario, &files, &gets_them);
             for (i, s) in on(with_candidates).into_iter().enumerate() {
                 let deployed = deployed.as_ref().map(|d| d[i].clone());
-                plan.push(Planned { scenario: s, deployed, overwrites: overwrites.clone() });
+                let checked = match &s.fleet {
+                    Some(fleet) => fleet.devices.iter().filter(|d| gets_them(d)).map(|d| d.name.clone()).collect(),
+                    None => Vec::new(),
+                };
+                plan.push(Planned { scenario: s, checked, deployed, overwrites: overwrites.clone() });
             }
         }
         if !unused.is_empty() {
@@ -206,6 +214,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
             for profile in &boots {
                 plan.push(Planned {
                     scenario: smoke::scenario(&files, profile, &modules, window),
+                    checked: Vec::new(),
                     deployed: None,
                     overwrites: Vec::new(),
                 });
@@ -222,20 +231,31 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
 
 /// The scenarios (indices into `all`) a candidate is checked in: those written for it, when
 /// any is (they mount the candidate's own folder, or a `write` step deploys exactly its bytes);
-/// else those with a file at the candidate's device path, or a `write` step to it.
+/// else those with a file at the candidate's device path, or a `write` step to it. A fleet
+/// (`devices:`) is one when one of its devices is.
 fn scenarios_for(script: &Script, all: &[Scenario]) -> Vec<usize> {
-    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
-    let own_folder = |sc: &Scenario| {
-        let mounted = sc.scripts_dir.as_deref().and_then(canonical);
-        (mounted.is_some() && mounted == script.folder && sc.files.contains(&script.device_path))
-            || runs::writes_bytes(sc, &script.source)
-    };
+    let own_folder =
+        |sc: &Scenario| sc.devices().iter().any(|d| mounts(script, d)) || runs::writes_bytes(sc, &script.source);
     let mine: Vec<usize> = (0..all.len()).filter(|&i| own_folder(&all[i])).collect();
     if !mine.is_empty() {
         return mine;
     }
     let path = [(script.device_path.clone(), Vec::new())];
     (0..all.len()).filter(|&i| runs::uses_any(&all[i], &path)).collect()
+}
+
+/// Whether `device` mounts the folder `script` is in and has its device path.
+fn mounts(script: &Script, device: &Scenario) -> bool {
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let mounted = device.scripts_dir.as_deref().and_then(canonical);
+    mounted.is_some() && mounted == script.folder && device.files.contains(&script.device_path)
+}
+
+/// Which of `scenario`'s devices the candidates go on: in a fleet, the devices that mount a
+/// candidate's folder (every device, when none does); a single device always.
+fn candidates_go_on<'a>(scripts: &'a [Script], scenario: &Scenario) -> impl Fn(&Scenario) -> bool + 'a {
+    let own = scenario.devices().iter().any(|d| scripts.iter().any(|s| mounts(s, d)));
+    move |d: &Scenario| !own || scripts.iter().any(|s| mounts(s, d))
 }
 
 /// The warning (or with `--strict`, the error) for a candidate no scenario uses.
@@ -281,15 +301,18 @@ fn never_run(scripts: &[Script], unused: &[&Script]) -> Option<Finding> {
 /// `scenario` on the build `target`: its optional modules, heap, timers, queue, tick, sleep
 /// region and watchdog. The scenario's own choices of model stay (`naive_reload`, the VM kept
 /// in the sleep region).
-fn on_device(mut s: Scenario, target: &Profile) -> Scenario {
-    let own = &s.profile;
-    s.profile = Profile {
-        naive_reload: own.naive_reload,
-        vm_in_sleep_region: own.vm_in_sleep_region,
-        vm_libs: own.vm_libs.clone(),
-        ..target.clone()
-    };
-    s
+fn on_device(s: Scenario, target: &Profile) -> Scenario {
+    s.map_devices(|device| {
+        let mut s = device.clone();
+        let own = &s.profile;
+        s.profile = Profile {
+            naive_reload: own.naive_reload,
+            vm_in_sleep_region: own.vm_in_sleep_region,
+            vm_libs: own.vm_libs.clone(),
+            ..target.clone()
+        };
+        s
+    })
 }
 
 /// Step one for every script.
@@ -312,6 +335,16 @@ fn syntax(scripts: &[Script]) -> Result<Vec<Finding>, CheckError> {
 
 /// Steps three to six: makes the planned runs, fills in their figures and the behaviour diff,
 /// and returns what the runs found, each finding naming its scenario and device.
+/// `report` with only the events of the fleet's devices named in `devices`, and the figures of
+/// the first of them (the whole report when it names none).
+fn on_devices<'a>(report: &'a RunReport, devices: &[String]) -> std::borrow::Cow<'a, RunReport> {
+    let Some(first) = devices.first() else { return std::borrow::Cow::Borrowed(report) };
+    let mine = |e: &&Event| e.device.as_ref().is_some_and(|d| devices.contains(d));
+    let events = report.events.iter().filter(mine).cloned().collect();
+    let stats = report.devices.iter().find(|d| &d.scenario == first).map_or(report.stats.clone(), |d| d.stats.clone());
+    std::borrow::Cow::Owned(RunReport { events, stats, ..report.clone() })
+}
+
 fn run_plan(
     options: &CheckOptions,
     plan: &[Planned],
@@ -320,15 +353,20 @@ fn run_plan(
 ) -> Result<Vec<Finding>, CheckError> {
     let candidates: Vec<Scenario> = plan.iter().map(|p| p.scenario.clone()).collect();
     let deployed: Vec<Option<Scenario>> = plan.iter().map(|p| p.deployed.clone()).collect();
-    let all = runs::run_all(&candidates, &deployed, options.jobs).map_err(|(name, e)| CheckError::Run(name, e))?;
+    let checked: Vec<Vec<String>> = plan.iter().map(|p| p.checked.clone()).collect();
+    let all =
+        runs::run_all(&candidates, &deployed, &checked, options.jobs).map_err(|(name, e)| CheckError::Run(name, e))?;
     let limits = budgets::Limits { device: None, max_mah_per_day: options.max_mah_per_day };
     let mut findings = Vec::new();
     for (planned, runs) in plan.iter().zip(&all) {
         let scenario = &planned.scenario;
         let device = scenario.profile.name.clone();
-        let (figures, mut found) = budgets::judge(scenario, &runs.candidate, &limits, host_name);
+        let candidate = on_devices(&runs.candidate, &planned.checked);
+        let (figures, mut found) = budgets::judge(scenario, &candidate, &limits, host_name);
         report.scenarios.push(figures);
-        found.extend(reload::compare(&scenario.name, runs.baseline(), &runs.reloaded, host_name));
+        let (baseline, reloaded) =
+            (on_devices(runs.baseline(), &planned.checked), on_devices(&runs.reloaded, &planned.checked));
+        found.extend(reload::compare(&scenario.name, &baseline, &reloaded, host_name));
         found.extend(planned.overwrites.iter().map(|o| overwritten(&scenario.name, o, host_name)));
         findings.extend(found.into_iter().map(|f| f.on(&device)));
         if let Some(deployed) = &runs.deployed {
@@ -482,7 +520,7 @@ fn lint_all(scripts: &[Script], scenarios: &[Scenario], target: Option<&Profile>
 }
 
 /// Every dotted key the scenarios configure: each level of their `config:` trees, and each
-/// `config` step's path with the keys of its value.
+/// `config` step's path with the keys of its value (of every device of a fleet).
 fn config_keys(scenarios: &[Scenario]) -> BTreeSet<String> {
     fn walk(value: &serde_json::Value, at: &str, keys: &mut BTreeSet<String>) {
         let Some(map) = value.as_object() else { return };
@@ -493,7 +531,7 @@ fn config_keys(scenarios: &[Scenario]) -> BTreeSet<String> {
         }
     }
     let mut keys = BTreeSet::new();
-    for scenario in scenarios {
+    for scenario in scenarios.iter().flat_map(Scenario::devices) {
         walk(&scenario.config, "", &mut keys);
         for step in &scenario.steps {
             if let luasim_core::scenario::Action::Config { path, value } = &step.action {

@@ -49,7 +49,27 @@ pub struct Overwrite {
 /// expectations are then dropped (they describe the file the step wrote), the budgets and
 /// "no errors" stay. A candidate that the scenario itself writes (a step deploying exactly
 /// these bytes) arrives when the step says, as written.
-pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> (Scenario, Vec<Overwrite>) {
+/// In a fleet, each device for which `gets_them` holds is treated so.
+pub fn with_files(
+    scenario: &Scenario,
+    files: &[(String, Vec<u8>)],
+    gets_them: impl Fn(&Scenario) -> bool,
+) -> (Scenario, Vec<Overwrite>) {
+    let mut overwrites = Vec::new();
+    let s = scenario.map_devices(|device| {
+        if !gets_them(device) {
+            return device.clone();
+        }
+        let (s, mut written) = device_with_files(device, files);
+        overwrites.append(&mut written);
+        s
+    });
+    overwrites.sort_by_key(|o| o.at_us);
+    (s, overwrites)
+}
+
+/// `with_files` on one device.
+fn device_with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> (Scenario, Vec<Overwrite>) {
     let mut s = scenario.clone();
     let mut overwrites = Vec::new();
     for (path, source) in files.iter().filter(|(_, source)| !writes_bytes(scenario, source)) {
@@ -68,41 +88,53 @@ pub fn with_files(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> (Scenario
     if !overwrites.is_empty() {
         s.expect.retain(|e| e.implicit);
     }
-    overwrites.sort_by_key(|o| o.at_us);
     (s, overwrites)
 }
 
-/// Whether a `write` step of `scenario` writes exactly `source`.
+/// Whether a `write` step of `scenario` (of one of a fleet's devices) writes exactly `source`.
 pub fn writes_bytes(scenario: &Scenario, source: &[u8]) -> bool {
-    scenario.steps.iter().any(|s| matches!(&s.action, Action::Write { bytes, .. } if bytes == source))
+    let steps = scenario.devices().iter().flat_map(|d| &d.steps);
+    steps.into_iter().any(|s| matches!(&s.action, Action::Write { bytes, .. } if bytes == source))
 }
 
-/// Whether `scenario` has any of the device paths in `files`, or writes one.
+/// Whether `scenario` (one of a fleet's devices) has any of the device paths in `files`, or
+/// writes one.
 pub fn uses_any(scenario: &Scenario, files: &[(String, Vec<u8>)]) -> bool {
-    files.iter().any(|(path, _)| {
-        scenario.files.contains(path)
-            || scenario.steps.iter().any(|s| matches!(&s.action, Action::Write { path: p, .. } if p == path))
+    scenario.devices().iter().any(|device| {
+        files.iter().any(|(path, _)| {
+            device.files.contains(path)
+                || device.steps.iter().any(|s| matches!(&s.action, Action::Write { path: p, .. } if p == path))
+        })
     })
 }
 
-/// The real firmware's reload, expectations dropped (only the trace is compared).
+/// The real firmware's reload, expectations dropped (only the trace is compared); on every
+/// device of a fleet.
 fn real_reload(scenario: &Scenario) -> Scenario {
-    let mut s = scenario.clone();
-    s.profile.naive_reload = false;
-    s.expect.clear();
-    s
+    scenario.map_devices(|device| {
+        let mut s = device.clone();
+        s.profile.naive_reload = false;
+        s.expect.clear();
+        s
+    })
 }
 
 /// Two reload steps at the moment the first boot runs the scripts, before any other step due
-/// then: load, reload, reload.
-fn with_reloads(scenario: &Scenario) -> Scenario {
-    let mut s = real_reload(scenario);
-    let at = s.profile.boot_ms.saturating_mul(MICROS_PER_MS);
-    let mut steps = vec![Step { at, action: Action::Reload }, Step { at, action: Action::Reload }];
-    steps.append(&mut s.steps);
-    steps.sort_by_key(|step| step.at);
-    s.steps = steps;
-    s
+/// then: load, reload, reload (on the devices of a fleet named in `checked`, every one when it
+/// names none).
+fn with_reloads(scenario: &Scenario, checked: &[String]) -> Scenario {
+    real_reload(scenario).map_devices(|device| {
+        if !checked.is_empty() && !checked.contains(&device.name) {
+            return device.clone();
+        }
+        let mut s = device.clone();
+        let at = s.profile.boot_ms.saturating_mul(MICROS_PER_MS);
+        let mut steps = vec![Step { at, action: Action::Reload }, Step { at, action: Action::Reload }];
+        steps.append(&mut s.steps);
+        steps.sort_by_key(|step| step.at);
+        s.steps = steps;
+        s
+    })
 }
 
 enum Slot {
@@ -113,10 +145,12 @@ enum Slot {
 }
 
 /// Runs everything for `candidates` (and the matching `deployed` scenarios, where there is one)
-/// on up to `jobs` threads. `Err` names the scenario the simulator could not run at all.
+/// on up to `jobs` threads; in a fleet only the devices `checked` names are reloaded. `Err`
+/// names the scenario the simulator could not run at all.
 pub fn run_all(
     candidates: &[Scenario],
     deployed: &[Option<Scenario>],
+    checked: &[Vec<String>],
     jobs: usize,
 ) -> Result<Vec<Runs>, (String, RunError)> {
     let mut plan: Vec<(usize, Slot, Scenario)> = Vec::new();
@@ -125,7 +159,8 @@ pub fn run_all(
         if scenario.profile.naive_reload {
             plan.push((i, Slot::RealReload, real_reload(scenario)));
         }
-        plan.push((i, Slot::Reloaded, with_reloads(scenario)));
+        let checked = checked.get(i).map_or(&[][..], Vec::as_slice);
+        plan.push((i, Slot::Reloaded, with_reloads(scenario, checked)));
         if let Some(d) = deployed.get(i).and_then(Option::as_ref) {
             plan.push((i, Slot::Deployed, d.clone()));
         }

@@ -531,6 +531,7 @@ mod tests {
 
     fn log(at_us: Micros, text: &str) -> Event {
         Event {
+            device: None,
             at_us,
             tick: 0,
             kind: EventKind::Log { level: Level::Info, tag: "user.t".into(), text: text.into(), bare: false },

@@ -18,6 +18,10 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
         let ratio = s.simulated_us as f64 / MICROS_PER_SEC as f64 / wall.as_secs_f64().max(1e-9);
         let _ = writeln!(out, "wall       {:.3} s ({:.0}x real time)", wall.as_secs_f64(), ratio);
     }
+    if !report.devices.is_empty() {
+        render_fleet(report, &mut out);
+        return out;
+    }
     let _ = writeln!(out, "boots      {}", s.boots);
     let _ = writeln!(out, "events     {} ({} errors)", s.events, s.errors);
     let _ = writeln!(out, "timers     peak {}/{}", s.timers_peak, s.timer_slots);
@@ -84,4 +88,16 @@ pub fn render(report: &RunReport, wall: Option<Duration>) -> String {
     }
     let _ = writeln!(out, "verdict    {}", if report.passed() { "PASS" } else { "FAIL" });
     out
+}
+
+/// A fleet's summary after its header: each device's own, then the fleet's verdict.
+fn render_fleet(report: &RunReport, out: &mut String) {
+    let s = &report.stats;
+    let _ = writeln!(out, "fleet      {} devices, {} events ({} errors)", report.devices.len(), s.events, s.errors);
+    for device in &report.devices {
+        let _ = writeln!(out, "--- device {}", device.scenario);
+        out.push_str(&render(device, None));
+    }
+    let _ = writeln!(out, "---");
+    let _ = writeln!(out, "verdict    {} (fleet)", if report.passed() { "PASS" } else { "FAIL" });
 }

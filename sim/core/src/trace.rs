@@ -9,9 +9,16 @@ use crate::time::{Micros, Secs};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Width of the device column that starts each line of a fleet's trace: the longest device
+/// name a fleet allows.
+pub const DEVICE_COLUMN: usize = 12;
+
 /// One thing that happened at one virtual instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// The device it happened on, in a fleet (`fleet/`); `None` for a single device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     pub at_us: Micros,
     pub tick: u32,
     #[serde(flatten)]
@@ -232,6 +239,9 @@ fn one_line(text: &str) -> String {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(device) = &self.device {
+            write!(f, "{device:<DEVICE_COLUMN$} ")?;
+        }
         write!(f, "{:>14} {:>10} {}", Secs(self.at_us), self.tick, Body(&self.kind))
     }
 }
@@ -314,13 +324,18 @@ mod tests {
     #[test]
     fn text_form_is_one_line_and_stable() {
         let e = Event {
+            device: None,
             at_us: 1_500_000,
             tick: 1500,
             kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into(), bare: false },
         };
         assert_eq!(e.to_string(), "      1.500000       1500 log      I/user.blink a\\nb");
-        let script =
-            Event { at_us: 0, tick: 0, kind: EventKind::Script { path: "/scripts/a\nb.lua".into(), bytes: 1 } };
+        let script = Event {
+            device: None,
+            at_us: 0,
+            tick: 0,
+            kind: EventKind::Script { path: "/scripts/a\nb.lua".into(), bytes: 1 },
+        };
         assert_eq!(script.to_string(), "      0.000000          0 script   /scripts/a\\nb.lua (1 bytes)");
         let error = EventKind::Error { what: "callback EventBus a\nb".into(), message: "x".into() };
         assert_eq!(Body(&error).to_string(), "ERROR    callback EventBus a\\nb: x");
@@ -328,7 +343,7 @@ mod tests {
 
     #[test]
     fn json_round_trips() {
-        let e = Event { at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 } };
+        let e = Event { device: None, at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 } };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"at_us":7,"tick":0,"kind":"timer_stop","id":3}"#);
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
@@ -338,13 +353,13 @@ mod tests {
     fn the_tail_keeps_the_last_events_only() {
         let mut tail = Tail::new(2);
         for id in 1..=5 {
-            tail.observe(&Event { at_us: id as u64, tick: 0, kind: EventKind::TimerStop { id } });
+            tail.observe(&Event { device: None, at_us: id as u64, tick: 0, kind: EventKind::TimerStop { id } });
         }
         let lines = tail.lines();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].ends_with("id=4") && lines[1].ends_with("id=5"), "{lines:?}");
         let mut none = Tail::new(0);
-        none.observe(&Event { at_us: 0, tick: 0, kind: EventKind::TimerStop { id: 1 } });
+        none.observe(&Event { device: None, at_us: 0, tick: 0, kind: EventKind::TimerStop { id: 1 } });
         assert!(none.lines().is_empty());
     }
 }

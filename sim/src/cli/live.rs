@@ -46,6 +46,13 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 pub fn execute(args: LiveArgs) -> anyhow::Result<bool> {
     args.output.check()?;
     let mut scenario = load_scenario(Some(&args.scenario))?;
+    if let Some(fleet) = &scenario.fleet {
+        anyhow::bail!(
+            "{}: a fleet of {} devices runs on its in-simulation broker; live mode joins one device to a real one",
+            scenario.origin,
+            fleet.devices.len()
+        );
+    }
     scenario.duration = args.session.unwrap_or(scenario.duration);
     let prefix = mqtt_prefix(&scenario.config).to_string();
     let topics = [reload_topic(&prefix), format!("{}#", upload_prefix(&prefix))];

@@ -71,6 +71,9 @@ impl OutputArgs {
 pub fn execute(args: RunArgs) -> anyhow::Result<bool> {
     args.output.check()?;
     let mut scenario = load_scenario(args.scenario.as_deref())?;
+    if scenario.fleet.is_some() && args.output.coverage.is_some() {
+        anyhow::bail!("{}: --coverage: a fleet's coverage is not collected (docs/fleets.md)", scenario.origin);
+    }
     scenario.seed = args.seed.unwrap_or(scenario.seed);
     scenario.duration = args.duration.unwrap_or(scenario.duration);
     let started = Instant::now();

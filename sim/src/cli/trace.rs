@@ -36,7 +36,7 @@ pub fn execute(command: TraceCommand) -> anyhow::Result<bool> {
         // One pass over the file, so that neither the events nor the output are ever whole
         // in memory.
         Format::Perfetto => output::write(&target, |out| {
-            let mut writer = perfetto::Writer::start(&title, out)?;
+            let mut writer = perfetto::Stream::start(&title, out)?;
             for_each_event(&args.trace, |e| writer.event(&e))?;
             writer.finish()?;
             Ok(())

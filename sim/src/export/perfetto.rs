@@ -1,6 +1,7 @@
 //! Chrome trace-event JSON (`{"traceEvents": [...]}`), which Perfetto's UI and chrome://tracing
 //! open. One process, named after the scenario; threads for the device's power phases, the
-//! log, the message bus, the firmware's registrations and one per timer track. Times are
+//! log, the message bus, the firmware's registrations and one per timer track. A fleet's trace
+//! (`docs/fleets.md`) has one such process per device, in the fleet's order. Times are
 //! virtual microseconds.
 //!
 //! It is made to stay small whatever the run's length: timers are packed into tracks as the
@@ -18,7 +19,8 @@ use luasim_core::trace::{Body, Event, EventKind};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
-const PID: u64 = 1;
+/// What the file starts with.
+const HEADER: &[u8] = br#"{"displayTimeUnit":"ms","traceEvents":["#;
 const POWER: u64 = 1;
 const LOG: u64 = 2;
 const BUS: u64 = 3;
@@ -37,9 +39,12 @@ struct Run {
     fired: u64,
 }
 
-/// Writes the header, then each event as it comes, then what is still open and the names.
-pub struct Writer<W: Write> {
+/// One process of the file: each event as it comes, then what is still open and the names.
+struct Writer<W: Write> {
     out: W,
+    pid: u64,
+    /// Nothing written into `traceEvents` yet (the next item has no comma before it).
+    first: bool,
     phases: Phases,
     timers: TimerTracks,
     counters: Counters,
@@ -55,15 +60,13 @@ pub struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    /// Starts the file for the scenario `title`.
-    pub fn start(title: &str, mut out: W) -> io::Result<Writer<W>> {
-        out.write_all(br#"{"displayTimeUnit":"ms","traceEvents":["#)?;
-        serde_json::to_writer(
-            &mut out,
-            &json!({"ph": "M", "pid": PID, "tid": POWER, "name": "process_name", "args": {"name": title}}),
-        )?;
+    /// Starts the process `pid` named `title` in a file whose header is written (`first`: as
+    /// its first item).
+    fn process(out: W, pid: u64, title: &str, first: bool) -> io::Result<Writer<W>> {
         let mut writer = Writer {
             out,
+            pid,
+            first,
             phases: Phases::default(),
             timers: TimerTracks::default(),
             counters: Counters::default(),
@@ -73,14 +76,15 @@ impl<W: Write> Writer<W> {
             counter_values: [(None, None); 2],
             now: 0,
         };
+        writer.push(&json!({"ph": "M", "pid": pid, "tid": POWER, "name": "process_name", "args": {"name": title}}))?;
         for (tid, name) in FIXED {
             writer.thread_name(tid, name)?;
         }
         Ok(writer)
     }
 
-    /// Ends what is still open at the last event, names the timer tracks and closes the file.
-    pub fn finish(mut self) -> io::Result<W> {
+    /// Ends what is still open at the last event and names the timer tracks.
+    fn finish_process(mut self) -> io::Result<W> {
         let last = self.now;
         self.flush_counters()?;
         self.flush_light(last)?;
@@ -97,13 +101,11 @@ impl<W: Write> Writer<W> {
             let name = self.timers.label(track);
             self.thread_name(FIRST_TRACK_TID + track as u64, &name)?;
         }
-        self.out.write_all(b"]}")?;
-        self.out.flush()?;
         Ok(self.out)
     }
 
     /// Writes one event; events come in time order.
-    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+    fn event(&mut self, e: &Event) -> io::Result<()> {
         let ts = e.at_us;
         if ts != self.now {
             self.flush_counters()?;
@@ -221,7 +223,7 @@ impl<W: Write> Writer<W> {
                     let name = counter.label();
                     let (ts, value) = (self.now, value);
                     self.push(
-                        &json!({"ph": "C", "pid": PID, "tid": POWER, "ts": ts, "name": name, "args": {name: value}}),
+                        &json!({"ph": "C", "pid": self.pid, "tid": POWER, "ts": ts, "name": name, "args": {name: value}}),
                     )?;
                 }
             }
@@ -230,30 +232,95 @@ impl<W: Write> Writer<W> {
     }
 
     fn thread_name(&mut self, tid: u64, name: &str) -> io::Result<()> {
-        self.push(&json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}}))?;
-        self.push(&json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}))
+        let pid = self.pid;
+        self.push(&json!({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name", "args": {"name": name}}))?;
+        self.push(&json!({"ph": "M", "pid": pid, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}))
     }
 
     fn push(&mut self, value: &Value) -> io::Result<()> {
-        self.out.write_all(b",")?;
+        if !std::mem::take(&mut self.first) {
+            self.out.write_all(b",")?;
+        }
         serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)
     }
 
     fn instant(&mut self, tid: u64, ts: u64, name: &str, args: Value) -> io::Result<()> {
-        self.push(&json!({"ph": "i", "s": "t", "pid": PID, "tid": tid, "ts": ts, "name": name, "args": args}))
+        self.push(&json!({"ph": "i", "s": "t", "pid": self.pid, "tid": tid, "ts": ts, "name": name, "args": args}))
     }
 
     fn slice(&mut self, tid: u64, start: u64, end: u64, name: &str, args: Value) -> io::Result<()> {
         let dur = end.saturating_sub(start);
-        self.push(&json!({"ph": "X", "pid": PID, "tid": tid, "ts": start, "dur": dur, "name": name, "args": args}))
+        self.push(&json!({"ph": "X", "pid": self.pid, "tid": tid, "ts": start, "dur": dur, "name": name, "args": args}))
+    }
+}
+
+/// Writes a trace event by event, whether one device's or a fleet's (events with a device):
+/// one process per device, named `title: device`, in the order the devices first appear. Each
+/// device's process is a `Writer` into a buffer that goes out after each of its events, so the
+/// file is still written in one pass; a single device's file is exactly its `Writer`'s.
+pub struct Stream<W: Write> {
+    out: W,
+    title: String,
+    processes: Vec<(Option<String>, Writer<Vec<u8>>)>,
+}
+
+impl<W: Write> Stream<W> {
+    /// Starts the file for the scenario (or fleet) `title`.
+    pub fn start(title: &str, mut out: W) -> io::Result<Stream<W>> {
+        out.write_all(HEADER)?;
+        Ok(Stream { out, title: title.to_string(), processes: Vec::new() })
+    }
+
+    /// Writes one event; events come in time order.
+    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+        let index = match self.processes.iter().position(|(device, _)| *device == e.device) {
+            Some(index) => index,
+            None => self.open(e.device.clone())?,
+        };
+        let writer = &mut self.processes[index].1;
+        writer.event(e)?;
+        self.out.write_all(&writer.out)?;
+        writer.out.clear();
+        Ok(())
+    }
+
+    /// The process of `device` (`None`: the single device), started.
+    fn open(&mut self, device: Option<String>) -> io::Result<usize> {
+        let pid = self.processes.len() as u64 + 1;
+        let first = self.processes.is_empty();
+        let mut writer = match &device {
+            Some(name) => {
+                let mut w = Writer::process(Vec::new(), pid, &format!("{}: {name}", self.title), first)?;
+                w.push(&json!({"ph": "M", "pid": pid, "name": "process_sort_index", "args": {"sort_index": pid}}))?;
+                w
+            }
+            None => Writer::process(Vec::new(), pid, &self.title, first)?,
+        };
+        self.out.write_all(&writer.out)?;
+        writer.out.clear();
+        self.processes.push((device, writer));
+        Ok(self.processes.len() - 1)
+    }
+
+    /// Ends every process and closes the file (a trace without events gets its one process).
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.processes.is_empty() {
+            self.open(None)?;
+        }
+        for (_, writer) in self.processes {
+            self.out.write_all(&writer.finish_process()?)?;
+        }
+        self.out.write_all(b"]}")?;
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 
 /// Writes the trace `events` (held in memory) as Chrome trace-event JSON to `out`.
 pub fn write(title: &str, events: &[Event], out: impl Write) -> io::Result<()> {
-    let mut writer = Writer::start(title, out)?;
+    let mut stream = Stream::start(title, out)?;
     for e in events {
-        writer.event(e)?;
+        stream.event(e)?;
     }
-    writer.finish().map(drop)
+    stream.finish().map(drop)
 }

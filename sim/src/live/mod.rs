@@ -124,11 +124,11 @@ impl Outside for Session {
         }
     }
 
-    fn subscribe(&mut self, filter: &str) {
+    fn subscribe(&mut self, _now: Micros, filter: &str) {
         self.broker.subscribe(filter);
     }
 
-    fn publish(&mut self, topic: &str, payload: &str) {
+    fn publish(&mut self, _now: Micros, topic: &str, payload: &str) {
         self.broker.publish(topic, payload);
     }
 }

@@ -15,6 +15,8 @@ pub struct Timeline {
     pub lanes: Vec<Lane>,
     /// The lane of each event.
     pub lane_of: Vec<u32>,
+    /// The console lanes (one per device), which the log pane lists.
+    pub consoles: Vec<u32>,
     /// Kinds present in the trace, in `Kind::ALL` order, with their counts.
     pub present: Vec<(Kind, usize)>,
     /// `ERROR` events and `E/` log lines.
@@ -54,6 +56,7 @@ impl Timeline {
             kinds,
             lanes: built.lanes,
             lane_of: built.of_event,
+            consoles: built.consoles,
             present,
             errors,
             restarts,

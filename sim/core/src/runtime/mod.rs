@@ -5,6 +5,7 @@
 //! shared by every state, so it outlives every boot and reload.
 
 pub mod device_lua;
+mod fleet;
 pub mod host_environment;
 mod loader;
 pub mod luatos;
@@ -69,6 +70,10 @@ pub struct RunReport {
     /// The last trace lines, for runs with `RunOptions::tail`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tail: Vec<String>,
+    /// A fleet's devices, each one's report (without events: they are in `events`, merged);
+    /// empty for a single device.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<RunReport>,
 }
 
 impl RunReport {
@@ -104,9 +109,17 @@ const END_DURATION: &str = "duration reached";
 const END_WATCHDOG: &str = "watchdog";
 const END_SESSION: &str = "session ended";
 
-/// Runs `scenario` to its end.
+/// Runs `scenario` to its end (a fleet's devices together, `fleet/`).
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
-    run_with(scenario, options, false, None)
+    match &scenario.fleet {
+        Some(fleet) => fleet::run(scenario, fleet, options),
+        None => run_with(scenario, options, false, None),
+    }
+}
+
+/// Runs one device of a fleet, `outside` being its link to the others.
+fn run_outside(scenario: &Scenario, options: &RunOptions, outside: Box<dyn Outside>) -> Result<RunReport, RunError> {
+    run_with(scenario, options, false, Some((outside, None)))
 }
 
 /// Runs `scenario` in live mode: `outside` paces virtual time to the wall clock, brings the
@@ -118,20 +131,28 @@ pub fn run_live(
     outside: Box<dyn Outside>,
     watcher: Box<dyn Observer>,
 ) -> Result<RunReport, RunError> {
-    run_with(scenario, options, false, Some((outside, watcher)))
+    run_with(scenario, options, false, Some((outside, Some(watcher))))
 }
 
 /// `run`, also noting the script line of every binding call and the events it recorded
 /// (`RunReport::call_lines`), at the cost of a stack walk per call; the trace is the same.
+/// A fleet runs as `run` runs it, without lines.
 pub fn run_noting_lines(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, RunError> {
-    run_with(scenario, options, true, None)
+    match &scenario.fleet {
+        Some(fleet) => fleet::run(scenario, fleet, options),
+        None => run_with(scenario, options, true, None),
+    }
 }
+
+/// What plugs a run into the world outside it: the `Outside`, and for live mode the watcher
+/// that sees every event as it happens.
+type Outsider = (Box<dyn Outside>, Option<Box<dyn Observer>>);
 
 fn run_with(
     scenario: &Scenario,
     options: &RunOptions,
     note_lines: bool,
-    live: Option<(Box<dyn Outside>, Box<dyn Observer>)>,
+    outside: Option<Outsider>,
 ) -> Result<RunReport, RunError> {
     let judge = Rc::new(RefCell::new(Judge::new(&scenario.expect)));
     let tail = Rc::new(RefCell::new(Tail::new(options.tail)));
@@ -139,8 +160,8 @@ fn run_with(
     if options.tail > 0 {
         observers.push(Box::new(tail.clone()));
     }
-    let outside = live.map(|(outside, watcher)| {
-        observers.push(watcher);
+    let outside = outside.map(|(outside, watcher)| {
+        observers.extend(watcher);
         outside
     });
     let mut world = World::new(scenario.setup(), Recorder::new(options.keep_events, observers));
@@ -316,5 +337,6 @@ fn report(scenario: &Scenario, mut world: World, judge: &RefCell<Judge>, end_rea
         call_lines,
         coverage: None,
         tail: Vec::new(),
+        devices: Vec::new(),
     }
 }

@@ -79,6 +79,109 @@ pub struct ScenarioDoc {
     #[serde(default)]
     #[schemars(with = "Vec<ExpectFields>")]
     pub expect: Vec<ExpectDoc>,
+    /// A fleet: several devices on one virtual clock sharing an in-simulation MQTT broker
+    /// (`docs/fleets.md`). With it, `device`, `scripts`, `steps`, `expect` and the other
+    /// per-device fields go in each device; a fleet is simulator only.
+    #[serde(default)]
+    pub devices: Vec<FleetDeviceDoc>,
+    /// The fleet's broker (only with `devices:`).
+    #[serde(default)]
+    pub broker: Option<BrokerDoc>,
+}
+
+/// One device of a fleet (`devices:`): the fields a single-device scenario has for its device,
+/// under a name. `duration` and `seed` are the fleet's.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a device of the fleet: a mapping with `name`, `device` and `scripts`")]
+pub struct FleetDeviceDoc {
+    /// The device's name: its column in the trace and its part of the summary (letters, digits,
+    /// `_` and `-`, at most 12).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_-]{1,12}$"))]
+    pub name: String,
+    /// The device build, as a scenario's `device:`.
+    #[serde(default)]
+    pub device: Option<DeviceDoc>,
+    /// Its scripts, as a scenario's `scripts:` (a folder relative to the fleet's file, or inline files).
+    #[serde(default)]
+    pub scripts: Option<ScriptsDoc>,
+    /// FreeRTOS `configINITIAL_TICK_COUNT` of this device.
+    #[serde(default)]
+    pub start_tick: u32,
+    /// Its configuration, read by `Config.get("a.b.c")`.
+    #[serde(default)]
+    pub config: Option<serde_json::Value>,
+    /// Optional firmware modules of its build, replacing the profile's list.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::module_list")]
+    pub modules: Option<Vec<String>>,
+    /// Its GNSS fix at power-on.
+    #[serde(default)]
+    pub gnss: Option<serde_json::Value>,
+    /// The station IP address its `Node.ip()` returns.
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// Wi-Fi on while awake: awake time is charged at the radio current.
+    #[serde(default)]
+    pub radio: bool,
+    /// Its battery capacity in mAh, for the battery-life estimate.
+    #[serde(default)]
+    pub battery_mah: Option<f64>,
+    /// What functions of the project's own firmware modules return on this device.
+    #[serde(default)]
+    pub returns: BTreeMap<String, ReturnsDoc>,
+    /// Most trace events this device may record.
+    #[serde(default)]
+    #[schemars(range(min = 1), extend("default" = crate::world::MAX_EVENTS))]
+    pub max_events: Option<u64>,
+    /// What happens to this device, and when, as a scenario's `steps:`.
+    #[serde(default, deserialize_with = "bounded_steps")]
+    #[schemars(with = "Vec<StepFields>")]
+    pub steps: Vec<StepDoc>,
+    /// What this device's part of the trace must show, as a scenario's `expect:`.
+    #[serde(default)]
+    #[schemars(with = "Vec<ExpectFields>")]
+    pub expect: Vec<ExpectDoc>,
+}
+
+impl FleetDeviceDoc {
+    /// The single-device scenario this device runs as, with the fleet's `duration` and a seed.
+    pub fn into_scenario(self, duration: &Duration, seed: u64) -> ScenarioDoc {
+        ScenarioDoc {
+            name: self.name,
+            about: None,
+            device: self.device,
+            scripts: self.scripts,
+            seed,
+            duration: Duration(duration.0),
+            start_tick: self.start_tick,
+            config: self.config,
+            modules: self.modules,
+            gnss: self.gnss,
+            ip: self.ip,
+            radio: self.radio,
+            battery_mah: self.battery_mah,
+            returns: self.returns,
+            max_events: self.max_events,
+            steps: self.steps,
+            expect: self.expect,
+            devices: Vec::new(),
+            broker: None,
+        }
+    }
+}
+
+/// The fleet's in-simulation MQTT broker (QoS 0, no persistence).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerDoc {
+    /// How long a message takes from a publishing device to a subscribed one (default `1ms`;
+    /// at least `1us`). The devices advance in lockstep windows of this length.
+    #[serde(default)]
+    pub latency: Option<Duration>,
+    /// Retained messages the broker holds from the start, by topic: each new subscription whose
+    /// filter matches gets them (`MQTT.publish` has no retain flag).
+    #[serde(default)]
+    pub retained: BTreeMap<String, String>,
 }
 
 /// A span of virtual time written with a unit (`250ms`, `2h`, `7d`).

@@ -6,6 +6,7 @@
 
 mod doc;
 mod files;
+mod fleet;
 mod folder;
 pub mod hostfs;
 mod luadb;
@@ -16,6 +17,7 @@ mod yaml_budget;
 pub use crate::world::{Action, Step, MAX_EVENTS};
 pub(crate) use doc::{DeviceDoc, Duration};
 pub use files::{Embedded, Files, HostFiles};
+pub use fleet::{Fleet, DEFAULT_LATENCY};
 pub use folder::find_scenarios;
 pub use schema::{duration_pattern, scenario_schema};
 
@@ -62,6 +64,9 @@ pub struct Scenario {
     /// What their functions return (`returns:`), by `Module.function`: the values, and whether
     /// they are a sequence (one per call) rather than one value for every call.
     pub returns: Vec<(String, Vec<serde_json::Value>, bool)>,
+    /// A fleet's devices and broker (`devices:`); `None` for a single device. A fleet's own
+    /// fields above are its first device's, but for name, about, origin, seed and duration.
+    pub fleet: Option<Arc<Fleet>>,
 }
 
 impl Scenario {
@@ -84,9 +89,37 @@ impl Scenario {
         }
     }
 
+    /// The devices it runs: a fleet's, or itself.
+    pub fn devices(&self) -> &[Scenario] {
+        match &self.fleet {
+            Some(fleet) => &fleet.devices,
+            None => std::slice::from_ref(self),
+        }
+    }
+
+    /// The scenario with `f` applied to each device it runs (a fleet's fields at the top are
+    /// its first device's, so they get `f` too; the fleet's own name, seed and duration stay).
+    pub fn map_devices(&self, mut f: impl FnMut(&Scenario) -> Scenario) -> Scenario {
+        let Some(fleet) = &self.fleet else { return f(self) };
+        let devices: Vec<Scenario> = fleet.devices.iter().map(&mut f).collect();
+        let first = devices.first().cloned().unwrap_or_else(|| self.clone());
+        Scenario {
+            name: self.name.clone(),
+            about: self.about.clone(),
+            origin: self.origin.clone(),
+            seed: self.seed,
+            duration: self.duration,
+            fleet: Some(Arc::new(Fleet { devices, ..(**fleet).clone() })),
+            ..first
+        }
+    }
+
     /// Whether the firmware build can play it: not with the project's own modules, which only
     /// the simulator has.
     pub fn simulator_only(&self) -> Option<String> {
+        if let Some(fleet) = &self.fleet {
+            return Some(format!("it is a fleet of {} devices; the firmware plays one", fleet.devices.len()));
+        }
         if let Some(m) = self.modules.0.first() {
             return Some(format!("it runs with the project's own module `{}`, which only the simulator has", m.name));
         }
@@ -226,6 +259,24 @@ impl Scenario {
             return Err(ScenarioError::at(ScenarioErrorKind::Limit, origin, over.line, over.column, over.message));
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
+        if doc.devices.is_empty() {
+            if doc.broker.is_some() {
+                let message = "broker: only a fleet has one (`devices:`)".to_string();
+                return Err(ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message));
+            }
+            return Scenario::from_doc(doc, origin, base, files, project);
+        }
+        fleet::load(doc, origin, base, files, project)
+    }
+
+    /// A single device's document made into a scenario.
+    fn from_doc(
+        doc: ScenarioDoc,
+        origin: &str,
+        base: &Path,
+        files: &dyn Files,
+        project: Option<&Defaults>,
+    ) -> Result<Scenario, ScenarioError> {
         let invalid = |message: String| ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message);
         let scripts = match (doc.scripts, project.and_then(|p| p.scripts.as_ref())) {
             (Some(scripts), _) => scripts,
@@ -394,6 +445,7 @@ impl Scenario {
             max_events,
             modules,
             returns,
+            fleet: None,
         })
     }
 }

@@ -33,7 +33,7 @@ pub use outside::{Arrival, Outside};
 pub use power::{PowerCut, WakeCause};
 pub use queue::MessageQueue;
 pub use recorder::Recorder;
-pub use registrations::{mqtt_prefix, reload_topic, valid_filter, Listener, Registrations};
+pub use registrations::{mqtt_prefix, reload_topic, topic_matches, valid_filter, Listener, Registrations};
 #[cfg(feature = "lua54")]
 pub use sleepy::SleepyTimer;
 pub use steps::{Action, Step};
@@ -310,6 +310,7 @@ impl World {
         self.queue.clear();
         self.timers.clear();
         self.registrations.clear();
+        self.end_mqtt_session();
         self.clock.reboot();
         self.busy_instructions = 0;
         self.sleepy_request = None;

@@ -1,8 +1,9 @@
-//! The world outside the simulation, for live mode (`luasim live`): a real MQTT broker and the
-//! wall clock. The core has neither: the binary implements `Outside`, and the world asks it
-//! before virtual time moves on, so that live mode can hold the clock to the (scaled) wall
-//! clock, and whatever arrives meanwhile enters the device as a scenario step at the virtual
-//! time it arrived. The device's MQTT subscriptions and publishes go out through it. Without an
+//! The world outside the simulation, for live mode (`luasim live`: a real MQTT broker and the
+//! wall clock) and for fleets (`fleet/`: the other devices, through the in-simulation broker).
+//! The world asks its `Outside` before virtual time moves on, so that live mode can hold the
+//! clock to the (scaled) wall clock and a fleet can hold each device to its lockstep window,
+//! and whatever arrives meanwhile enters the device as a scenario step at the virtual time it
+//! arrived. The device's MQTT subscriptions and publishes go out through it. Without an
 //! `Outside` (every other mode) none of this runs and traces are exactly as before.
 
 use super::{Halt, Step, World};
@@ -14,10 +15,14 @@ pub trait Outside {
     /// Virtual time is at `now` and about to move on to `until`, with nothing due before it.
     /// Return once the wall clock gets there (`Arrival::Nothing`), or earlier with what arrived.
     fn wait(&mut self, now: Micros, until: Micros) -> Arrival;
-    /// The device subscribed to an MQTT topic filter (`MQTT.subscribe`).
-    fn subscribe(&mut self, filter: &str);
-    /// The device published while connected (`MQTT.publish`).
-    fn publish(&mut self, topic: &str, payload: &str);
+    /// The device subscribed to an MQTT topic filter (`MQTT.subscribe`) at virtual time `now`.
+    fn subscribe(&mut self, now: Micros, filter: &str);
+    /// The device published while connected (`MQTT.publish`) at virtual time `now`.
+    fn publish(&mut self, now: Micros, topic: &str, payload: &str);
+    /// The device's MQTT session ended at `now` (it went into deep sleep or booted): its
+    /// subscriptions are gone until its scripts subscribe again. A fleet's broker forgets them;
+    /// live mode keeps its one session to the real broker for the whole run.
+    fn session_ended(&mut self, _now: Micros) {}
 }
 
 /// What `Outside::wait` brings back.
@@ -99,10 +104,18 @@ impl World {
         self.take_step_until(until.min(self.end_at))
     }
 
+    /// The device's MQTT session ends (deep sleep, a boot): told to the outside, if any.
+    pub(super) fn end_mqtt_session(&mut self) {
+        let now = self.clock.now();
+        if let Some(outside) = self.outside.as_mut() {
+            outside.session_ended(now);
+        }
+    }
+
     /// `MQTT.publish` while connected: traced, and in live mode sent to the broker.
     pub fn mqtt_send(&mut self, topic: String, payload: String) {
         if let Some(outside) = self.outside.as_mut() {
-            outside.publish(&topic, &payload);
+            outside.publish(self.clock.now(), &topic, &payload);
         }
         self.record(EventKind::MqttOut { topic, payload });
     }

@@ -62,6 +62,7 @@ impl World {
     pub fn deep_sleep(&mut self, ms: Option<u64>) -> WakeCause {
         self.record(EventKind::Sleep { mode: "deep".into(), ms });
         self.energy.enter(PowerState::DeepSleep, self.clock.now());
+        self.end_mqtt_session();
         let until = ms.map_or(self.end_at, |ms| self.clock.now().saturating_add(ms.saturating_mul(MICROS_PER_MS)));
         let until = until.min(self.end_at);
         while let Some(step) = self.take_step_paced(until) {

@@ -31,7 +31,7 @@ impl Recorder {
     }
 
     pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind) {
-        let event = Event { at_us, tick, kind };
+        let event = Event { device: None, at_us, tick, kind };
         self.observe(&event);
         if !self.keep {
             return;
@@ -46,7 +46,7 @@ impl Recorder {
                 self.keep_limit / 1_000_000,
                 self.events.len()
             );
-            let full = Event { at_us, tick, kind: EventKind::Error { what: "trace".into(), message } };
+            let full = Event { device: None, at_us, tick, kind: EventKind::Error { what: "trace".into(), message } };
             self.observe(&full);
             self.events.push(full);
         }

@@ -108,7 +108,7 @@ impl World {
     /// MQTT one subscribes on the broker.
     pub fn register(&mut self, listener: Listener) -> u64 {
         if let (Listener::Mqtt { filter }, Some(outside)) = (&listener, self.outside.as_mut()) {
-            outside.subscribe(filter);
+            outside.subscribe(self.clock.now(), filter);
         }
         let regs = &mut self.registrations;
         regs.next_id += 1;

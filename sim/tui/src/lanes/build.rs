@@ -10,13 +10,43 @@ use luasim_core::timeline::{Phase, Phases, TimerTracks};
 use luasim_core::trace::Event;
 use std::collections::BTreeMap;
 
-/// Builds the lanes of `events`, which must be sorted by time.
+/// Builds the lanes of `events`, which must be sorted by time. A fleet's trace (events with a
+/// device) gets one group of lanes per device, in the order the devices first appear, each
+/// lane's label starting with its device's name.
 pub fn build(events: &[Event]) -> Lanes {
-    let mut b = Builder::default();
-    for (pos, event) in events.iter().enumerate() {
-        b.add(pos as u32, event);
+    let mut devices: Vec<&str> = Vec::new();
+    for name in events.iter().filter_map(|e| e.device.as_deref()) {
+        if !devices.contains(&name) {
+            devices.push(name);
+        }
     }
-    b.finish(events.last().map_or(0, |e| e.at_us))
+    if devices.is_empty() {
+        return build_group(events.iter().enumerate());
+    }
+    let mut all = Lanes { lanes: Vec::new(), of_event: vec![0; events.len()], consoles: Vec::new() };
+    for device in devices {
+        let mine = events.iter().enumerate().filter(|(_, e)| e.device.as_deref() == Some(device));
+        let group = build_group(mine.clone());
+        let offset = all.lanes.len() as u32;
+        for ((pos, _), lane) in mine.zip(group.of_event) {
+            all.of_event[pos] = offset + lane;
+        }
+        all.consoles.extend(group.consoles.iter().map(|c| offset + c));
+        all.lanes
+            .extend(group.lanes.into_iter().map(|lane| Lane { label: format!("{device} {}", lane.label), ..lane }));
+    }
+    all
+}
+
+/// The lanes of one device's events (with their positions in the whole trace).
+fn build_group<'a>(events: impl Iterator<Item = (usize, &'a Event)>) -> Lanes {
+    let mut b = Builder::default();
+    let mut last = 0;
+    for (pos, event) in events {
+        b.add(pos as u32, event);
+        last = event.at_us;
+    }
+    b.finish(last)
 }
 
 #[derive(Default)]
@@ -141,6 +171,6 @@ impl Builder {
         lanes.extend(self.registrations.into_iter().map(|(what, draft)| draft.into_lane(what)));
         let timers = &self.timers;
         lanes.extend(self.tracks.into_iter().enumerate().map(|(i, draft)| draft.into_lane(timers.label(i))));
-        Lanes { lanes, of_event }
+        Lanes { lanes, of_event, consoles: vec![CONSOLE as u32] }
     }
 }

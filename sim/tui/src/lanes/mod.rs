@@ -6,7 +6,8 @@
 //! (injected steps, drops, outgoing MQTT and Telegram, calls of the project's own modules), one per firmware registration target
 //! (`EventBus sensor.temperature`: its subscriptions, calls and skips across generations), then
 //! timer tracks, packed as `luasim_core::timeline::TimerTracks` packs them (a timer takes the
-//! first track with no armed timer, so a year of minute waits keeps to one track).
+//! first track with no armed timer, so a year of minute waits keeps to one track). A fleet's
+//! trace has these rows once per device, labelled with its name.
 
 use super::filter::Filter;
 use super::kinds::Kind;
@@ -171,11 +172,13 @@ fn overlaps(spans: &[Span], t0: Micros, t1: Micros) -> bool {
 pub struct Lanes {
     pub lanes: Vec<Lane>,
     pub of_event: Vec<u32>,
+    /// The console lanes, which the log pane lists: one per device.
+    pub consoles: Vec<u32>,
 }
 
 /// The fixed lanes, first on screen; registrations and timer tracks follow.
 const DEVICE: usize = 0;
-/// The lane of log lines and errors, which the log pane lists.
-pub const CONSOLE: usize = 1;
+/// The lane of log lines and errors in a device's group.
+const CONSOLE: usize = 1;
 const BUS: usize = 2;
 const FIXED: [&str; 3] = ["device", "log", "bus"];

@@ -1,11 +1,11 @@
-//! The log pane: what the device's console printed (log lines and errors) up to the cursor,
-//! the last line at or before the cursor's column (or the selected line) marked `▶`, a few
-//! later lines below it, dimmed. Only the lines in view are gathered, from the console lane's
-//! per-kind lists, so the pane costs the same for ten lines or a million.
+//! The log pane: what the device's console printed (log lines and errors; every device's, in a
+//! fleet) up to the cursor, the last line at or before the cursor's column (or the selected
+//! line) marked `▶`, a few later lines below it, dimmed. Only the lines in view are gathered,
+//! from the console lanes' per-kind lists, so the pane costs the same for ten lines or a million.
 
 use super::super::app::App;
 use super::super::kinds::Kind;
-use super::super::lanes::CONSOLE;
+use super::super::lanes::Lane;
 use super::{dim, selected};
 use luasim_core::time::Secs;
 use luasim_core::trace::{Event, EventKind};
@@ -17,11 +17,12 @@ pub fn render(frame: &mut Frame, app: &App) {
     let t = &app.timeline;
     let area = app.areas.log;
     let rows = usize::from(area.height.saturating_sub(2));
-    let console = &t.lanes[CONSOLE];
-    let shown: Vec<&[u32]> = console.series.iter().filter(|s| app.filter.shows(s.kind)).map(|s| s.events()).collect();
+    let consoles: Vec<&Lane> = t.consoles.iter().map(|&c| &t.lanes[c as usize]).collect();
+    let series = || consoles.iter().flat_map(|console| console.series.iter());
+    let shown: Vec<&[u32]> = series().filter(|s| app.filter.shows(s.kind)).map(|s| s.events()).collect();
     // Lines before `split` are "up to the cursor"; the last of them is highlighted.
     let split = match app.selected {
-        Some(p) if t.lane_of[p as usize] as usize == CONSOLE => p + 1,
+        Some(p) if t.consoles.contains(&t.lane_of[p as usize]) => p + 1,
         _ => t.before(app.cursor_column().1),
     };
     let later = rows / 3;
@@ -61,16 +62,21 @@ pub fn render(frame: &mut Frame, app: &App) {
             ])
         })
         .collect();
-    let title = format!(" log · {} lines ", console.series.iter().map(|s| s.events().len()).sum::<usize>());
+    let title = format!(" log · {} lines ", series().map(|s| s.events().len()).sum::<usize>());
     let block = Block::bordered().title(title).border_style(dim());
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// The line as the console printed it, cut at its first newline.
+/// The line as the console printed it (after its device's name, in a fleet), cut at its first
+/// newline.
 fn console_text(event: &Event) -> String {
-    let text = match &event.kind {
+    let line = match &event.kind {
         EventKind::Error { what, message } => format!("ERROR {what}: {message}"),
         _ => event.log_line().unwrap_or_default(),
+    };
+    let text = match &event.device {
+        Some(device) => format!("{device} {line}"),
+        None => line,
     };
     match text.split_once('\n') {
         Some((first, _)) => format!("{first} …"),
