@@ -109,6 +109,9 @@ fn fleet_documents_keep_per_device_fields_in_the_devices() {
     assert!(load_error(&long_name).contains("1 to 12 letters"));
     let no_latency = fleet("1s", "broker: { latency: 0ms }\n", &[("a", PINGER, "")]);
     assert!(load_error(&no_latency).contains("at least 1us"));
+    let names: Vec<String> = (0..65).map(|i| format!("d{i}")).collect();
+    let crowd: Vec<(&str, &str, &str)> = names.iter().map(|n| (n.as_str(), PINGER, "")).collect();
+    assert!(load_error(&fleet("1s", "", &crowd)).contains("65 devices; a fleet has at most 64"));
     let alone = "name: x\ndevice: esp32\nduration: 1s\nbroker: {}\nscripts: { main.lua: '' }\n";
     assert!(load_error(alone).contains("only a fleet has one"));
     let scenario = Scenario::parse(&two, "inline.yaml", Path::new("."), &HostFiles).expect("loads");

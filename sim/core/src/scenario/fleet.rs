@@ -12,6 +12,10 @@ use std::sync::Arc;
 /// How long a message takes through the fleet's broker unless `broker: { latency: }` says.
 pub const DEFAULT_LATENCY: Micros = 1_000;
 
+/// Most devices a fleet has: each runs on a thread of its own with its Lua heap in an address
+/// range of its own (`memory/arena.rs` places at most 256 of them per process).
+pub const MAX_DEVICES: usize = 64;
+
 /// The devices of a fleet and its broker.
 #[derive(Debug, Clone)]
 pub struct Fleet {
@@ -61,6 +65,9 @@ pub(super) fn load(
     let latency = broker.latency.map_or(DEFAULT_LATENCY, |d| d.0);
     if latency == 0 {
         return Err(invalid("broker: latency: at least 1us (the devices advance in windows of it)".into()));
+    }
+    if doc.devices.len() > MAX_DEVICES {
+        return Err(invalid(format!("devices: {} devices; a fleet has at most {MAX_DEVICES}", doc.devices.len())));
     }
     let mut devices: Vec<Scenario> = Vec::with_capacity(doc.devices.len());
     for (index, device) in std::mem::take(&mut doc.devices).into_iter().enumerate() {
