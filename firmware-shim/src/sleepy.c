@@ -12,6 +12,7 @@
  * cannot persist, an image over budget) resumes the sleeper with nil and the reason, which the
  * wrapper raises, and the device stays awake. The container's bytes are the simulator's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lauxlib.h"
@@ -213,19 +214,30 @@ static void keep_tasks(lua_State *L, int sleeper, bool in_sys_run)
         return;
     }
     int image = lua_gettop(L);
+    /* The timers and the container are the firmware's C buffers, outside the Lua heap (the
+     * simulator's are Rust vectors): only the persister's own work is Lua's. */
     size_t max = g_scenario.timer_slots;
-    struct sleepy_timer *timers = lua_newuserdatauv(L, sizeof *timers * (max ? max : 1), 0);
-    size_t ntimers = rtos_sleepy_timers(timers, max);
+    struct sleepy_timer *timers = malloc(sizeof *timers * (max ? max : 1));
+    size_t ntimers = timers ? rtos_sleepy_timers(timers, max) : 0;
     struct lsr_out sizing = { NULL, 0, 0 };
     container(L, &sizing, chunks, timers, ntimers, in_sys_run, image);
-    struct lsr_out o = { lua_newuserdatauv(L, sizing.len, 0), sizing.len, 0 };
+    struct lsr_out o = { timers ? malloc(sizing.len) : NULL, sizing.len, 0 };
+    if (o.buf == NULL) {
+        free(timers);
+        lua_pushliteral(L, "Node.deepSleep: not enough memory for the tasks' image");
+        return;
+    }
     container(L, &o, chunks, timers, ntimers, in_sys_run, image);
+    free(timers);
     if (playback_tear_armed()) {
         region_tear_tasks(o.buf, o.len);
+        free(o.buf);
         playback_power_loss_during_write();
     }
     struct region_full full;
-    if (!region_set_tasks(o.buf, o.len, &full)) {
+    bool stored = region_set_tasks(o.buf, o.len, &full);
+    free(o.buf);
+    if (!stored) {
         lua_pushfstring(L, "Node.deepSleep: keeping the tasks wants %d bytes but only %d of the %d-byte sleep region are free",
                         (int)full.wanted, (int)full.free, (int)full.capacity);
         return;
@@ -335,30 +347,23 @@ static void call_protected(lua_State *L, int nargs)
     }
 }
 
-/* A script the container names: its path and the CRC-32 of its text when it slept. */
-struct script {
-    char path[256];
-    uint32_t crc;
-};
-
 /* The scripts, the timers' records and the event loop flag of the container `r` reads (sim
- * runtime/sleepy.rs read); false when it is not one this firmware writes. */
-static bool read_container(struct reader *r, struct script *scripts, size_t *nscripts, struct reader *timers,
+ * runtime/sleepy.rs read); false when it is not one this firmware writes. `scripts` is left on
+ * the scripts' records (1-byte path length, path, CRC-32), read again in place by
+ * compile_scripts: nothing is copied. */
+static bool read_container(struct reader *r, struct reader *scripts, size_t *nscripts, struct reader *timers,
                            size_t *ntimers, bool *in_sys_run)
 {
     if (take_le(r, 1) != LSR_TASKS_VERSION) {
         return false;
     }
     *nscripts = (size_t)take_le(r, 1);
+    const uint8_t *first = r->p;
     for (size_t i = 0; r->ok && i < *nscripts; i++) {
-        size_t n = (size_t)take_le(r, 1);
-        const uint8_t *p = take(r, n);
-        if (p) {
-            memcpy(scripts[i].path, p, n);
-            scripts[i].path[n] = '\0';
-        }
-        scripts[i].crc = (uint32_t)take_le(r, 4);
+        (void)take(r, (size_t)take_le(r, 1));
+        (void)take_le(r, 4);
     }
+    *scripts = (struct reader){ first, r->p, r->ok };
     *ntimers = (size_t)take_le(r, 1);
     const uint8_t *t = take(r, *ntimers * 28u);
     *timers = (struct reader){ t, t + *ntimers * 28u, t != NULL };
@@ -366,27 +371,32 @@ static bool read_container(struct reader *r, struct script *scripts, size_t *nsc
     return r->ok;
 }
 
-/* Compiles the scripts, without running them, into the table at the top; false (traced) when
- * one changed since the tasks slept or does not compile. */
-static bool compile_scripts(lua_State *L, const struct script *scripts, size_t n)
+/* Compiles the `n` scripts `r` names, without running them, into the table at the top; false
+ * (traced) when one changed since the tasks slept or does not compile. */
+static bool compile_scripts(lua_State *L, struct reader *r, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        const struct pack_file *f = pack_find_file(&g_scenario, scripts[i].path);
-        if (!f || crc32_ieee(f->data, f->len) != scripts[i].crc) {
+        char path[256];
+        size_t len = (size_t)take_le(r, 1);
+        memcpy(path, take(r, len), len);
+        path[len] = '\0';
+        uint32_t crc = (uint32_t)take_le(r, 4);
+        const struct pack_file *f = pack_find_file(&g_scenario, path);
+        if (!f || crc32_ieee(f->data, f->len) != crc) {
             char why[300];
-            int w = snprintf(why, sizeof why, "%s changed since they slept", scripts[i].path);
+            int w = snprintf(why, sizeof why, "%s changed since they slept", path);
             not_restored(why, (size_t)w < sizeof why ? (size_t)w : sizeof why - 1);
             return false;
         }
         char name[260];
-        snprintf(name, sizeof name, "@%s", scripts[i].path);
+        snprintf(name, sizeof name, "@%s", path);
         if (lua_load_builtin(L, (const char *)f->data, (const char *)f->data + f->len, name) != LUA_OK) {
-            size_t len;
-            const char *message = lua_tolstring(L, -1, &len);
-            not_restored(message, len);
+            size_t mlen;
+            const char *message = lua_tolstring(L, -1, &mlen);
+            not_restored(message, mlen);
             return false;
         }
-        sleepy_note_chunk(L, scripts[i].path, f->data, f->len);
+        sleepy_note_chunk(L, path, f->data, f->len);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return true;
@@ -397,12 +407,11 @@ static bool restore(lua_State *L, int at)
 {
     size_t total;
     const uint8_t *bytes = (const uint8_t *)lua_tolstring(L, at, &total);
-    struct reader r = { bytes, bytes + total, true }, timers;
-    struct script *scripts = lua_newuserdatauv(L, sizeof *scripts * 256u, 0);
-    int top = lua_gettop(L) - 1;
+    struct reader r = { bytes, bytes + total, true }, scripts, timers;
+    int top = lua_gettop(L);
     size_t nscripts, ntimers;
     bool in_sys_run;
-    if (!read_container(&r, scripts, &nscripts, &timers, &ntimers, &in_sys_run)) {
+    if (!read_container(&r, &scripts, &nscripts, &timers, &ntimers, &in_sys_run)) {
         const char why[] = "the image is not one this firmware writes";
         not_restored(why, sizeof why - 1);
         lua_settop(L, top);
@@ -411,7 +420,7 @@ static bool restore(lua_State *L, int at)
     lua_pushcfunction(L, luasim_unpersist);
     lua_getfield(L, LUA_REGISTRYINDEX, CTX_KEY);
     lua_newtable(L);
-    if (!compile_scripts(L, scripts, nscripts)) {
+    if (!compile_scripts(L, &scripts, nscripts)) {
         lua_settop(L, top);
         return false;
     }

@@ -8,6 +8,7 @@
 
 use crate::bindings::{halting, CALL_PROTECTED};
 use crate::device::{device, with_world, Device};
+use crate::memory::with_device_userdata;
 use crate::persist::Persister;
 use crate::trace::{EventKind, Level};
 use crate::world::sleep_region::crc32;
@@ -155,7 +156,7 @@ fn persist(lua: &Lua, sleeper: &Thread, in_sys_run: bool) -> Result<std::result:
         out.extend_from_slice(&t.fires_left.map_or(0, |n| n + 1).to_le_bytes());
     }
     out.push(u8::from(in_sys_run));
-    match p.persist.call::<LuaString>((ctx, functions, sleeper.clone())) {
+    match with_device_userdata(lua, || p.persist.call::<LuaString>((ctx, functions, sleeper.clone()))) {
         Ok(image) => {
             out.extend_from_slice(&image.as_bytes());
             Ok(Ok(out))
@@ -265,7 +266,7 @@ fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
     let p = persister(lua)?;
     let ctx: Table = lua.named_registry_value(CTX)?;
     let image = lua.create_string(container.image)?;
-    let sleeper: Thread = match p.unpersist.call((ctx, functions, image)) {
+    let sleeper: Thread = match with_device_userdata(lua, || p.unpersist.call((ctx, functions, image))) {
         Ok(sleeper) => sleeper,
         Err(e) => {
             note(Level::Warn, format!("tasks not restored: {}; booting afresh", first_line(&e)));
