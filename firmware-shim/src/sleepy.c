@@ -38,6 +38,12 @@ bool sleepy_enabled(void)
     return (g_scenario.sleep_flags & PACK_SLEEP_FLAG_SLEEPY) != 0;
 }
 
+/* sleepy_embed_code: the container carries the scripts' bytecode. */
+static bool embed_code(void)
+{
+    return (g_scenario.sleep_flags & PACK_SLEEP_FLAG_SLEEPY_EMBED_CODE) != 0;
+}
+
 /* A `log` line of the firmware's `sleepy` tag. */
 static void note(const char *level, const char *text, size_t len)
 {
@@ -121,6 +127,11 @@ void sleepy_install(lua_State *L)
 
 void sleepy_note_chunk(lua_State *L, const char *path, const uint8_t *text, size_t len)
 {
+    sleepy_note_chunk_crc(L, path, crc32_ieee(text, len));
+}
+
+void sleepy_note_chunk_crc(lua_State *L, const char *path, uint32_t crc)
+{
     if (!sleepy_enabled()) {
         return;
     }
@@ -131,7 +142,7 @@ void sleepy_note_chunk(lua_State *L, const char *path, const uint8_t *text, size
     lua_createtable(L, 3, 0);
     lua_pushstring(L, path);
     lua_rawseti(L, -2, 1);
-    lua_pushinteger(L, (lua_Integer)crc32_ieee(text, len));
+    lua_pushinteger(L, (lua_Integer)crc);
     lua_rawseti(L, -2, 2);
     lua_pushvalue(L, -3);
     lua_rawseti(L, -2, 3);
@@ -150,13 +161,23 @@ static void put_le(struct lsr_out *o, uint64_t v, size_t n)
     lsr_put(o, b, n);
 }
 
-/* The container (sim runtime/sleepy.rs persist): version, the scripts (path, CRC-32), the rtos
+/* lua_dump's writer into the container (or only counting, when its buffer is NULL). */
+static int put_dump(lua_State *L, const void *p, size_t n, void *o)
+{
+    (void)L;
+    lsr_put(o, p, n);
+    return 0;
+}
+
+/* The container (sim runtime/sleepy.rs persist): version, the scripts (path, CRC-32, and with
+ * sleepy_embed_code the length and bytes of their lua_dump, debug information kept), the rtos
  * timers, the event loop flag, the persister's image. */
 static void container(lua_State *L, struct lsr_out *o, int chunks, const struct sleepy_timer *timers, size_t ntimers,
                       bool in_sys_run, int image)
 {
     size_t count = lua_rawlen(L, chunks), len;
-    lsr_put_byte(o, LSR_TASKS_VERSION);
+    bool embed = embed_code();
+    lsr_put_byte(o, embed ? LSR_TASKS_VERSION_EMBEDDED_CODE : LSR_TASKS_VERSION);
     lsr_put_byte(o, (uint8_t)count);
     for (size_t i = 1; i <= count; i++) {
         lua_rawgeti(L, chunks, (lua_Integer)i);
@@ -166,7 +187,16 @@ static void container(lua_State *L, struct lsr_out *o, int chunks, const struct 
         lsr_put(o, path, len);
         lua_rawgeti(L, -2, 2);
         put_le(o, (uint64_t)lua_tointeger(L, -1), 4);
-        lua_pop(L, 3);
+        lua_pop(L, 2);
+        if (embed) {
+            struct lsr_out counting = { NULL, 0, 0 };
+            lua_rawgeti(L, -1, 3);
+            (void)lua_dump(L, put_dump, &counting, 0);
+            put_le(o, counting.len, 4);
+            (void)lua_dump(L, put_dump, o, 0);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
     }
     lsr_put_byte(o, (uint8_t)ntimers);
     for (size_t i = 0; i < ntimers; i++) {
@@ -349,19 +379,24 @@ static void call_protected(lua_State *L, int nargs)
 
 /* The scripts, the timers' records and the event loop flag of the container `r` reads (sim
  * runtime/sleepy.rs read); false when it is not one this firmware writes. `scripts` is left on
- * the scripts' records (1-byte path length, path, CRC-32), read again in place by
- * compile_scripts: nothing is copied. */
-static bool read_container(struct reader *r, struct reader *scripts, size_t *nscripts, struct reader *timers,
-                           size_t *ntimers, bool *in_sys_run)
+ * the scripts' records (1-byte path length, path, CRC-32, and in an `embedded` container the
+ * bytecode's length and bytes), read again in place by compile_scripts: nothing is copied. */
+static bool read_container(struct reader *r, struct reader *scripts, size_t *nscripts, bool *embedded,
+                           struct reader *timers, size_t *ntimers, bool *in_sys_run)
 {
-    if (take_le(r, 1) != LSR_TASKS_VERSION) {
+    uint64_t version = take_le(r, 1);
+    if (version != LSR_TASKS_VERSION && version != LSR_TASKS_VERSION_EMBEDDED_CODE) {
         return false;
     }
+    *embedded = version == LSR_TASKS_VERSION_EMBEDDED_CODE;
     *nscripts = (size_t)take_le(r, 1);
     const uint8_t *first = r->p;
     for (size_t i = 0; r->ok && i < *nscripts; i++) {
         (void)take(r, (size_t)take_le(r, 1));
         (void)take_le(r, 4);
+        if (*embedded) {
+            (void)take(r, (size_t)take_le(r, 4));
+        }
     }
     *scripts = (struct reader){ first, r->p, r->ok };
     *ntimers = (size_t)take_le(r, 1);
@@ -372,8 +407,9 @@ static bool read_container(struct reader *r, struct reader *scripts, size_t *nsc
 }
 
 /* Compiles the `n` scripts `r` names, without running them, into the table at the top; false
- * (traced) when one changed since the tasks slept or does not compile. */
-static bool compile_scripts(lua_State *L, struct reader *r, size_t n)
+ * (traced) when one changed since the tasks slept or does not compile. Scripts carried as
+ * bytecode (`embedded`) are loaded from it, changed or not (a change is traced). */
+static bool compile_scripts(lua_State *L, struct reader *r, size_t n, bool embedded)
 {
     for (size_t i = 0; i < n; i++) {
         char path[256];
@@ -382,21 +418,35 @@ static bool compile_scripts(lua_State *L, struct reader *r, size_t n)
         path[len] = '\0';
         uint32_t crc = (uint32_t)take_le(r, 4);
         const struct pack_file *f = pack_find_file(&g_scenario, path);
-        if (!f || crc32_ieee(f->data, f->len) != crc) {
+        bool same = f && crc32_ieee(f->data, f->len) == crc;
+        char name[260];
+        snprintf(name, sizeof name, "@%s", path);
+        int status;
+        if (embedded) {
+            size_t code_len = (size_t)take_le(r, 4);
+            const char *code = (const char *)take(r, code_len);
+            if (!same) {
+                char text[320];
+                int w = snprintf(text, sizeof text, "%s changed since the tasks slept; they go on in the code they slept in",
+                                 path);
+                note("W", text, (size_t)w < sizeof text ? (size_t)w : sizeof text - 1);
+            }
+            status = lua_load_bytecode(L, code, code + code_len, name);
+        } else if (!same) {
             char why[300];
             int w = snprintf(why, sizeof why, "%s changed since they slept", path);
             not_restored(why, (size_t)w < sizeof why ? (size_t)w : sizeof why - 1);
             return false;
+        } else {
+            status = lua_load_builtin(L, (const char *)f->data, (const char *)f->data + f->len, name);
         }
-        char name[260];
-        snprintf(name, sizeof name, "@%s", path);
-        if (lua_load_builtin(L, (const char *)f->data, (const char *)f->data + f->len, name) != LUA_OK) {
+        if (status != LUA_OK) {
             size_t mlen;
             const char *message = lua_tolstring(L, -1, &mlen);
             not_restored(message, mlen);
             return false;
         }
-        sleepy_note_chunk(L, path, f->data, f->len);
+        sleepy_note_chunk_crc(L, path, crc);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return true;
@@ -410,8 +460,8 @@ static bool restore(lua_State *L, int at)
     struct reader r = { bytes, bytes + total, true }, scripts, timers;
     int top = lua_gettop(L);
     size_t nscripts, ntimers;
-    bool in_sys_run;
-    if (!read_container(&r, &scripts, &nscripts, &timers, &ntimers, &in_sys_run)) {
+    bool embedded, in_sys_run;
+    if (!read_container(&r, &scripts, &nscripts, &embedded, &timers, &ntimers, &in_sys_run)) {
         const char why[] = "the image is not one this firmware writes";
         not_restored(why, sizeof why - 1);
         lua_settop(L, top);
@@ -420,7 +470,7 @@ static bool restore(lua_State *L, int at)
     lua_pushcfunction(L, luasim_unpersist);
     lua_getfield(L, LUA_REGISTRYINDEX, CTX_KEY);
     lua_newtable(L);
-    if (!compile_scripts(L, &scripts, nscripts)) {
+    if (!compile_scripts(L, &scripts, nscripts, embedded)) {
         lua_settop(L, top);
         return false;
     }
