@@ -489,7 +489,11 @@ sys.run()
     // the script as the device compiles it, dumped with its debug information
     let lua = luasim_core::mlua::Lua::new();
     let chunk = lua.load(main).set_name("@/scripts/main.lua").into_function().unwrap();
-    let code = chunk.dump(false).len();
+    let dump = chunk.dump(false);
+    let code = dump.len();
+    // a chunk loaded from its bytecode dumps to the same bytes: every later image is the same
+    let again = lua.load(&dump[..]).set_mode(luasim_core::mlua::chunk::ChunkMode::Binary).into_function().unwrap();
+    assert_eq!(again.dump(false), dump);
     assert_eq!(named.len(), 2);
     assert_eq!(embedded, named.iter().map(|n| n + 4 + code).collect::<Vec<_>>(), "{code} bytes of bytecode");
 }
