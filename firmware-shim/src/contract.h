@@ -15,6 +15,7 @@ struct lua_State;
 #define PACK_CRC_START 20u
 #define PACK_SLEEP_FLAG_VM_IN_REGION 1u
 #define PACK_SLEEP_FLAG_SLEEPY 2u
+#define PACK_SLEEP_FLAG_SLEEPY_EMBED_CODE 4u
 
 /* ---- Sleep region, format LSR1 (docs/sleep-region.md) ------------------------------------ */
 
@@ -22,6 +23,7 @@ struct lua_State;
 #define LSR_VERSION 1u
 #define LSR_HEADER_BYTES 16u
 #define LSR_TASKS_VERSION 1u
+#define LSR_TASKS_VERSION_EMBEDDED_CODE 2u
 
 /* ---- rtos module ------------------------------------------------------------------------- */
 

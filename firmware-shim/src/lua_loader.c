@@ -117,3 +117,9 @@ int lua_load_builtin(lua_State *L, const char *start, const char *end, const cha
     struct reader r = { start, (size_t)(end - start), 0 };
     return lua_load(L, read_piece, &r, name, "t");
 }
+
+int lua_load_bytecode(lua_State *L, const char *start, const char *end, const char *name)
+{
+    struct reader r = { start, (size_t)(end - start), 0 };
+    return lua_load(L, read_piece, &r, name, "b");
+}

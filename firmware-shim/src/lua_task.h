@@ -31,6 +31,8 @@ extern const char LUA_CALL_PROTECTED_KEY[];
 int lua_native_load(struct lua_State *L);
 /* Loads an embedded text chunk (prelude.lua, sys.lua) like a script. */
 int lua_load_builtin(struct lua_State *L, const char *start, const char *end, const char *name);
+/* The same for bytecode (lua_dump's), binary mode only: a sleepy image's embedded scripts. */
+int lua_load_bytecode(struct lua_State *L, const char *start, const char *end, const char *name);
 
 /* Hides from scripts what reaches the host (the standard libraries already open, the stack
  * empty); leaves debug.traceback at stack index 1. */

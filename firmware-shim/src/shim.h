@@ -353,6 +353,8 @@ bool sleepy_enabled(void);
 void sleepy_install(struct lua_State *L);
 /* A script compiled (its chunk on top of the stack): noted for the image. */
 void sleepy_note_chunk(struct lua_State *L, const char *path, const uint8_t *text, size_t len);
+/* The same with the CRC-32 of the text given (a chunk loaded from an image's bytecode). */
+void sleepy_note_chunk_crc(struct lua_State *L, const char *path, uint32_t crc);
 /* A task asked to sleep and the queue is empty: persists the tasks and sleeps (never
  * returns), or resumes the sleeper with the refusal. `in_sys_run`: sys.run() resumes too. */
 void sleepy_sleep_if_asked(struct lua_State *L, bool in_sys_run);

@@ -12,6 +12,7 @@
  * cannot persist, an image over budget) resumes the sleeper with nil and the reason, which the
  * wrapper raises, and the device stays awake. The container's bytes are the simulator's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lauxlib.h"
@@ -35,6 +36,12 @@ static char refusal[160];
 bool sleepy_enabled(void)
 {
     return (g_scenario.sleep_flags & PACK_SLEEP_FLAG_SLEEPY) != 0;
+}
+
+/* sleepy_embed_code: the container carries the scripts' bytecode. */
+static bool embed_code(void)
+{
+    return (g_scenario.sleep_flags & PACK_SLEEP_FLAG_SLEEPY_EMBED_CODE) != 0;
 }
 
 /* A `log` line of the firmware's `sleepy` tag. */
@@ -120,6 +127,11 @@ void sleepy_install(lua_State *L)
 
 void sleepy_note_chunk(lua_State *L, const char *path, const uint8_t *text, size_t len)
 {
+    sleepy_note_chunk_crc(L, path, crc32_ieee(text, len));
+}
+
+void sleepy_note_chunk_crc(lua_State *L, const char *path, uint32_t crc)
+{
     if (!sleepy_enabled()) {
         return;
     }
@@ -130,7 +142,7 @@ void sleepy_note_chunk(lua_State *L, const char *path, const uint8_t *text, size
     lua_createtable(L, 3, 0);
     lua_pushstring(L, path);
     lua_rawseti(L, -2, 1);
-    lua_pushinteger(L, (lua_Integer)crc32_ieee(text, len));
+    lua_pushinteger(L, (lua_Integer)crc);
     lua_rawseti(L, -2, 2);
     lua_pushvalue(L, -3);
     lua_rawseti(L, -2, 3);
@@ -149,13 +161,23 @@ static void put_le(struct lsr_out *o, uint64_t v, size_t n)
     lsr_put(o, b, n);
 }
 
-/* The container (sim runtime/sleepy.rs persist): version, the scripts (path, CRC-32), the rtos
+/* lua_dump's writer into the container (or only counting, when its buffer is NULL). */
+static int put_dump(lua_State *L, const void *p, size_t n, void *o)
+{
+    (void)L;
+    lsr_put(o, p, n);
+    return 0;
+}
+
+/* The container (sim runtime/sleepy.rs persist): version, the scripts (path, CRC-32, and with
+ * sleepy_embed_code the length and bytes of their lua_dump, debug information kept), the rtos
  * timers, the event loop flag, the persister's image. */
 static void container(lua_State *L, struct lsr_out *o, int chunks, const struct sleepy_timer *timers, size_t ntimers,
                       bool in_sys_run, int image)
 {
     size_t count = lua_rawlen(L, chunks), len;
-    lsr_put_byte(o, LSR_TASKS_VERSION);
+    bool embed = embed_code();
+    lsr_put_byte(o, embed ? LSR_TASKS_VERSION_EMBEDDED_CODE : LSR_TASKS_VERSION);
     lsr_put_byte(o, (uint8_t)count);
     for (size_t i = 1; i <= count; i++) {
         lua_rawgeti(L, chunks, (lua_Integer)i);
@@ -165,7 +187,16 @@ static void container(lua_State *L, struct lsr_out *o, int chunks, const struct 
         lsr_put(o, path, len);
         lua_rawgeti(L, -2, 2);
         put_le(o, (uint64_t)lua_tointeger(L, -1), 4);
-        lua_pop(L, 3);
+        lua_pop(L, 2);
+        if (embed) {
+            struct lsr_out counting = { NULL, 0, 0 };
+            lua_rawgeti(L, -1, 3);
+            (void)lua_dump(L, put_dump, &counting, 0);
+            put_le(o, counting.len, 4);
+            (void)lua_dump(L, put_dump, o, 0);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
     }
     lsr_put_byte(o, (uint8_t)ntimers);
     for (size_t i = 0; i < ntimers; i++) {
@@ -213,19 +244,30 @@ static void keep_tasks(lua_State *L, int sleeper, bool in_sys_run)
         return;
     }
     int image = lua_gettop(L);
+    /* The timers and the container are the firmware's C buffers, outside the Lua heap (the
+     * simulator's are Rust vectors): only the persister's own work is Lua's. */
     size_t max = g_scenario.timer_slots;
-    struct sleepy_timer *timers = lua_newuserdatauv(L, sizeof *timers * (max ? max : 1), 0);
-    size_t ntimers = rtos_sleepy_timers(timers, max);
+    struct sleepy_timer *timers = malloc(sizeof *timers * (max ? max : 1));
+    size_t ntimers = timers ? rtos_sleepy_timers(timers, max) : 0;
     struct lsr_out sizing = { NULL, 0, 0 };
     container(L, &sizing, chunks, timers, ntimers, in_sys_run, image);
-    struct lsr_out o = { lua_newuserdatauv(L, sizing.len, 0), sizing.len, 0 };
+    struct lsr_out o = { timers ? malloc(sizing.len) : NULL, sizing.len, 0 };
+    if (o.buf == NULL) {
+        free(timers);
+        lua_pushliteral(L, "Node.deepSleep: not enough memory for the tasks' image");
+        return;
+    }
     container(L, &o, chunks, timers, ntimers, in_sys_run, image);
+    free(timers);
     if (playback_tear_armed()) {
         region_tear_tasks(o.buf, o.len);
+        free(o.buf);
         playback_power_loss_during_write();
     }
     struct region_full full;
-    if (!region_set_tasks(o.buf, o.len, &full)) {
+    bool stored = region_set_tasks(o.buf, o.len, &full);
+    free(o.buf);
+    if (!stored) {
         lua_pushfstring(L, "Node.deepSleep: keeping the tasks wants %d bytes but only %d of the %d-byte sleep region are free",
                         (int)full.wanted, (int)full.free, (int)full.capacity);
         return;
@@ -335,30 +377,28 @@ static void call_protected(lua_State *L, int nargs)
     }
 }
 
-/* A script the container names: its path and the CRC-32 of its text when it slept. */
-struct script {
-    char path[256];
-    uint32_t crc;
-};
-
 /* The scripts, the timers' records and the event loop flag of the container `r` reads (sim
- * runtime/sleepy.rs read); false when it is not one this firmware writes. */
-static bool read_container(struct reader *r, struct script *scripts, size_t *nscripts, struct reader *timers,
-                           size_t *ntimers, bool *in_sys_run)
+ * runtime/sleepy.rs read); false when it is not one this firmware writes. `scripts` is left on
+ * the scripts' records (1-byte path length, path, CRC-32, and in an `embedded` container the
+ * bytecode's length and bytes), read again in place by compile_scripts: nothing is copied. */
+static bool read_container(struct reader *r, struct reader *scripts, size_t *nscripts, bool *embedded,
+                           struct reader *timers, size_t *ntimers, bool *in_sys_run)
 {
-    if (take_le(r, 1) != LSR_TASKS_VERSION) {
+    uint64_t version = take_le(r, 1);
+    if (version != LSR_TASKS_VERSION && version != LSR_TASKS_VERSION_EMBEDDED_CODE) {
         return false;
     }
+    *embedded = version == LSR_TASKS_VERSION_EMBEDDED_CODE;
     *nscripts = (size_t)take_le(r, 1);
+    const uint8_t *first = r->p;
     for (size_t i = 0; r->ok && i < *nscripts; i++) {
-        size_t n = (size_t)take_le(r, 1);
-        const uint8_t *p = take(r, n);
-        if (p) {
-            memcpy(scripts[i].path, p, n);
-            scripts[i].path[n] = '\0';
+        (void)take(r, (size_t)take_le(r, 1));
+        (void)take_le(r, 4);
+        if (*embedded) {
+            (void)take(r, (size_t)take_le(r, 4));
         }
-        scripts[i].crc = (uint32_t)take_le(r, 4);
     }
+    *scripts = (struct reader){ first, r->p, r->ok };
     *ntimers = (size_t)take_le(r, 1);
     const uint8_t *t = take(r, *ntimers * 28u);
     *timers = (struct reader){ t, t + *ntimers * 28u, t != NULL };
@@ -366,27 +406,47 @@ static bool read_container(struct reader *r, struct script *scripts, size_t *nsc
     return r->ok;
 }
 
-/* Compiles the scripts, without running them, into the table at the top; false (traced) when
- * one changed since the tasks slept or does not compile. */
-static bool compile_scripts(lua_State *L, const struct script *scripts, size_t n)
+/* Compiles the `n` scripts `r` names, without running them, into the table at the top; false
+ * (traced) when one changed since the tasks slept or does not compile. Scripts carried as
+ * bytecode (`embedded`) are loaded from it, changed or not (a change is traced). */
+static bool compile_scripts(lua_State *L, struct reader *r, size_t n, bool embedded)
 {
     for (size_t i = 0; i < n; i++) {
-        const struct pack_file *f = pack_find_file(&g_scenario, scripts[i].path);
-        if (!f || crc32_ieee(f->data, f->len) != scripts[i].crc) {
+        char path[256];
+        size_t len = (size_t)take_le(r, 1);
+        memcpy(path, take(r, len), len);
+        path[len] = '\0';
+        uint32_t crc = (uint32_t)take_le(r, 4);
+        const struct pack_file *f = pack_find_file(&g_scenario, path);
+        bool same = f && crc32_ieee(f->data, f->len) == crc;
+        char name[260];
+        snprintf(name, sizeof name, "@%s", path);
+        int status;
+        if (embedded) {
+            size_t code_len = (size_t)take_le(r, 4);
+            const char *code = (const char *)take(r, code_len);
+            if (!same) {
+                char text[320];
+                int w = snprintf(text, sizeof text, "%s changed since the tasks slept; they go on in the code they slept in",
+                                 path);
+                note("W", text, (size_t)w < sizeof text ? (size_t)w : sizeof text - 1);
+            }
+            status = lua_load_bytecode(L, code, code + code_len, name);
+        } else if (!same) {
             char why[300];
-            int w = snprintf(why, sizeof why, "%s changed since they slept", scripts[i].path);
+            int w = snprintf(why, sizeof why, "%s changed since they slept", path);
             not_restored(why, (size_t)w < sizeof why ? (size_t)w : sizeof why - 1);
             return false;
+        } else {
+            status = lua_load_builtin(L, (const char *)f->data, (const char *)f->data + f->len, name);
         }
-        char name[260];
-        snprintf(name, sizeof name, "@%s", scripts[i].path);
-        if (lua_load_builtin(L, (const char *)f->data, (const char *)f->data + f->len, name) != LUA_OK) {
-            size_t len;
-            const char *message = lua_tolstring(L, -1, &len);
-            not_restored(message, len);
+        if (status != LUA_OK) {
+            size_t mlen;
+            const char *message = lua_tolstring(L, -1, &mlen);
+            not_restored(message, mlen);
             return false;
         }
-        sleepy_note_chunk(L, scripts[i].path, f->data, f->len);
+        sleepy_note_chunk_crc(L, path, crc);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return true;
@@ -397,12 +457,11 @@ static bool restore(lua_State *L, int at)
 {
     size_t total;
     const uint8_t *bytes = (const uint8_t *)lua_tolstring(L, at, &total);
-    struct reader r = { bytes, bytes + total, true }, timers;
-    struct script *scripts = lua_newuserdatauv(L, sizeof *scripts * 256u, 0);
-    int top = lua_gettop(L) - 1;
+    struct reader r = { bytes, bytes + total, true }, scripts, timers;
+    int top = lua_gettop(L);
     size_t nscripts, ntimers;
-    bool in_sys_run;
-    if (!read_container(&r, scripts, &nscripts, &timers, &ntimers, &in_sys_run)) {
+    bool embedded, in_sys_run;
+    if (!read_container(&r, &scripts, &nscripts, &embedded, &timers, &ntimers, &in_sys_run)) {
         const char why[] = "the image is not one this firmware writes";
         not_restored(why, sizeof why - 1);
         lua_settop(L, top);
@@ -411,7 +470,7 @@ static bool restore(lua_State *L, int at)
     lua_pushcfunction(L, luasim_unpersist);
     lua_getfield(L, LUA_REGISTRYINDEX, CTX_KEY);
     lua_newtable(L);
-    if (!compile_scripts(L, scripts, nscripts)) {
+    if (!compile_scripts(L, &scripts, nscripts, embedded)) {
         lua_settop(L, top);
         return false;
     }

@@ -259,7 +259,14 @@ fn a_finished_task_restores_as_dead() {
 
 /// The device's view: runs `main_lua` on a sleepy esp32 (1000 Hz tick, 1 ms boot).
 fn sleepy_run(duration: &str, main_lua: &str, steps: &str) -> Vec<String> {
-    let device = "{ profile: esp32, tick_hz: 1000, boot_ms: 1, sleepy: true }";
+    sleepy_run_with(SLEEPY, duration, main_lua, steps)
+}
+
+const SLEEPY: &str = "{ profile: esp32, tick_hz: 1000, boot_ms: 1, sleepy: true }";
+/// The same device whose tasks' image carries the scripts' bytecode.
+const EMBEDDED: &str = "{ profile: esp32, tick_hz: 1000, boot_ms: 1, sleepy: true, sleepy_embed_code: true }";
+
+fn sleepy_run_with(device: &str, duration: &str, main_lua: &str, steps: &str) -> Vec<String> {
     let yaml = format!("{}{steps}", luasim_tests::scenario(device, duration, main_lua));
     luasim_tests::log_lines(&luasim_tests::run_yaml(&yaml))
 }
@@ -458,4 +465,79 @@ fn a_second_task_asking_to_sleep_while_one_is_going_is_refused_at_once() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("I/user.second false Node.deepSleep: another task is already going to sleep"), "{text}");
     assert!(text.contains("verdict    PASS"), "{text}");
+}
+
+/// The sizes of the `tasks kept` lines.
+fn kept_sizes(lines: &[String]) -> Vec<usize> {
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("I/sleepy tasks kept: image ")?.strip_suffix(" bytes")?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn an_embedded_image_is_the_named_one_plus_each_scripts_bytecode() {
+    let main = r#"
+sys.taskInit(function()
+  local n = 0
+  while n < 2 do n = n + 1; log.info("t", "woke", Node.deepSleep(500), n) end
+end)
+sys.run()
+"#;
+    let named = kept_sizes(&sleepy_run("3s", main, ""));
+    let embedded = kept_sizes(&sleepy_run_with(EMBEDDED, "3s", main, ""));
+    // the script as the device compiles it, dumped with its debug information
+    let lua = luasim_core::mlua::Lua::new();
+    let chunk = lua.load(main).set_name("@/scripts/main.lua").into_function().unwrap();
+    let dump = chunk.dump(false);
+    let code = dump.len();
+    // a chunk loaded from its bytecode dumps to the same bytes: every later image is the same
+    let again = lua.load(&dump[..]).set_mode(luasim_core::mlua::chunk::ChunkMode::Binary).into_function().unwrap();
+    assert_eq!(again.dump(false), dump);
+    assert_eq!(named.len(), 2);
+    assert_eq!(embedded, named.iter().map(|n| n + 4 + code).collect::<Vec<_>>(), "{code} bytes of bytecode");
+}
+
+#[test]
+fn with_embedded_code_a_script_changed_between_sleeps_does_not_stop_the_task() {
+    let main = r#"
+log.info("boot", "v1", Node.wakeCause())
+sys.taskInit(function()
+  local n = 0
+  while n < 2 do n = n + 1; log.info("t", "v1", Node.deepSleep(1000), n) end
+  Node.restart()
+end)
+sys.run()
+"#;
+    let v2 = r#"log.info(\"boot\", \"v2\", Node.wakeCause())\nsys.run()\n"#;
+    let steps = format!("steps:\n  - {{ at: 1001500us, write: {{ path: /scripts/main.lua, text: \"{v2}\" }} }}\n");
+    let lines = sleepy_run_with(EMBEDDED, "4s", main, &steps);
+    let lines: Vec<&String> = lines.iter().filter(|l| !l.starts_with("I/sleepy tasks")).collect();
+    let changed = "W/sleepy /scripts/main.lua changed since the tasks slept; they go on in the code they slept in";
+    assert_eq!(
+        lines,
+        [
+            "I/user.boot v1 power-on",
+            changed,
+            "I/user.t v1 timer 1",
+            changed,
+            "I/user.t v1 timer 2",
+            "I/user.boot v2 reset"
+        ],
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn embedded_code_needs_sleepy() {
+    let yaml = luasim_tests::scenario("{ profile: esp32s3, sleepy_embed_code: true }", "1s", "sys.run()");
+    let parsed = luasim_core::scenario::Scenario::parse(
+        &yaml,
+        "inline.yaml",
+        std::path::Path::new("."),
+        &luasim_core::scenario::HostFiles,
+    );
+    let Err(err) = parsed.map(|_| ()) else { panic!("accepted without sleepy") };
+    let err = err.to_string();
+    assert!(err.contains("sleepy_embed_code needs sleepy: true"), "{err}");
 }

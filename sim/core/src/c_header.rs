@@ -32,11 +32,13 @@ pub fn generate() -> String {
     define(w, "PACK_CRC_START", &format!("{}u", pack::CRC_START));
     define(w, "PACK_SLEEP_FLAG_VM_IN_REGION", &format!("{}u", pack::SLEEP_FLAG_VM_IN_REGION));
     define(w, "PACK_SLEEP_FLAG_SLEEPY", &format!("{}u", pack::SLEEP_FLAG_SLEEPY));
+    define(w, "PACK_SLEEP_FLAG_SLEEPY_EMBED_CODE", &format!("{}u", pack::SLEEP_FLAG_SLEEPY_EMBED_CODE));
     section(w, "Sleep region, format LSR1 (docs/sleep-region.md)");
     define(w, "LSR_MAGIC", &c_string(&sleep_region::MAGIC));
     define(w, "LSR_VERSION", &format!("{}u", sleep_region::VERSION));
     define(w, "LSR_HEADER_BYTES", &format!("{}u", sleep_region::HEADER_BYTES));
     define(w, "LSR_TASKS_VERSION", &format!("{}u", sleep_region::TASKS_VERSION));
+    define(w, "LSR_TASKS_VERSION_EMBEDDED_CODE", &format!("{}u", sleep_region::TASKS_VERSION_EMBEDDED_CODE));
     section(w, "rtos module");
     define(w, "RTOS_VERSION", &c_string(rtos::VERSION.as_bytes()));
     line(w, "/* The integer fields of the rtos table in the order they are set: X(field). */");

@@ -12,7 +12,9 @@
 //! formatting.
 
 use crate::contract::pack::{arg_tag, header, section, value_tag};
-use crate::contract::pack::{CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_SLEEPY, SLEEP_FLAG_VM_IN_REGION, VERSION};
+use crate::contract::pack::{
+    CRC_START, HEADER_LEN, MAGIC, SLEEP_FLAG_SLEEPY, SLEEP_FLAG_SLEEPY_EMBED_CODE, SLEEP_FLAG_VM_IN_REGION, VERSION,
+};
 use crate::scenario::Scenario;
 use crate::time::Micros;
 use crate::world::sleep_region::crc32;
@@ -58,7 +60,9 @@ pub fn pack(scenario: &Scenario) -> Result<Vec<u8>, NotPackable> {
     w.section(section::SLEEP_REGION, |w| {
         w.u32(saturate(p.sleep_region_bytes as u64));
         let vm = if p.vm_in_sleep_region { SLEEP_FLAG_VM_IN_REGION } else { 0 };
-        w.u32(vm | if p.sleepy { SLEEP_FLAG_SLEEPY } else { 0 });
+        let sleepy = if p.sleepy { SLEEP_FLAG_SLEEPY } else { 0 };
+        let embed = if p.sleepy_embed_code { SLEEP_FLAG_SLEEPY_EMBED_CODE } else { 0 };
+        w.u32(vm | sleepy | embed);
     });
     w.section(section::CONFIG, |w| w.value(&scenario.config));
     w.section(section::BUILD, |w| {

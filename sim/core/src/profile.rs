@@ -48,6 +48,11 @@ pub struct Profile {
     /// task in the sleep region and the wake resumes them. Lua 5.4 builds only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sleepy: bool,
+    /// With `sleepy`: the image carries the scripts' bytecode instead of naming them by path and
+    /// CRC-32, so the tasks go on in the code they slept in even if a script changes between
+    /// sleeps (`docs/sleepy-tasks.md`, "Embedded code").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sleepy_embed_code: bool,
     /// What a LuatOS firmware reports about itself (`rtos.bsp`, `rtos.version`, the system
     /// heap); read only by builds with the `luatos` module (`docs/luatos.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

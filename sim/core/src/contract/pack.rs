@@ -14,6 +14,8 @@ pub const CRC_START: usize = 20;
 pub const SLEEP_FLAG_VM_IN_REGION: u32 = 1;
 /// Bit 1 of the sleep-region section's flags: sleepy tasks (`docs/sleepy-tasks.md`).
 pub const SLEEP_FLAG_SLEEPY: u32 = 2;
+/// Bit 2: the sleepy tasks' image carries the scripts' bytecode (`sleepy_embed_code`).
+pub const SLEEP_FLAG_SLEEPY_EMBED_CODE: u32 = 4;
 
 layout! {
     /// The fixed header. Sizes that do not fit 32 bits saturate at 2^32 − 1.
@@ -48,8 +50,9 @@ tag_set! {
         WATCHDOG = 5 => ["watchdog", "u64 `watchdog_ms`, u64 `lua_instructions_per_ms` (budget = their product; 0 = none)", "at most one"];
         CONFIG = 6 => ["configuration", "a value (below): the scenario's `config:` tree, what `Config.get` reads", "at most one"];
         BUILD = 7 => ["build", "u32 `naive_reload` (0/1), u32 module count, one string per optional module (`telegram`, `gnss`)", "at most one"];
-        /// u32 size in bytes, u32 flags (`SLEEP_FLAG_VM_IN_REGION`, `SLEEP_FLAG_SLEEPY`).
-        SLEEP_REGION = 8 => ["sleep region", "u32 `sleep_region_bytes` (the profile's region size, header included), u32 flags (bit 0: `vm_in_sleep_region`, which the firmware does not support: it prints an `ERROR` line at power-on; bit 1: `sleepy`, tasks kept across deep sleep)", "exactly one"];
+        /// u32 size in bytes, u32 flags (`SLEEP_FLAG_VM_IN_REGION`, `SLEEP_FLAG_SLEEPY`,
+        /// `SLEEP_FLAG_SLEEPY_EMBED_CODE`).
+        SLEEP_REGION = 8 => ["sleep region", "u32 `sleep_region_bytes` (the profile's region size, header included), u32 flags (bit 0: `vm_in_sleep_region`, which the firmware does not support: it prints an `ERROR` line at power-on; bit 1: `sleepy`, tasks kept across deep sleep; bit 2: `sleepy_embed_code`, their image carries the scripts' bytecode)", "exactly one"];
         /// The GNSS fix at power-on (the scenario's `gnss:`): a value; absent without a fix.
         GNSS = 9 => ["GNSS fix", "a value (below): the scenario's `gnss:` fix at power-on, what `GNSS.lastFix` reads until a `gnss` step; absent: no fix", "at most one"];
     }

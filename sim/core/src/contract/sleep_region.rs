@@ -9,6 +9,9 @@ pub const HEADER_BYTES: usize = 16;
 /// Version byte of the sleeping tasks' container (`TASKS` tag, `docs/sleepy-tasks.md`).
 /// Simulator: `crate::runtime::sleepy`; firmware: `firmware-shim/src/sleepy.c`.
 pub const TASKS_VERSION: u8 = 1;
+/// Version byte of the container that carries the scripts' bytecode (`sleepy_embed_code`): each
+/// script's record is followed by the length (4 bytes) and bytes of its `lua_dump`.
+pub const TASKS_VERSION_EMBEDDED_CODE: u8 = 2;
 
 layout! {
     /// The header, then the payload.

@@ -96,6 +96,9 @@ struct Accounts {
     limit: usize,
     /// Host bytes Lua holds (what mlua's own count would say).
     host_used: usize,
+    /// Set while C code shared with the firmware runs (`with_device_userdata`): its userdata are
+    /// the device's blocks, not mlua's machinery.
+    device_userdata: bool,
     /// Set once the state is closing: its figures are final and the pool goes as a whole, so
     /// freeing a pool block is left undone.
     closing: bool,
@@ -148,10 +151,11 @@ unsafe fn running_line(main: *mut ffi::lua_State) -> Option<String> {
 }
 
 /// The device size booked for a block Lua allocates (`old` is `None`, `osize` its type)
-/// or resizes from `osize` host and `old` device bytes to `nsize` host bytes.
-fn device_bytes(osize: usize, nsize: usize, old: Option<usize>) -> usize {
+/// or resizes from `osize` host and `old` device bytes to `nsize` host bytes. `device_userdata`:
+/// a new userdata is one the device makes too (`with_device_userdata`).
+fn device_bytes(osize: usize, nsize: usize, old: Option<usize>, device_userdata: bool) -> usize {
     match old {
-        None if host_only(osize) => 0,
+        None if host_only(osize) && !(device_userdata && osize == VUSERDATA) => 0,
         None => device_size(osize, nsize),
         // a growing or shrinking array keeps its host/device proportion
         Some(old) => match nsize.checked_mul(old) {
@@ -219,7 +223,7 @@ impl Accounts {
             unsafe { a.pool.free(ptr as *mut u8, osize) };
             return std::ptr::null_mut();
         }
-        let new = device_bytes(osize, nsize, old);
+        let new = device_bytes(osize, nsize, old, a.device_userdata);
         let old_device = old.unwrap_or(0);
         if new > old_device && a.used - old_device + new > a.limit {
             // Only for a new block: a resize may be the stack's own, during which Lua 5.4 keeps
@@ -341,6 +345,21 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
     }
 }
 
+/// Runs `f` with the userdata Lua makes meanwhile booked at their device size: `f` calls C code
+/// the firmware runs too (the sleepy-task persister), whose scratch buffers are userdata on the
+/// device as well, unlike mlua's own (which are not counted).
+pub fn with_device_userdata<R>(lua: &Lua, f: impl FnOnce() -> R) -> R {
+    let Some(probe) = probe(lua) else { return f() };
+    // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
+    // not running (this is a Rust call on the state's thread) and reads the flag only in its
+    // own calls.
+    let before = unsafe { std::mem::replace(&mut (*probe.0).device_userdata, true) };
+    let result = f();
+    // SAFETY: as above.
+    unsafe { (*probe.0).device_userdata = before };
+    result
+}
+
 /// Where the last refused allocation was made (`/scripts/x.lua:N`), if known; clears it.
 pub fn take_refusal(lua: &Lua) -> Option<String> {
     let probe = lua.app_data_ref::<HeapProbe>().map(|p| p.0)?;
@@ -395,6 +414,7 @@ impl DeviceHeap {
             started: false,
             host_used: 0,
             closing: false,
+            device_userdata: false,
             main: std::ptr::null_mut(),
             refused_at: None,
             used: NEW_STATE_DEVICE_BYTES,

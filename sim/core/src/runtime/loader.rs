@@ -41,6 +41,20 @@ pub fn compile(
     Ok(compiled)
 }
 
+/// Loads a chunk from its bytecode (`lua_dump`'s, as a sleepy tasks' image carries it), booked
+/// as a compiled one is: `Err` is the reader's message for bytes that are not a chunk.
+pub fn load_bytecode(lua: &Lua, code: &[u8], chunk_name: &str) -> Result<std::result::Result<Function, CompileError>> {
+    let peak_before = heap::peak(lua);
+    let chunk = match lua.load(code).set_name(chunk_name).set_mode(ChunkMode::Binary).into_function() {
+        Ok(chunk) => chunk,
+        Err(mlua::Error::SyntaxError { message, .. }) => return Ok(Err(CompileError { message })),
+        Err(e) => return Err(e),
+    };
+    proto_arrays::rebook(lua, &chunk, peak_before);
+    note_code_lines(lua, &chunk, chunk_name);
+    Ok(Ok(chunk))
+}
+
 /// For coverage: the lines of a script on the flash that have code, from its prototypes.
 fn note_code_lines(lua: &Lua, chunk: &Function, chunk_name: &str) {
     let Some(file) = chunk_name.strip_prefix('@').filter(|f| f.starts_with('/')) else { return };

@@ -8,6 +8,7 @@
 
 use crate::bindings::{halting, CALL_PROTECTED};
 use crate::device::{device, with_world, Device};
+use crate::memory::with_device_userdata;
 use crate::persist::Persister;
 use crate::trace::{EventKind, Level};
 use crate::world::sleep_region::crc32;
@@ -25,8 +26,10 @@ const SLEEPER: &str = "luasim.sleepy.sleeper";
 /// kept outside the Lua heap, which it must not change.
 struct Refusal(String);
 const TAG: &str = "sleepy";
-/// Container version, before the persister's own image.
+/// Container version, before the persister's own image: scripts named by path and CRC-32...
 const VERSION: u8 = crate::contract::sleep_region::TASKS_VERSION;
+/// ...or carried as bytecode (`sleepy_embed_code`).
+const VERSION_EMBEDDED_CODE: u8 = crate::contract::sleep_region::TASKS_VERSION_EMBEDDED_CODE;
 
 fn persister(lua: &Lua) -> Result<Persister> {
     if let Some(p) = lua.app_data_ref::<Persister>() {
@@ -74,13 +77,19 @@ pub fn install(lua: &Lua) -> Result<()> {
 /// Notes a compiled script (its path, the CRC-32 of its text and its main function), so that
 /// the image can name its prototypes.
 pub fn note_chunk(lua: &Lua, path: &str, source: &[u8], chunk: &Function) -> Result<()> {
+    note_chunk_crc(lua, path, crc32(source), chunk)
+}
+
+/// `note_chunk` with the CRC-32 of the script's text given (a chunk loaded from an image's
+/// bytecode keeps the CRC of the text it was compiled from).
+fn note_chunk_crc(lua: &Lua, path: &str, crc: u32, chunk: &Function) -> Result<()> {
     if !with_world(lua, |w| w.profile().sleepy) {
         return Ok(());
     }
     let Ok(chunks) = lua.named_registry_value::<Table>(CHUNKS) else { return Ok(()) };
     let entry = lua.create_table()?;
     entry.raw_set(1, path)?;
-    entry.raw_set(2, crc32(source))?;
+    entry.raw_set(2, crc)?;
     entry.raw_set(3, chunk.clone())?;
     chunks.raw_push(entry)
 }
@@ -129,14 +138,16 @@ fn keep_tasks(lua: &Lua, sleeper: &Thread, in_sys_run: bool, ms: Option<u64>) ->
     }
 }
 
-/// The container: version, the scripts (path, CRC-32), the rtos timers, the event loop flag,
-/// then the persister's image. `Ok(Err(message))` when something cannot be persisted.
+/// The container: version, the scripts (path, CRC-32, and with `sleepy_embed_code` the length
+/// and bytes of their `lua_dump`), the rtos timers, the event loop flag, then the persister's
+/// image. `Ok(Err(message))` when something cannot be persisted.
 fn persist(lua: &Lua, sleeper: &Thread, in_sys_run: bool) -> Result<std::result::Result<Vec<u8>, String>> {
     let p = persister(lua)?;
     let ctx: Table = lua.named_registry_value(CTX)?;
     let chunks: Table = lua.named_registry_value(CHUNKS)?;
     let functions = lua.create_table()?;
-    let mut out = vec![VERSION, chunks.raw_len() as u8];
+    let embed = with_world(lua, |w| w.profile().sleepy_embed_code);
+    let mut out = vec![if embed { VERSION_EMBEDDED_CODE } else { VERSION }, chunks.raw_len() as u8];
     for entry in chunks.sequence_values::<Table>() {
         let entry = entry?;
         let path: LuaString = entry.raw_get(1)?;
@@ -144,7 +155,15 @@ fn persist(lua: &Lua, sleeper: &Thread, in_sys_run: bool) -> Result<std::result:
         out.push(path.len() as u8);
         out.extend_from_slice(&path);
         out.extend_from_slice(&entry.raw_get::<u32>(2)?.to_le_bytes());
-        functions.raw_push(entry.raw_get::<Function>(3)?)?;
+        let chunk: Function = entry.raw_get(3)?;
+        if embed {
+            // with debug information: error messages and refusal paths name the same lines
+            // and locals as the text's
+            let code = chunk.dump(false);
+            out.extend_from_slice(&(code.len() as u32).to_le_bytes());
+            out.extend_from_slice(&code);
+        }
+        functions.raw_push(chunk)?;
     }
     let timers = with_world(lua, |w| w.sleepy_timers());
     out.push(timers.len() as u8);
@@ -155,7 +174,7 @@ fn persist(lua: &Lua, sleeper: &Thread, in_sys_run: bool) -> Result<std::result:
         out.extend_from_slice(&t.fires_left.map_or(0, |n| n + 1).to_le_bytes());
     }
     out.push(u8::from(in_sys_run));
-    match p.persist.call::<LuaString>((ctx, functions, sleeper.clone())) {
+    match with_device_userdata(lua, || p.persist.call::<LuaString>((ctx, functions, sleeper.clone()))) {
         Ok(image) => {
             out.extend_from_slice(&image.as_bytes());
             Ok(Ok(out))
@@ -188,9 +207,17 @@ fn resume(lua: &Lua, task: &Thread, args: impl mlua::IntoLuaMulti) -> Result<()>
     resume.call::<()>(MultiValue::from_vec(all))
 }
 
+/// A script a container names: its path, the CRC-32 of its text when the tasks slept, and
+/// its bytecode in a container that carries it.
+struct Script<'a> {
+    path: String,
+    crc: u32,
+    code: Option<&'a [u8]>,
+}
+
 /// A read container.
 struct Container<'a> {
-    files: Vec<(String, u32)>,
+    files: Vec<Script<'a>>,
     timers: Vec<SleepyTimer>,
     in_sys_run: bool,
     image: &'a [u8],
@@ -203,14 +230,24 @@ fn read(bytes: &[u8]) -> Option<Container<'_>> {
         at += n;
         Some(s)
     };
-    if take(1)? != [VERSION] {
-        return None;
-    }
+    let embedded = match take(1)? {
+        [VERSION] => false,
+        [VERSION_EMBEDDED_CODE] => true,
+        _ => return None,
+    };
     let files = (0..take(1)?[0])
         .map(|_| {
             let n = take(1)?[0] as usize;
             let path = String::from_utf8(take(n)?.to_vec()).ok()?;
-            Some((path, u32::from_le_bytes(take(4)?.try_into().ok()?)))
+            let crc = u32::from_le_bytes(take(4)?.try_into().ok()?);
+            let code = match embedded {
+                true => {
+                    let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+                    Some(take(len)?)
+                }
+                false => None,
+            };
+            Some(Script { path, crc, code })
         })
         .collect::<Option<Vec<_>>>()?;
     let timers = (0..take(1)?[0])
@@ -246,26 +283,41 @@ fn restore(lua: &Lua, bytes: &[u8]) -> Result<bool> {
         return Ok(false);
     };
     let functions = lua.create_table()?;
-    for (path, hash) in &container.files {
-        let source = with_world(lua, |w| w.flash().read(path).map(<[u8]>::to_vec));
-        let Some(source) = source.filter(|s| crc32(s) == *hash) else {
-            note(Level::Warn, format!("tasks not restored: {path} changed since they slept; booting afresh"));
-            return Ok(false);
+    for Script { path, crc, code } in &container.files {
+        let same = with_world(lua, |w| w.flash().read(path).is_some_and(|s| crc32(s) == *crc));
+        let loaded = match code {
+            Some(code) => {
+                if !same {
+                    note(
+                        Level::Warn,
+                        format!("{path} changed since the tasks slept; they go on in the code they slept in"),
+                    );
+                }
+                super::loader::load_bytecode(lua, code, &format!("@{path}"))?
+            }
+            None if !same => {
+                note(Level::Warn, format!("tasks not restored: {path} changed since they slept; booting afresh"));
+                return Ok(false);
+            }
+            None => {
+                let source = with_world(lua, |w| w.flash().read(path).map(<[u8]>::to_vec)).unwrap_or_default();
+                super::loader::compile(lua, &source, &format!("@{path}"), None)?
+            }
         };
-        let chunk = match super::loader::compile(lua, &source, &format!("@{path}"), None)? {
+        let chunk = match loaded {
             Ok(chunk) => chunk,
             Err(message) => {
                 note(Level::Warn, format!("tasks not restored: {message}; booting afresh"));
                 return Ok(false);
             }
         };
-        note_chunk(lua, path, &source, &chunk)?;
+        note_chunk_crc(lua, path, *crc, &chunk)?;
         functions.raw_push(chunk)?;
     }
     let p = persister(lua)?;
     let ctx: Table = lua.named_registry_value(CTX)?;
     let image = lua.create_string(container.image)?;
-    let sleeper: Thread = match p.unpersist.call((ctx, functions, image)) {
+    let sleeper: Thread = match with_device_userdata(lua, || p.unpersist.call((ctx, functions, image))) {
         Ok(sleeper) => sleeper,
         Err(e) => {
             note(Level::Warn, format!("tasks not restored: {}; booting afresh", first_line(&e)));

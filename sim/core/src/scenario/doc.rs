@@ -288,6 +288,10 @@ pub(super) struct DeviceOverrides {
     /// Sleepy tasks: `Node.deepSleep` in a sys task keeps every suspended task in the sleep
     /// region and resumes them after the wake (Lua 5.4 builds; docs/sleepy-tasks.md).
     sleepy: Option<bool>,
+    /// With `sleepy`: write the scripts' bytecode into the tasks' image instead of naming them
+    /// by path and CRC-32; a script changed between sleeps then does not invalidate the image,
+    /// the tasks go on in the code they slept in (docs/sleepy-tasks.md, "Embedded code").
+    sleepy_embed_code: Option<bool>,
 }
 
 fn built_in_profile(name: &str) -> Result<Profile, String> {
@@ -330,8 +334,12 @@ impl DeviceOverrides {
             vm_in_sleep_region,
             vm_libs,
             sleep_region_bytes,
-            sleepy
+            sleepy,
+            sleepy_embed_code
         );
+        if p.sleepy_embed_code && !p.sleepy {
+            return Err("sleepy_embed_code needs sleepy: true".into());
+        }
         if p.sleepy && p.vm_in_sleep_region {
             return Err("sleepy tasks need a VM in main RAM (not vm_in_sleep_region)".into());
         }
