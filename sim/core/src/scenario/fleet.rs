@@ -29,7 +29,7 @@ pub struct Fleet {
 }
 
 /// Top-level fields that belong in each device of a fleet: (name, whether the document set it).
-fn per_device_fields(doc: &ScenarioDoc) -> [(&'static str, bool); 12] {
+fn per_device_fields(doc: &ScenarioDoc) -> [(&'static str, bool); 13] {
     [
         ("device", doc.device.is_some()),
         ("scripts", doc.scripts.is_some()),
@@ -41,6 +41,7 @@ fn per_device_fields(doc: &ScenarioDoc) -> [(&'static str, bool); 12] {
         ("radio", doc.radio),
         ("battery_mah", doc.battery_mah.is_some()),
         ("returns", !doc.returns.is_empty()),
+        ("max_events", doc.max_events.is_some()),
         ("steps", !doc.steps.is_empty()),
         ("expect", !doc.expect.is_empty()),
     ]
@@ -57,9 +58,6 @@ pub(super) fn load(
     let invalid = |message: String| ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message);
     if let Some((field, _)) = per_device_fields(&doc).into_iter().find(|(_, set)| *set) {
         return Err(invalid(format!("{field}: a fleet (`devices:`) has it in each device, not at the top")));
-    }
-    if doc.max_events.is_some() {
-        return Err(invalid("max_events: a fleet has it in each device, not at the top".into()));
     }
     let broker = doc.broker.take().unwrap_or_default();
     let latency = broker.latency.map_or(DEFAULT_LATENCY, |d| d.0);
