@@ -117,6 +117,10 @@ fn every_bundled_scenario_gives_the_same_trace_three_times() {
 /// and LUA_CPATH (changing the heap figures), and locale or time zone variables must not move
 /// a number or a date either.
 #[test]
+#[cfg_attr(
+    feature = "lua53",
+    ignore = "Lua 5.3 mixes heap and stack addresses into its string-hash seed, so its heap peak moves from one run to the next (README, Determinism)"
+)]
 fn the_hosts_environment_changes_no_figure_or_line() {
     let run_with = |env: &[(&str, String)]| {
         let mut command = Command::new(luasim_binary());

@@ -42,7 +42,9 @@ pub fn compile(
 }
 
 /// Loads a chunk from its bytecode (`lua_dump`'s, as a sleepy tasks' image carries it), booked
-/// as a compiled one is: `Err` is the reader's message for bytes that are not a chunk.
+/// as a compiled one is: `Err` is the reader's message for bytes that are not a chunk. Only
+/// sleepy states (Lua 5.4) read bytecode.
+#[cfg(feature = "lua54")]
 pub fn load_bytecode(lua: &Lua, code: &[u8], chunk_name: &str) -> Result<std::result::Result<Function, CompileError>> {
     let peak_before = heap::peak(lua);
     let chunk = match lua.load(code).set_name(chunk_name).set_mode(ChunkMode::Binary).into_function() {
