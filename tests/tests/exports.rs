@@ -154,3 +154,27 @@ fn perfetto_json_of_a_year_of_minute_waits_stays_small() {
     let year = named(&events, "X").into_iter().find(|e| e["tid"] == 100).expect("the wait loop's track");
     assert_eq!(year["args"]["timers"], 525_660);
 }
+
+#[test]
+fn perfetto_json_has_heap_region_and_charge_counters() {
+    let r = run_main("3s", "RTC.set('n', 1)\nsys.timerStart(function() Node.deepSleep(1000) end, 200)\nsys.run()\n");
+    let events = perfetto_events("health", &r);
+    let counter = |name: &str| -> Vec<(u64, f64)> {
+        named(&events, "C")
+            .iter()
+            .filter(|e| e["name"] == name)
+            .map(|e| (e["ts"].as_u64().unwrap(), e["args"][name].as_f64().unwrap()))
+            .collect()
+    };
+    let heap = counter("lua heap (bytes)");
+    let sleep = named(&events, "X").into_iter().find(|e| e["name"] == "deep sleep").expect("a deep sleep");
+    let slept_at = sleep["ts"].as_u64().unwrap();
+    assert!(heap.iter().any(|&(_, v)| v > 10_000.0), "{heap:?}");
+    assert!(heap.contains(&(slept_at, 0.0)), "the heap is gone in deep sleep: {heap:?}");
+    let region = counter("sleep region (bytes)");
+    assert!(region.iter().any(|&(_, v)| v > 0.0), "{region:?}");
+    let charge = counter("charge (mAh)");
+    let last = charge.last().expect("charge samples").1;
+    assert!(charge.windows(2).all(|w| w[0].1 <= w[1].1), "{charge:?}");
+    assert!((last - r.stats.energy.charge_mah).abs() < 1e-6, "ends at the summary's {last}");
+}

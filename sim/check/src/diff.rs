@@ -50,6 +50,7 @@ mod tests {
             at_us,
             tick: 0,
             kind: EventKind::MqttOut { topic: "b/alert".into(), payload: payload.into() },
+            gauges: None,
         }
     }
 
@@ -60,6 +61,7 @@ mod tests {
             at_us: 5,
             tick: 0,
             kind: EventKind::Log { level: Level::Info, tag: "lua".into(), text: "up".into(), bare: false },
+            gauges: None,
         };
         let deployed = [log.clone(), mqtt(10, "85"), mqtt(20, "90")];
         let candidate = [log.clone(), mqtt(20, "90")];

@@ -248,7 +248,7 @@ mod tests {
     use super::*;
 
     fn event(at_us: Micros, kind: EventKind) -> Event {
-        Event { device: None, at_us, tick: 0, kind }
+        Event { device: None, at_us, tick: 0, kind, gauges: None }
     }
 
     fn callback(at_us: Micros, id: u64) -> Event {

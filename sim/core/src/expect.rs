@@ -535,6 +535,7 @@ mod tests {
             at_us,
             tick: 0,
             kind: EventKind::Log { level: Level::Info, tag: "user.t".into(), text: text.into(), bare: false },
+            gauges: None,
         }
     }
 

@@ -23,6 +23,31 @@ pub struct Event {
     pub tick: u32,
     #[serde(flatten)]
     pub kind: EventKind,
+    /// The device's figures at this event, those that changed since an earlier event carried
+    /// them. Not part of the text form, which snapshots and the cross-check compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gauges: Option<Box<Gauges>>,
+}
+
+/// Figures of the device at an event (`world::gauges` says when an event carries which): they
+/// go into the JSON trace, the TUI's graphs and Perfetto's counters, never into the text
+/// trace, whose lines the firmware prints alike.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gauges {
+    /// Device bytes of the Lua heap in use (0: no Lua state, as in deep sleep).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap: Option<u64>,
+    /// The most device bytes in use since the last event that carried the heap, when it was
+    /// above both that figure and `heap`: a peak between two events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_peak: Option<u64>,
+    /// Bytes of the sleep region in use (its container, entries and tasks' image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<u64>,
+    /// Charge drawn since power-on, in nanoampere-hours (µAh would round a minute of deep
+    /// sleep to nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge_nah: Option<u64>,
 }
 
 /// Log levels, LuatOS style. `Print` is Lua's `print`.
@@ -328,6 +353,7 @@ mod tests {
             at_us: 1_500_000,
             tick: 1500,
             kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into(), bare: false },
+            gauges: None,
         };
         assert_eq!(e.to_string(), "      1.500000       1500 log      I/user.blink a\\nb");
         let script = Event {
@@ -335,6 +361,7 @@ mod tests {
             at_us: 0,
             tick: 0,
             kind: EventKind::Script { path: "/scripts/a\nb.lua".into(), bytes: 1 },
+            gauges: None,
         };
         assert_eq!(script.to_string(), "      0.000000          0 script   /scripts/a\\nb.lua (1 bytes)");
         let error = EventKind::Error { what: "callback EventBus a\nb".into(), message: "x".into() };
@@ -343,7 +370,7 @@ mod tests {
 
     #[test]
     fn json_round_trips() {
-        let e = Event { device: None, at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 } };
+        let e = Event { device: None, at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 }, gauges: None };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"at_us":7,"tick":0,"kind":"timer_stop","id":3}"#);
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
@@ -353,13 +380,19 @@ mod tests {
     fn the_tail_keeps_the_last_events_only() {
         let mut tail = Tail::new(2);
         for id in 1..=5 {
-            tail.observe(&Event { device: None, at_us: id as u64, tick: 0, kind: EventKind::TimerStop { id } });
+            tail.observe(&Event {
+                device: None,
+                at_us: id as u64,
+                tick: 0,
+                kind: EventKind::TimerStop { id },
+                gauges: None,
+            });
         }
         let lines = tail.lines();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].ends_with("id=4") && lines[1].ends_with("id=5"), "{lines:?}");
         let mut none = Tail::new(0);
-        none.observe(&Event { device: None, at_us: 0, tick: 0, kind: EventKind::TimerStop { id: 1 } });
+        none.observe(&Event { device: None, at_us: 0, tick: 0, kind: EventKind::TimerStop { id: 1 }, gauges: None });
         assert!(none.lines().is_empty());
     }
 }

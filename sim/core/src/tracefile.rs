@@ -88,7 +88,15 @@ mod tests {
     use crate::trace::EventKind;
 
     fn events() -> Vec<Event> {
-        (0..3).map(|i| Event { device: None, at_us: i, tick: 0, kind: EventKind::TimerStop { id: i as i64 } }).collect()
+        (0..3)
+            .map(|i| Event {
+                device: None,
+                at_us: i,
+                tick: 0,
+                kind: EventKind::TimerStop { id: i as i64 },
+                gauges: None,
+            })
+            .collect()
     }
 
     #[test]

@@ -55,7 +55,7 @@ struct Writer<W: Write> {
     /// A light sleep, written when the next event says whether the run ended inside it.
     light: Option<PhaseSpan>,
     /// Per counter: the last value written, and the value at `now` not yet written.
-    counter_values: [(Option<u64>, Option<u64>); 2],
+    counter_values: [(Option<u64>, Option<u64>); Counter::ALL.len()],
     now: Micros,
 }
 
@@ -73,7 +73,7 @@ impl<W: Write> Writer<W> {
             runs: Vec::new(),
             fired: Vec::new(),
             light: None,
-            counter_values: [(None, None); 2],
+            counter_values: [(None, None); Counter::ALL.len()],
             now: 0,
         };
         writer.push(&json!({"ph": "M", "pid": pid, "tid": POWER, "name": "process_name", "args": {"name": title}}))?;
@@ -221,7 +221,7 @@ impl<W: Write> Writer<W> {
                 if *written != Some(value) {
                     *written = Some(value);
                     let name = counter.label();
-                    let (ts, value) = (self.now, value);
+                    let (ts, value) = (self.now, counter.in_unit(value));
                     self.push(
                         &json!({"ph": "C", "pid": self.pid, "tid": POWER, "ts": ts, "name": name, "args": {name: value}}),
                     )?;

@@ -1,5 +1,6 @@
 //! Figures graphed under the lanes: the counters `luasim_core::timeline::Counters` reads off the
-//! events (queue depth, armed timers), the same the Perfetto export draws.
+//! events (queue depth, armed timers, Lua heap, sleep region, charge), the same the Perfetto
+//! export draws.
 //!
 //! A column shows the largest value inside it (for a level, also the value it entered with). A
 //! range-maximum tree answers that in logarithmic time, so a frame costs the same for a hundred
@@ -9,28 +10,60 @@ use luasim_core::time::Micros;
 use luasim_core::timeline::{Counter, Counters};
 use luasim_core::trace::Event;
 
-/// The short name a graph row carries.
-pub fn label(counter: Counter) -> &'static str {
+/// The short name of a figure.
+fn label(counter: Counter) -> &'static str {
     match counter {
         Counter::QueueDepth => "queue",
         Counter::TimersArmed => "timers",
+        Counter::Heap => "heap",
+        Counter::Region => "region",
+        Counter::Charge => "charge",
     }
 }
 
-/// Every figure's samples, in time order, from events sorted by time.
-fn samples(events: &[Event]) -> Vec<(Counter, Vec<(Micros, u64)>)> {
-    let mut points: Vec<(Counter, Vec<(Micros, u64)>)> = Counter::ALL.iter().map(|&c| (c, Vec::new())).collect();
-    let mut counters = Counters::default();
+/// A value of `counter` as a graph's label shows it: counts as they are, bytes in B or kB,
+/// charge in µAh or mAh.
+pub fn value(counter: Counter, value: u64) -> String {
+    match counter {
+        Counter::QueueDepth | Counter::TimersArmed => value.to_string(),
+        Counter::Heap | Counter::Region if value < 10_000 => format!("{value}B"),
+        Counter::Heap | Counter::Region => format!("{:.1}kB", value as f64 / 1e3),
+        Counter::Charge if value < 1_000_000 => format!("{:.1}µAh", value as f64 / 1e3),
+        Counter::Charge => format!("{:.2}mAh", value as f64 / 1e6),
+    }
+}
+
+/// One figure's (time, value) samples.
+type Points = Vec<(Micros, u64)>;
+
+/// Every figure's samples, in time order, from events sorted by time: per device for a fleet's
+/// trace (devices in the order they first appear, as the lanes), each device followed by its
+/// own counters, since a level such as the heap is one device's.
+fn samples(events: &[Event]) -> Vec<(Option<&str>, Counter, Points)> {
+    let mut devices: Vec<(Option<&str>, Counters, Vec<Points>)> = Vec::new();
     for e in events {
-        counters.see(e, |counter, value| points[counter as usize].1.push((e.at_us, value)));
+        let device = e.device.as_deref();
+        let i = match devices.iter().position(|(d, _, _)| *d == device) {
+            Some(i) => i,
+            None => {
+                devices.push((device, Counters::default(), vec![Vec::new(); Counter::ALL.len()]));
+                devices.len() - 1
+            }
+        };
+        let (_, counters, points) = &mut devices[i];
+        counters.see(e, |counter, value| points[counter as usize].push((e.at_us, value)));
     }
-    points
+    devices
+        .into_iter()
+        .flat_map(|(device, _, points)| Counter::ALL.into_iter().zip(points).map(move |(c, p)| (device, c, p)))
+        .collect()
 }
 
-/// One figure's samples over time.
+/// One figure's samples over time, of one device of a fleet (`device`) or of the one device.
 #[derive(Debug, Clone)]
 pub struct Graph {
     pub figure: Counter,
+    pub device: Option<String>,
     times: Vec<Micros>,
     max: MaxTree,
 }
@@ -43,16 +76,24 @@ impl Graph {
         let entering = if self.figure.holds() { a.checked_sub(1).and_then(|i| self.max.query(i, i + 1)) } else { None };
         self.max.query(a, b).max(entering)
     }
+
+    /// The row's name: the figure's, after the device's in a fleet.
+    pub fn name(&self) -> String {
+        match &self.device {
+            Some(device) => format!("{device} {}", label(self.figure)),
+            None => label(self.figure).to_string(),
+        }
+    }
 }
 
 /// The graphs of every figure that has samples in `events` (sorted by time).
 pub fn build(events: &[Event]) -> Vec<Graph> {
     samples(events)
         .into_iter()
-        .filter(|(_, points)| !points.is_empty())
-        .map(|(figure, points)| {
+        .filter(|(_, _, points)| !points.is_empty())
+        .map(|(device, figure, points)| {
             let (times, values): (Vec<Micros>, Vec<u64>) = points.into_iter().unzip();
-            Graph { figure, times, max: MaxTree::new(&values) }
+            Graph { figure, device: device.map(str::to_string), times, max: MaxTree::new(&values) }
         })
         .collect()
 }
@@ -98,6 +139,15 @@ impl MaxTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_shown_in_their_unit() {
+        assert_eq!(value(Counter::QueueDepth, 12), "12");
+        assert_eq!(value(Counter::Heap, 9_999), "9999B");
+        assert_eq!(value(Counter::Heap, 66_186), "66.2kB");
+        assert_eq!(value(Counter::Charge, 4_500), "4.5µAh");
+        assert_eq!(value(Counter::Charge, 12_345_678), "12.35mAh");
+    }
 
     #[test]
     fn range_maximum_matches_a_scan() {

@@ -28,13 +28,16 @@ pub struct Areas {
 impl Areas {
     /// The layout for `lanes` lanes and `graphs` graphs in `area`. Lanes get the rows they
     /// need while the panes keep about a third of the screen; rows the lanes do not need go to
-    /// the panes.
+    /// the panes. Graphs get two rows each on a tall screen when there are few of them, and at
+    /// most a third of the screen.
     pub fn new(area: Rect, lanes: usize, graphs: usize) -> Areas {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             return Areas { label_width: 0, graph_rows: 1, ..Areas::default() };
         }
-        let graph_rows = if area.height >= 40 { 2 } else { 1 };
-        let graph_height = (graphs as u16).saturating_mul(graph_rows);
+        let graph_rows = if area.height >= 40 && graphs <= 6 { 2 } else { 1 };
+        // A fleet has graphs per device: those that do not fit in a third of the screen are
+        // not drawn.
+        let graph_height = u16::try_from(graphs).unwrap_or(u16::MAX).saturating_mul(graph_rows).min(area.height / 3);
         let panes_min = (area.height * 3 / 10).clamp(5, 18);
         let room = area.height.saturating_sub(3 + graph_height + panes_min).max(1);
         let lanes = u16::try_from(lanes).unwrap_or(u16::MAX).clamp(1, room);

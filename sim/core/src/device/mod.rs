@@ -13,8 +13,9 @@ pub mod watchdog;
 use crate::memory;
 use crate::world::World;
 use coverage::Coverage;
+use memory::HeapProbe;
 use mlua::{Lua, WeakLua};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -33,6 +34,22 @@ pub struct Device {
     /// firmware-side Lua state each, or why it did not load. Kept across reloads, replaced at
     /// every boot, as the firmware's C state in main RAM would be.
     mocks: RefCell<BTreeMap<String, Result<memory::DeviceState, mock::MockError>>>,
+    /// The heap of the generation running now, read at each world access for the trace's
+    /// samples (`watch_heap`).
+    heap: Cell<Option<HeapProbe>>,
+}
+
+/// While alive, the device samples the heap of one state (`Device::watch_heap`); dropped
+/// before the state closes, it says the heap is gone.
+pub struct HeapWatch<'a>(&'a Device);
+
+impl Drop for HeapWatch<'_> {
+    fn drop(&mut self) {
+        self.0.heap.set(None);
+        if let Ok(mut world) = self.0.world.try_borrow_mut() {
+            world.heap_gone();
+        }
+    }
 }
 
 impl Device {
@@ -43,6 +60,7 @@ impl Device {
             chunks: RefCell::new(BTreeMap::new()),
             coverage: RefCell::new(None),
             mocks: RefCell::new(BTreeMap::new()),
+            heap: Cell::new(None),
         })
     }
 
@@ -50,6 +68,10 @@ impl Device {
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut world = self.world.borrow_mut();
         crate::hostlimit::beat(world.clock().now());
+        if let Some(probe) = self.heap.get() {
+            let (used, most) = probe.level();
+            world.see_heap(used, most);
+        }
         f(&mut world)
     }
 
@@ -83,6 +105,13 @@ impl Device {
         let mocks = self.mocks.borrow();
         let mock = mocks.get(module)?;
         Some(mock.as_ref().map(|state| Lua::clone(&state.lua)).map_err(Clone::clone))
+    }
+
+    /// Samples the heap of `lua`, the generation that runs now, until the watch drops, which
+    /// must be before `lua` closes.
+    pub fn watch_heap(&self, lua: &Lua) -> HeapWatch<'_> {
+        self.heap.set(memory::probe(lua));
+        HeapWatch(self)
     }
 
     /// Registers the state of a generation so callbacks made in it can be found.

@@ -93,6 +93,8 @@ struct Accounts {
     started: bool,
     used: usize,
     peak: usize,
+    /// The most in use since the last `HeapProbe::level`: a peak between two samples.
+    recent_peak: usize,
     limit: usize,
     /// Host bytes Lua holds (what mlua's own count would say).
     host_used: usize,
@@ -247,6 +249,7 @@ impl Accounts {
         unsafe { *Pool::word(p) = new };
         a.used = a.used - old_device + new;
         a.peak = a.peak.max(a.used);
+        a.recent_peak = a.recent_peak.max(a.used);
         a.host_used = a.host_used - old_host + nsize;
         p as *mut c_void
     }
@@ -292,6 +295,16 @@ impl HeapProbe {
         // SAFETY: the accounts outlive the state whose app data holds this probe.
         let a = unsafe { &*self.0 };
         (a.used, a.peak)
+    }
+
+    /// Device bytes in use and the most in use since the last call, for the trace's samples
+    /// (`world::gauges`); starts a new window.
+    pub fn level(self) -> (usize, usize) {
+        // SAFETY: as in `read`; the allocator is not running (this is a Rust call between Lua
+        // operations) and no other reference to the accounts is live.
+        let a = unsafe { &mut *self.0 };
+        let most = std::mem::replace(&mut a.recent_peak, a.used);
+        (a.used, most)
     }
 
     /// Host bytes in use.
@@ -343,6 +356,7 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
     if a.peak > peak_before {
         a.peak = peak_before.max(a.peak - taken).max(a.used);
     }
+    a.recent_peak = a.recent_peak.min(a.peak).max(a.used);
 }
 
 /// Runs `f` with the userdata Lua makes meanwhile booked at their device size: `f` calls C code
@@ -419,6 +433,7 @@ impl DeviceHeap {
             refused_at: None,
             used: NEW_STATE_DEVICE_BYTES,
             peak: NEW_STATE_DEVICE_BYTES,
+            recent_peak: NEW_STATE_DEVICE_BYTES,
             limit,
         }));
         let heap = DeviceHeap { accounts };

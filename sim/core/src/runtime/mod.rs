@@ -252,6 +252,7 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<crate::memory
     let booted = state::new_state(device.clone(), seed)?;
     let lua = &booted.lua;
     device.add_state(generation, lua);
+    let heap_watch = device.watch_heap(lua);
     if luatos::is_luatos(lua) {
         luatos::run_generation(device, lua)?;
     } else {
@@ -264,6 +265,7 @@ fn run_generation(device: &Rc<Device>, seed: u64) -> Result<Option<crate::memory
         w.note_heap(device_peak);
         w.profile().naive_reload && matches!(w.halt(), Some(Halt::Reload { .. }))
     });
+    drop(heap_watch);
     let kept = keep.then_some(booted);
     device.prune_states();
     Ok(kept)

@@ -65,6 +65,11 @@ impl EnergyMeter {
         self.since = now;
     }
 
+    /// When the power state last changed.
+    pub fn since(&self) -> Micros {
+        self.since
+    }
+
     /// The report at `now`; awake time counts at the radio current when `radio` is on.
     pub fn report(&self, now: Micros, currents: &Currents, radio: bool) -> EnergyReport {
         let mut t = self.time_us;

@@ -10,6 +10,7 @@ mod calls;
 mod clock;
 mod energy;
 mod figures;
+mod gauges;
 mod message;
 mod outside;
 mod power;
@@ -189,6 +190,8 @@ pub struct World {
     reloads: u32,
     heap_peak: usize,
     host_heap_peak: usize,
+    /// Which device figures the next event carries (`gauges`).
+    gauge: gauges::Gauge,
     /// Firmware messages dropped because their data did not fit in the Lua heap.
     heap_drops: u64,
     /// Scenario steps that found the device asleep or off.
@@ -253,6 +256,7 @@ impl World {
             reloads: 0,
             heap_peak: 0,
             host_heap_peak: 0,
+            gauge: gauges::Gauge::default(),
             heap_drops: 0,
             steps_missed: 0,
         }
@@ -264,7 +268,8 @@ impl World {
         if let Some(line) = &self.call_line {
             self.call_lines.push((self.recorder.event_count(), line.clone()));
         }
-        self.recorder.record(at, tick, kind);
+        let gauges = self.gauges(&kind);
+        self.recorder.record(at, tick, kind, gauges);
         if self.recorder.event_count() >= self.max_events && !self.out_of_events {
             // The run ends here: every wait and sleep stops at `end_at`.
             self.out_of_events = true;

@@ -7,7 +7,7 @@
 //! so and later events are still counted and checked, but no longer kept.
 
 use crate::time::Micros;
-use crate::trace::{Event, EventKind, Observer};
+use crate::trace::{Event, EventKind, Gauges, Observer};
 
 /// Most host memory the kept events may take (a year of minute wake-ups takes about 100 MB).
 pub const MAX_KEPT_BYTES: usize = 512_000_000;
@@ -30,13 +30,14 @@ impl Recorder {
         Recorder { keep, observers, keep_limit: MAX_KEPT_BYTES, ..Recorder::default() }
     }
 
-    pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind) {
-        let event = Event { device: None, at_us, tick, kind };
+    pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind, gauges: Option<Box<Gauges>>) {
+        let gauges_bytes = if gauges.is_some() { std::mem::size_of::<Gauges>() } else { 0 };
+        let event = Event { device: None, at_us, tick, kind, gauges };
         self.observe(&event);
         if !self.keep {
             return;
         }
-        self.kept_bytes += std::mem::size_of::<Event>() + text_bytes(&event.kind);
+        self.kept_bytes += std::mem::size_of::<Event>() + text_bytes(&event.kind) + gauges_bytes;
         self.events.push(event);
         if self.kept_bytes > self.keep_limit {
             self.keep = false;
@@ -46,7 +47,13 @@ impl Recorder {
                 self.keep_limit / 1_000_000,
                 self.events.len()
             );
-            let full = Event { device: None, at_us, tick, kind: EventKind::Error { what: "trace".into(), message } };
+            let full = Event {
+                device: None,
+                at_us,
+                tick,
+                kind: EventKind::Error { what: "trace".into(), message },
+                gauges: None,
+            };
             self.observe(&full);
             self.events.push(full);
         }
@@ -116,7 +123,7 @@ mod tests {
         r.keep_limit = 5_000_000;
         let payload = "x".repeat(1_000_000);
         for i in 0..10 {
-            r.record(i, 0, EventKind::MqttOut { topic: "t".into(), payload: payload.clone() });
+            r.record(i, 0, EventKind::MqttOut { topic: "t".into(), payload: payload.clone() }, None);
         }
         assert_eq!(r.event_count(), 11, "every event is counted, the error too");
         assert_eq!(r.error_count(), 1);

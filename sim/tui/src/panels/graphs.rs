@@ -1,6 +1,7 @@
 //! Graphs under the lanes, aligned with their columns: for each figure (queue depth, armed
-//! timers) the largest value in each column, as a sparkline scaled to the largest value in
-//! view, which the label gives (`–` when nothing is known in view).
+//! timers, Lua heap, sleep region, charge) the largest value in each column, as a sparkline scaled to the largest value in
+//! view, which the label gives (`–` when nothing is known in view; without the word `max` where
+//! the column is too narrow for it).
 
 use super::super::app::App;
 use super::dim;
@@ -22,9 +23,13 @@ pub fn render(frame: &mut Frame, app: &App) {
             .map(|(t0, t1)| if t0 > view.hi() { None } else { graph.max_in(t0, t1) })
             .collect();
         let peak = data.iter().flatten().copied().max();
-        let text = match peak {
-            Some(peak) => format!("{} max {peak}", graphs::label(graph.figure)),
-            None => format!("{} –", graphs::label(graph.figure)),
+        let name = graph.name();
+        let text = match peak.map(|peak| graphs::value(graph.figure, peak)) {
+            Some(peak) if name.len() + peak.chars().count() + 5 <= usize::from(label.width) => {
+                format!("{name} max {peak}")
+            }
+            Some(peak) => format!("{name} {peak}"),
+            None => format!("{name} –"),
         };
         frame.buffer_mut().set_stringn(label.x, label.y, text, usize::from(label.width), dim());
         for y in band.y..band.bottom() {
