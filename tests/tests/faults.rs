@@ -136,7 +136,7 @@ fn repeat_cannot_build_a_schedule_beyond_the_host_budget() {
         "name: flood\ndevice: esp32\nscripts: {{ main.lua: \"\" }}\nduration: 1s\nsteps:\n  - {{ at: 1s, mqtt: {{ topic: a, payload: {payload} }}, repeat: 1000000 }}\n"
     );
     let err = Scenario::parse(&yaml, "flood.yaml", Path::new("."), &HostFiles).unwrap_err().to_string();
-    assert!(err.starts_with("flood.yaml: steps[0]: with `repeat` the schedule holds 1000000 steps"), "{err}");
+    assert!(err.starts_with("flood.yaml:6:5: steps[0]: with `repeat` the schedule holds 1000000 steps"), "{err}");
     let many = "  - { at: 1s, publish: [A], repeat: 600000 }\n".repeat(2);
     let yaml = format!("name: many\ndevice: esp32\nscripts: {{ main.lua: \"\" }}\nduration: 1s\nsteps:\n{many}");
     let err = Scenario::parse(&yaml, "many.yaml", Path::new("."), &HostFiles).unwrap_err().to_string();

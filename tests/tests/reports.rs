@@ -134,3 +134,28 @@ fn steps_missed_while_asleep_or_off_are_counted() {
     let summary = luasim_core::summary::render(&report, None);
     assert!(summary.contains("steps      2 missed while asleep or off"), "{summary}");
 }
+
+/// Errors found once the document is built (no YAML positions left) still say where: every
+/// one whose message names a document path gets the line and column of the deepest node of
+/// that path the file has.
+#[test]
+fn load_errors_found_after_parsing_give_the_line_they_are_about() {
+    let main = "scripts:\n  main.lua: \"\"\n";
+    let fleet_device = |name: &str, extra: &str| {
+        format!("  - name: {name}\n    device: esp32\n    scripts: {{ main.lua: \"\" }}\n{extra}")
+    };
+    let cases = [
+        (format!("name: s\ndevice: esp32\nduration: 1m\n{main}steps:\n  - {{ at: 1s, reload: true }}\n  - at: 2m\n    reload: true\n"), "8:5", "steps[1]: at 120"),
+        (format!("name: m\ndevice: esp32\nduration: 1m\n{main}max_events: 0\n"), "6:13", "max_events: a run records at least 1 event"),
+        (format!("name: b\ndevice: esp32\nduration: 1m\n{main}broker: {{ latency: 1ms }}\n"), "6:9", "broker: only a fleet"),
+        (format!("name: f\nduration: 1m\nbroker:\n  latency: 0us\ndevices:\n{}", fleet_device("a", "")), "4:12", "broker: latency: at least 1us"),
+        (format!("name: f\nduration: 1m\ndevices:\n{}{}", fleet_device("a", ""), fleet_device("a", "")), "7:5", "devices[1]: name `a` is taken"),
+        (format!("name: f\nduration: 1m\ndevices:\n{}{}", fleet_device("a", ""), fleet_device("b", "    steps:\n      - { at: 5m, reload: true }\n")), "11:9", "devices[1] (b): steps[0]: at 300"),
+        (format!("name: f\nduration: 1m\nsteps:\n  - {{ at: 1s, reload: true }}\ndevices:\n{}", fleet_device("a", "")), "4:3", "steps: a fleet (`devices:`) has it in each device"),
+    ];
+    for (yaml, at, message) in cases {
+        let e = Scenario::parse(&yaml, "bad.yaml", Path::new("."), &HostFiles).expect_err(message);
+        let shown = e.to_string();
+        assert!(shown.starts_with(&format!("bad.yaml:{at}: ")) && shown.contains(message), "{shown}\n---\n{yaml}");
+    }
+}

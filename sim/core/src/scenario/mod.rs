@@ -9,9 +9,11 @@ mod files;
 mod fleet;
 mod folder;
 pub mod hostfs;
+mod locate;
 mod luadb;
 mod schema;
 mod yaml_budget;
+mod yaml_events;
 
 /// The steps a scenario plays, and the default of its `max_events:` budget.
 pub use crate::world::{Action, Step, MAX_EVENTS};
@@ -181,6 +183,18 @@ impl ScenarioError {
         ScenarioError { kind, at: Position { file: file.to_string(), line: Some(line), column: Some(column) }, message }
     }
 
+    /// The error with the line and column of what its message is about, when it names only
+    /// its file and opens with a path in `text`, the document it was found in (`locate`).
+    fn located_in(mut self, text: &str) -> ScenarioError {
+        if self.at.line.is_none() {
+            if let Some((line, column)) = locate::locate(text, &self.message) {
+                self.at.line = Some(line);
+                self.at.column = Some(column);
+            }
+        }
+        self
+    }
+
     pub(crate) fn from_yaml(file: &str, err: serde_yaml::Error) -> ScenarioError {
         let text = err.to_string();
         // serde_yaml appends " at line L column C"; the position is reported separately.
@@ -259,14 +273,15 @@ impl Scenario {
             return Err(ScenarioError::at(ScenarioErrorKind::Limit, origin, over.line, over.column, over.message));
         }
         let doc: ScenarioDoc = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(origin, e))?;
-        if doc.devices.is_empty() {
-            if doc.broker.is_some() {
-                let message = "broker: only a fleet has one (`devices:`)".to_string();
-                return Err(ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message));
-            }
-            return Scenario::from_doc(doc, origin, base, files, project);
-        }
-        fleet::load(doc, origin, base, files, project)
+        let loaded = if doc.devices.is_empty() && doc.broker.is_some() {
+            let message = "broker: only a fleet has one (`devices:`)".to_string();
+            Err(ScenarioError::whole_file(ScenarioErrorKind::Invalid, origin, message))
+        } else if doc.devices.is_empty() {
+            Scenario::from_doc(doc, origin, base, files, project)
+        } else {
+            fleet::load(doc, origin, base, files, project)
+        };
+        loaded.map_err(|e| e.located_in(text))
     }
 
     /// A single device's document made into a scenario.

@@ -8,9 +8,8 @@
 //! refused at the line and column where the limit was crossed, before anything is built.
 //! Syntax errors are left to serde_yaml, which reports them with its own wording.
 
+use super::yaml_events::{Parser, Step};
 use std::collections::BTreeMap;
-use std::mem::MaybeUninit;
-use unsafe_libyaml as unsafe_sys;
 
 /// Most nodes (scalars, lists, mappings, alias uses) a scenario may stand for once every alias
 /// is expanded; serde_yaml holds each in memory (about 100 bytes each).
@@ -42,93 +41,6 @@ impl Size {
     }
 }
 
-/// One parsed event, reduced to what the budget needs.
-enum Step {
-    End,
-    Scalar { anchor: Option<Vec<u8>>, len: u64 },
-    Open { anchor: Option<Vec<u8>> },
-    Close,
-    Alias { anchor: Vec<u8> },
-    Other,
-}
-
-/// A libyaml parser over borrowed text; boxed because libyaml keeps a pointer to itself.
-struct Parser<'a> {
-    sys: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
-    _text: &'a [u8],
-}
-
-impl<'a> Parser<'a> {
-    fn new(text: &'a [u8]) -> Option<Parser<'a>> {
-        let mut sys = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
-        // SAFETY: `initialize` zeroes the uninitialised struct before filling it in, so it
-        // reads nothing uninitialised; on failure nothing was allocated. The input must stay
-        // valid while the parser exists: `_text` borrows it for the parser's lifetime. libyaml
-        // keeps a pointer to the struct itself, which the box never moves.
-        unsafe {
-            if unsafe_sys::yaml_parser_initialize(sys.as_mut_ptr()).fail {
-                return None;
-            }
-            unsafe_sys::yaml_parser_set_encoding(sys.as_mut_ptr(), unsafe_sys::YAML_UTF8_ENCODING);
-            unsafe_sys::yaml_parser_set_input_string(sys.as_mut_ptr(), text.as_ptr(), text.len() as u64);
-        }
-        Some(Parser { sys, _text: text })
-    }
-
-    /// The next event and its 0-based (line, column); `None` on a syntax error.
-    fn next(&mut self) -> Option<(Step, (usize, usize))> {
-        let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
-        // SAFETY: the parser is initialised (`new`) and not yet deleted (`drop`); a successful
-        // `parse` fills `event`, whose union is read only through the member its `type_` names,
-        // and whose anchors are null or NUL-terminated strings owned by the event, copied out
-        // by `c_bytes` before `yaml_event_delete` frees them. On failure `event` is not read.
-        unsafe {
-            let parser = self.sys.as_mut_ptr();
-            if unsafe_sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
-                return None;
-            }
-            let e = &*event.as_ptr();
-            let step = match e.type_ {
-                // libyaml gives no event after the end or an error.
-                unsafe_sys::YAML_STREAM_END_EVENT | unsafe_sys::YAML_NO_EVENT => Step::End,
-                unsafe_sys::YAML_SCALAR_EVENT => {
-                    Step::Scalar { anchor: c_bytes(e.data.scalar.anchor), len: e.data.scalar.length }
-                }
-                unsafe_sys::YAML_SEQUENCE_START_EVENT => Step::Open { anchor: c_bytes(e.data.sequence_start.anchor) },
-                unsafe_sys::YAML_MAPPING_START_EVENT => Step::Open { anchor: c_bytes(e.data.mapping_start.anchor) },
-                unsafe_sys::YAML_SEQUENCE_END_EVENT | unsafe_sys::YAML_MAPPING_END_EVENT => Step::Close,
-                unsafe_sys::YAML_ALIAS_EVENT => {
-                    Step::Alias { anchor: c_bytes(e.data.alias.anchor).unwrap_or_default() }
-                }
-                _ => Step::Other,
-            };
-            let at = (e.start_mark.line as usize, e.start_mark.column as usize);
-            unsafe_sys::yaml_event_delete(event.as_mut_ptr());
-            Some((step, at))
-        }
-    }
-}
-
-impl Drop for Parser<'_> {
-    fn drop(&mut self) {
-        // SAFETY: initialised in `new` (a `Parser` exists only then) and deleted once, here.
-        unsafe { unsafe_sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
-    }
-}
-
-/// The bytes of a NUL-terminated libyaml string, `None` for a null pointer.
-///
-/// # Safety
-/// `ptr` is null or points to a NUL-terminated string.
-unsafe fn c_bytes(ptr: *const u8) -> Option<Vec<u8>> {
-    if ptr.is_null() {
-        return None;
-    }
-    // SAFETY: the caller promises a NUL-terminated string, valid for this call; the bytes are
-    // copied before returning.
-    Some(unsafe { std::ffi::CStr::from_ptr(ptr.cast()) }.to_bytes().to_vec())
-}
-
 /// Checks that `text` stays within the limits once aliases are expanded.
 pub fn check(text: &str) -> Result<(), OverBudget> {
     let Some(mut parser) = Parser::new(text.as_bytes()) else { return Ok(()) };
@@ -142,14 +54,14 @@ pub fn check(text: &str) -> Result<(), OverBudget> {
         match step {
             Step::End => break,
             Step::Other => continue,
-            Step::Scalar { anchor, len } => {
+            Step::Scalar { anchor, len, .. } => {
                 let own = Size { nodes: 1, text: len };
                 total.add(own);
                 if let Some(name) = anchor {
                     anchors.insert(name, own);
                 }
             }
-            Step::Open { anchor } => {
+            Step::Open { anchor, .. } => {
                 total.add(Size { nodes: 1, text: 0 });
                 open.push(anchor.map(|name| (name, total)));
             }
