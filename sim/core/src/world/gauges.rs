@@ -17,6 +17,7 @@
 //! whether anyone looks at these.
 
 use super::World;
+use crate::profile::Currents;
 use crate::time::Micros;
 use crate::trace::{EventKind, Gauges};
 
@@ -30,11 +31,29 @@ pub struct Gauge {
     /// When the power state last changed as the last charge sample saw it.
     charge_since: Option<Micros>,
     charge_carried: Option<u64>,
+    /// Before this the charge cannot have grown by a step, even at the highest current: the
+    /// events until then skip reading the meter.
+    charge_check_at: Micros,
 }
 
 /// Smallest move of the heap that is sampled.
 fn step(last: usize) -> usize {
     (last / 64).max(64)
+}
+
+/// The shortest time in which `nah` can be drawn: at the profile's highest current, rounded
+/// down (0 when no current is set, so every event reads the meter).
+fn time_to_draw(nah: u64, currents: &Currents) -> Micros {
+    let highest =
+        [currents.active_ma, currents.radio_ma, currents.light_sleep_ma, currents.deep_sleep_ma, currents.boot_ma]
+            .into_iter()
+            .fold(0.0, f64::max);
+    if highest > 0.0 {
+        // nAh / mA = 1e-6 h = 3,600 µs.
+        (nah as f64 / highest * 3_600.0).floor() as Micros
+    } else {
+        0
+    }
 }
 
 /// Smallest growth of the charge, in nAh, that is sampled between power-state changes: 1/64
@@ -91,14 +110,20 @@ impl World {
             self.gauge.region_carried = region;
             gauges.region = Some(region as u64);
         }
-        let since = self.energy.since();
-        let charge = self.energy.report(self.clock.now(), &self.profile.currents, self.radio).charge_mah;
-        let charge = (charge * 1e6).round() as u64;
-        let moved = self.gauge.charge_carried.is_none_or(|last| charge.abs_diff(last) >= charge_step(last));
-        if moved || self.gauge.charge_since != Some(since) || matches!(kind, EventKind::End { .. }) {
-            self.gauge.charge_since = Some(since);
-            self.gauge.charge_carried = Some(charge);
-            gauges.charge_nah = Some(charge);
+        let (now, since) = (self.clock.now(), self.energy.since());
+        let changed = self.gauge.charge_since != Some(since) || matches!(kind, EventKind::End { .. });
+        if changed || now >= self.gauge.charge_check_at {
+            let charge = self.energy.report(now, &self.profile.currents, self.radio).charge_mah;
+            let charge = (charge * 1e6).round() as u64;
+            let moved = self.gauge.charge_carried.is_none_or(|last| charge.abs_diff(last) >= charge_step(last));
+            if moved || changed {
+                self.gauge.charge_since = Some(since);
+                self.gauge.charge_carried = Some(charge);
+                gauges.charge_nah = Some(charge);
+            }
+            let last = self.gauge.charge_carried.unwrap_or(charge);
+            let to_go = (last + charge_step(last)).saturating_sub(charge);
+            self.gauge.charge_check_at = now.saturating_add(time_to_draw(to_go, &self.profile.currents));
         }
         (gauges != Gauges::default()).then(|| Box::new(gauges))
     }
@@ -124,6 +149,16 @@ mod tests {
         assert_eq!(carried(&mut gauge, 6_500, 9_000), (Some(6_500), Some(9_000)), "a peak between two events");
         assert_eq!(carried(&mut gauge, 6_510, 6_520), (None, None), "the peak window started again");
         assert_eq!(carried(&mut gauge, 0, 0), (Some(0), None), "the state is gone");
+    }
+
+    #[test]
+    fn the_charge_is_read_no_later_than_a_step_could_be_drawn() {
+        let currents =
+            Currents { active_ma: 20.0, radio_ma: 100.0, light_sleep_ma: 0.8, deep_sleep_ma: 0.01, boot_ma: 40.0 };
+        // 1 µAh at 100 mA takes 36 ms.
+        assert_eq!(time_to_draw(1_000, &currents), 36_000);
+        let none = Currents { active_ma: 0.0, radio_ma: 0.0, light_sleep_ma: 0.0, deep_sleep_ma: 0.0, boot_ma: 0.0 };
+        assert_eq!(time_to_draw(1_000, &none), 0, "every event reads the meter");
     }
 
     #[test]
