@@ -335,6 +335,24 @@ fn small_terminals_and_empty_traces_do_not_panic() {
     mouse(&mut empty, MouseEventKind::Down(MouseButton::Left), 40, 3);
 }
 
+/// A fleet's graphs (per device) that do not fit the third of the screen they get are left
+/// out, never drawn over the panes or past the screen.
+#[test]
+fn a_big_fleet_s_graphs_stay_in_their_rows() {
+    let device = |n: usize| {
+        format!("  - name: d{n}\n    device: esp32\n    scripts: {{ main.lua: \"RTC.set('n', {n}) sys.timerStart(function() Node.deepSleep(500) end, 100) sys.run()\" }}\n")
+    };
+    let yaml = format!("name: big\nduration: 3s\ndevices:\n{}", (0..12).map(device).collect::<String>());
+    let mut app = App::new(run_yaml(&yaml).events, "big".into());
+    assert!(screen(&mut app, 200, 60).contains("d0 heap"), "the first device's graphs are drawn");
+    for (w, h) in [(80, 24), (120, 40), (200, 60), (40, 12)] {
+        let shown = screen(&mut app, w, h);
+        let last = shown.lines().last().unwrap_or_default();
+        assert!(last.starts_with("\"t "), "the status line is still the last: {last}");
+        assert!(shown.contains("┌ log"), "the panes are still there:\n{shown}");
+    }
+}
+
 /// The figures the README gives for a year of minute wakes (about a million events). Timing
 /// depends on the machine, so this runs on request:
 /// `cargo test --release -p luasim-tests --test tui -- --ignored --nocapture`.

@@ -327,9 +327,9 @@ pub fn device_heap(lua: &Lua) -> (usize, usize) {
 
 /// Books each `(block, host bytes, device bytes)` at its device size: blocks whose layout the
 /// wrapper could not know when they were allocated (see `proto_arrays`). Blocks the wrapper does
-/// not own are left alone. A peak above `peak_before` was reached while these blocks existed
-/// and drops with them.
-pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: usize) {
+/// not own are left alone. A peak above `before`'s was reached while these blocks existed and
+/// drops with them.
+pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], before: Peaks) {
     let Some(probe) = lua.app_data_ref::<HeapProbe>().map(|p| p.0) else { return };
     // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
     // not running (this is a Rust call on the state's thread).
@@ -353,10 +353,9 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], peak_before: 
         a.used = a.used - *word + device;
         *word = device;
     }
-    if a.peak > peak_before {
-        a.peak = peak_before.max(a.peak - taken).max(a.used);
-    }
-    a.recent_peak = a.recent_peak.min(a.peak).max(a.used);
+    let lowered = |peak: usize, before: usize| if peak > before { before.max(peak - taken).max(a.used) } else { peak };
+    a.peak = lowered(a.peak, before.all);
+    a.recent_peak = lowered(a.recent_peak, before.recent);
 }
 
 /// Runs `f` with the userdata Lua makes meanwhile booked at their device size: `f` calls C code
@@ -383,9 +382,18 @@ pub fn take_refusal(lua: &Lua) -> Option<String> {
     a.refused_at.take()
 }
 
-/// The device heap peak of the state `lua` so far.
-pub fn peak(lua: &Lua) -> usize {
-    device_heap(lua).1
+/// The device heap peaks of a state at one moment: the run's and the one since the last
+/// trace sample (`HeapProbe::level`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Peaks {
+    pub all: usize,
+    pub recent: usize,
+}
+
+/// The device heap peaks of the state `lua` so far.
+pub fn peaks(lua: &Lua) -> Peaks {
+    // SAFETY: as in `HeapProbe::read`: the accounts are alive and only read here.
+    probe(lua).map_or(Peaks::default(), |p| unsafe { Peaks { all: (*p.0).peak, recent: (*p.0).recent_peak } })
 }
 
 /// Host bytes the state `lua` holds.

@@ -25,15 +25,15 @@ const LOCVAR: (usize, usize) = (16, 12);
 const UPVALDESC: (usize, usize) = (16, 8);
 
 /// Books the pointer arrays of every prototype of `chunk` (a Lua function just loaded) at device size;
-/// `peak_before` is the heap peak before the chunk was loaded (a peak reached while loading
-/// drops with the correction).
-pub fn rebook(lua: &Lua, chunk: &Function, peak_before: usize) {
+/// `before` are the heap peaks before the chunk was loaded (a peak reached while loading drops
+/// with the correction).
+pub fn rebook(lua: &Lua, chunk: &Function, before: heap::Peaks) {
     let Some(proto) = lua54::prototype(chunk) else { return };
     let mut blocks = Vec::new();
     // SAFETY: `prototype` gives the live Lua 5.4 prototype of `chunk`, laid out as `Proto`; its
     // tree lives as long as the function, which the caller holds, and no Lua code runs here.
     unsafe { collect(&*proto, &mut blocks) };
-    heap::rebook(lua, &blocks, peak_before);
+    heap::rebook(lua, &blocks, before);
 }
 
 /// Adds `(block, host bytes, device bytes)` of `proto`'s pointer arrays and its nested ones'.

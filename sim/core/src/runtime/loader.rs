@@ -32,10 +32,10 @@ pub fn compile(
     chunk_name: &str,
     env: Option<Table>,
 ) -> Result<std::result::Result<Function, CompileError>> {
-    let peak_before = heap::peak(lua);
+    let before = heap::peaks(lua);
     let compiled = compile_or_reuse(lua, source, chunk_name, env)?;
     if let Ok(chunk) = &compiled {
-        proto_arrays::rebook(lua, chunk, peak_before);
+        proto_arrays::rebook(lua, chunk, before);
         note_code_lines(lua, chunk, chunk_name);
     }
     Ok(compiled)
@@ -46,13 +46,13 @@ pub fn compile(
 /// sleepy states (Lua 5.4) read bytecode.
 #[cfg(feature = "lua54")]
 pub fn load_bytecode(lua: &Lua, code: &[u8], chunk_name: &str) -> Result<std::result::Result<Function, CompileError>> {
-    let peak_before = heap::peak(lua);
+    let before = heap::peaks(lua);
     let chunk = match lua.load(code).set_name(chunk_name).set_mode(ChunkMode::Binary).into_function() {
         Ok(chunk) => chunk,
         Err(mlua::Error::SyntaxError { message, .. }) => return Ok(Err(CompileError { message })),
         Err(e) => return Err(e),
     };
-    proto_arrays::rebook(lua, &chunk, peak_before);
+    proto_arrays::rebook(lua, &chunk, before);
     note_code_lines(lua, &chunk, chunk_name);
     Ok(Ok(chunk))
 }

@@ -3,7 +3,8 @@
 //! a taken device name, an unknown profile function. Their messages open with the path of what
 //! they are about, the same path syntax throughout (`key`, `key[index]`, a fleet device's
 //! `(name)`, joined by `: `); this reads it and finds the deepest node of it the text has.
-//! Through an alias (`*name`) nothing is found: the error then names only the file.
+//! An alias (`*name`) ends the path: the error points at the alias. With a key given twice,
+//! the first is found.
 
 use super::yaml_events::{Parser, Step};
 

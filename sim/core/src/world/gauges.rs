@@ -10,8 +10,9 @@
 //! state (boot, awake, light or deep sleep, off), where its rate changes, when it grew by 1/64
 //! since the last sample (at least 1 µAh: a device awake for a year has a few hundred) and at
 //! the run's end.
-//! The event that starts a deep sleep carries the heap as 0 (main RAM is lost); after a power
-//! cut the first event after the state closed does.
+//! The event that starts a deep sleep carries the heap as 0 (main RAM is lost; not with the
+//! whole VM in the sleep region); after a power cut or a reload the first event after the state
+//! closed does, and a peak after the last world access of a closing state is not sampled.
 //! The heap is read by the device from the running state's allocator at each world access
 //! (`Device::with_world`); reading changes nothing, so no figure or line of a run depends on
 //! whether anyone looks at these.
@@ -100,8 +101,9 @@ impl World {
     /// The figures the event `kind` carries, recorded now.
     pub(super) fn gauges(&mut self, kind: &EventKind) -> Option<Box<Gauges>> {
         let mut gauges = Gauges::default();
-        if matches!(kind, EventKind::Sleep { mode, .. } if mode == "deep") {
-            // Main RAM and the Lua state in it are lost in deep sleep.
+        if matches!(kind, EventKind::Sleep { mode, .. } if mode == "deep") && !self.profile.vm_in_sleep_region {
+            // Main RAM and the Lua state in it are lost in deep sleep (unless the whole VM
+            // lives in the sleep region).
             self.gauge.see_heap(0, 0);
         }
         self.gauge.heap(&mut gauges);
@@ -122,7 +124,9 @@ impl World {
                 gauges.charge_nah = Some(charge);
             }
             let last = self.gauge.charge_carried.unwrap_or(charge);
-            let to_go = (last + charge_step(last)).saturating_sub(charge);
+            // A sample is due once the rounded charge reaches the step: up to half a nAh
+            // before the true charge does.
+            let to_go = (last + charge_step(last)).saturating_sub(charge).saturating_sub(1);
             self.gauge.charge_check_at = now.saturating_add(time_to_draw(to_go, &self.profile.currents));
         }
         (gauges != Gauges::default()).then(|| Box::new(gauges))

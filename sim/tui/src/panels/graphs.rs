@@ -16,6 +16,10 @@ pub fn render(frame: &mut Frame, app: &App) {
     let area = app.areas.graphs;
     for (i, graph) in app.timeline.graphs.iter().enumerate() {
         let band = Rect { y: area.y + i as u16 * rows, height: rows, ..area }.intersection(area);
+        if band.height == 0 {
+            // Graphs beyond the rows the layout gave them are not drawn.
+            break;
+        }
         let (label, columns) = app.areas.split(band);
         let view = &app.view;
         let data: Vec<Option<u64>> = (0..u64::from(columns.width))
