@@ -83,3 +83,22 @@ fn the_figures_change_no_line_and_survive_a_saved_trace() {
     .expect("read back");
     assert_eq!(read, with.events);
 }
+
+#[test]
+fn a_power_cut_takes_the_heap_with_it_at_the_cut() {
+    let yaml = format!(
+        "{}steps:\n  - {{ at: 500ms, brownout: true }}\n  - {{ at: 1500ms, power_loss: {{ off: 300ms }} }}\n",
+        scenario(
+            "{ profile: esp32, tick_hz: 1000, boot_ms: 1 }",
+            "3s",
+            "sys.taskInit(function() while true do sys.wait(100) end end)\nsys.run()\n"
+        )
+    );
+    let r = run_yaml(&yaml);
+    let cuts: Vec<&Event> =
+        r.events.iter().filter(|e| matches!(&e.kind, EventKind::Inject { step } if step.contains("brownout") || step.contains("power loss"))).collect();
+    assert_eq!(cuts.len(), 2, "{}", trace_text(&r));
+    for cut in cuts {
+        assert_eq!(cut.gauges.as_ref().and_then(|g| g.heap), Some(0), "{cut}");
+    }
+}

@@ -11,8 +11,9 @@
 //! since the last sample (at least 1 µAh: a device awake for a year has a few hundred) and at
 //! the run's end.
 //! The event that starts a deep sleep carries the heap as 0 (main RAM is lost; not with the
-//! whole VM in the sleep region); after a power cut or a reload the first event after the state
-//! closed does, and a peak after the last world access of a closing state is not sampled.
+//! whole VM in the sleep region), as does the event of a power cut; after a reload the first
+//! event after the old state closed does, and a peak after the last world access of a closing
+//! state is not sampled.
 //! The heap is read by the device from the running state's allocator at each world access
 //! (`Device::with_world`); reading changes nothing, so no figure or line of a run depends on
 //! whether anyone looks at these.

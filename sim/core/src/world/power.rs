@@ -55,6 +55,9 @@ impl fmt::Display for PowerCut {
     }
 }
 
+/// How a power loss armed for the next sleep-region write is traced when it strikes.
+pub(super) const TORN_WRITE: &str = "power loss during a sleep-region write";
+
 impl World {
     /// Deep sleep for `ms` (forever when `None`), until a GPIO step wakes the device or the run
     /// ends. Main RAM is lost at the next boot; the sleep region and the clock survive. Steps
@@ -130,8 +133,11 @@ impl World {
         cause
     }
 
-    /// A power cut while awake: the Lua state unwinds and the device starts from power-on.
-    pub fn cut_power(&mut self, cut: PowerCut) {
+    /// A power cut while awake, traced as `step`: the Lua state unwinds and the device starts
+    /// from power-on. The event says the heap is gone (`gauges`).
+    pub fn cut_power(&mut self, step: String, cut: PowerCut) {
+        self.gauge.see_heap(0, 0);
+        self.record(EventKind::Inject { step });
         self.request_halt(Halt::PowerCut(cut));
     }
 
@@ -160,8 +166,7 @@ impl World {
         };
         self.sleep_region.tear_write(key, value);
         self.rtc_torn = true;
-        self.record(EventKind::Inject { step: "power loss during a sleep-region write".into() });
-        self.cut_power(PowerCut::Loss { off_us });
+        self.cut_power(TORN_WRITE.into(), PowerCut::Loss { off_us });
         Ok(false)
     }
 

@@ -81,8 +81,7 @@ impl World {
         if let Some(off_us) = self.tear_next_write.take() {
             self.sleep_region.tear_tasks(image);
             self.rtc_torn = true;
-            self.record(EventKind::Inject { step: "power loss during a sleep-region write".into() });
-            self.cut_power(PowerCut::Loss { off_us });
+            self.cut_power(super::power::TORN_WRITE.into(), PowerCut::Loss { off_us });
             return Ok(false);
         }
         let bytes = image.len();

@@ -167,18 +167,12 @@ impl World {
                 self.record(EventKind::Inject { step });
                 self.firmware_event("gpio", &serde_json::json!({ "pin": pin }));
             }
-            Action::Brownout => {
+            Action::Brownout => self.cut_power(step, PowerCut::Brownout),
+            Action::PowerLoss { off_us, during_write: true } => {
                 self.record(EventKind::Inject { step });
-                self.cut_power(PowerCut::Brownout);
+                self.tear_next_write = Some(off_us);
             }
-            Action::PowerLoss { off_us, during_write } => {
-                self.record(EventKind::Inject { step });
-                if during_write {
-                    self.tear_next_write = Some(off_us);
-                } else {
-                    self.cut_power(PowerCut::Loss { off_us });
-                }
-            }
+            Action::PowerLoss { off_us, during_write: false } => self.cut_power(step, PowerCut::Loss { off_us }),
             Action::MqttDisconnect { down_us } => {
                 self.record(EventKind::Inject { step });
                 let until = self.clock.now().saturating_add(down_us);
