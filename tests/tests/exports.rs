@@ -178,3 +178,62 @@ fn perfetto_json_has_heap_region_and_charge_counters() {
     assert!(charge.windows(2).all(|w| w[0].1 <= w[1].1), "{charge:?}");
     assert!((last - r.stats.energy.charge_mah).abs() < 1e-6, "ends at the summary's {last}");
 }
+
+/// Perfetto draws an arrow from a step to each callback it led to: the importer binds a flow
+/// to a slice (`X`), never to an instant, a `bind_id` may start one flow (`flow_out`) and end
+/// any number (`flow_in`), and ids are one namespace for the whole file.
+#[test]
+fn perfetto_json_has_a_flow_from_each_step_to_its_callbacks() {
+    let yaml = format!(
+        "{}steps:\n  - {{ at: 1s, event: {{ name: door, data: {{ open: true }} }} }}\n  - {{ at: 2s, event: {{ name: door, data: {{ open: false }} }} }}\n",
+        scenario(
+            "{ profile: esp32, tick_hz: 1000, boot_ms: 1 }",
+            "3s",
+            "EventBus.subscribe('door', function(d) log.info('a', tostring(d.open)) end)\nEventBus.subscribe('door', function(d) log.info('b', tostring(d.open)) end)\nsys.run()\n"
+        )
+    );
+    let r = run_yaml(&yaml);
+    let flows: Vec<(bool, u64)> = r
+        .events
+        .iter()
+        .filter_map(|e| e.flow.map(|f| (matches!(e.kind, luasim_core::trace::EventKind::Callback { .. }), f)))
+        .collect();
+    assert_eq!(flows, [(false, 1), (true, 1), (true, 1), (false, 2), (true, 2), (true, 2)], "{}", trace_text(&r));
+    let events = perfetto_events("flows", &r);
+    let bound: Vec<&serde_json::Value> = events.iter().filter(|e| e.get("bind_id").is_some()).collect();
+    assert_eq!(bound.len(), 6);
+    let mut sources = std::collections::BTreeMap::new();
+    for e in &bound {
+        assert_eq!(e["ph"], "X", "flows bind to slices: {e}");
+        if e["flow_out"] == true {
+            assert_eq!(e["tid"], 3, "the step is on the bus: {e}");
+            assert!(
+                sources.insert(e["bind_id"].as_u64().unwrap(), e["ts"].as_u64().unwrap()).is_none(),
+                "one start per id"
+            );
+        }
+    }
+    for e in bound.iter().filter(|e| e["flow_in"] == true) {
+        assert_eq!(e["tid"], 4, "the callback is on the firmware thread: {e}");
+        let start = sources.get(&e["bind_id"].as_u64().unwrap()).expect("a flow ends where one started");
+        assert!(*start <= e["ts"].as_u64().unwrap());
+    }
+    assert_eq!(sources.len(), 2);
+}
+
+#[test]
+fn a_fleet_s_flows_have_ids_of_their_own_per_device() {
+    let path = repo_root().join("scenarios/fleet_sensor_gateway.yaml");
+    let scenario = Scenario::load(&path, &HostFiles).expect("bundled fleet loads");
+    let report = runtime::run(&scenario, &RunOptions { keep_events: true, ..RunOptions::default() }).expect("run");
+    let mut text = Vec::new();
+    perfetto::write("fleet", &report.events, &mut text).expect("written to memory");
+    let json: serde_json::Value = serde_json::from_slice(&text).expect("valid JSON");
+    let events = json["traceEvents"].as_array().expect("traceEvents array");
+    let mut starts = std::collections::BTreeSet::new();
+    for e in events.iter().filter(|e| e["flow_out"] == true) {
+        assert!(starts.insert(e["bind_id"].as_u64().unwrap()), "bind_id {} starts twice", e["bind_id"]);
+        assert!(e["bind_id"].as_u64().unwrap() < 1 << 53, "exact in JavaScript");
+    }
+    assert!(!starts.is_empty());
+}

@@ -51,6 +51,7 @@ mod tests {
             tick: 0,
             kind: EventKind::MqttOut { topic: "b/alert".into(), payload: payload.into() },
             gauges: None,
+            flow: None,
         }
     }
 
@@ -62,6 +63,7 @@ mod tests {
             tick: 0,
             kind: EventKind::Log { level: Level::Info, tag: "lua".into(), text: "up".into(), bare: false },
             gauges: None,
+            flow: None,
         };
         let deployed = [log.clone(), mqtt(10, "85"), mqtt(20, "90")];
         let candidate = [log.clone(), mqtt(20, "90")];

@@ -248,7 +248,7 @@ mod tests {
     use super::*;
 
     fn event(at_us: Micros, kind: EventKind) -> Event {
-        Event { device: None, at_us, tick: 0, kind, gauges: None }
+        Event { device: None, at_us, tick: 0, kind, gauges: None, flow: None }
     }
 
     fn callback(at_us: Micros, id: u64) -> Event {

@@ -536,6 +536,7 @@ mod tests {
             tick: 0,
             kind: EventKind::Log { level: Level::Info, tag: "user.t".into(), text: text.into(), bare: false },
             gauges: None,
+            flow: None,
         }
     }
 

@@ -27,6 +27,10 @@ pub struct Event {
     /// them. Not part of the text form, which snapshots and the cross-check compare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gauges: Option<Box<Gauges>>,
+    /// The number of a scenario step that posted callbacks, on the step's event and on each
+    /// callback it led to: Perfetto draws an arrow from one to the other. Not in the text form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<u64>,
 }
 
 /// Figures of the device at an event (`world::gauges` says when an event carries which): they
@@ -354,6 +358,7 @@ mod tests {
             tick: 1500,
             kind: EventKind::Log { level: Level::Info, tag: "user.blink".into(), text: "a\nb".into(), bare: false },
             gauges: None,
+            flow: None,
         };
         assert_eq!(e.to_string(), "      1.500000       1500 log      I/user.blink a\\nb");
         let script = Event {
@@ -362,6 +367,7 @@ mod tests {
             tick: 0,
             kind: EventKind::Script { path: "/scripts/a\nb.lua".into(), bytes: 1 },
             gauges: None,
+            flow: None,
         };
         assert_eq!(script.to_string(), "      0.000000          0 script   /scripts/a\\nb.lua (1 bytes)");
         let error = EventKind::Error { what: "callback EventBus a\nb".into(), message: "x".into() };
@@ -370,7 +376,8 @@ mod tests {
 
     #[test]
     fn json_round_trips() {
-        let e = Event { device: None, at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 }, gauges: None };
+        let e =
+            Event { device: None, at_us: 7, tick: 0, kind: EventKind::TimerStop { id: 3 }, gauges: None, flow: None };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"at_us":7,"tick":0,"kind":"timer_stop","id":3}"#);
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
@@ -386,13 +393,21 @@ mod tests {
                 tick: 0,
                 kind: EventKind::TimerStop { id },
                 gauges: None,
+                flow: None,
             });
         }
         let lines = tail.lines();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].ends_with("id=4") && lines[1].ends_with("id=5"), "{lines:?}");
         let mut none = Tail::new(0);
-        none.observe(&Event { device: None, at_us: 0, tick: 0, kind: EventKind::TimerStop { id: 1 }, gauges: None });
+        none.observe(&Event {
+            device: None,
+            at_us: 0,
+            tick: 0,
+            kind: EventKind::TimerStop { id: 1 },
+            gauges: None,
+            flow: None,
+        });
         assert!(none.lines().is_empty());
     }
 }

@@ -95,6 +95,7 @@ mod tests {
                 tick: 0,
                 kind: EventKind::TimerStop { id: i as i64 },
                 gauges: None,
+                flow: None,
             })
             .collect()
     }

@@ -10,6 +10,9 @@
 //! timers and firings in it, and counters are written only when their value changes, once per
 //! point in time. A year of minute waits is then one slice, not half a million.
 //!
+//! A scenario step that posts callbacks (an `event`, `mqtt` or `gpio` step) starts a flow that
+//! ends at each callback it led to, so Perfetto draws an arrow from the step to its handlers.
+//!
 //! Written as a stream in one pass: thread names are metadata, which the format allows
 //! anywhere, so the timer tracks are named at the end, when their ids are known.
 
@@ -26,6 +29,9 @@ const LOG: u64 = 2;
 const BUS: u64 = 3;
 const FIRMWARE: u64 = 4;
 const FIXED: [(u64, &str); 4] = [(POWER, "power"), (LOG, "log"), (BUS, "bus"), (FIRMWARE, "firmware")];
+/// Flow ids of process `pid` are `pid * FLOWS_PER_PROCESS + n`, unique in a fleet's file and
+/// exact as JavaScript numbers (below 2^53 for the 64 devices a fleet may have).
+const FLOWS_PER_PROCESS: u64 = 1 << 40;
 /// Timer track `n` is thread `FIRST_TRACK_TID + n`.
 const FIRST_TRACK_TID: u64 = 100;
 
@@ -166,10 +172,19 @@ impl<W: Write> Writer<W> {
     }
 
     /// An instant named by the first word of the event's text, the whole text as its detail.
+    /// A step that posted callbacks and the callbacks it led to (`Event::flow`) are slices of
+    /// no length instead, since flows bind to slices: the step's starts a flow that each of
+    /// the callbacks ends (format v2: `bind_id` with `flow_out` or `flow_in`).
     fn detailed(&mut self, tid: u64, e: &Event) -> io::Result<()> {
         let detail = Body(&e.kind).to_string();
         let name = detail.split_whitespace().next().unwrap_or("event").to_string();
-        self.instant(tid, e.at_us, &name, json!({"detail": detail}))
+        let Some(flow) = e.flow else { return self.instant(tid, e.at_us, &name, json!({"detail": detail})) };
+        let direction = if matches!(e.kind, EventKind::Callback { .. }) { "flow_in" } else { "flow_out" };
+        let (pid, ts) = (self.pid, e.at_us);
+        let bind_id = pid * FLOWS_PER_PROCESS + flow;
+        let slice = json!({"ph": "X", "pid": pid, "tid": tid, "ts": ts, "dur": 0, "name": name,
+            "args": {"detail": detail}, "bind_id": bind_id, direction: true});
+        self.push(&slice)
     }
 
     fn phase(&mut self, span: PhaseSpan) -> io::Result<()> {

@@ -25,8 +25,8 @@ pub enum Taken {
 /// Handles firmware messages; hands timer and publish messages back.
 pub fn take_message(lua: &Lua, message: Message) -> mlua::Result<Taken> {
     match message {
-        Message::Callback { registration, args } => {
-            run_callback(lua, registration, args)?;
+        Message::Callback { registration, args, flow } => {
+            run_callback(lua, registration, args, flow)?;
             Ok(Taken::Handled)
         }
         Message::Reload { trigger } => {
@@ -37,8 +37,9 @@ pub fn take_message(lua: &Lua, message: Message) -> mlua::Result<Taken> {
     }
 }
 
-/// Runs registration `id`'s callback, protected: an error is traced, not propagated.
-fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
+/// Runs registration `id`'s callback, protected: an error is traced, not propagated. `flow`
+/// is the step that posted it, if one did.
+fn run_callback(lua: &Lua, id: u64, args: CallbackArgs, flow: Option<u64>) -> mlua::Result<()> {
     let found = with_world(lua, |w| {
         if !w.may_call(id) {
             return None;
@@ -76,7 +77,7 @@ fn run_callback(lua: &Lua, id: u64, args: CallbackArgs) -> mlua::Result<()> {
         }
         Err(other) => return Err(other),
     };
-    with_world(lua, |w| w.record(EventKind::Callback { id, generation, what: what.clone() }));
+    with_world(lua, |w| w.record_flow(EventKind::Callback { id, generation, what: what.clone() }, flow));
     let mut call_args = vec![Value::Function(callback)];
     call_args.extend(values);
     let protected: Function = target.named_registry_value(CALL_PROTECTED)?;

@@ -130,7 +130,7 @@ mod tests {
     use super::*;
 
     fn at(at_us: Micros, kind: EventKind) -> Event {
-        Event { device: None, at_us, tick: 0, kind, gauges: None }
+        Event { device: None, at_us, tick: 0, kind, gauges: None, flow: None }
     }
 
     fn start(id: i64) -> EventKind {

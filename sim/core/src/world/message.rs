@@ -43,7 +43,8 @@ pub enum Message {
     /// Posted by the firmware on the scenario's behalf: `sys.run` publishes it.
     Publish { topic: String, args: Vec<Arg> },
     /// The firmware asks the Lua task to run a registered callback.
-    Callback { registration: u64, args: CallbackArgs },
+    /// `flow`: the step that posted it, if one did (`trace::Event::flow`).
+    Callback { registration: u64, args: CallbackArgs, flow: Option<u64> },
     /// The firmware asks the Lua task to tear its state down and reload the scripts.
     Reload { trigger: String },
 }

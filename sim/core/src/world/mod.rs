@@ -44,7 +44,7 @@ use crate::apidoc::UserModules;
 use crate::contract::power::{Phase, Reaction};
 use crate::profile::Profile;
 use crate::time::Micros;
-use crate::trace::EventKind;
+use crate::trace::{Event, EventKind};
 use crate::vfs::Vfs;
 use probes::Probes;
 use std::fmt;
@@ -192,6 +192,9 @@ pub struct World {
     host_heap_peak: usize,
     /// Which device figures the next event carries (`gauges`).
     gauge: gauges::Gauge,
+    /// Steps that posted callbacks so far, and the one being applied (`trace::Event::flow`).
+    flows: u64,
+    posting: Option<u64>,
     /// Firmware messages dropped because their data did not fit in the Lua heap.
     heap_drops: u64,
     /// Scenario steps that found the device asleep or off.
@@ -257,6 +260,8 @@ impl World {
             heap_peak: 0,
             host_heap_peak: 0,
             gauge: gauges::Gauge::default(),
+            flows: 0,
+            posting: None,
             heap_drops: 0,
             steps_missed: 0,
         }
@@ -264,12 +269,17 @@ impl World {
 
     /// Appends an event at the current virtual time.
     pub fn record(&mut self, kind: EventKind) {
+        self.record_flow(kind, None);
+    }
+
+    /// Appends an event that is part of the flow of step `flow` (`trace::Event::flow`).
+    pub fn record_flow(&mut self, kind: EventKind, flow: Option<u64>) {
         let (at, tick) = (self.clock.now(), self.clock.tick32());
         if let Some(line) = &self.call_line {
             self.call_lines.push((self.recorder.event_count(), line.clone()));
         }
         let gauges = self.gauges(&kind);
-        self.recorder.record(at, tick, kind, gauges);
+        self.recorder.record(Event { device: None, at_us: at, tick, kind, gauges, flow });
         if self.recorder.event_count() >= self.max_events && !self.out_of_events {
             // The run ends here: every wait and sleep stops at `end_at`.
             self.out_of_events = true;

@@ -6,7 +6,6 @@
 //! loop) would otherwise exhaust the host's memory. Past `MAX_KEPT_BYTES` an error event says
 //! so and later events are still counted and checked, but no longer kept.
 
-use crate::time::Micros;
 use crate::trace::{Event, EventKind, Gauges, Observer};
 
 /// Most host memory the kept events may take (a year of minute wake-ups takes about 100 MB).
@@ -30,9 +29,9 @@ impl Recorder {
         Recorder { keep, observers, keep_limit: MAX_KEPT_BYTES, ..Recorder::default() }
     }
 
-    pub fn record(&mut self, at_us: Micros, tick: u32, kind: EventKind, gauges: Option<Box<Gauges>>) {
-        let gauges_bytes = if gauges.is_some() { std::mem::size_of::<Gauges>() } else { 0 };
-        let event = Event { device: None, at_us, tick, kind, gauges };
+    pub fn record(&mut self, event: Event) {
+        let gauges_bytes = if event.gauges.is_some() { std::mem::size_of::<Gauges>() } else { 0 };
+        let Event { at_us, tick, .. } = event;
         self.observe(&event);
         if !self.keep {
             return;
@@ -53,6 +52,7 @@ impl Recorder {
                 tick,
                 kind: EventKind::Error { what: "trace".into(), message },
                 gauges: None,
+                flow: None,
             };
             self.observe(&full);
             self.events.push(full);
@@ -123,7 +123,14 @@ mod tests {
         r.keep_limit = 5_000_000;
         let payload = "x".repeat(1_000_000);
         for i in 0..10 {
-            r.record(i, 0, EventKind::MqttOut { topic: "t".into(), payload: payload.clone() }, None);
+            r.record(Event {
+                device: None,
+                at_us: i,
+                tick: 0,
+                kind: EventKind::MqttOut { topic: "t".into(), payload: payload.clone() },
+                gauges: None,
+                flow: None,
+            });
         }
         assert_eq!(r.event_count(), 11, "every event is counted, the error too");
         assert_eq!(r.error_count(), 1);

@@ -180,7 +180,7 @@ impl World {
 
     fn deliver(&mut self, id: u64, args: CallbackArgs) {
         if self.may_call(id) {
-            self.post(Message::Callback { registration: id, args }, |_| None);
+            self.post(Message::Callback { registration: id, args, flow: self.posting }, |_| None);
         }
     }
 

@@ -130,6 +130,17 @@ impl World {
         (self.clock.now() as i64).saturating_add(self.wall_offset_us).div_euclid(crate::time::MICROS_PER_SEC as i64)
     }
 
+    /// Traces the step `step` and lets `post` deliver what it brings to the registered
+    /// callbacks, each of them and the step sharing a flow number (`trace::Event::flow`).
+    fn posting_callbacks(&mut self, step: String, post: impl FnOnce(&mut World)) {
+        self.flows += 1;
+        let flow = Some(self.flows);
+        self.record_flow(EventKind::Inject { step }, flow);
+        self.posting = flow;
+        post(self);
+        self.posting = None;
+    }
+
     pub(super) fn apply(&mut self, action: Action) {
         let step = action.describe();
         match action {
@@ -139,14 +150,8 @@ impl World {
             Action::Mqtt { .. } if !self.mqtt_connected() => {
                 self.record(EventKind::Inject { step: format!("lost while MQTT is disconnected: {step}") });
             }
-            Action::Mqtt { topic, payload } => {
-                self.record(EventKind::Inject { step });
-                self.mqtt_incoming(&topic, &payload);
-            }
-            Action::Event { name, data } => {
-                self.record(EventKind::Inject { step });
-                self.firmware_event(&name, &data);
-            }
+            Action::Mqtt { topic, payload } => self.posting_callbacks(step, |w| w.mqtt_incoming(&topic, &payload)),
+            Action::Event { name, data } => self.posting_callbacks(step, |w| w.firmware_event(&name, &data)),
             Action::Reload => {
                 self.record(EventKind::Inject { step });
                 self.post(Message::Reload { trigger: "step".into() }, |_| None);
@@ -164,8 +169,7 @@ impl World {
                 self.gnss_fix = fix;
             }
             Action::Gpio { pin } => {
-                self.record(EventKind::Inject { step });
-                self.firmware_event("gpio", &serde_json::json!({ "pin": pin }));
+                self.posting_callbacks(step, |w| w.firmware_event("gpio", &serde_json::json!({ "pin": pin })))
             }
             Action::Brownout => self.cut_power(step, PowerCut::Brownout),
             Action::PowerLoss { off_us, during_write: true } => {
