@@ -191,6 +191,17 @@ impl<T: Observer> Observer for std::rc::Rc<std::cell::RefCell<T>> {
     }
 }
 
+/// The devices of a fleet's trace in the order they first appear (empty for one device's).
+pub fn devices(events: &[Event]) -> Vec<&str> {
+    let mut devices: Vec<&str> = Vec::new();
+    for name in events.iter().filter_map(|e| e.device.as_deref()) {
+        if !devices.contains(&name) {
+            devices.push(name);
+        }
+    }
+    devices
+}
+
 impl Event {
     /// Whether this event counts as an error for `no_errors` expectations.
     pub fn is_error(&self) -> bool {

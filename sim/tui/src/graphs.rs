@@ -8,7 +8,7 @@
 
 use luasim_core::time::Micros;
 use luasim_core::timeline::{Counter, Counters};
-use luasim_core::trace::Event;
+use luasim_core::trace::{self, Event};
 
 /// The short name of a figure.
 fn label(counter: Counter) -> &'static str {
@@ -40,22 +40,19 @@ type Points = Vec<(Micros, u64)>;
 /// trace (devices in the order they first appear, as the lanes), each device followed by its
 /// own counters, since a level such as the heap is one device's.
 fn samples(events: &[Event]) -> Vec<(Option<&str>, Counter, Points)> {
-    let mut devices: Vec<(Option<&str>, Counters, Vec<Points>)> = Vec::new();
-    for e in events {
-        let device = e.device.as_deref();
-        let i = match devices.iter().position(|(d, _, _)| *d == device) {
-            Some(i) => i,
-            None => {
-                devices.push((device, Counters::default(), vec![Vec::new(); Counter::ALL.len()]));
-                devices.len() - 1
-            }
-        };
-        let (_, counters, points) = &mut devices[i];
-        counters.see(e, |counter, value| points[counter as usize].push((e.at_us, value)));
-    }
-    devices
+    let devices = trace::devices(events);
+    let groups: Vec<Option<&str>> =
+        if devices.is_empty() { vec![None] } else { devices.into_iter().map(Some).collect() };
+    groups
         .into_iter()
-        .flat_map(|(device, _, points)| Counter::ALL.into_iter().zip(points).map(move |(c, p)| (device, c, p)))
+        .flat_map(|device| {
+            let mut counters = Counters::default();
+            let mut points = vec![Vec::new(); Counter::ALL.len()];
+            for e in events.iter().filter(|e| e.device.as_deref() == device) {
+                counters.see(e, |counter, value| points[counter as usize].push((e.at_us, value)));
+            }
+            Counter::ALL.into_iter().zip(points).map(move |(counter, points)| (device, counter, points))
+        })
         .collect()
 }
 

@@ -307,6 +307,13 @@ impl HeapProbe {
         (a.used, most)
     }
 
+    /// The run's peak and the one since the last `level`.
+    pub fn peaks(self) -> Peaks {
+        // SAFETY: as in `read`: the probe's accounts are alive and only read here.
+        let a = unsafe { &*self.0 };
+        Peaks { all: a.peak, recent: a.recent_peak }
+    }
+
     /// Host bytes in use.
     pub fn host_used(self) -> usize {
         // SAFETY: as in `read`: the probe's accounts are alive and only read here.
@@ -392,8 +399,7 @@ pub struct Peaks {
 
 /// The device heap peaks of the state `lua` so far.
 pub fn peaks(lua: &Lua) -> Peaks {
-    // SAFETY: as in `HeapProbe::read`: the accounts are alive and only read here.
-    probe(lua).map_or(Peaks::default(), |p| unsafe { Peaks { all: (*p.0).peak, recent: (*p.0).recent_peak } })
+    probe(lua).map_or(Peaks::default(), HeapProbe::peaks)
 }
 
 /// Host bytes the state `lua` holds.

@@ -75,14 +75,13 @@ impl Gauge {
     fn heap(&mut self, gauges: &mut Gauges) {
         let Some((used, most)) = self.heap_seen else { return };
         let last = self.heap_carried;
-        if last.is_some_and(|last| used.abs_diff(last) < step(last)) && most < used.max(last.unwrap_or(0)) + step(used)
-        {
+        let peaked = most >= used.max(last.unwrap_or(0)) + step(used);
+        let moved = last.is_none_or(|last| used.abs_diff(last) >= step(last));
+        if !moved && !peaked {
             return;
         }
         gauges.heap = Some(used as u64);
-        if most >= used.max(last.unwrap_or(0)) + step(used) {
-            gauges.heap_peak = Some(most as u64);
-        }
+        gauges.heap_peak = peaked.then_some(most as u64);
         self.heap_carried = Some(used);
         self.heap_seen = Some((used, used));
     }

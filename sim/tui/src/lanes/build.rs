@@ -7,19 +7,14 @@ use super::{lane_of, Fill, Lane, LaneKey, Lanes, Series, Span, BUS, CONSOLE, DEV
 use crate::kinds::Kind;
 use luasim_core::time::Micros;
 use luasim_core::timeline::{Phase, Phases, TimerTracks};
-use luasim_core::trace::Event;
+use luasim_core::trace::{self, Event};
 use std::collections::BTreeMap;
 
 /// Builds the lanes of `events`, which must be sorted by time. A fleet's trace (events with a
 /// device) gets one group of lanes per device, in the order the devices first appear, each
 /// lane's label starting with its device's name.
 pub fn build(events: &[Event]) -> Lanes {
-    let mut devices: Vec<&str> = Vec::new();
-    for name in events.iter().filter_map(|e| e.device.as_deref()) {
-        if !devices.contains(&name) {
-            devices.push(name);
-        }
-    }
+    let devices = trace::devices(events);
     if devices.is_empty() {
         return build_group(events.iter().enumerate());
     }
