@@ -7,9 +7,9 @@
 //! itself, with `lua/device-lua-defines.txt` (the one list the firmware build reads too) appended
 //! to the target's C flags, however luasim is built.
 //!
-//! With Lua 5.4 it also compiles the two C files that need Lua's internal headers, the sleepy-task
-//! persister (`lua/persist/persist.c`) and the collector's debt correction
-//! (`src/memory/gc_debt.c`), against the same `lua-5.4.x` directory of the `lua-src` crate, found
+//! With Lua 5.4 it also compiles the C files that need Lua's internal headers, the sleepy-task
+//! persister (`lua/persist/persist.c`), the collector's debt correction
+//! (`src/memory/gc_debt.c`) and the registry's layout (`src/memory/registry.c`), against the same `lua-5.4.x` directory of the `lua-src` crate, found
 //! in Cargo's registry by the headers `lua-src` copied (or `LUASIM_LUA_SRC_DIR`).
 
 use std::env;
@@ -21,6 +21,8 @@ const DEFINES: &str = "../../lua/device-lua-defines.txt";
 const PERSIST: &str = "../../lua/persist";
 /// The collector's debt correction, compiled with Lua 5.4 only.
 const GC_DEBT: &str = "src/memory/gc_debt.c";
+/// Where the registry's blocks are and which of its keys the device has, Lua 5.4 only.
+const REGISTRY: &str = "src/memory/registry.c";
 /// The `lua-5.4.x` source directory, when it is not in Cargo's registry (a vendored build).
 const LUA_SRC_DIR: &str = "LUASIM_LUA_SRC_DIR";
 /// Another list in place of it: only for proving that a build without the device's defines
@@ -54,9 +56,11 @@ fn main() {
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
         println!("cargo:rerun-if-changed={PERSIST}");
         println!("cargo:rerun-if-changed={GC_DEBT}");
+        println!("cargo:rerun-if-changed={REGISTRY}");
         let persist = here.join(PERSIST);
         build_on_lua_internals(&defines, &lua_dir, &persist.join("persist.c"), Some(&persist), "luasim_persist");
         build_on_lua_internals(&defines, &lua_dir, &here.join(GC_DEBT), None, "luasim_gc_debt");
+        build_on_lua_internals(&defines, &lua_dir, &here.join(REGISTRY), None, "luasim_registry");
     }
     println!("cargo:rustc-env=LUASIM_LUA_DEFINES={}", defines.join(" "));
 }

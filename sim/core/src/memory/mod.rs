@@ -10,8 +10,9 @@
 //! has a fixed header whose 64-bit and 32-bit sizes were measured by compiling Lua's own
 //! headers for both targets. Other blocks (arrays of values, hash nodes, bytecode, buffers)
 //! have the same size on both, except arrays of pointers, which are counted at host size.
-//! Blocks of mlua's Rust callbacks (userdata, C closures) have no device counterpart and are
-//! not counted. The blocks themselves come from the state's `Pool`, every one of them from
+//! Blocks of mlua's Rust callbacks (userdata, C closures) and of its set-up have no device
+//! counterpart and are not counted, and the registry, where mlua keeps entries of its own, is
+//! booked at the device's size (`registry`). The blocks themselves come from the state's `Pool`, every one of them from
 //! `lua_newstate` on (`DeviceHeap::new_state`), so closing a state frees nothing block by block:
 //! the pool goes as a whole.
 
@@ -20,6 +21,7 @@ mod gc_debt;
 mod owned;
 mod pool;
 pub mod proto_arrays;
+mod registry;
 
 pub use owned::{bare_state, context, DeviceState};
 
@@ -40,7 +42,7 @@ const VUPVAL: usize = 9;
 const VPROTO: usize = 10;
 
 /// What the device allocates before the accounts start (`DeviceHeap::start`): `lua_newstate` and
-/// the base library,
+/// the base library, which every block of `Phase::Device` stands for,
 /// measured on the firmware (RV32, the same Lua and configuration) with the heap probe of
 /// `docs/memory.md`: 3,311 bytes after `lua_newstate`, 4,832 after `luaopen_base`.
 pub const NEW_STATE_DEVICE_BYTES: usize = 4_832;
@@ -50,19 +52,23 @@ pub const NEW_STATE_DEVICE_BYTES: usize = 4_832;
 /// size.
 const INITIAL_STRING_TABLE: usize = 128 * 8;
 
-/// The device size of a block allocated before the accounts start (part of
-/// `NEW_STATE_DEVICE_BYTES`): the string table is an array of pointers, half the host size; the
-/// others (stacks, the registry's array) are arrays of values, the same size on both.
-fn initial_device_size(host: usize) -> usize {
-    if host == INITIAL_STRING_TABLE {
-        host / 2
-    } else {
-        host
-    }
-}
+/// Marks the word of a block of `Phase::Wrapper`.
+const WRAPPER: usize = 1 << (usize::BITS - 1);
 
-/// Marks the word of a block allocated before the accounts started (`Accounts::before_start`).
-const BEFORE_START: usize = 1 << (usize::BITS - 1);
+/// Who is allocating, before the accounts start.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// `lua_newstate` and the base library, as on the device: each block's word holds its
+    /// device size (their sum is `NEW_STATE_DEVICE_BYTES`, measured on the firmware).
+    Device,
+    /// mlua's wrapper (`Lua::get_or_init_from_ptr`): no device counterpart. Each word holds
+    /// the block's host size marked `WRAPPER`: freed, it books nothing; grown, it books the
+    /// growth (its reference thread's stack holds what the Rust side keeps of the scripts'
+    /// values, the firmware's tables of callbacks).
+    Wrapper,
+    /// The accounts have started (`DeviceHeap::start`): every block is booked as it comes.
+    Started,
+}
 
 /// The device size of a new object of type `tag` that takes `host` bytes here.
 fn device_size(tag: usize, host: usize) -> usize {
@@ -88,9 +94,13 @@ fn host_only(tag: usize) -> bool {
 struct Accounts {
     /// Every block of the state; each keeps its device size in its pool word.
     pool: Pool,
-    /// Set once mlua's set-up is done (`DeviceHeap::start`): blocks from before are booked as
-    /// `NEW_STATE_DEVICE_BYTES` and their words hold `initial_device_size`.
-    started: bool,
+    /// Who is allocating; blocks from before the start are booked as `NEW_STATE_DEVICE_BYTES`.
+    phase: Phase,
+    /// The registry's hash part when last booked at the device's size (`settle_registry`).
+    registry_nodes: *mut c_void,
+    /// The newest block allocated without a type tag and the peaks before it, for a peak
+    /// reached only because it was booked at host size before `settle_registry` saw it.
+    fresh_untagged: (*mut u8, Peaks),
     used: usize,
     peak: usize,
     /// The most in use since the last `HeapProbe::level`: a peak between two samples.
@@ -184,9 +194,14 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
     if nsize == 0 && (a.closing || ptr.is_null()) {
         return std::ptr::null_mut();
     }
-    if !a.started {
+    if a.phase != Phase::Started {
         // SAFETY: this call's own contract; a null `ptr` with `nsize` 0 returned above.
         return unsafe { a.before_start(ptr, osize, nsize) };
+    }
+    if !a.closing {
+        // SAFETY: an allocator call of a state that is not closing, whose registry is whole
+        // between Lua's allocator calls.
+        unsafe { a.settle_registry(false) };
     }
     let (used, host_used) = (a.used, a.host_used);
     // SAFETY: this call's own contract; a null `ptr` with `nsize` 0 returned above.
@@ -213,12 +228,12 @@ impl Accounts {
         // SAFETY: a non-null `ptr` is a live block of the pool (every block of the state is), so
         // its word is there.
         let word = (!ptr.is_null()).then(|| unsafe { *Pool::word(ptr as *mut u8) });
-        let old = word.map(|w| w & !BEFORE_START);
+        let old = word.map(|w| w & !WRAPPER);
         let old_host = if ptr.is_null() { 0 } else { osize };
         if nsize == 0 {
             a.host_used -= old_host;
-            // a block from before the start stays in NEW_STATE_DEVICE_BYTES when it is freed
-            if word.is_some_and(|w| w & BEFORE_START == 0) {
+            // a block of the wrapper was never booked
+            if word.is_some_and(|w| w & WRAPPER == 0) {
                 a.used -= old.unwrap_or(0);
             }
             // SAFETY: Lua frees a live block of `osize` bytes of the pool and never touches it again.
@@ -247,6 +262,9 @@ impl Accounts {
         }
         // SAFETY: `p` is a live block of the pool just allocated or moved.
         unsafe { *Pool::word(p) = new };
+        if ptr.is_null() && osize == 0 {
+            a.fresh_untagged = (p, Peaks { all: a.peak, recent: a.recent_peak });
+        }
         a.used = a.used - old_device + new;
         a.peak = a.peak.max(a.used);
         a.recent_peak = a.recent_peak.max(a.used);
@@ -254,10 +272,9 @@ impl Accounts {
         p as *mut c_void
     }
 
-    /// A block of mlua's set-up, before the accounts start: it has no limit and books no device
-    /// bytes (`NEW_STATE_DEVICE_BYTES` stands for them all). Its word holds, marked
-    /// `BEFORE_START`, the device size it is taken out at when it is resized later, into an
-    /// ordinary block; freed, it stays in `NEW_STATE_DEVICE_BYTES`.
+    /// A block from before the accounts start: it has no limit and books no device bytes
+    /// (`NEW_STATE_DEVICE_BYTES` stands for them all). Its word holds its device size (0 for the
+    /// wrapper's), which is taken out when it is freed or resized later, as for any block.
     ///
     /// # Safety
     /// As for `device_alloc`, and `ptr` is not null when `nsize` is 0.
@@ -278,10 +295,82 @@ impl Accounts {
             unsafe { self.pool.realloc(ptr as *mut u8, osize, nsize) }
         };
         if !p.is_null() {
-            // SAFETY: `p` is a live block of the pool just allocated or moved.
-            unsafe { *Pool::word(p) = initial_device_size(nsize) | BEFORE_START };
+            let device = match (ptr.is_null(), self.phase) {
+                (true, Phase::Wrapper) => nsize | WRAPPER,
+                // the string table is an array of pointers: half the host size
+                (true, _) if osize == 0 && nsize == INITIAL_STRING_TABLE => nsize / 2,
+                (true, _) => device_bytes(osize, nsize, None, false),
+                // SAFETY: `p` is a live block of the pool, moved from `ptr` with its word.
+                (false, _) => match unsafe { *Pool::word(p) } {
+                    word if word & WRAPPER != 0 => nsize | WRAPPER,
+                    word => device_bytes(osize, nsize, Some(word), false),
+                },
+            };
+            // SAFETY: as above.
+            unsafe { *Pool::word(p) = device };
         }
         p as *mut c_void
+    }
+
+    /// Books the registry's hash part at the device's size (`registry`) if Lua replaced it
+    /// since the last call, or always with `force` (its keys may have changed). A peak reached
+    /// only because the new hash part was booked at host size is taken back.
+    ///
+    /// # Safety
+    /// `self.main` is the state's live main thread and its registry whole (not being resized
+    /// or freed): between Lua operations, or at the start of an allocator call of a state that
+    /// is not closing.
+    unsafe fn settle_registry(&mut self, force: bool) {
+        // SAFETY: the caller's promise.
+        let nodes = unsafe { registry::nodes(self.main) };
+        let replaced = nodes != self.registry_nodes;
+        if !replaced && !force {
+            return;
+        }
+        self.registry_nodes = nodes;
+        if !nodes.is_null() {
+            // SAFETY: the caller's promise; the hash part is a live block of the pool (every
+            // block of the state is).
+            let taken = unsafe { self.rebook_block(nodes as *mut u8, registry::device_node_bytes(self.main)) };
+            let (fresh, before) = self.fresh_untagged;
+            if replaced && fresh == nodes as *mut u8 {
+                self.lower_peaks(before, taken);
+            }
+        }
+    }
+
+    /// Books a live block at `device` bytes instead of its word; returns the bytes taken off.
+    ///
+    /// # Safety
+    /// `block` is a live block of this state's pool, and the state's collector debt may be
+    /// written (no Lua operation is between reading and writing it).
+    unsafe fn rebook_block(&mut self, block: *mut u8, device: usize) -> usize {
+        // SAFETY: the caller's promise: the block is live, so its word is there.
+        let word = unsafe { &mut *Pool::word(block) };
+        // a block of the wrapper was never booked
+        let booked = if *word & WRAPPER != 0 { 0 } else { *word };
+        let taken = booked.saturating_sub(device);
+        if self.phase == Phase::Started {
+            // SAFETY: `self.main` is the state's main thread once the accounts have started.
+            unsafe { gc_debt::add(self.main, device as isize - booked as isize) };
+        }
+        self.used = self.used - booked + device;
+        *word = device;
+        taken
+    }
+
+    /// Takes `taken` bytes off the peaks that rose above `before` while they were booked.
+    fn lower_peaks(&mut self, before: Peaks, taken: usize) {
+        let used = self.used;
+        let lowered = |peak: usize, before: usize| {
+            if peak > before {
+                before.max(peak.saturating_sub(taken)).max(used)
+            } else {
+                peak
+            }
+        };
+        self.peak = lowered(self.peak, before.all);
+        self.recent_peak = lowered(self.recent_peak, before.recent);
     }
 }
 
@@ -348,21 +437,20 @@ pub fn rebook(lua: &Lua, blocks: &[(*const c_void, usize, usize)], before: Peaks
             continue;
         }
         // SAFETY: the pool owns the block and it is live (the caller found it in a prototype
-        // the state still holds), so it has its word; no other reference to it exists.
-        let word = unsafe { &mut *Pool::word(block) };
-        if *word & BEFORE_START != 0 {
-            continue;
-        }
-        taken += word.saturating_sub(device);
-        // SAFETY: `a.main` is the state's main thread (the accounts have started: the probe
-        // exists), and no Lua runs during this Rust call.
-        unsafe { gc_debt::add(a.main, device as isize - *word as isize) };
-        a.used = a.used - *word + device;
-        *word = device;
+        // the state still holds); the accounts have started (the probe exists) and no Lua runs
+        // during this Rust call.
+        taken += unsafe { a.rebook_block(block, device) };
     }
-    let lowered = |peak: usize, before: usize| if peak > before { before.max(peak - taken).max(a.used) } else { peak };
-    a.peak = lowered(a.peak, before.all);
-    a.recent_peak = lowered(a.recent_peak, before.recent);
+    a.lower_peaks(before, taken);
+}
+
+/// Books the registry of the state `lua` at the device's size for the keys it holds now: after
+/// the boot has set its own keys (`registry`; a resize is caught by the allocator itself).
+pub fn settle_registry(lua: &Lua) {
+    let Some(probe) = probe(lua) else { return };
+    // SAFETY: the accounts outlive the state whose app data holds the probe; the allocator is
+    // not running (this is a Rust call between Lua operations), so the registry is whole.
+    unsafe { (*probe.0).settle_registry(true) };
 }
 
 /// Runs `f` with the userdata Lua makes meanwhile booked at their device size: `f` calls C code
@@ -439,7 +527,9 @@ impl DeviceHeap {
         let pool = Pool::new()?;
         let accounts = Box::into_raw(Box::new(Accounts {
             pool,
-            started: false,
+            phase: Phase::Device,
+            registry_nodes: std::ptr::null_mut(),
+            fresh_untagged: (std::ptr::null_mut(), Peaks::default()),
             host_used: 0,
             closing: false,
             device_userdata: false,
@@ -466,6 +556,13 @@ impl DeviceHeap {
         Ok((heap, state))
     }
 
+    /// The device's part of the set-up (`lua_newstate` and the base library) is done; mlua's
+    /// wrapper comes next, whose blocks the device does not have.
+    pub fn wrapper_begins(&self) {
+        // SAFETY: owned by this value; no Lua code runs during this Rust call.
+        unsafe { (*self.accounts).phase = Phase::Wrapper }
+    }
+
     /// mlua's set-up of the state is done: from here on blocks are booked at their device size
     /// against the limit, on top of `NEW_STATE_DEVICE_BYTES` for everything before, as on the
     /// device, where the wrapper is not there.
@@ -473,8 +570,12 @@ impl DeviceHeap {
         // SAFETY: owned by this value; no Lua code runs during this Rust call, so the allocator
         // is not running.
         unsafe {
-            (*self.accounts).started = true;
-            (*self.accounts).main = lua.state();
+            let a = &mut *self.accounts;
+            a.main = lua.state();
+            // the registry as the device's is after the base library (part of the constant)
+            a.settle_registry(true);
+            a.phase = Phase::Started;
+            (a.used, a.peak, a.recent_peak) = (NEW_STATE_DEVICE_BYTES, NEW_STATE_DEVICE_BYTES, NEW_STATE_DEVICE_BYTES);
             // From here on Lua counts device bytes (`gc_debt`); `lua.state()` is the live main
             // thread and no Lua runs.
             gc_debt::set_total((*self.accounts).main, (*self.accounts).used);

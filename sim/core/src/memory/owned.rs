@@ -86,6 +86,7 @@ pub fn bare_state(heap_limit: usize) -> mlua::Result<DeviceState> {
     let lua = unsafe {
         mlua::ffi::luaL_requiref(main, c"_G".as_ptr(), mlua::ffi::luaopen_base, 1);
         mlua::ffi::lua_pop(main, 1);
+        heap.wrapper_begins();
         Lua::get_or_init_from_ptr(main).clone()
     };
     heap.start(&lua);

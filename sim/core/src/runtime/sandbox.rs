@@ -12,7 +12,7 @@
 
 use crate::bindings;
 use mlua::{ffi, Function, Lua, Result, Table, Value};
-use std::ffi::{c_int, CStr};
+use std::ffi::{c_int, c_void, CStr};
 
 /// Names scripts must not reach: host files, processes, environment, binary chunks, VM
 /// internals. `debug` comes back holding only `traceback`.
@@ -36,12 +36,27 @@ pub const REMOVED: &[&str] = &[
     "package.searchpath",
 ];
 
-/// Registry slots of Lua's `load`, `os.date` and the virtual `os.time`, for the stand-ins.
+/// Registry slots of Lua's `load` and `os.date`, for the stand-ins: the firmware's names.
 const RAW_LOAD: &CStr = c"luasim.raw_load";
 const RAW_DATE: &CStr = c"luasim.raw_date";
-const VIRTUAL_TIME: &CStr = c"luasim.os_time";
-/// Registry slot of the Rust `native_load` the prelude's loaders call.
-const NATIVE_LOAD: &CStr = c"luasim.native_load";
+/// Registry slots of what only the simulator needs, the virtual `os.time` binding (the
+/// firmware's `os.date` calls its C function) and the Rust `native_load`: keyed by light
+/// userdata, as mlua's own are, which the device's registry never has, so the registry is
+/// booked without them (`memory::registry`).
+static VIRTUAL_TIME: u8 = 0;
+static NATIVE_LOAD: u8 = 0;
+
+fn host_slot(key: &'static u8) -> *const c_void {
+    key as *const u8 as *const c_void
+}
+
+/// Puts `value` in the registry under the host-only `key`.
+fn set_host_slot(lua: &Lua, key: &'static u8, value: Function) -> Result<()> {
+    // SAFETY: exec_raw hands over a stack holding `value` alone; `lua_rawsetp` pops it into
+    // the registry (a table with no metatable). A memory error `longjmp`s over this closure,
+    // which holds nothing with a destructor.
+    unsafe { lua.exec_raw(value, |state| ffi::lua_rawsetp(state, ffi::LUA_REGISTRYINDEX, host_slot(key))) }
+}
 
 /// Hides everything `REMOVED` lists (the raw `load` and `os.date` go to the registry first),
 /// puts back a `debug` holding only `traceback`, and makes every `package.loaded` entry the
@@ -63,7 +78,7 @@ pub fn enclose(lua: &Lua) -> Result<Function> {
 /// `text_load(chunk [, name [, env]])` for the prelude's `load`.
 pub fn stand_ins(lua: &Lua) -> Result<Function> {
     let os: Table = lua.globals().get("os")?;
-    lua.set_named_registry_value(&to_str(VIRTUAL_TIME), os.get::<Function>("time")?)?;
+    set_host_slot(lua, &VIRTUAL_TIME, os.get::<Function>("time")?)?;
     // SAFETY: `utc_date` follows the C function protocol (its `# Safety` is exactly how Lua
     // calls a C function) and touches only its own frame and the registry slots set above.
     os.set("date", unsafe { lua.create_c_function(utc_date) }?)?;
@@ -71,10 +86,11 @@ pub fn stand_ins(lua: &Lua) -> Result<Function> {
     unsafe { lua.create_c_function(text_load) }
 }
 
-/// The prelude's `native_load`: a C function calling `rust_native_load`, which stays in the
-/// registry, so neither it nor its upvalue is reachable from any function a script holds.
+/// The prelude's `native_load`: a light C function (as on the device) calling
+/// `rust_native_load`, which stays in the registry, so neither it nor its upvalue is reachable
+/// from any function a script holds.
 pub fn native_load(lua: &Lua, rust_native_load: Function) -> Result<Function> {
-    lua.set_named_registry_value(&to_str(NATIVE_LOAD), rust_native_load)?;
+    set_host_slot(lua, &NATIVE_LOAD, rust_native_load)?;
     // SAFETY: `forward_native_load` follows the C function protocol (its `# Safety` is exactly
     // how Lua calls a C function) and touches only its own frame and the slot set above.
     unsafe { lua.create_c_function(forward_native_load) }
@@ -175,7 +191,7 @@ unsafe extern "C-unwind" fn forward_native_load(state: *mut ffi::lua_State) -> c
     // never crosses it (mlua turns it into a Lua error at its boundary).
     unsafe {
         let nargs = ffi::lua_gettop(state);
-        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, NATIVE_LOAD.as_ptr());
+        ffi::lua_rawgetp(state, ffi::LUA_REGISTRYINDEX, host_slot(&NATIVE_LOAD));
         ffi::lua_rotate(state, 1, 1);
         ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
         ffi::lua_gettop(state)
@@ -219,7 +235,7 @@ unsafe extern "C-unwind" fn utc_date(state: *mut ffi::lua_State) -> c_int {
             }
         }
         if ffi::lua_toboolean(state, 2) == 0 {
-            ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, VIRTUAL_TIME.as_ptr());
+            ffi::lua_rawgetp(state, ffi::LUA_REGISTRYINDEX, host_slot(&VIRTUAL_TIME));
             ffi::lua_call(state, 0, 1);
         } else {
             ffi::lua_pushvalue(state, 2);

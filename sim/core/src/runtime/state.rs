@@ -7,7 +7,7 @@ use super::sandbox;
 use crate::bindings;
 use crate::bindings::CALL_PROTECTED;
 use crate::device::{with_world, Device};
-use crate::memory::{bare_state, DeviceState};
+use crate::memory::{self, bare_state, DeviceState};
 use crate::trace::EventKind;
 use crate::vfs;
 use mlua::{Function, Lua, MultiValue, Result, StdLib, Table, Value};
@@ -79,6 +79,8 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
     let (run_script, call_protected): (Function, Function) = prelude.call((native_load, traceback, text_load))?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
     lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
+    // the registry has the device's keys now, before `sys.lua` loads (the boot's peak)
+    memory::settle_registry(lua);
 
     if super::luatos::is_luatos(lua) {
         super::luatos::install_sys(lua)?;
@@ -92,6 +94,7 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
         #[cfg(feature = "lua54")]
         super::sleepy::install(lua)?;
     }
+    memory::settle_registry(lua);
     lua.gc_collect()?;
     state.set_context(context);
     Ok(state)
@@ -133,6 +136,7 @@ fn finish_lean_state(state: &DeviceState, seed: u64) -> Result<bindings::Context
     })?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
     lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
+    memory::settle_registry(lua);
     Ok(context)
 }
 
