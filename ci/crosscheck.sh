@@ -10,7 +10,7 @@
 # with the blob at 0x81000000 inside an outer timeout, runs `luasim run` on the same scenario,
 # and compares the traces. The table also shows the Lua heap peak the simulator reports next to
 # the one the firmware measured in device bytes, and the simulator's error. Exits 1 if any trace
-# differs or a heap error exceeds HEAP_TOLERANCE percent (default 3; a list line can widen it
+# differs or a heap error exceeds HEAP_TOLERANCE percent (default 2; a list line can widen it
 # for its scenario with `heap-tolerance=N`), 2 on a set-up error. It prints the worst heap error
 # among the scenarios held to the default tolerance.
 # Artifacts (blob, both traces, diff) go to target/crosscheck/.
@@ -22,8 +22,8 @@ started=$SECONDS
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
 # The simulator's Lua heap peak must stay within this many percent of the firmware's (docs/memory.md
-# has the measured errors; the worst is about -2.8 %).
-HEAP_TOLERANCE=${HEAP_TOLERANCE:-3}
+# has the measured errors; the worst held to it is about -1.9 %).
+HEAP_TOLERANCE=${HEAP_TOLERANCE:-2}
 # Cargo profile of the simulator binary: `release` by default; .ci/run passes `dev` to reuse the
 # binary its test run has just built instead of compiling everything again.
 SIM_PROFILE=${SIM_PROFILE:-release}

@@ -66,7 +66,7 @@ pub enum Level {
 }
 
 impl Level {
-    fn letter(self) -> &'static str {
+    pub fn letter(self) -> &'static str {
         match self {
             Level::Debug => "D",
             Level::Info => "I",

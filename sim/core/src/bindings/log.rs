@@ -1,7 +1,7 @@
 //! `Log.info/warn/error(msg)`: the firmware's own logging binding (the boiler firmware's
 //! surface), shown as `I/lua msg`. Extra arguments are joined with spaces like LuatOS's `log`.
 
-use super::luatos_log::to_text;
+use super::luatos_log::{line_in_heap, to_text};
 use super::{function, global_table, Args, Binding};
 use crate::device::with_world;
 use crate::trace::{EventKind, Level};
@@ -20,6 +20,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
                 let first = args.string(1)?;
                 let rest = args.rest(2).into_iter().map(|v| to_text(&tostring, v)).collect::<mlua::Result<Vec<_>>>()?;
                 let text = std::iter::once(first).chain(rest).collect::<Vec<_>>().join(" ");
+                line_in_heap(lua, level, "lua", &text)?;
                 with_world(lua, |w| w.record(EventKind::Log { level, tag: "lua".into(), text, bare: false }));
                 Ok(())
             })?,

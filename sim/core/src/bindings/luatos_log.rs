@@ -39,6 +39,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
                 if rank(level) >= min {
                     let tag = format!("user.{}", to_text(&tostring, args.get(1))?);
                     let text = join(&tostring, args.rest(2), " ")?;
+                    line_in_heap(lua, level, &tag, &text)?;
                     with_world(lua, |w| w.record(EventKind::Log { level, tag, text, bare: false }));
                 }
                 Ok(())
@@ -50,10 +51,23 @@ fn install(lua: &Lua) -> mlua::Result<()> {
     set_constants(lua, &t, &[("LOG_DEBUG", 0), ("LOG_INFO", 1), ("LOG_WARN", 2), ("LOG_ERROR", 3), ("LOG_SILENT", 4)])?;
     let print = function(lua, "print", move |lua, args: Args| {
         let text = join(&tostring, args.rest(1), "\t")?;
+        line_in_heap(lua, Level::Print, "", &text)?;
         with_world(lua, |w| w.record(EventKind::Log { level: Level::Print, tag: String::new(), text, bare: false }));
         Ok(())
     })?;
     lua.globals().set("print", print)
+}
+
+/// Makes the line a script logs (`I/user.tag text`, or `print`'s text alone) a Lua string and
+/// lets it go: the firmware builds each line in a `luaL_Buffer` and pushes it as a string
+/// (`firmware-shim/src/log_module.c`), garbage once written out, so the device's heap and its
+/// collector have it too (a line longer than the buffer's 512 bytes also takes a box there).
+pub fn line_in_heap(lua: &Lua, level: Level, tag: &str, text: &str) -> mlua::Result<()> {
+    let line = match level {
+        Level::Print => text.to_string(),
+        _ => format!("{}/{tag} {text}", level.letter()),
+    };
+    lua.create_string(line).map(drop)
 }
 
 /// `log.setLevel("INFO")` or `log.setLevel(log.LOG_INFO)`.

@@ -17,6 +17,7 @@
 //! the pool goes as a whole.
 
 mod arena;
+mod call_info;
 mod gc_debt;
 mod owned;
 mod pool;
@@ -101,6 +102,8 @@ struct Accounts {
     /// The newest block allocated without a type tag and the peaks before it, for a peak
     /// reached only because it was booked at host size before `settle_registry` saw it.
     fresh_untagged: (*mut u8, Peaks),
+    /// The newest untagged block of a `CallInfo`'s size, not looked at yet (`call_info`).
+    call_info_candidate: *mut u8,
     used: usize,
     peak: usize,
     /// The most in use since the last `HeapProbe::level`: a peak between two samples.
@@ -199,9 +202,12 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
         return unsafe { a.before_start(ptr, osize, nsize) };
     }
     if !a.closing {
-        // SAFETY: an allocator call of a state that is not closing, whose registry is whole
-        // between Lua's allocator calls.
-        unsafe { a.settle_registry(false) };
+        // SAFETY: an allocator call of a state that is not closing, whose registry and
+        // call-info lists are whole between Lua's allocator calls.
+        unsafe {
+            a.settle_call_info();
+            a.settle_registry(false);
+        }
     }
     let (used, host_used) = (a.used, a.host_used);
     // SAFETY: this call's own contract; a null `ptr` with `nsize` 0 returned above.
@@ -264,6 +270,11 @@ impl Accounts {
         unsafe { *Pool::word(p) = new };
         if ptr.is_null() && osize == 0 {
             a.fresh_untagged = (p, Peaks { all: a.peak, recent: a.recent_peak });
+            if nsize == call_info::HOST_BYTES {
+                // SAFETY: `p` is a fresh block of `HOST_BYTES` bytes, not yet Lua's.
+                unsafe { call_info::clear_links(p) };
+                a.call_info_candidate = p;
+            }
         }
         a.used = a.used - old_device + new;
         a.peak = a.peak.max(a.used);
@@ -339,6 +350,26 @@ impl Accounts {
         }
     }
 
+    /// Books the candidate `CallInfo` block at the device's size if Lua linked it as one
+    /// (`call_info`), taking back a peak reached only because it was booked at host size.
+    ///
+    /// # Safety
+    /// The candidate, if any, is still live (this runs before any allocator call after the one
+    /// that made it does anything), and the collector debt may be written.
+    unsafe fn settle_call_info(&mut self) {
+        let block = std::mem::replace(&mut self.call_info_candidate, std::ptr::null_mut());
+        // SAFETY: the candidate is live and of `HOST_BYTES` (the caller's promise).
+        if block.is_null() || !unsafe { call_info::is_linked(block, |at, n| self.pool.readable(at, n)) } {
+            return;
+        }
+        // SAFETY: as above; the caller's promise about the debt.
+        let taken = unsafe { self.rebook_block(block, call_info::DEVICE_BYTES) };
+        let (fresh, before) = self.fresh_untagged;
+        if fresh == block {
+            self.lower_peaks(before, taken);
+        }
+    }
+
     /// Books a live block at `device` bytes instead of its word; returns the bytes taken off.
     ///
     /// # Safety
@@ -379,27 +410,37 @@ impl Accounts {
 pub struct HeapProbe(*mut Accounts);
 
 impl HeapProbe {
+    /// The accounts, with a `CallInfo` allocated since the allocator's last call booked.
+    fn settled(self) -> &'static mut Accounts {
+        // SAFETY: the accounts outlive the state whose app data holds this probe; the
+        // allocator is not running (the probe is read by Rust calls between Lua operations) and
+        // no other reference to the accounts is live. A state not closing has its candidate
+        // block live: freeing it is an allocator call, which looks at it first.
+        let a = unsafe { &mut *self.0 };
+        if !a.closing {
+            // SAFETY: as above; between Lua operations the debt may be written.
+            unsafe { a.settle_call_info() };
+        }
+        a
+    }
+
     /// Device bytes in use and the peak so far.
     pub fn read(self) -> (usize, usize) {
-        // SAFETY: the accounts outlive the state whose app data holds this probe.
-        let a = unsafe { &*self.0 };
+        let a = self.settled();
         (a.used, a.peak)
     }
 
     /// Device bytes in use and the most in use since the last call, for the trace's samples
     /// (`world::gauges`); starts a new window.
     pub fn level(self) -> (usize, usize) {
-        // SAFETY: as in `read`; the allocator is not running (this is a Rust call between Lua
-        // operations) and no other reference to the accounts is live.
-        let a = unsafe { &mut *self.0 };
+        let a = self.settled();
         let most = std::mem::replace(&mut a.recent_peak, a.used);
         (a.used, most)
     }
 
     /// The run's peak and the one since the last `level`.
     pub fn peaks(self) -> Peaks {
-        // SAFETY: as in `read`: the probe's accounts are alive and only read here.
-        let a = unsafe { &*self.0 };
+        let a = self.settled();
         Peaks { all: a.peak, recent: a.recent_peak }
     }
 
@@ -530,6 +571,7 @@ impl DeviceHeap {
             phase: Phase::Device,
             registry_nodes: std::ptr::null_mut(),
             fresh_untagged: (std::ptr::null_mut(), Peaks::default()),
+            call_info_candidate: std::ptr::null_mut(),
             host_used: 0,
             closing: false,
             device_userdata: false,

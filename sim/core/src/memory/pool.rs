@@ -134,6 +134,14 @@ impl Pool {
     }
 
     /// Whether `ptr` (a block of `size` bytes) came from this pool.
+    /// Whether `bytes` bytes at `address` lie in memory this pool has handed out (readable,
+    /// whatever they hold).
+    pub fn readable(&self, address: usize, bytes: usize) -> bool {
+        bytes > 0
+            && self.arena.contains(address)
+            && address.checked_add(bytes - 1).is_some_and(|end| self.arena.contains(end))
+    }
+
     pub fn owns(&self, ptr: *mut u8, size: usize) -> bool {
         let start = ptr as usize - HEADER;
         if size > SMALL_MAX {

@@ -51,7 +51,7 @@ pub unsafe fn device_node_bytes(state: *mut lua_State) -> usize {
     #[cfg(not(feature = "lua54"))]
     let keys = {
         let _ = state;
-        0
+        0usize
     };
     if keys == 0 {
         0

@@ -75,8 +75,9 @@ pub fn new_state(device: Rc<Device>, seed: u64) -> Result<DeviceState> {
     let text_load = sandbox::stand_ins(lua)?;
 
     let native_load = sandbox::native_load(lua, lua.create_function(native_load)?)?;
-    let prelude = compile_builtin(lua, PRELUDE_LUA, "@prelude.lua")?;
-    let (run_script, call_protected): (Function, Function) = prelude.call((native_load, traceback, text_load))?;
+    // The prelude's chunk is garbage once it has run, as on the device: no handle keeps it.
+    let (run_script, call_protected): (Function, Function) =
+        compile_builtin(lua, PRELUDE_LUA, "@prelude.lua")?.call((native_load, traceback, text_load))?;
     lua.set_named_registry_value(RUN_SCRIPT, run_script)?;
     lua.set_named_registry_value(CALL_PROTECTED, call_protected)?;
     // the registry has the device's keys now, before `sys.lua` loads (the boot's peak)
