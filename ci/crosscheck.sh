@@ -22,7 +22,7 @@ started=$SECONDS
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
 # The simulator's Lua heap peak must stay within this many percent of the firmware's (docs/memory.md
-# has the measured errors; the worst held to it is about -1.9 %).
+# has the measured errors; the worst is +1.6 %).
 HEAP_TOLERANCE=${HEAP_TOLERANCE:-2}
 # Cargo profile of the simulator binary: `release` by default; .ci/run passes `dev` to reuse the
 # binary its test run has just built instead of compiling everything again.

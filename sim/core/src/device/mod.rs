@@ -11,6 +11,7 @@ pub mod mock;
 pub mod watchdog;
 
 use crate::memory;
+use crate::runtime::CompiledChunk;
 use crate::world::World;
 use coverage::Coverage;
 use memory::HeapProbe;
@@ -19,9 +20,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Compiled chunks by chunk name, then exact source → bytecode. Looked up at every boot, so a
+/// Compiled chunks by chunk name, then exact source → the chunk. Looked up at every boot, so a
 /// lookup copies nothing.
-type ChunkCache = BTreeMap<String, Vec<(Vec<u8>, Rc<[u8]>)>>;
+type ChunkCache = BTreeMap<String, Vec<(Vec<u8>, Rc<CompiledChunk>)>>;
 
 pub struct Device {
     world: RefCell<World>,
@@ -124,15 +125,15 @@ impl Device {
         self.states.borrow().get(&generation).and_then(WeakLua::try_upgrade)
     }
 
-    /// Bytecode of `source` compiled as `name` earlier in this run.
-    pub fn cached_chunk(&self, name: &str, source: &[u8]) -> Option<Rc<[u8]>> {
+    /// `source` compiled as `name` earlier in this run.
+    pub fn cached_chunk(&self, name: &str, source: &[u8]) -> Option<Rc<CompiledChunk>> {
         let chunks = self.chunks.borrow();
         let versions = chunks.get(name)?;
-        versions.iter().find(|(text, _)| text.as_slice() == source).map(|(_, bytecode)| bytecode.clone())
+        versions.iter().find(|(text, _)| text.as_slice() == source).map(|(_, chunk)| chunk.clone())
     }
 
-    pub fn keep_chunk(&self, name: &str, source: &[u8], bytecode: Vec<u8>) {
-        self.chunks.borrow_mut().entry(name.to_string()).or_default().push((source.to_vec(), bytecode.into()));
+    pub fn keep_chunk(&self, name: &str, source: &[u8], chunk: CompiledChunk) {
+        self.chunks.borrow_mut().entry(name.to_string()).or_default().push((source.to_vec(), Rc::new(chunk)));
     }
 
     /// Forgets states that have been dropped.

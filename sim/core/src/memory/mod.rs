@@ -108,6 +108,8 @@ struct Accounts {
     peak: usize,
     /// The most in use since the last `HeapProbe::level`: a peak between two samples.
     recent_peak: usize,
+    /// The most in use since the last `start_load`: what a chunk's load peaked at (`loader`).
+    load_peak: usize,
     limit: usize,
     /// Host bytes Lua holds (what mlua's own count would say).
     host_used: usize,
@@ -269,7 +271,7 @@ impl Accounts {
         // SAFETY: `p` is a live block of the pool just allocated or moved.
         unsafe { *Pool::word(p) = new };
         if ptr.is_null() && osize == 0 {
-            a.fresh_untagged = (p, Peaks { all: a.peak, recent: a.recent_peak });
+            a.fresh_untagged = (p, a.peaks());
             if nsize == call_info::HOST_BYTES {
                 // SAFETY: `p` is a fresh block of `HOST_BYTES` bytes, not yet Lua's.
                 unsafe { call_info::clear_links(p) };
@@ -279,6 +281,7 @@ impl Accounts {
         a.used = a.used - old_device + new;
         a.peak = a.peak.max(a.used);
         a.recent_peak = a.recent_peak.max(a.used);
+        a.load_peak = a.load_peak.max(a.used);
         a.host_used = a.host_used - old_host + nsize;
         p as *mut c_void
     }
@@ -390,6 +393,10 @@ impl Accounts {
         taken
     }
 
+    fn peaks(&self) -> Peaks {
+        Peaks { all: self.peak, recent: self.recent_peak, load: self.load_peak }
+    }
+
     /// Takes `taken` bytes off the peaks that rose above `before` while they were booked.
     fn lower_peaks(&mut self, before: Peaks, taken: usize) {
         let used = self.used;
@@ -402,6 +409,7 @@ impl Accounts {
         };
         self.peak = lowered(self.peak, before.all);
         self.recent_peak = lowered(self.recent_peak, before.recent);
+        self.load_peak = lowered(self.load_peak, before.load);
     }
 }
 
@@ -441,7 +449,7 @@ impl HeapProbe {
     /// The run's peak and the one since the last `level`.
     pub fn peaks(self) -> Peaks {
         let a = self.settled();
-        Peaks { all: a.peak, recent: a.recent_peak }
+        a.peaks()
     }
 
     /// Host bytes in use.
@@ -518,12 +526,44 @@ pub fn take_refusal(lua: &Lua) -> Option<String> {
     a.refused_at.take()
 }
 
-/// The device heap peaks of a state at one moment: the run's and the one since the last
-/// trace sample (`HeapProbe::level`).
+/// The device heap peaks of a state at one moment: the run's, the one since the last trace
+/// sample (`HeapProbe::level`) and the one since the last `start_load`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Peaks {
     pub all: usize,
     pub recent: usize,
+    pub load: usize,
+}
+
+/// The device heap of the state `lua` when a chunk's load starts (`None` for a state without
+/// accounts); the load's peak is measured from here (`load_peak`).
+pub fn start_load(lua: &Lua) -> Option<usize> {
+    let a = probe(lua)?.settled();
+    a.load_peak = a.used;
+    Some(a.used)
+}
+
+/// Device bytes in use and the most in use since `start_load`.
+pub fn load_peak(lua: &Lua) -> (usize, usize) {
+    probe(lua).map_or((0, 0), |p| {
+        let a = p.settled();
+        (a.used, a.load_peak)
+    })
+}
+
+/// Raises the peaks to `level` bytes, where a load the device makes peaked though this one did
+/// not (`loader`: a chunk loaded from its bytecode where the device parses it again).
+pub fn reach(lua: &Lua, level: usize) {
+    let Some(probe) = probe(lua) else { return };
+    let a = probe.settled();
+    a.peak = a.peak.max(level);
+    a.recent_peak = a.recent_peak.max(level);
+    a.load_peak = a.load_peak.max(level);
+}
+
+/// The device heap limit of the state `lua`.
+pub fn limit(lua: &Lua) -> usize {
+    probe(lua).map_or(usize::MAX, |p| p.settled().limit)
 }
 
 /// The device heap peaks of the state `lua` so far.
@@ -580,6 +620,7 @@ impl DeviceHeap {
             used: NEW_STATE_DEVICE_BYTES,
             peak: NEW_STATE_DEVICE_BYTES,
             recent_peak: NEW_STATE_DEVICE_BYTES,
+            load_peak: NEW_STATE_DEVICE_BYTES,
             limit,
         }));
         let heap = DeviceHeap { accounts };
@@ -617,7 +658,8 @@ impl DeviceHeap {
             // the registry as the device's is after the base library (part of the constant)
             a.settle_registry(true);
             a.phase = Phase::Started;
-            (a.used, a.peak, a.recent_peak) = (NEW_STATE_DEVICE_BYTES, NEW_STATE_DEVICE_BYTES, NEW_STATE_DEVICE_BYTES);
+            a.used = NEW_STATE_DEVICE_BYTES;
+            (a.peak, a.recent_peak, a.load_peak) = (a.used, a.used, a.used);
             // From here on Lua counts device bytes (`gc_debt`); `lua.state()` is the live main
             // thread and no Lua runs.
             gc_debt::set_total((*self.accounts).main, (*self.accounts).used);

@@ -5,7 +5,12 @@
 //!
 //! Each distinct source is parsed this way once per run; its bytecode is then kept by the host
 //! and later boots and reloads load that instead, which halves the cost of a wake-up. Parsing
-//! is deterministic, so scripts cannot tell the difference.
+//! is deterministic, so scripts cannot tell the difference. The heap could: the device parses
+//! at every boot, and its parser leaves garbage (its table of constants, buffers) and reaches a
+//! peak that loading bytecode does not. So the first parse's cost is kept with the bytecode
+//! (`ParseCost`), and a load from bytecode makes up the difference: the garbage the parse left
+//! as one string of its size, its peak as the peak (`replay_parse`). A parse that would not fit
+//! in the heap is made for real, so it fails where the device's does.
 
 use crate::device::device;
 use crate::lua54;
@@ -24,6 +29,26 @@ pub struct CompileError {
 /// Bytes the device's reader hands to the parser at a time.
 pub const READER_PIECE: usize = 256;
 
+/// A chunk compiled earlier in the run (`Device::cached_chunk`).
+pub struct CompiledChunk {
+    bytecode: Vec<u8>,
+    parse: Option<ParseCost>,
+}
+
+/// What parsing a chunk cost the device heap, above the level it started from: what was still
+/// in use after it (the chunk and the parser's garbage) and the most in use during it.
+#[derive(Clone, Copy)]
+struct ParseCost {
+    kept: usize,
+    peak: usize,
+}
+
+/// Device bytes of a long string's header and terminating zero (`docs/memory.md`), and the
+/// shortest string that is not interned (`LUAI_MAXSHORTLEN` + 1): garbage below this total is
+/// not made up.
+const STRING_OVERHEAD: usize = 17;
+const LONG_STRING: usize = 41;
+
 /// Compiles `source` named `chunk_name` (e.g. `@/scripts/main.lua`). Returns the chunk, or the
 /// parser's message (`/scripts/main.lua:3: ...`) as `Err`.
 pub fn compile(
@@ -32,13 +57,63 @@ pub fn compile(
     chunk_name: &str,
     env: Option<Table>,
 ) -> Result<std::result::Result<Function, CompileError>> {
+    let start = heap::start_load(lua);
     let before = heap::peaks(lua);
-    let compiled = compile_or_reuse(lua, source, chunk_name, env)?;
-    if let Ok(chunk) = &compiled {
-        proto_arrays::rebook(lua, chunk, before);
-        note_code_lines(lua, chunk, chunk_name);
+    let device = device(lua);
+    let cached = device.cached_chunk(chunk_name, source).filter(|c| fits(lua, start, c.parse));
+    let compiled = match &cached {
+        Some(cached) => Ok(load_binary(lua, &cached.bytecode, chunk_name, env)?),
+        None => parse_in_pieces(lua, source, chunk_name, env)?,
+    };
+    let Ok(chunk) = &compiled else { return Ok(compiled) };
+    proto_arrays::rebook(lua, chunk, before);
+    note_code_lines(lua, chunk, chunk_name);
+    match (cached, start) {
+        (Some(cached), Some(start)) => replay_parse(lua, start, cached.parse)?,
+        (Some(_), None) => {}
+        (None, start) => {
+            let parse = start.map(|start| {
+                let (used, peak) = heap::load_peak(lua);
+                ParseCost { kept: used.saturating_sub(start), peak: peak.saturating_sub(start) }
+            });
+            device.keep_chunk(chunk_name, source, CompiledChunk { bytecode: chunk.dump(false), parse });
+        }
     }
     Ok(compiled)
+}
+
+/// Whether the parse a cached chunk stands for fits in the heap from `start` on: the device
+/// would run out of memory in it otherwise, so the simulator parses for real.
+fn fits(lua: &Lua, start: Option<usize>, parse: Option<ParseCost>) -> bool {
+    match (start, parse) {
+        (Some(start), Some(parse)) => start.saturating_add(parse.peak) <= heap::limit(lua),
+        _ => true,
+    }
+}
+
+/// After a load from bytecode that started at `start` device bytes: the garbage the device's
+/// parse would have left beyond what this load keeps, as one long string let go at once (the
+/// collector frees it when it would have freed the parser's), and the parse's peak.
+fn replay_parse(lua: &Lua, start: usize, parse: Option<ParseCost>) -> Result<()> {
+    let Some(parse) = parse else { return Ok(()) };
+    let (used, _) = heap::load_peak(lua);
+    let garbage = (start + parse.kept).saturating_sub(used);
+    if garbage >= STRING_OVERHEAD + LONG_STRING {
+        drop(lua.create_string(vec![0u8; garbage - STRING_OVERHEAD])?);
+    }
+    heap::reach(lua, start + parse.peak);
+    Ok(())
+}
+
+/// Loads `bytecode` (this run's own `lua_dump`) as the chunk `chunk_name`, with `env` as its
+/// first upvalue when given.
+fn load_binary(lua: &Lua, bytecode: &[u8], chunk_name: &str, env: Option<Table>) -> Result<Function> {
+    let chunk = lua.load(bytecode).set_name(chunk_name).set_mode(ChunkMode::Binary);
+    match env {
+        Some(env) => chunk.set_environment(env),
+        None => chunk,
+    }
+    .into_function()
 }
 
 /// Loads a chunk from its bytecode (`lua_dump`'s, as a sleepy tasks' image carries it), booked
@@ -70,28 +145,6 @@ fn note_code_lines(lua: &Lua, chunk: &Function, chunk_name: &str) {
     // no Lua runs while its tree is read.
     unsafe { lua54::active_lines(&*proto, &mut lines) };
     device.with_coverage(|c| c.add_lines(file, &lines));
-}
-
-fn compile_or_reuse(
-    lua: &Lua,
-    source: &[u8],
-    chunk_name: &str,
-    env: Option<Table>,
-) -> Result<std::result::Result<Function, CompileError>> {
-    let device = device(lua);
-    if let Some(bytecode) = device.cached_chunk(chunk_name, source) {
-        let chunk = lua.load(&*bytecode).set_name(chunk_name).set_mode(ChunkMode::Binary);
-        let chunk = match env {
-            Some(env) => chunk.set_environment(env),
-            None => chunk,
-        };
-        return Ok(Ok(chunk.into_function()?));
-    }
-    let compiled = parse_in_pieces(lua, source, chunk_name, env)?;
-    if let Ok(chunk) = &compiled {
-        device.keep_chunk(chunk_name, source, chunk.dump(false));
-    }
-    Ok(compiled)
 }
 
 /// Parses `source` exactly as the device would (same reader, text only) without running it, in

@@ -17,7 +17,7 @@ mod state;
 
 /// Live mode's hook into the world (`luasim live`) and the firmware's own MQTT topics.
 pub use crate::world::{mqtt_prefix, reload_topic, Arrival, Outside};
-pub use loader::{compile, syntax_check, CompileError, READER_PIECE};
+pub use loader::{compile, syntax_check, CompileError, CompiledChunk, READER_PIECE};
 pub use sandbox::REMOVED;
 pub use state::SYS_LUA;
 
