@@ -99,6 +99,9 @@ struct Accounts {
     phase: Phase,
     /// The registry's hash part when last booked at the device's size (`settle_registry`).
     registry_nodes: *mut c_void,
+    /// Allocator calls left to look for a new registry hash part in: set when a block the size
+    /// of one is made (`registry::could_be_nodes`), the only way Lua replaces it.
+    registry_watch: u8,
     /// The newest block allocated without a type tag and the peaks before it, for a peak
     /// reached only because it was booked at host size before `settle_registry` saw it.
     fresh_untagged: (*mut u8, Peaks),
@@ -208,7 +211,10 @@ unsafe extern "C" fn device_alloc(ud: *mut c_void, ptr: *mut c_void, osize: usiz
         // call-info lists are whole between Lua's allocator calls.
         unsafe {
             a.settle_call_info();
-            a.settle_registry(false);
+            if a.registry_watch > 0 {
+                a.registry_watch -= 1;
+                a.settle_registry(false);
+            }
         }
     }
     let (used, host_used) = (a.used, a.host_used);
@@ -276,6 +282,10 @@ impl Accounts {
                 // SAFETY: `p` is a fresh block of `HOST_BYTES` bytes, not yet Lua's.
                 unsafe { call_info::clear_links(p) };
                 a.call_info_candidate = p;
+            }
+            if registry::could_be_nodes(nsize) {
+                // Lua sets the table's new hash part right after, and frees the old one
+                a.registry_watch = 3;
             }
         }
         a.used = a.used - old_device + new;
@@ -610,6 +620,7 @@ impl DeviceHeap {
             pool,
             phase: Phase::Device,
             registry_nodes: std::ptr::null_mut(),
+            registry_watch: 0,
             fresh_untagged: (std::ptr::null_mut(), Peaks::default()),
             call_info_candidate: std::ptr::null_mut(),
             host_used: 0,

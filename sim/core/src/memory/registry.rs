@@ -6,7 +6,8 @@
 //! under a light userdata), so the simulator's registry grew a hash part the device's never has:
 //! 32 nodes where the device's has 8, 576 bytes at every boot. The allocator books the hash part
 //! at the node count the device's keys give whenever Lua replaces it
-//! (`Accounts::settle_registry`). The array part is booked as it is: past mlua's two slots it
+//! (`Accounts::settle_registry`, which looks for a new hash part in the few allocator calls
+//! after a block of a hash part's size is made). The array part is booked as it is: past mlua's two slots it
 //! holds the simulator's references (`luaL_ref`) to values the firmware keeps in tables of its
 //! own. Lua 5.4 only: `registry.c` reads its `Table`.
 
@@ -20,6 +21,11 @@ const NODE_BYTES: usize = 24;
 extern "C" {
     fn luasim_registry_nodes(state: *mut lua_State) -> *mut c_void;
     fn luasim_registry_device_keys(state: *mut lua_State) -> std::ffi::c_uint;
+}
+
+/// Whether a new untagged block of `bytes` could be a hash part (a power of two of nodes).
+pub fn could_be_nodes(bytes: usize) -> bool {
+    bytes.is_multiple_of(NODE_BYTES) && (bytes / NODE_BYTES).is_power_of_two()
 }
 
 /// The registry's hash part now: null while it has none, or where the layout is not known.

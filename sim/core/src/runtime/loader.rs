@@ -9,7 +9,7 @@
 //! at every boot, and its parser leaves garbage (its table of constants, buffers) and reaches a
 //! peak that loading bytecode does not. So the first parse's cost is kept with the bytecode
 //! (`ParseCost`), and a load from bytecode makes up the difference: the garbage the parse left
-//! as one string of its size, its peak as the peak (`replay_parse`). A parse that would not fit
+//! as one userdata of its size, its peak as the peak (`replay_parse`). A parse that would not fit
 //! in the heap is made for real, so it fails where the device's does.
 
 use crate::device::device;
@@ -43,11 +43,10 @@ struct ParseCost {
     peak: usize,
 }
 
-/// Device bytes of a long string's header and terminating zero (`docs/memory.md`), and the
-/// shortest string that is not interned (`LUAI_MAXSHORTLEN` + 1): garbage below this total is
-/// not made up.
-const STRING_OVERHEAD: usize = 17;
-const LONG_STRING: usize = 41;
+/// Device bytes of the header of a full userdata without user values (`Udata0`: 16 on the
+/// device, 32 here): the garbage is made up as one such userdata, whose bytes Lua neither fills
+/// nor reads; less garbage than this is not made up.
+const USERDATA_HEADER: usize = 16;
 
 /// Compiles `source` named `chunk_name` (e.g. `@/scripts/main.lua`). Returns the chunk, or the
 /// parser's message (`/scripts/main.lua:3: ...`) as `Err`.
@@ -92,14 +91,23 @@ fn fits(lua: &Lua, start: Option<usize>, parse: Option<ParseCost>) -> bool {
 }
 
 /// After a load from bytecode that started at `start` device bytes: the garbage the device's
-/// parse would have left beyond what this load keeps, as one long string let go at once (the
+/// parse would have left beyond what this load keeps, as one userdata let go at once (the
 /// collector frees it when it would have freed the parser's), and the parse's peak.
 fn replay_parse(lua: &Lua, start: usize, parse: Option<ParseCost>) -> Result<()> {
     let Some(parse) = parse else { return Ok(()) };
     let (used, _) = heap::load_peak(lua);
     let garbage = (start + parse.kept).saturating_sub(used);
-    if garbage >= STRING_OVERHEAD + LONG_STRING {
-        drop(lua.create_string(vec![0u8; garbage - STRING_OVERHEAD])?);
+    if garbage >= USERDATA_HEADER {
+        let size = garbage - USERDATA_HEADER;
+        // SAFETY: pushes one userdata and pops it: it is garbage at once, and nothing reads its
+        // bytes. A memory error `longjmp`s over this closure, which holds nothing with a
+        // destructor.
+        heap::with_device_userdata(lua, || unsafe {
+            lua.exec_raw::<()>((), |state| {
+                ffi::lua_newuserdatauv(state, size, 0);
+                ffi::lua_pop(state, 1);
+            })
+        })?;
     }
     heap::reach(lua, start + parse.peak);
     Ok(())
