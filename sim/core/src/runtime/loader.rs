@@ -104,7 +104,10 @@ fn replay_parse(lua: &Lua, start: usize, parse: Option<ParseCost>) -> Result<()>
         // destructor.
         heap::with_device_userdata(lua, || unsafe {
             lua.exec_raw::<()>((), |state| {
+                #[cfg(not(feature = "lua53"))]
                 ffi::lua_newuserdatauv(state, size, 0);
+                #[cfg(feature = "lua53")]
+                ffi::lua_newuserdata(state, size);
                 ffi::lua_pop(state, 1);
             })
         })?;
