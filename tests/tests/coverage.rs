@@ -24,8 +24,11 @@ fn coverage_does_not_change_the_trace() {
         assert_eq!(trace_text(&plain), trace_text(&covered), "{path}: the trace is the same with coverage");
         // Lua reserves stack for each hook call it makes, and a line hook fires at points the
         // watchdog's count hook does not: the heap peaks may rise a little, nothing else.
+        // Lua 5.3's collector is paced in host bytes, which the hooks' stack moves too, so its
+        // collections shift and the peak may also fall a little (docs/memory.md).
         let rise = covered.stats.heap_peak_bytes as i64 - plain.stats.heap_peak_bytes as i64;
-        assert!((0..=1024).contains(&rise), "{path}: heap peak rises by {rise} bytes with coverage");
+        let lowest = if cfg!(feature = "lua53") { -1024 } else { 0 };
+        assert!((lowest..=1024).contains(&rise), "{path}: heap peak rises by {rise} bytes with coverage");
         let without_heap = |s: &luasim_core::figures::Stats| luasim_core::figures::Stats {
             heap_peak_bytes: 0,
             host_heap_peak_bytes: 0,

@@ -42,6 +42,10 @@ fn collectgarbage_count_is_the_device_heap() {
 /// comes within a few percent: the collector's steps fall elsewhere in a load from bytecode
 /// (without the garbage made up a wake peaked 11 % lower).
 #[test]
+#[cfg_attr(
+    feature = "lua53",
+    ignore = "Lua 5.3's collector is paced in host bytes (docs/memory.md): its steps differ per boot"
+)]
 fn every_wake_has_the_heap_the_first_boot_had_after_parsing() {
     let script = r#"
 -- a long script makes a big parse: constants, nested functions, locals
